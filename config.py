@@ -1,0 +1,60 @@
+"""All configuration in one place: paths, the home area, comparators, palette, map layouts.
+
+Values can be overridden with environment variables (``PDP_*``) so a deployment for another
+sub-region needs no code change: e.g. ``PDP_HOME_AREA=E37000015`` for Greater Manchester LEP.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+# --- paths --------------------------------------------------------------------------------
+RAW_DIR = Path(os.environ.get("PDP_RAW_DIR", ROOT / "data" / "raw"))
+PROCESSED_DIR = Path(os.environ.get("PDP_PROCESSED_DIR", ROOT / "data" / "processed"))
+DEMO_RAW_DIR = Path(os.environ.get("PDP_DEMO_RAW_DIR", ROOT / "data" / "demo_raw"))
+MANIFEST_NAME = "manifest.json"
+RELEASES_SUBDIR = "releases"
+KEEP_RELEASES = int(os.environ.get("PDP_KEEP_RELEASES", "6"))  # older releases are pruned after a build
+
+# --- geography ----------------------------------------------------------------------------
+HOME_AREA_CODE = os.environ.get("PDP_HOME_AREA", "E37000019")  # Lancashire LEP
+COUNTRY_CODE = "E92000001"  # England
+# The comparators shown beside a district: its region is found from the lookups; England always.
+DEFAULT_COMPARATORS = ("home", "region", "country")
+
+# Tile-grid maps (used when a release has no boundaries): (row, column) per district, by home area.
+TILE_GRIDS: dict[str, dict[str, tuple[int, int]]] = {
+    "E37000019": {  # Lancashire: roughly north at the top, coast on the left
+        "E07000121": (0, 1),  # Lancaster
+        "E07000128": (1, 0), "E07000124": (1, 2), "E07000122": (1, 3),  # Wyre, Ribble Valley, Pendle
+        "E06000009": (2, 0), "E07000123": (2, 1), "E07000120": (2, 2), "E07000117": (2, 3),
+        # Blackpool, Preston, Hyndburn, Burnley
+        "E07000119": (3, 0), "E07000126": (3, 1), "E06000008": (3, 2), "E07000125": (3, 3),
+        # Fylde, South Ribble, Blackburn with Darwen, Rossendale
+        "E07000127": (4, 0), "E07000118": (4, 1),  # West Lancashire, Chorley
+    },
+    "E37000015": {  # Greater Manchester
+        "E08000002": (0, 1), "E08000005": (0, 2),  # Bury, Rochdale
+        "E08000010": (1, 0), "E08000001": (0, 0), "E08000006": (1, 1), "E08000004": (1, 2),
+        # Wigan, Bolton, Salford, Oldham
+        "E08000009": (2, 0), "E08000003": (2, 1), "E08000008": (2, 2),  # Trafford, Manchester, Tameside
+        "E08000007": (3, 1),  # Stockport
+    },
+}
+
+# --- look ---------------------------------------------------------------------------------
+# GOV.UK Analysis Function categorical palette (accessible; no red/green meaning)
+PALETTE = {
+    "dark_blue": "#12436D", "turquoise": "#28A197", "dark_pink": "#801650", "orange": "#F46A25",
+    "dark_grey": "#3D3D3D", "light_purple": "#A285D1", "comparator_grey": "#BFBFBF",
+}
+SERIES_COLOURS = {"district": PALETTE["dark_blue"], "home": PALETTE["turquoise"],
+                  "region": PALETTE["orange"], "country": PALETTE["dark_grey"]}
+# Sequential scale for maps (light to dark blue), readable without colour as well (values shown on hover/table)
+SEQUENTIAL_SCALE = ["#E8EEF4", "#B5C7D9", "#7D9CBC", "#4A729C", "#12436D"]
+
+SITE_TITLE = os.environ.get("PDP_SITE_TITLE", "Partner Data Pack")
+LICENCE = "Open Government Licence v3.0"
+LICENCE_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"

@@ -1,0 +1,146 @@
+"""Command line: python -m etl {build,validate,demo,fetch,diff,releases,use} ...
+
+Expected failures (bad files, failed checks) print a report naming file, row and column and
+exit with status 1, without a traceback; the current release is left as it was.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import config
+from etl.errors import EtlError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m etl", description="Partner Data Pack ETL")
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="parse every file under --raw and write a new release to --out")
+    b.add_argument("--raw", type=Path, default=config.RAW_DIR, help="folder of downloaded extracts")
+    b.add_argument("--out", type=Path, default=config.PROCESSED_DIR, help="processed-data folder")
+    b.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    v = sub.add_parser("validate", help="check the files under --raw without writing (or show a release's report)")
+    v.add_argument("--raw", type=Path, default=config.RAW_DIR)
+    v.add_argument("--out", type=Path, default=config.PROCESSED_DIR)
+    v.add_argument("--release", nargs="?", const="current", default=None,
+                   help="print the stored report of a release (default: the current one) instead")
+    d = sub.add_parser("demo", help="generate the synthetic demo extracts and build them")
+    d.add_argument("--out", type=Path, default=config.PROCESSED_DIR, help="processed-data folder")
+    d.add_argument("--raw", type=Path, default=config.DEMO_RAW_DIR, help="where to write the demo extracts")
+    sub.add_parser("fetch", help="download the latest releases from the publishers (see --help)", add_help=False)
+    sub.add_parser("diff", help="what changed between two releases (see --help)", add_help=False)
+    r = sub.add_parser("releases", help="list the releases kept in --out")
+    r.add_argument("--out", type=Path, default=config.PROCESSED_DIR)
+    u = sub.add_parser("use", help="make an older release current again")
+    u.add_argument("release_id")
+    u.add_argument("--out", type=Path, default=config.PROCESSED_DIR)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ("fetch", "diff"):  # these own their arguments
+        module = __import__(f"etl.{argv[0]}", fromlist=["main"])
+        return module.main(argv[1:])
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except EtlError as exc:
+        print(f"\nFailed: {len(exc.problems)} problem(s)", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        if args.command in ("build", "demo"):
+            _say_current_kept(args.out)
+        return EXIT_FAILED
+
+
+def _say_current_kept(out: Path) -> None:
+    from etl.release import read_manifest
+
+    try:
+        manifest = read_manifest(out)
+    except EtlError:
+        manifest = None
+    kept = manifest["current_release"] if manifest else None
+    print(f"Nothing was written. The current release is still {kept}." if kept else
+          "Nothing was written (there is no current release yet).", file=sys.stderr)
+
+
+def cmd_build(args) -> int:
+    from etl.build import build
+    from etl.release import release_dir
+
+    outcome = build(args.raw, args.out, progress=True, strict=args.strict)
+    print((release_dir(args.out, outcome.release_id) / "validation.txt").read_text(encoding="utf-8"))
+    print(f"Built release {outcome.release_id} into {args.out} and made it current.")
+    return EXIT_OK
+
+
+def cmd_validate(args) -> int:
+    from etl.build import run
+    from etl.release import read_manifest, release_dir
+    from etl.validate import report_text
+
+    if args.release:
+        manifest = read_manifest(args.out)
+        if manifest is None:
+            print(f"No release in {args.out} yet: run `python -m etl build` first.", file=sys.stderr)
+            return EXIT_FAILED
+        release_id = manifest["current_release"] if args.release == "current" else args.release
+        path = release_dir(args.out, release_id) / "validation.txt"
+        if not path.exists():
+            print(f"No release {release_id!r} in {args.out}.", file=sys.stderr)
+            return EXIT_FAILED
+        print(path.read_text(encoding="utf-8"))
+        return EXIT_OK
+    outcome = run(args.raw, progress=True)
+    print(report_text(outcome, config.HOME_AREA_CODE))
+    if outcome.log.errors:
+        print(f"{len(outcome.log.errors)} problem(s): a build would fail.", file=sys.stderr)
+        return EXIT_FAILED
+    print("All files are valid: `python -m etl build` would succeed.")
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from etl.demo import build_demo_pack
+
+    outcome = build_demo_pack(args.out, args.raw, progress=True)
+    print(f"Wrote demo extracts to {args.raw} and built release {outcome.release_id} (DEMO DATA) into {args.out}.")
+    return EXIT_OK
+
+
+def cmd_releases(args) -> int:
+    from etl.release import list_releases, read_manifest
+
+    manifest = read_manifest(args.out) or {}
+    releases = list_releases(args.out)
+    if not releases:
+        print(f"No releases in {args.out}.")
+        return EXIT_OK
+    for meta in releases:
+        mark = "*" if meta["id"] == manifest.get("current_release") else " "
+        demo = " DEMO" if meta.get("is_demo") else ""
+        sources = ", ".join(f"{s['source_id']}" + (f" ({s['periods']['last']})" if s.get("periods") else "")
+                            for s in meta.get("sources", []) if s.get("rows"))
+        print(f"{mark} {meta['id']}  created {meta['created']}{demo}\n    {sources}")
+    print("(* = current)")
+    return EXIT_OK
+
+
+def cmd_use(args) -> int:
+    from etl.release import switch_current
+
+    switch_current(args.out, args.release_id)
+    print(f"Release {args.release_id} is now current.")
+    return EXIT_OK
+
+
+COMMANDS = {"build": cmd_build, "validate": cmd_validate, "demo": cmd_demo, "releases": cmd_releases,
+            "use": cmd_use}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""The ETL's small exception hierarchy and the problem records a build collects.
+
+Every expected failure (bad file, failed check) is an ``EtlError`` whose message names the
+file and, where it applies, the row, column, what was expected and what was found, so the
+CLI can print it without a traceback.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one input, located as precisely as we can."""
+
+    file: str
+    message: str
+    row: int | None = None  # 1-based line number in the file as a user sees it in an editor
+    column: str | None = None
+    expected: str | None = None
+    found: str | None = None
+    severity: str = "error"  # "error" fails the build, "warning" is reported only
+
+    def __str__(self) -> str:
+        where = f"'{self.file}'"
+        if self.row is not None:
+            where += f" row {self.row}"
+        if self.column is not None:
+            where += f" column {self.column}"
+        text = f"{where}: {self.message}"
+        if self.expected is not None:
+            text += f"; expected {self.expected}"
+        if self.found is not None:
+            text += f", found {self.found!r}"
+        return text
+
+
+class EtlError(Exception):
+    """Base class of every expected ETL failure (printed without a traceback)."""
+
+    def __init__(self, problems: list[Problem] | Problem | str):
+        if isinstance(problems, str):
+            problems = [Problem(file="-", message=problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class SourceFormatError(EtlError):
+    """A raw file is unrecognised, unreadable or not in the layout its header promises."""
+
+
+class ValidationError(EtlError):
+    """A parsed table breaks the tidy-table contract or a domain rule."""
+
+
+class ReleaseError(EtlError):
+    """A release folder or manifest cannot be read, written or switched."""
+
+
+def format_error(path: Path | str, message: str, *, row: int | None = None, column: str | None = None,
+                 expected: str | None = None, found: object = None) -> SourceFormatError:
+    """Shorthand for raising a one-problem ``SourceFormatError`` about ``path``."""
+    return SourceFormatError(Problem(file=Path(path).name if path else "-", message=message, row=row,
+                                     column=column, expected=expected,
+                                     found=None if found is None else str(found)))
+
+
+@dataclass
+class ProblemLog:
+    """Collects every problem of a run so one report lists them all."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, problem: Problem) -> None:
+        self.problems.append(problem)
+
+    def extend(self, problems: list[Problem]) -> None:
+        self.problems.extend(problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]

@@ -1,0 +1,218 @@
+"""Codes, names and the hierarchy: district -> upper tier -> LEP / LSIP / combined authority -> region -> country.
+
+Built from the ONS lookups found among the raw files (ParseResult kinds ``hierarchy``, ``names``,
+``changes``) plus the codes and names the data files themselves carry. Code changes are data: a
+district code that was merged into another (ONS changes file, type ``merger``) is mapped to its
+successor for finding its parents, so old-vintage data still aggregates into today's areas.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from config import COUNTRY_CODE
+
+# Area level by GSS code prefix (the entity code). E06/E08/E09 are unitary: district and upper tier at once.
+LEVEL_BY_PREFIX = {
+    "E06": "district", "E07": "district", "E08": "district", "E09": "district",
+    "E10": "upper_tier", "E11": "upper_tier",
+    "E12": "region", "E92": "country", "E37": "lep", "E69": "lsip", "E47": "combined_authority",
+}
+UNITARY_PREFIXES = ("E06", "E08", "E09")
+PARENT_LEVELS = ("upper_tier", "lep", "lsip", "combined_authority", "region", "country")
+ALIASES_CSV = Path(__file__).with_name("reference") / "name_aliases.csv"
+
+
+def level_of_code(code: str) -> str | None:
+    """The area level a GSS code denotes, or None for a code we do not handle."""
+    return LEVEL_BY_PREFIX.get(str(code)[:3])
+
+
+def normalise_name(name: str) -> str:
+    """A name folded for matching: case, punctuation, '&', 'St.' and ', City of' style suffixes."""
+    text = str(name).lower().replace("&", " and ").replace("st.", "st ").replace("'", "").replace("’", "")
+    text = re.sub(r",\s*(city|county) of$", "", text)
+    text = re.sub(r"\b(city of|county of)\b", "", text)
+    text = re.sub(r"\((pre lg|ua|county)\)", "", text)
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    return " ".join(text.split())
+
+
+@dataclass
+class Geography:
+    """The areas and their parents, with name resolution for publishers that give no codes."""
+
+    names: dict[str, str] = field(default_factory=dict)  # code -> display name
+    parents: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["child_code", "parent_code", "parent_level"]))
+    successors: dict[str, str] = field(default_factory=dict)  # merged code -> successor code
+    aliases: dict[tuple[str, str], str] = field(default_factory=dict)  # (normalised alias, level) -> name
+
+    @classmethod
+    def from_tables(cls, hierarchy: list[pd.DataFrame], names: list[pd.DataFrame], changes: list[pd.DataFrame],
+                    observed: list[pd.DataFrame], aliases_csv: Path = ALIASES_CSV) -> "Geography":
+        """Combine lookup tables (in a deterministic order) and the (code, name) pairs seen in data."""
+        code_names: dict[str, str] = {}
+
+        def remember(codes, labels):
+            for code, label in zip(codes, labels):
+                if isinstance(code, str) and isinstance(label, str) and label.strip() and code not in code_names:
+                    code_names[code] = label.strip()
+
+        for table in names:
+            remember(table["area_code"], table["area_name"])
+        for table in hierarchy:
+            remember(table["child_code"], table["child_name"])
+            remember(table["parent_code"], table["parent_name"])
+        for table in changes:
+            remember(table["new_code"], table["new_name"])
+            remember(table["old_code"], table["old_name"])
+        for table in observed:
+            remember(table["area_code"], table["area_name"])
+
+        frames = [t[["child_code", "parent_code", "parent_level"]] for t in hierarchy if not t.empty]
+        parents = (pd.concat(frames, ignore_index=True).dropna().drop_duplicates()
+                   if frames else pd.DataFrame(columns=["child_code", "parent_code", "parent_level"]))
+        parents = parents[parents["parent_level"].isin(PARENT_LEVELS)]
+        successors: dict[str, str] = {}
+        for table in changes:
+            merges = table[table["change_type"].astype(str).str.lower().isin(["merger", "recode", "merge"])]
+            for old, new in zip(merges["old_code"], merges["new_code"]):
+                if level_of_code(old) == "district" and level_of_code(new) == "district" and old != new:
+                    successors[old] = new
+        alias_map: dict[tuple[str, str], str] = {}
+        if aliases_csv.exists():
+            alias_df = pd.read_csv(aliases_csv, dtype=str, keep_default_na=False)
+            for alias, target, level in alias_df[["alias", "area_name", "area_level"]].itertuples(index=False):
+                alias_map[(normalise_name(alias), level)] = target
+        geo = cls(names=code_names, parents=parents.sort_values(list(parents.columns)).reset_index(drop=True),
+                  successors=successors, aliases=alias_map)
+        return geo
+
+    # --- codes ---------------------------------------------------------------------------
+    def current_code(self, code: str) -> str:
+        """Follow merges to today's code (guarding against cycles in a bad changes file)."""
+        seen = set()
+        while code in self.successors and code not in seen:
+            seen.add(code)
+            code = self.successors[code]
+        return code
+
+    def upper_tier_of(self, district_code: str) -> str | None:
+        """A district's upper-tier authority: itself for unitaries, its county for E07 districts."""
+        if district_code[:3] in UNITARY_PREFIXES:
+            return district_code
+        direct = self._parent_map.get((district_code, "upper_tier"))
+        if direct:
+            return direct
+        current = self.current_code(district_code)
+        if current != district_code:
+            return self.upper_tier_of(current)
+        return None
+
+    def parent_of(self, district_code: str, level: str) -> str | None:
+        """The district's parent at ``level`` (its own or, for a merged code, its successor's)."""
+        if level == "upper_tier":
+            return self.upper_tier_of(district_code)
+        if level == "country":
+            return COUNTRY_CODE if district_code.startswith("E") else None
+        found = self._parent_map.get((district_code, level))
+        if found is None and self.current_code(district_code) != district_code:
+            return self.parent_of(self.current_code(district_code), level)
+        return found
+
+    @cached_property
+    def _parent_map(self) -> dict[tuple[str, str], str]:
+        # One parent per (child, level); where vintages disagree the alphabetically-first wins (deterministic).
+        df = self.parents.sort_values(["child_code", "parent_level", "parent_code"])
+        mapping: dict[tuple[str, str], str] = {}
+        for child, parent, level in zip(df["child_code"], df["parent_code"], df["parent_level"]):
+            mapping.setdefault((child, level), parent)
+        return mapping
+
+    @cached_property
+    def districts(self) -> list[str]:
+        """Every district code known from lookups or data, sorted."""
+        codes = set(self.parents["child_code"]) | set(self.names)
+        return sorted(c for c in codes if level_of_code(c) == "district")
+
+    def members(self, parent_code: str, level: str) -> list[str]:
+        """Today's districts belonging to a parent area (merged codes replaced by successors)."""
+        found = set()
+        for district in self.districts:
+            if self.parent_of(district, level) == parent_code:
+                found.add(self.current_code(district))
+        return sorted(found)
+
+    def name_of(self, code: str) -> str | None:
+        return self.names.get(code)
+
+    # --- names ---------------------------------------------------------------------------
+    @cached_property
+    def _name_index(self) -> dict[tuple[str, str], set[str]]:
+        index: dict[tuple[str, str], set[str]] = {}
+        for code, name in self.names.items():
+            level = level_of_code(code)
+            if level is None:
+                continue
+            levels = {level}
+            if code[:3] in UNITARY_PREFIXES:
+                levels.add("upper_tier")
+            for lvl in levels:
+                index.setdefault((normalise_name(name), lvl), set()).add(code)
+        return index
+
+    def resolve_name(self, name: str, level: str) -> str | None:
+        """The code of the area called ``name`` at ``level``; None when unknown or ambiguous.
+
+        Where several codes share a name (a merged district kept its name), today's code wins.
+        """
+        key = normalise_name(name)
+        target = self.aliases.get((key, level))
+        if target is not None:
+            key = normalise_name(target)
+        codes = self._name_index.get((key, level), set())
+        current = {self.current_code(c) for c in codes}
+        if len(codes) == 1:
+            return next(iter(codes))
+        if len(current) == 1 and current & codes:
+            return next(iter(current))
+        return None
+
+    # --- output --------------------------------------------------------------------------
+    def areas_table(self, codes: list[str]) -> pd.DataFrame:
+        """areas.parquet: each area with its level and parents (nullable where unknown)."""
+        rows = []
+        for code in sorted(set(codes)):
+            level = level_of_code(code)
+            row = {"area_code": code, "area_name": self.names.get(code, code), "area_level": level}
+            for parent_level in PARENT_LEVELS:
+                row[f"{parent_level}_code"] = self.parent_of(code, parent_level) if level == "district" else None
+            if level == "upper_tier":
+                for parent_level in ("lep", "lsip", "combined_authority", "region", "country"):
+                    row[f"{parent_level}_code"] = self._common_parent(code, parent_level)
+            if level in ("lep", "lsip", "combined_authority", "region"):
+                row["country_code"] = COUNTRY_CODE
+                if level != "region":
+                    row["region_code"] = self._common_region(code, level)
+            row["successor_code"] = self.current_code(code) if self.current_code(code) != code else None
+            rows.append(row)
+        columns = ["area_code", "area_name", "area_level"] + [f"{lvl}_code" for lvl in PARENT_LEVELS] + [
+            "successor_code"]
+        df = pd.DataFrame(rows, columns=columns)
+        return df.astype(object).where(df.notna(), None)
+
+    def _common_parent(self, upper_tier_code: str, level: str) -> str | None:
+        """The parent shared by every district of an upper tier (None when they straddle)."""
+        districts = [d for d in self.districts if self.upper_tier_of(d) == upper_tier_code]
+        found = {self.parent_of(d, level) for d in districts}
+        return found.pop() if len(found) == 1 else None
+
+    def _common_region(self, area_code: str, level: str) -> str | None:
+        districts = [d for d in self.districts if self.parent_of(d, level) == area_code]
+        found = {self.parent_of(d, "region") for d in districts}
+        return found.pop() if len(found) == 1 else None

@@ -1,0 +1,149 @@
+"""Release folders and the manifest: written to a temporary folder, then switched atomically.
+
+Layout (the app reads nothing else)::
+
+    <out>/manifest.json               names the current release (+ a copy of its release.json)
+    <out>/releases/<id>/indicators.parquet, areas.parquet, [boundaries.parquet], release.json, ...
+
+A failed build never touches ``<out>``'s current release: files are written under
+``releases/.tmp-*`` and only a finished folder is renamed into place and named in the manifest
+(written to a temp file, then ``os.replace``).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from config import KEEP_RELEASES, MANIFEST_NAME, RELEASES_SUBDIR
+from etl.errors import Problem, ReleaseError
+from etl.schema import ARROW_SCHEMA
+
+SCHEMA_VERSION = 1
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_parquet(df: pd.DataFrame, path: Path, schema: pa.Schema | None = None) -> None:
+    """Parquet with an explicit schema and no pandas index, so equal tables give equal bytes."""
+    table = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
+    table = table.replace_schema_metadata(None)
+    pq.write_table(table, path, compression="zstd", write_statistics=True)
+
+
+def write_json_atomic(data: dict, path: Path) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2, sort_keys=True, ensure_ascii=False)
+        fh.write("\n")
+    os.replace(tmp, path)
+
+
+def read_manifest(out_dir: Path) -> dict | None:
+    """The manifest, or None when no release has been built yet."""
+    path = Path(out_dir) / MANIFEST_NAME
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ReleaseError(Problem(file=str(path), message=f"the manifest is not valid JSON ({exc})")) from None
+
+
+def release_dir(out_dir: Path, release_id: str) -> Path:
+    return Path(out_dir) / RELEASES_SUBDIR / release_id
+
+
+def list_releases(out_dir: Path) -> list[dict]:
+    """Every complete release folder, newest first, each with its release.json contents."""
+    root = Path(out_dir) / RELEASES_SUBDIR
+    found = []
+    if root.exists():
+        for folder in root.iterdir():
+            meta_path = folder / "release.json"
+            if folder.is_dir() and not folder.name.startswith(".") and meta_path.exists():
+                found.append(json.loads(meta_path.read_text(encoding="utf-8")))
+    return sorted(found, key=lambda m: (m.get("created", ""), m["id"]), reverse=True)
+
+
+def write_release(out_dir: Path, *, indicators: pd.DataFrame, areas: pd.DataFrame, meta: dict,
+                  boundaries=None, extra_files: dict[str, str | bytes] | None = None,
+                  keep: int = KEEP_RELEASES, now: datetime | None = None) -> str:
+    """Write a complete release folder, switch the manifest to it, prune old ones; returns its id."""
+    out_dir = Path(out_dir)
+    root = out_dir / RELEASES_SUBDIR
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=root, prefix=".tmp-"))
+    try:
+        write_parquet(indicators, tmp / "indicators.parquet", ARROW_SCHEMA)
+        write_parquet(areas, tmp / "areas.parquet")
+        if boundaries is not None and len(boundaries):
+            boundaries.to_parquet(tmp / "boundaries.parquet", index=False)
+        for name, content in (extra_files or {}).items():
+            mode = "wb" if isinstance(content, bytes) else "w"
+            with open(tmp / name, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as fh:
+                fh.write(content)
+        now = now or datetime.now(timezone.utc)
+        table_hash = sha256_file(tmp / "indicators.parquet")
+        release_id = f"{now:%Y%m%dT%H%M%SZ}-{table_hash[:8]}"
+        meta = {**meta, "id": release_id, "created": now.isoformat(timespec="seconds"),
+                "table_sha256": table_hash, "has_boundaries": (tmp / "boundaries.parquet").exists()}
+        write_json_atomic(meta, tmp / "release.json")
+        final = root / release_id
+        if final.exists():  # the same inputs built twice within a second
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    switch_current(out_dir, release_id)
+    prune(out_dir, keep)
+    return release_id
+
+
+def switch_current(out_dir: Path, release_id: str) -> dict:
+    """Point manifest.json at ``release_id`` atomically (it must be a complete release)."""
+    out_dir = Path(out_dir)
+    meta_path = release_dir(out_dir, release_id) / "release.json"
+    if not meta_path.exists():
+        known = ", ".join(m["id"] for m in list_releases(out_dir)) or "none"
+        raise ReleaseError(Problem(file=str(out_dir), message=f"no release called {release_id!r}",
+                                   expected=f"one of: {known}", found=release_id))
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    releases = [{"id": m["id"], "created": m["created"], "is_demo": m.get("is_demo", False)}
+                for m in list_releases(out_dir)]
+    manifest = {"schema_version": SCHEMA_VERSION, "current_release": release_id, "release": meta,
+                "releases": releases}
+    write_json_atomic(manifest, out_dir / MANIFEST_NAME)
+    return manifest
+
+
+def prune(out_dir: Path, keep: int) -> list[str]:
+    """Delete all but the newest ``keep`` releases (never the current one) and stale temp folders."""
+    out_dir = Path(out_dir)
+    manifest = read_manifest(out_dir) or {}
+    current = manifest.get("current_release")
+    removed = []
+    for meta in list_releases(out_dir)[max(keep, 1):]:
+        if meta["id"] != current:
+            shutil.rmtree(release_dir(out_dir, meta["id"]), ignore_errors=True)
+            removed.append(meta["id"])
+    for stale in (out_dir / RELEASES_SUBDIR).glob(".tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    if removed:
+        switch_current(out_dir, current)  # refresh the manifest's list of releases
+    return removed

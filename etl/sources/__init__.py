@@ -1,0 +1,1 @@
+"""One module per publisher layout; each exposes ``PARSERS`` (see ``etl.sources.base``)."""

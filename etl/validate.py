@@ -1,0 +1,162 @@
+"""The validation report: per source, what was read and what looks wrong; and the release metadata.
+
+Pure functions of a ``BuildOutcome``: the same text is printed at the end of a build, saved as
+``validation.txt`` in the release, and printed by ``python -m etl validate``.
+"""
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+
+from etl.catalogue import INDICATORS
+from etl.geography import level_of_code
+
+PUBLISHERS_TOML = Path(__file__).with_name("publishers.toml")
+
+
+def publisher_config() -> dict:
+    """Per-source settings (titles, landing pages, next-update dates) kept as data."""
+    if not PUBLISHERS_TOML.exists():
+        return {}
+    with open(PUBLISHERS_TOML, "rb") as fh:
+        data = tomllib.load(fh)
+    return data.get("sources", data)
+
+
+def home_members(geo, home_area: str) -> list[str]:
+    level = level_of_code(home_area)
+    return geo.members(home_area, level) if level else []
+
+
+def source_summaries(outcome, home_area: str) -> list[dict]:
+    """One summary per source id: files, rows, areas, periods, suppression, coverage of the home area."""
+    df = outcome.indicators
+    config = publisher_config()
+    home = home_members(outcome.geography, home_area)
+    home_tiers = sorted({t for d in home if (t := outcome.geography.upper_tier_of(d))})
+    summaries = []
+    by_source: dict[str, list] = {}
+    for item in outcome.files:
+        by_source.setdefault(item.result.meta.source_id, []).append(item)
+    for source_id, items in sorted(by_source.items()):
+        meta = items[0].result.meta
+        rows = df[(df["source"] == source_id) & ~df["derived"]] if not df.empty else df
+        summary = {
+            "source_id": source_id, "publisher": meta.publisher, "title": meta.title,
+            "kind": items[0].result.kind,
+            "files": [{"name": i.raw.name, "sha256": i.sha256, "rows": int(len(i.result.table))} for i in items],
+            "release_date": max((i.result.meta.release_date for i in items if i.result.meta.release_date),
+                                default=config.get(source_id, {}).get("release_date")),
+            "next_update": next((i.result.meta.next_update for i in items if i.result.meta.next_update),
+                                config.get(source_id, {}).get("next_update")),
+            "url": meta.url or config.get(source_id, {}).get("landing_page") or config.get(source_id, {}).get("url"),
+            "is_demo": outcome.is_demo or any(i.result.meta.is_demo for i in items),
+            "rows": int(len(rows)),
+        }
+        if len(rows):
+            ordered = rows.sort_values("period_start")
+            summary.update({
+                "indicators": sorted(rows["indicator"].unique().tolist()),
+                "areas": int(rows["area_code"].nunique()),
+                "periods": {"first": ordered["period"].iloc[0], "last": ordered["period"].iloc[-1],
+                            "count": int(rows["period"].nunique())},
+                "status_counts": {k: int(v) for k, v in rows["status"].value_counts().sort_index().items()
+                                  if k != "ok"},
+            })
+            codes = set(rows["area_code"])
+            district_level = rows["area_code"].str.startswith("E07").any()
+            expected = home if district_level else home_tiers
+            summary["home_missing"] = [c for c in expected if c not in codes and
+                                       outcome.geography.current_code(c) not in codes]
+        summaries.append(summary)
+    return summaries
+
+
+def release_meta(outcome, home_area: str) -> dict:
+    """release.json contents apart from id/created/hash (added when the release is written)."""
+    sources = [{k: v for k, v in s.items() if k not in ("status_counts", "home_missing", "kind")}
+               for s in source_summaries(outcome, home_area)]
+    return {"is_demo": outcome.is_demo, "home_area_code": home_area,
+            "home_area_name": outcome.geography.name_of(home_area), "sources": sources,
+            "rows": int(len(outcome.indicators)),
+            "warnings": [str(w) for w in outcome.log.warnings][:200],
+            "aggregation_notes": outcome.aggregation.notes[:200]}
+
+
+def differences_beyond_rounding(comparisons: pd.DataFrame) -> pd.DataFrame:
+    """Our aggregates that differ from the publisher's own figure by more than rounding explains.
+
+    Each member's published figure can be off by half its rounding unit, so a sum of ``n`` of them
+    can be off by ``n`` half-units; rates are compared at their published decimals.
+    """
+    if comparisons.empty:
+        return comparisons
+    df = comparisons.copy()
+    decimals = df["indicator"].map(lambda i: INDICATORS[i].decimals)
+    unit = df["indicator"].map(lambda i: INDICATORS[i].unit)
+    rounding_base = df["indicator"].map(lambda i: {"claimant_count": 5, "furloughed_employments": 100,
+                                                    "apprenticeship_starts": 10,
+                                                    "apprenticeship_achievements": 10}.get(i, 1))
+    tolerance = (0.5 * 10.0 ** (-decimals)).where(unit != "count", df["members"] * rounding_base / 2)
+    tolerance = tolerance.where(unit == "count", tolerance + 0.05 * 10.0 ** (1 - decimals))
+    df["tolerance"] = tolerance
+    return df[df["difference"].abs() > df["tolerance"] + 1e-9]
+
+
+def report_text(outcome, home_area: str) -> str:
+    """The human-readable validation report."""
+    lines = []
+    home_name = outcome.geography.name_of(home_area) or home_area
+    lines.append(f"Validation report{' (DEMO DATA)' if outcome.is_demo else ''}")
+    lines.append(f"Home area: {home_name} ({home_area}); {len(home_members(outcome.geography, home_area))} "
+                 "districts in the lookups")
+    lines.append(f"Rows in the release: {len(outcome.indicators):,} "
+                 f"({int(outcome.indicators['derived'].sum()) if len(outcome.indicators) else 0:,} computed here)")
+    lines.append("")
+    for s in source_summaries(outcome, home_area):
+        lines.append(f"== {s['source_id']}: {s['title']} ({s['publisher']})")
+        for f in s["files"]:
+            lines.append(f"   file {f['name']}  rows {f['rows']:,}  sha256 {f['sha256'][:12]}")
+        if s["kind"] != "indicators":
+            lines.append(f"   {s['kind']} table")
+            lines.append("")
+            continue
+        if not s["rows"]:
+            lines.append("   no rows")
+            lines.append("")
+            continue
+        p = s["periods"]
+        lines.append(f"   rows {s['rows']:,}  areas {s['areas']:,}  periods {p['count']} ({p['first']} to {p['last']})")
+        lines.append(f"   indicators: {', '.join(s['indicators'])}")
+        status = ", ".join(f"{k} {v:,}" for k, v in s["status_counts"].items()) or "none"
+        lines.append(f"   cells without a value or flagged: {status}")
+        missing = s["home_missing"]
+        lines.append(f"   home-area areas missing: {', '.join(missing) if missing else 'none'}")
+        lines.append("")
+    comparisons = outcome.aggregation.comparisons
+    lines.append(f"== Our aggregates vs the publishers' own figures: {len(comparisons):,} compared")
+    beyond = differences_beyond_rounding(comparisons)
+    if len(comparisons):
+        lines.append(f"   {len(beyond):,} differ by more than rounding explains")
+        for row in beyond.sort_values(["indicator", "area_code", "period"]).head(25).itertuples():
+            lines.append(f"   {row.indicator} {row.area_code} {row.period} {row.breakdown}: ours {row.ours:,.2f} "
+                         f"vs publisher {row.publisher:,.2f} (from {int(row.members)} areas)")
+    if outcome.aggregation.notes:
+        lines.append("")
+        lines.append(f"== Aggregates not computed ({len(outcome.aggregation.notes)})")
+        lines.extend(f"   {n}" for n in outcome.aggregation.notes[:40])
+    if outcome.superseded:
+        lines.append("")
+        lines.append("== Overlapping files (later file wins)")
+        lines.extend(f"   {s}" for s in outcome.superseded)
+    if outcome.log.warnings:
+        lines.append("")
+        lines.append(f"== Warnings ({len(outcome.log.warnings)})")
+        lines.extend(f"   {w}" for w in outcome.log.warnings[:40])
+    if outcome.log.errors:
+        lines.append("")
+        lines.append(f"== Errors ({len(outcome.log.errors)})")
+        lines.extend(f"   {e}" for e in outcome.log.errors[:100])
+    return "\n".join(lines) + "\n"
