@@ -82,7 +82,8 @@ def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
             has_current = merged.groupby(["parent_code", "period", "breakdown", "member_code"])[
                 "is_current"].transform("any")
             merged = merged[merged["is_current"] | ~has_current]
-            result, skipped = _combine(merged, rule, INDICATORS[indicator_id].unit, expected[base])
+            coverage = _coverage(units, memberships[base], geo)
+            result, skipped = _combine(merged, rule, INDICATORS[indicator_id].unit, expected[base], coverage)
             notes.extend(f"{indicator_id}: {s}" for s in skipped)
             if result.empty:
                 continue
@@ -98,7 +99,7 @@ def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
                     "indicator": theirs["indicator"].to_numpy(), "area_code": theirs["parent_code"].to_numpy(),
                     "period": theirs["period"].to_numpy(), "breakdown": theirs["breakdown"].to_numpy(),
                     "ours": theirs["value"].to_numpy(), "publisher": pub["value"].to_numpy(),
-                    "members": theirs["members"].to_numpy(), "source": pub["source"].to_numpy()}))
+                    "members": theirs["n_rows"].to_numpy(), "source": pub["source"].to_numpy()}))
             if not mine.empty:
                 derived.append(pd.DataFrame({
                     "indicator": indicator_id, "area_code": mine["parent_code"].to_numpy(),
@@ -116,7 +117,25 @@ def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
     return AggregationResult(rows=rows, comparisons=comparison, notes=sorted(set(notes)))
 
 
-def _combine(merged: pd.DataFrame, rule: str, unit: str, expected: pd.Series) -> tuple[pd.DataFrame, list[str]]:
+def _coverage(units: pd.DataFrame, members: pd.DataFrame, geo: Geography) -> pd.Series:
+    """How many of each parent's members the rows cover, per (parent, level, period, breakdown).
+
+    A member (today's code) is covered by its own row or by rows for all the codes it was formed
+    from, so one of four old Somerset districts never stands for the whole of Somerset.
+    """
+    all_members = members["member_code"].unique().tolist()
+    rows = []
+    for (period, breakdown), codes in units.groupby(["period", "breakdown"], sort=False)["area_code"]:
+        present = set(codes)
+        rows.extend((period, breakdown, m) for m in all_members if m in present or geo.covered(m, present))
+    covered = pd.DataFrame(rows, columns=["period", "breakdown", "member_code"])
+    pairs = members[["parent_code", "parent_level", "member_code"]].drop_duplicates()
+    return covered.merge(pairs, on="member_code").groupby(
+        ["parent_code", "parent_level", "period", "breakdown"])["member_code"].nunique()
+
+
+def _combine(merged: pd.DataFrame, rule: str, unit: str, expected: pd.Series,
+             coverage: pd.Series) -> tuple[pd.DataFrame, list[str]]:
     """Apply ``rule`` per (parent, period, breakdown) group; skip groups missing members or counts."""
     keys = ["parent_code", "parent_level", "period", "breakdown"]
     has_value = merged["status"].isin(STATUSES_WITH_VALUE) & merged["value"].notna()
@@ -135,7 +154,9 @@ def _combine(merged: pd.DataFrame, rule: str, unit: str, expected: pd.Series) ->
                       den_all=("denominator", lambda s: s.notna().all()),
                       weighted_sum=("weighted", "sum"), source=("source", "first")).reset_index()
     want = expected.reindex(pd.MultiIndex.from_frame(out[["parent_code", "parent_level"]])).to_numpy()
-    complete = out["members"].to_numpy() == want
+    have = coverage.reindex(pd.MultiIndex.from_frame(out[keys])).fillna(0).to_numpy()
+    complete = have == want
+    out["members"] = have
     skipped = []
     incomplete = out[~complete & (out["breakdown"] == "total")]
     for (code, level), grp in incomplete.groupby(["parent_code", "parent_level"]):
@@ -145,14 +166,14 @@ def _combine(merged: pd.DataFrame, rule: str, unit: str, expected: pd.Series) ->
     out = out[complete].copy()
     if rule == "ratio":
         ok = out["num_all"] & out["den_all"] & (out["den_sum"] > 0)
-        for code in sorted(out.loc[~ok & (out["breakdown"] == "total"), "parent_code"].unique()):
+        for code in sorted(out.loc[~ok & out["all_values"] & (out["breakdown"] == "total"), "parent_code"].unique()):
             skipped.append(f"{code} not computed: a member has no numerator/denominator counts")
         out = out[ok | ~out["all_values"]]
         out["value"] = out["num_sum"] / out["den_sum"] * SCALE[unit]
         out["numerator"], out["denominator"] = out["num_sum"], out["den_sum"]
     elif rule == "weighted_mean":
         ok = out["den_all"] & (out["den_sum"] > 0)
-        for code in sorted(out.loc[~ok & (out["breakdown"] == "total"), "parent_code"].unique()):
+        for code in sorted(out.loc[~ok & out["all_values"] & (out["breakdown"] == "total"), "parent_code"].unique()):
             skipped.append(f"{code} not computed: a member has no weight (e.g. pupil numbers)")
         out = out[ok | ~out["all_values"]]
         out["value"] = out["weighted_sum"] / out["den_sum"]

@@ -119,11 +119,12 @@ def resolve_areas(table: pd.DataFrame, geo: Geography, file: str) -> tuple[pd.Da
                                     expected=f"a known {level} name (or an alias in "
                                              "etl/reference/name_aliases.csv)", found=name))
     levels = df["area_code"].map(lambda c: level_of_code(c) if isinstance(c, str) else None)
-    unknown = df["area_code"].notna() & levels.isna()
-    for idx in df.index[unknown][:50]:
-        problems.append(Problem(file=file, row=_row(df, idx), column="area code", message="unknown area code",
+    unknown = df[df["area_code"].notna() & levels.isna()]
+    for code, group in list(unknown.groupby("area_code", sort=True))[:50]:
+        problems.append(Problem(file=file, row=_row(df, group.index[0]), column="area code",
+                                message=f"unknown area code ({len(group)} rows)",
                                 expected="an English GSS code of a district, county, LEP, LSIP, combined "
-                                         "authority, region or England", found=df.at[idx, "area_code"]))
+                                         "authority, region or England", found=code))
     df["area_level"] = df["area_level"].where(df["area_level"].notna() & (levels != "district"), levels)
     df.loc[df["area_code"].str[:3].isin(["E06", "E08", "E09"]).fillna(False), "area_level"] = "district"
     df["area_name"] = [n if isinstance(n, str) and n else (geo.name_of(c) or c) for n, c in
@@ -153,6 +154,10 @@ def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog) -> tuple[
             continue
         table, problems = resolve_areas(item.result.table, geo, item.raw.name)
         problems += duplicate_problems(table.dropna(subset=["area_code"]), item.raw.name)
+        if not problems:  # check the file's own rows against the contract, so errors name the file
+            rows = table["source_row"] if "source_row" in table.columns else None
+            checked = coerce_types(table.drop(columns=[c for c in OPTIONAL_PARSER_COLUMNS if c in table.columns]))
+            problems += validate_tidy(checked, file=item.raw.name, source_rows=rows)
         log.extend(problems)
         frames.append(table.assign(_order=order, _file=item.raw.name))
     if not frames:

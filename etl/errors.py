@@ -62,8 +62,8 @@ class ReleaseError(EtlError):
 
 def format_error(path: Path | str, message: str, *, row: int | None = None, column: str | None = None,
                  expected: str | None = None, found: object = None) -> SourceFormatError:
-    """Shorthand for raising a one-problem ``SourceFormatError`` about ``path``."""
-    return SourceFormatError(Problem(file=Path(path).name if path else "-", message=message, row=row,
+    """Shorthand for raising a one-problem ``SourceFormatError`` about ``path`` (as the user should see it)."""
+    return SourceFormatError(Problem(file=str(path) if path else "-", message=message, row=row,
                                      column=column, expected=expected,
                                      found=None if found is None else str(found)))
 

@@ -21,7 +21,9 @@ LEVEL_BY_PREFIX = {
     "E06": "district", "E07": "district", "E08": "district", "E09": "district",
     "E10": "upper_tier", "E11": "upper_tier",
     "E12": "region", "E92": "country", "E37": "lep", "E69": "lsip", "E47": "combined_authority",
+    "E61": "combined_authority",  # Greater London Authority, listed with the combined authorities by ONS
 }
+SUCCESSION_TYPES = ("merger", "merge", "new_code", "recode")  # ONS change types where a code is replaced
 UNITARY_PREFIXES = ("E06", "E08", "E09")
 PARENT_LEVELS = ("upper_tier", "lep", "lsip", "combined_authority", "region", "country")
 ALIASES_CSV = Path(__file__).with_name("reference") / "name_aliases.csv"
@@ -49,7 +51,8 @@ class Geography:
     names: dict[str, str] = field(default_factory=dict)  # code -> display name
     parents: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["child_code", "parent_code", "parent_level"]))
-    successors: dict[str, str] = field(default_factory=dict)  # merged code -> successor code
+    successors: dict[str, str] = field(default_factory=dict)  # merged or re-coded code -> successor code
+    terminated: set[str] = field(default_factory=set)  # codes ONS ended without a successor
     aliases: dict[tuple[str, str], str] = field(default_factory=dict)  # (normalised alias, level) -> name
 
     @classmethod
@@ -79,18 +82,21 @@ class Geography:
                    if frames else pd.DataFrame(columns=["child_code", "parent_code", "parent_level"]))
         parents = parents[parents["parent_level"].isin(PARENT_LEVELS)]
         successors: dict[str, str] = {}
+        terminated: set[str] = set()
         for table in changes:
-            merges = table[table["change_type"].astype(str).str.lower().isin(["merger", "recode", "merge"])]
+            kind = table["change_type"].astype(str).str.lower()
+            merges = table[kind.isin(SUCCESSION_TYPES)]
             for old, new in zip(merges["old_code"], merges["new_code"]):
                 if level_of_code(old) == "district" and level_of_code(new) == "district" and old != new:
                     successors[old] = new
+            terminated.update(table.loc[kind == "termination", "old_code"].dropna())
         alias_map: dict[tuple[str, str], str] = {}
         if aliases_csv.exists():
             alias_df = pd.read_csv(aliases_csv, dtype=str, keep_default_na=False)
             for alias, target, level in alias_df[["alias", "area_name", "area_level"]].itertuples(index=False):
                 alias_map[(normalise_name(alias), level)] = target
         geo = cls(names=code_names, parents=parents.sort_values(list(parents.columns)).reset_index(drop=True),
-                  successors=successors, aliases=alias_map)
+                  successors=successors, terminated=terminated, aliases=alias_map)
         return geo
 
     # --- codes ---------------------------------------------------------------------------
@@ -106,23 +112,50 @@ class Geography:
         """A district's upper-tier authority: itself for unitaries, its county for E07 districts."""
         if district_code[:3] in UNITARY_PREFIXES:
             return district_code
-        direct = self._parent_map.get((district_code, "upper_tier"))
-        if direct:
-            return direct
-        current = self.current_code(district_code)
-        if current != district_code:
-            return self.upper_tier_of(current)
-        return None
+        return self._lookup_parent(district_code, "upper_tier")
 
     def parent_of(self, district_code: str, level: str) -> str | None:
-        """The district's parent at ``level`` (its own or, for a merged code, its successor's)."""
+        """The district's parent at ``level``, from the lookups (see ``_lookup_parent``)."""
         if level == "upper_tier":
             return self.upper_tier_of(district_code)
         if level == "country":
             return COUNTRY_CODE if district_code.startswith("E") else None
-        found = self._parent_map.get((district_code, level))
-        if found is None and self.current_code(district_code) != district_code:
-            return self.parent_of(self.current_code(district_code), level)
+        return self._lookup_parent(district_code, level)
+
+    def _lookup_parent(self, code: str, level: str, seen: frozenset = frozenset()) -> str | None:
+        """Its own lookup row first; else the parent its predecessors shared (a code newer than the
+        lookups, e.g. Somerset West and Taunton in a 2014 lookup); else its successor's parent (an
+        old code, e.g. Aylesbury Vale, in a lookup that only knows Buckinghamshire)."""
+        if code in seen:
+            return None
+        seen = seen | {code}
+        found = self._parent_map.get((code, level))
+        if found is not None:
+            return found
+        inherited = {self._lookup_parent(old, level, seen) for old in self._predecessors.get(code, [])}
+        inherited.discard(None)
+        if len(inherited) == 1:
+            return inherited.pop()
+        successor = self.successors.get(code)
+        if successor is not None:
+            if level == "upper_tier" and successor[:3] in UNITARY_PREFIXES:
+                return successor
+            return self._lookup_parent(successor, level, seen)
+        return None
+
+    def covered(self, code: str, present: set[str]) -> bool:
+        """Whether data for ``present`` codes covers the area of ``code``: the code itself, or all of
+        the codes it was formed from (recursively)."""
+        if code in present:
+            return True
+        olds = self._predecessors.get(code, [])
+        return bool(olds) and all(self.covered(old, present) for old in olds)
+
+    @cached_property
+    def _predecessors(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for old, new in sorted(self.successors.items()):
+            found.setdefault(new, []).append(old)
         return found
 
     @cached_property
@@ -172,15 +205,20 @@ class Geography:
         Where several codes share a name (a merged district kept its name), today's code wins.
         """
         key = normalise_name(name)
-        target = self.aliases.get((key, level))
-        if target is not None:
-            key = normalise_name(target)
         codes = self._name_index.get((key, level), set())
-        current = {self.current_code(c) for c in codes}
-        if len(codes) == 1:
-            return next(iter(codes))
-        if len(current) == 1 and current & codes:
-            return next(iter(current))
+        target = self.aliases.get((key, level))
+        if not codes and target is not None:  # an alias only when the name itself is unknown
+            codes = self._name_index.get((normalise_name(target), level), set())
+        if len(codes) <= 1:
+            return next(iter(codes), None)
+        live = {c for c in codes if c not in self.successors and c not in self.terminated}
+        if len(live) == 1:  # e.g. Barnsley's 2025 code over its old one; Dorset the unitary over the county
+            return live.pop()
+        # no change record settles it: the code the lookups know best (most parent rows), if that is unique
+        counts = sorted(((sum(1 for (child, _lvl) in self._parent_map if child == c), c) for c in live or codes),
+                        reverse=True)
+        if counts[0][0] > counts[1][0]:
+            return counts[0][1]
         return None
 
     # --- output --------------------------------------------------------------------------
@@ -193,6 +231,8 @@ class Geography:
             for parent_level in PARENT_LEVELS:
                 row[f"{parent_level}_code"] = self.parent_of(code, parent_level) if level == "district" else None
             if level == "upper_tier":
+                row["upper_tier_code"] = code
+            if level == "upper_tier":
                 for parent_level in ("lep", "lsip", "combined_authority", "region", "country"):
                     row[f"{parent_level}_code"] = self._common_parent(code, parent_level)
             if level in ("lep", "lsip", "combined_authority", "region"):
@@ -203,8 +243,7 @@ class Geography:
             rows.append(row)
         columns = ["area_code", "area_name", "area_level"] + [f"{lvl}_code" for lvl in PARENT_LEVELS] + [
             "successor_code"]
-        df = pd.DataFrame(rows, columns=columns)
-        return df.astype(object).where(df.notna(), None)
+        return pd.DataFrame([{c: row.get(c) for c in columns} for row in rows], columns=columns, dtype=object)
 
     def _common_parent(self, upper_tier_code: str, level: str) -> str | None:
         """The parent shared by every district of an upper tier (None when they straddle)."""

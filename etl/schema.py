@@ -147,7 +147,8 @@ TIDY_SCHEMA = pa.DataFrameSchema(
         "period_start": pa.Column("datetime64[ms]", nullable=False),
         "period_end": pa.Column("datetime64[ms]", nullable=False),
         "breakdown": pa.Column(object, pa.Check.str_matches(r"^(total|[a-z_]+=.+)$"), nullable=False),
-        "value": pa.Column("float64", nullable=True),
+        "value": pa.Column("float64", pa.Check.ge(0, error="value >= 0 (no indicator here can be negative)"),
+                           nullable=True),
         "status": pa.Column(object, pa.Check.isin(list(STATUSES)), nullable=False),
         "numerator": pa.Column("float64", pa.Check.ge(0), nullable=True),
         "denominator": pa.Column("float64", pa.Check.ge(0), nullable=True),
@@ -155,15 +156,20 @@ TIDY_SCHEMA = pa.DataFrameSchema(
         "source": pa.Column(object, nullable=False),
         "derived": pa.Column(bool, nullable=False),
     },
-    checks=[pa.Check(_value_matches_status, error="value is NaN exactly when status has no value")],
+    checks=[pa.Check(_value_matches_status, error="value is NaN exactly when status has no value"),
+            pa.Check(lambda df: ~((df["unit"] == "percent") & (df["value"] > 100)), error="a percentage <= 100")],
     unique=KEY,
     strict=True,
     ordered=True,
 )
 
 
-def validate_tidy(df: pd.DataFrame, file: str = "indicators table") -> list[Problem]:
-    """Every way ``df`` breaks the contract, as problems (empty list when it is valid)."""
+def validate_tidy(df: pd.DataFrame, file: str = "indicators table",
+                  source_rows: pd.Series | None = None) -> list[Problem]:
+    """Every way ``df`` breaks the contract, as problems (empty list when it is valid).
+
+    ``source_rows`` maps the frame's index to file lines, so a problem can name the row.
+    """
     try:
         TIDY_SCHEMA.validate(df, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -175,7 +181,10 @@ def validate_tidy(df: pd.DataFrame, file: str = "indicators table") -> list[Prob
             found = ", ".join(dict.fromkeys(str(v) for v in group["failure_case"].head(20)))
             if len(columns) != 1:  # a check on whole rows: show the offending keys instead
                 found = "; ".join(" ".join(str(df.loc[i, k]) for k in KEY) for i in rows[:5] if i in df.index)
-            problems.append(Problem(file=file, message=f"{len(rows) or len(group)} row(s) fail the check",
+            line = None
+            if source_rows is not None and rows and rows[0] in source_rows.index and pd.notna(source_rows[rows[0]]):
+                line = int(source_rows[rows[0]])
+            problems.append(Problem(file=file, message=f"{len(rows) or len(group)} row(s) fail the check", row=line,
                                     column=columns[0] if len(columns) == 1 else None,
                                     expected=str(check), found=found))
         return problems

@@ -193,7 +193,7 @@ def all_parsers() -> list[Parser]:
 def detect(raw: RawFile, parsers: list[Parser] | None = None) -> Parser:
     """The one parser that recognises ``raw``; a clear error when none or several do."""
     parsers = all_parsers() if parsers is None else parsers
-    if raw.path.stat().st_size == 0:
+    if raw.path.stat().st_size == 0 or not raw.head_bytes.strip():
         raise format_error(raw.name, "the file is empty", expected="a publisher's extract")
     claims = []
     for parser in parsers:
