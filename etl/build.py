@@ -18,7 +18,7 @@ from etl.errors import EtlError, Problem, ProblemLog, SourceFormatError, Validat
 from etl.geography import Geography, level_of_code
 from etl.release import sha256_file, write_release
 from etl.schema import KEY, OPTIONAL_PARSER_COLUMNS, coerce_types, sort_tidy, validate_tidy
-from etl.sources.base import ParseResult, RawFile, all_parsers, detect
+from etl.sources.base import ParseResult, RawFile, all_finalisers, all_parsers, detect
 
 # Files under data/raw that are documentation or companions, not extracts.
 IGNORED_PATTERNS = (".*", "*.md", "README*", "PROVENANCE*", "*.metadata.json", "*.meta.json",
@@ -173,6 +173,10 @@ def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog) -> tuple[
                 superseded.append(f"{n} rows of {older} superseded by {newer}")
         df = df[~overlap]
     df = df.drop(columns=["_order", "_file"] + [c for c in OPTIONAL_PARSER_COLUMNS if c in df.columns])
+    for source_id, finalise in all_finalisers().items():
+        mine = df["source"] == source_id
+        if mine.any():
+            df = pd.concat([df[~mine], finalise(df[mine])], ignore_index=True)
     return df, superseded
 
 
@@ -220,8 +224,24 @@ def build(raw_dir: Path, out_dir: Path, *, progress: bool = False, strict: bool 
     meta = release_meta(outcome, home_area)
     outcome.release_id = write_release(
         out_dir, indicators=outcome.indicators, areas=outcome.areas, boundaries=outcome.boundaries, meta=meta,
-        extra_files={"validation.txt": report_text(outcome, home_area)})
+        extra_files={"validation.txt": report_text(outcome, home_area)},
+        finalize=lambda release_id, folder: write_diff_against_current(out_dir, release_id, folder, outcome, meta))
     return outcome
+
+
+def write_diff_against_current(out_dir: Path, release_id: str, folder: Path, outcome: BuildOutcome,
+                               meta: dict) -> None:
+    """diff.json/diff.txt ("what's new in this release") against the release that was current."""
+    from etl import diff
+    from etl.release import read_manifest
+
+    manifest = read_manifest(out_dir)
+    if not manifest:
+        return
+    _old_folder, old_df, old_meta, _old_areas = diff.load_release(Path(out_dir), manifest["current_release"])
+    home = diff.home_districts(outcome.areas, meta["home_area_code"])
+    result = diff.diff_releases(old_df, outcome.indicators, old_meta, {**meta, "id": release_id}, home)
+    diff.write_outputs(result, folder)
 
 
 class _progress:

@@ -18,6 +18,7 @@ import shutil
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 import pyarrow as pa
@@ -82,8 +83,13 @@ def list_releases(out_dir: Path) -> list[dict]:
 
 def write_release(out_dir: Path, *, indicators: pd.DataFrame, areas: pd.DataFrame, meta: dict,
                   boundaries=None, extra_files: dict[str, str | bytes] | None = None,
-                  keep: int = KEEP_RELEASES, now: datetime | None = None) -> str:
-    """Write a complete release folder, switch the manifest to it, prune old ones; returns its id."""
+                  keep: int = KEEP_RELEASES, now: datetime | None = None,
+                  finalize: Callable[[str, Path], None] | None = None) -> str:
+    """Write a complete release folder, switch the manifest to it, prune old ones; returns its id.
+
+    ``finalize(release_id, folder)`` may add files that need the id (e.g. the diff against the
+    previous release) before the folder is moved into place.
+    """
     out_dir = Path(out_dir)
     root = out_dir / RELEASES_SUBDIR
     root.mkdir(parents=True, exist_ok=True)
@@ -103,6 +109,8 @@ def write_release(out_dir: Path, *, indicators: pd.DataFrame, areas: pd.DataFram
         meta = {**meta, "id": release_id, "created": now.isoformat(timespec="seconds"),
                 "table_sha256": table_hash, "has_boundaries": (tmp / "boundaries.parquet").exists()}
         write_json_atomic(meta, tmp / "release.json")
+        if finalize is not None:
+            finalize(release_id, tmp)
         final = root / release_id
         if final.exists():  # the same inputs built twice within a second
             shutil.rmtree(final)

@@ -136,10 +136,16 @@ def report_text(outcome, home_area: str) -> str:
         lines.append(f"   home-area areas missing: {', '.join(missing) if missing else 'none'}")
         lines.append("")
     comparisons = outcome.aggregation.comparisons
+    if outcome.is_demo and len(comparisons):
+        # the demo's lookups list only the home area's districts, so its region/England sums are partial
+        comparisons = comparisons[~comparisons["area_code"].str[:3].isin(["E12", "E92"])]
+        lines.append("(Demo data: region and England figures are the generator's own; only the home area's "
+                     "districts are in the demo lookups, so they are not compared.)")
     lines.append(f"== Our aggregates vs the publishers' own figures: {len(comparisons):,} compared")
     beyond = differences_beyond_rounding(comparisons)
     if len(comparisons):
-        lines.append(f"   {len(beyond):,} differ by more than rounding explains")
+        lines.append(f"   {len(beyond):,} differ by more than rounding explains"
+                     + (" (showing the first 25)" if len(beyond) > 25 else ""))
         for row in beyond.sort_values(["indicator", "area_code", "period"]).head(25).itertuples():
             lines.append(f"   {row.indicator} {row.area_code} {row.period} {row.breakdown}: ours {row.ours:,.2f} "
                          f"vs publisher {row.publisher:,.2f} (from {int(row.members)} areas)")

@@ -190,6 +190,18 @@ def all_parsers() -> list[Parser]:
     return parsers
 
 
+def all_finalisers() -> dict:
+    """source_id -> function(df) -> df, run on a source's combined rows (e.g. rates and counts that
+    arrived in different files); modules declare them in a ``FINALISERS`` dict."""
+    import etl.sources as package
+
+    found = {}
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+        if not info.name.startswith("_") and info.name != "base":
+            found.update(getattr(importlib.import_module(f"etl.sources.{info.name}"), "FINALISERS", {}))
+    return found
+
+
 def detect(raw: RawFile, parsers: list[Parser] | None = None) -> Parser:
     """The one parser that recognises ``raw``; a clear error when none or several do."""
     parsers = all_parsers() if parsers is None else parsers

@@ -1,0 +1,665 @@
+"""`python -m etl fetch`: download the publishers' latest releases into ``data/raw/<YYYY-MM-DD>/``.
+
+Sources, URLs, dataset ids and query parameters are data in ``etl/publishers.toml``. Each file is
+written to a temporary name in the dated folder, validated (not an HTML error page, not cut short,
+the expected header present), and only then moved over its final name with ``os.replace``: a failed
+run never loses an earlier download. A 304 to a conditional request (ETag / Last-Modified kept in
+``data/raw/.fetch-state.json``) means "unchanged": the previous file is reused. Every file's sha256
+goes into ``data/raw/<date>/fetch-manifest.json``; the build copies the checksums into the release.
+
+With no network or a publisher down, a source fails in seconds (small connect timeout, no retries
+on refused connections or DNS failures) with a message naming the host and the manual route. 429 and
+5xx answers are retried with exponential back-off (honouring Retry-After). One failing source does
+not stop the others; the exit code is 1 when any failed.
+
+fetch-manifest.json::
+
+    {"schema_version": 1, "raw_folder": "2026-11-24", "updated": "<ISO UTC>",
+     "files": [{"source_id", "publisher", "title", "download", "urls": [...], "file" (path relative to
+                data/raw, e.g. "2026-11-24/x.csv" or an older folder's file when reused),
+                "sha256", "bytes", "rows" (CSV data rows or GeoJSON features, else null),
+                "fetched_at", "etag", "last_modified",
+                "status" ("downloaded" | "unchanged" | "skipped" | "failed"), "error",
+                "next_update", "licence", "landing_page"}, ...]}
+
+Use :func:`current_files` to find the newest good file of every source.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import email.utils
+import hashlib
+import io
+import json
+import os
+import re
+import sys
+import time
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from etl.errors import EtlError, Problem
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent / "publishers.toml"
+STATE_NAME = ".fetch-state.json"
+MANIFEST_NAME = "fetch-manifest.json"
+DATED_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+KINDS = ("nomis", "csv", "file", "arcgis_geojson", "arcgis_table")
+# First bytes that say "this is a web page, not data"
+HTML_STARTS = (b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body")
+ZIP_MAGIC = b"PK\x03\x04"  # XLSX and ODS are zip files
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old binary XLS
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+
+
+class FetchError(EtlError):
+    """A download failed, or what came back is not the file the publisher normally serves."""
+
+
+# --- configuration ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Download:
+    """One file to fetch for a source (a source may have several, e.g. the ONS lookups)."""
+
+    kind: str
+    url: str
+    output: str
+    name: str = ""
+    params: dict = field(default_factory=dict)
+    page_size: int | None = None
+    expected_columns: tuple[str, ...] = ()
+    expected_properties: tuple[str, ...] = ()
+    dataset_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    source_id: str
+    publisher: str
+    title: str
+    host: str
+    landing_page: str
+    downloads: tuple[Download, ...]
+    licence: str = ""
+    next_update: str | None = None
+    fetch_once: bool = False
+
+
+@dataclass(frozen=True)
+class Settings:
+    since: str = "2019-01"
+    connect_timeout: float = 5.0
+    read_timeout: float = 60.0
+    max_tries: int = 4
+    backoff_seconds: float = 2.0
+    max_retry_after: float = 60.0
+    user_agent: str = "partner-data-pack-fetch/1.0"
+
+
+def load_config(path: Path | str = DEFAULT_CONFIG) -> tuple[Settings, dict[str, Source]]:
+    """Read publishers.toml -> (settings, sources by id); a clear error for a malformed file."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FetchError(Problem(file=path.name, message="the fetch configuration is missing",
+                                 expected=f"a TOML file at {path}")) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise FetchError(Problem(file=path.name,
+                                 message=f"the fetch configuration is not valid TOML ({exc})")) from None
+    defaults = data.get("defaults", {})
+    settings = Settings(**{k: v for k, v in defaults.items() if k in Settings.__dataclass_fields__})
+    env = {"backoff_seconds": "PDP_FETCH_BACKOFF", "max_retry_after": "PDP_FETCH_MAX_RETRY_AFTER",
+           "connect_timeout": "PDP_FETCH_CONNECT_TIMEOUT", "max_tries": "PDP_FETCH_MAX_TRIES"}
+    overrides = {k: type(getattr(settings, k))(os.environ[v]) for k, v in env.items() if os.environ.get(v)}
+    if overrides:
+        settings = Settings(**{**settings.__dict__, **overrides})
+    problems, sources = [], {}
+    for source_id, raw in data.get("sources", {}).items():
+        missing = [k for k in ("publisher", "title", "host", "landing_page", "downloads") if not raw.get(k)]
+        if missing:
+            problems.append(Problem(file=path.name, message=f"source {source_id} is incomplete",
+                                    column=", ".join(missing),
+                                    expected="publisher, title, host, landing_page, downloads"))
+            continue
+        downloads = []
+        for d in raw["downloads"]:
+            if d.get("kind") not in KINDS or not d.get("output"):
+                problems.append(Problem(file=path.name, message=f"source {source_id} has a bad download",
+                                        expected=f"kind one of {', '.join(KINDS)} and an output name",
+                                        found=f"kind={d.get('kind')!r} output={d.get('output')!r}"))
+                continue
+            downloads.append(Download(kind=d["kind"], url=d.get("url", ""), output=d["output"], name=d.get("name", ""),
+                                      params=dict(d.get("params", {})), page_size=d.get("page_size"),
+                                      expected_columns=tuple(d.get("expected_columns", ())),
+                                      expected_properties=tuple(d.get("expected_properties", ())),
+                                      dataset_id=d.get("dataset_id")))
+        sources[source_id] = Source(source_id=source_id, publisher=raw["publisher"], title=raw["title"],
+                                    host=raw["host"], landing_page=raw["landing_page"], downloads=tuple(downloads),
+                                    licence=raw.get("licence", ""), next_update=raw.get("next_update"),
+                                    fetch_once=bool(raw.get("fetch_once", False)))
+    if problems:
+        raise FetchError(problems)
+    return settings, sources
+
+
+def resolve_url(download: Download, since: str, override: str | None = None) -> str:
+    """The download's URL with {since}/{dataset_id} filled; ``override`` swaps the scheme and host
+    (or, when it has a path, the whole URL) so tests can point a source at 127.0.0.1."""
+    url = download.url.format(since=since, dataset_id=download.dataset_id or "")
+    if not override:
+        return url
+    parts = urlsplit(override)
+    if parts.path not in ("", "/"):
+        return override
+    own = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, own.path, own.query, own.fragment))
+
+
+def resolve_params(download: Download, since: str) -> dict[str, str]:
+    return {k: str(v).format(since=since) for k, v in download.params.items()}
+
+
+def next_update_dates(config: Path | str = DEFAULT_CONFIG) -> dict[str, str | None]:
+    """source_id -> next_update from the config (for the release manifest / release calendar)."""
+    return {sid: s.next_update for sid, s in load_config(config)[1].items()}
+
+
+# --- HTTP with retries --------------------------------------------------------------------------
+
+@dataclass
+class Fetched:
+    """A completed, validated download written to ``path`` (or reused when ``status`` is unchanged)."""
+
+    path: Path
+    urls: list[str]
+    status: str = "downloaded"
+    etag: str | None = None
+    last_modified: str | None = None
+    rows: int | None = None
+
+
+class Http:
+    """An httpx client with the retry policy: back-off on 429/5xx, fail fast when unreachable."""
+
+    def __init__(self, settings: Settings, sleep=time.sleep):
+        self.settings = settings
+        self.sleep = sleep
+        self.client = httpx.Client(timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
+                                   follow_redirects=True, headers={"User-Agent": settings.user_agent})
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _delay(self, attempt: int, response: httpx.Response | None) -> float:
+        delay = self.settings.backoff_seconds * (2 ** (attempt - 1))
+        if response is not None and (after := response.headers.get("Retry-After")):
+            seconds = None
+            if after.strip().isdigit():
+                seconds = float(after.strip())
+            else:
+                when = email.utils.parsedate_to_datetime(after) if after else None
+                if when is not None:
+                    seconds = (when - datetime.now(timezone.utc)).total_seconds()
+            if seconds is not None:
+                delay = max(0.0, min(seconds, self.settings.max_retry_after))
+        return delay
+
+    def get(self, url: str, params: dict | None = None, headers: dict | None = None) -> httpx.Response:
+        """GET with retries; returns a 2xx/304 response with its body read, else raises FetchError-ready text."""
+        last = ""
+        for attempt in range(1, max(1, self.settings.max_tries) + 1):
+            response = None
+            try:
+                response = self.client.get(url, params=params, headers=headers)
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol, httpx.ProxyError) as exc:
+                # refused, DNS failure, no route: retrying will not help within a few seconds
+                raise _Unreachable(f"cannot connect ({type(exc).__name__}: {exc or 'no answer'})",
+                                   connect=True) from None
+            except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+                last = f"the response was cut short (truncated body: {exc})"
+            except httpx.TimeoutException:
+                last = f"no answer within {self.settings.read_timeout:g} s"
+            else:
+                if response.status_code in RETRY_STATUSES:
+                    last = f"HTTP {response.status_code} {response.reason_phrase}"
+                elif response.status_code >= 400:
+                    raise _Unreachable(f"HTTP {response.status_code} {response.reason_phrase} for {response.url}")
+                else:
+                    return response
+            if attempt < self.settings.max_tries:
+                self.sleep(self._delay(attempt, response))
+        raise _Unreachable(f"{last} (after {self.settings.max_tries} tries)")
+
+
+class _Unreachable(Exception):
+    """Internal: the request failed; the caller adds the host and the manual route."""
+
+    def __init__(self, message: str, connect: bool = False):
+        super().__init__(message)
+        self.connect = connect  # the host could not be reached at all (refused, DNS, timeout)
+
+
+# --- validation (pure) -----------------------------------------------------------------------------
+
+def looks_like_html(body: bytes, content_type: str | None = None) -> bool:
+    """An HTML/XML page (a portal's error or login page) where data was expected."""
+    head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith(HTML_STARTS) or "text/html" in (content_type or "").lower()
+
+
+def check_length(body: bytes, headers: httpx.Headers) -> str | None:
+    """A problem text when the body is shorter than the Content-Length the server announced."""
+    length = headers.get("Content-Length")
+    if length and length.isdigit() and not headers.get("Content-Encoding") and len(body) < int(length):
+        return f"the response was cut short (truncated body: {len(body)} of {length} bytes)"
+    return None
+
+
+def csv_problem(text: str, expected: tuple[str, ...]) -> tuple[str | None, list[str], int]:
+    """Check a CSV text: (problem or None, header, data rows). Catches a cut last line and a changed header."""
+    if not text.strip():
+        return "the response is empty", [], 0
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        return f"the CSV cannot be read ({exc}); the body may be truncated", [], 0
+    header = [c.strip() for c in rows[0]]
+    missing = [c for c in expected if c not in header]
+    if missing:
+        return (f"the CSV header has changed: expected columns {', '.join(expected)}; "
+                f"missing {', '.join(missing)}; found {', '.join(header[:40])}"), header, 0
+    data = [r for r in rows[1:] if any(c.strip() for c in r)]
+    if data and len(data[-1]) < len(header):
+        return (f"the last line is cut short (truncated body: {len(data[-1])} of {len(header)} cells on line "
+                f"{len(rows)})"), header, len(data)
+    return None, header, len(data)
+
+
+def decode_text(body: bytes) -> str:
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return body.decode("cp1252", errors="replace")
+
+
+# --- the fetchers, one per kind ----------------------------------------------------------------------
+
+class Fetcher:
+    """Downloads the configured sources into ``raw/<date>/`` and records them in the manifest."""
+
+    def __init__(self, raw_dir: Path, sources: dict[str, Source], settings: Settings, *, day: str | None = None,
+                 since: str | None = None, overrides: dict[str, str] | None = None, progress=None, sleep=time.sleep):
+        self.raw_dir = Path(raw_dir)
+        self.sources = sources
+        self.settings = settings
+        self.day = day or datetime.now(timezone.utc).date().isoformat()
+        self.since = since or settings.since
+        self.overrides = overrides or {}
+        self.folder = self.raw_dir / self.day
+        self.http = Http(settings, sleep=sleep)
+        self.progress = progress or (lambda message: None)
+        self.down_hosts: dict[str, str] = {}  # hosts that could not be reached in this run: fail the rest at once
+
+    # public -------------------------------------------------------------------------------------------
+    def run(self, only: list[str] | None = None) -> tuple[list[dict], list[FetchError]]:
+        """Fetch every (or ``only`` the named) source; returns manifest entries and the errors."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        state = self._read_json(self.raw_dir / STATE_NAME, {})
+        entries, errors = [], []
+        try:
+            for source_id in only or list(self.sources):
+                source = self.sources[source_id]
+                for download in source.downloads:
+                    entry, error = self._one(source, download, state)
+                    entries.append(entry)
+                    if error:
+                        errors.append(error)
+                    self._write_json(self.raw_dir / STATE_NAME, state)
+                    self._merge_manifest([entry])
+        finally:
+            self.http.close()
+        return entries, errors
+
+    # one download ---------------------------------------------------------------------------------------
+    def _one(self, source: Source, download: Download, state: dict) -> tuple[dict, FetchError | None]:
+        label = f"{source.source_id}" + (f" ({download.name})" if download.name else "")
+        key = f"{source.source_id}/{download.output}"
+        override = self.overrides.get(source.source_id) or self.overrides.get("*")
+        url = resolve_url(download, self.since, override) if download.url else ""
+        entry = {"source_id": source.source_id, "publisher": source.publisher, "title": source.title,
+                 "download": download.name or None, "urls": [url] if url else [], "file": None, "sha256": None,
+                 "bytes": None, "rows": None, "fetched_at": _now(), "etag": None, "last_modified": None,
+                 "status": "failed", "error": None, "next_update": source.next_update, "licence": source.licence,
+                 "landing_page": source.landing_page}
+        if source.fetch_once and (existing := self._already_present(download.output)):
+            entry.update(self._describe(existing), status="skipped",
+                         error=None, fetched_at=None)
+            self.progress(f"{label}: final release already in data/raw ({entry['file']}); skipped")
+            return entry, None
+        host = urlsplit(url).hostname or source.host
+        if not url:
+            return self._failed(entry, source, host, "no download URL is configured (manual download only)",
+                                download)
+        if host in self.down_hosts:
+            return self._failed(entry, source, host, f"{self.down_hosts[host]} (earlier in this run)", download)
+        self.progress(f"{label}: downloading from {host}")
+        target = self.folder / download.output
+        temp = self.folder / f".{download.output}.part-{os.getpid()}"
+        try:
+            fetched = self._fetch(download, url, temp, state.get(key))
+            if fetched.status == "unchanged":
+                previous = self.raw_dir / state[key]["file"]
+                entry.update(self._describe(previous), status="unchanged", urls=fetched.urls,
+                             etag=state[key].get("etag"), last_modified=state[key].get("last_modified"))
+                self.progress(f"{label}: unchanged since {state[key]['file']} (304)")
+                return entry, None
+            os.replace(temp, target)  # only a complete, validated download replaces the file
+        except _Unreachable as exc:
+            if exc.connect:
+                self.down_hosts[host] = str(exc)
+            return self._failed(entry, source, host, str(exc), download)
+        except FetchError as exc:
+            return self._failed(entry, source, host, "; ".join(p.message for p in exc.problems), download)
+        finally:
+            temp.unlink(missing_ok=True)
+        entry.update(self._describe(target), status="downloaded", urls=fetched.urls, etag=fetched.etag,
+                     last_modified=fetched.last_modified, rows=fetched.rows)
+        state[key] = {"file": entry["file"], "etag": fetched.etag, "last_modified": fetched.last_modified,
+                      "sha256": entry["sha256"], "url": url}
+        self.progress(f"{label}: saved {entry['file']} ({entry['bytes']:,} bytes)")
+        return entry, None
+
+    def _failed(self, entry: dict, source: Source, host: str, reason: str,
+                download: Download) -> tuple[dict, FetchError]:
+        what = source.title + (f" ({download.name})" if download.name else "")
+        message = (f"{host}: {reason}. Manual route: download {what} from "
+                   f"{source.landing_page} into data/raw/ and run `python -m etl build`")
+        entry["error"] = message
+        self.progress(message)
+        return entry, FetchError(Problem(file=source.source_id, message=message))
+
+    def _fetch(self, download: Download, url: str, temp: Path, previous: dict | None) -> Fetched:
+        params = resolve_params(download, self.since)
+        if download.kind == "nomis":
+            return self._fetch_nomis(download, url, params, temp)
+        if download.kind in ("arcgis_geojson", "arcgis_table"):
+            return self._fetch_arcgis(download, url, params, temp)
+        headers = {}
+        if previous and (self.raw_dir / previous.get("file", "")).is_file() and previous.get("url") == url:
+            if previous.get("etag"):
+                headers["If-None-Match"] = previous["etag"]
+            if previous.get("last_modified"):
+                headers["If-Modified-Since"] = previous["last_modified"]
+        response = self.http.get(url, params=params or None, headers=headers or None)
+        if response.status_code == 304:
+            return Fetched(path=self.raw_dir / previous["file"], urls=[str(response.url)], status="unchanged")
+        body = response.content
+        if problem := check_length(body, response.headers):
+            raise _fail(url, problem)
+        if looks_like_html(body, response.headers.get("Content-Type")):
+            raise _fail(url, "the server sent a web page (HTML) where data was expected; found "
+                             f"{_snippet(body)!r}")
+        rows = None
+        if download.kind == "csv":
+            problem, _, rows = csv_problem(decode_text(body), download.expected_columns)
+            if problem:
+                raise _fail(url, problem)
+        elif download.kind == "file" and not body.startswith((ZIP_MAGIC, OLE_MAGIC)):
+            raise _fail(url, f"expected a spreadsheet (ODS/XLSX/XLS), found {_snippet(body)!r}")
+        temp.write_bytes(body)
+        return Fetched(path=temp, urls=[str(response.url)], etag=response.headers.get("ETag"),
+                       last_modified=response.headers.get("Last-Modified"), rows=rows)
+
+    def _fetch_nomis(self, download: Download, url: str, params: dict, temp: Path) -> Fetched:
+        """Page through Nomis with ``recordoffset`` until a page has fewer rows than the page size."""
+        page_size = int(download.page_size or 25000)
+        offset, header, total, urls, declared = 0, None, 0, [], None
+        with open(temp, "w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out, lineterminator="\n")
+            while True:
+                response = self.http.get(url, params={**params, "recordoffset": str(offset)})
+                urls.append(str(response.url))
+                body = response.content
+                if problem := check_length(body, response.headers):
+                    raise _fail(str(response.url), problem)
+                if looks_like_html(body, response.headers.get("Content-Type")):
+                    raise _fail(str(response.url), "the server sent a web page (HTML) where CSV was expected; "
+                                                   f"found {_snippet(body)!r}")
+                text = decode_text(body)
+                if offset and not text.strip():
+                    break  # the previous page was exactly full and nothing is left
+                problem, page_header, _ = csv_problem(text, download.expected_columns)
+                if problem:
+                    raise _fail(str(response.url), problem)
+                rows = [r for r in csv.reader(io.StringIO(text, newline=""))][1:]
+                rows = [r for r in rows if any(c.strip() for c in r)]
+                if header is None:
+                    header = page_header
+                    writer.writerow(header)
+                    if "RECORD_COUNT" in header and rows:
+                        declared = _int(rows[0][header.index("RECORD_COUNT")])
+                elif page_header != header:
+                    raise _fail(str(response.url), f"page at offset {offset} has a different header: "
+                                                   f"expected {', '.join(header)}; found {', '.join(page_header)}")
+                writer.writerows(rows)
+                total += len(rows)
+                self.progress(f"  Nomis rows {total:,}" + (f" of {declared:,}" if declared else ""))
+                if len(rows) < page_size:
+                    break
+                offset += page_size
+        if declared is not None and declared != total:
+            raise _fail(url, f"Nomis announced RECORD_COUNT {declared:,} rows but the pages held {total:,}")
+        return Fetched(path=temp, urls=urls, rows=total)
+
+    def _fetch_arcgis(self, download: Download, url: str, params: dict, temp: Path) -> Fetched:
+        """Page an ArcGIS REST query with resultOffset; GeoJSON kept as GeoJSON, tables written as CSV."""
+        page_size = int(download.page_size or 2000)
+        geojson = download.kind == "arcgis_geojson"
+        params = {**params, "f": "geojson" if geojson else "json"}
+        offset, features, fields, urls = 0, [], None, []
+        while True:
+            response = self.http.get(url, params={**params, "resultOffset": str(offset),
+                                                  "resultRecordCount": str(page_size)})
+            urls.append(str(response.url))
+            body = response.content
+            if problem := check_length(body, response.headers):
+                raise _fail(str(response.url), problem)
+            if looks_like_html(body, response.headers.get("Content-Type")):
+                raise _fail(str(response.url), f"the server sent a web page (HTML) where JSON was expected; "
+                                               f"found {_snippet(body)!r}")
+            try:
+                doc = json.loads(body)
+            except ValueError as exc:
+                raise _fail(str(response.url), f"the JSON cannot be read ({exc}); the body may be truncated") from None
+            if isinstance(doc, dict) and "error" in doc:
+                raise _fail(str(response.url), f"the portal answered with an error: {doc['error']}")
+            page = doc.get("features") if isinstance(doc, dict) else None
+            if not isinstance(page, list):
+                raise _fail(str(response.url), "expected a JSON object with a 'features' list, found "
+                                               f"{_snippet(body)!r}")
+            if fields is None and not geojson:
+                fields = [f["name"] for f in doc.get("fields", []) if "name" in f]
+            features.extend(page)
+            more = doc.get("exceededTransferLimit") or (doc.get("properties") or {}).get("exceededTransferLimit")
+            if len(page) < page_size and not more:
+                break
+            offset += len(page) or page_size
+        if geojson:
+            props = features[0].get("properties", {}) if features else {}
+            missing = [p for p in download.expected_properties if p not in props]
+            if not features or missing:
+                raise _fail(url, f"the boundary file has changed: expected properties "
+                                 f"{', '.join(download.expected_properties)}; "
+                                 f"found {', '.join(props) or 'no features'}")
+            temp.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+        else:
+            records = [f.get("attributes", {}) for f in features]
+            columns = fields or (list(records[0]) if records else [])
+            missing = [c for c in download.expected_columns if c not in columns]
+            if missing or not records:
+                raise _fail(url, f"the lookup has changed: expected columns {', '.join(download.expected_columns)}; "
+                                 f"found {', '.join(columns) or 'no rows'}")
+            with open(temp, "w", encoding="utf-8", newline="") as out:
+                writer = csv.writer(out, lineterminator="\n")
+                writer.writerow(columns)
+                writer.writerows([["" if r.get(c) is None else r.get(c) for c in columns] for r in records])
+        return Fetched(path=temp, urls=urls, rows=len(features))
+
+    # files and manifests ---------------------------------------------------------------------------------
+    def _already_present(self, output: str) -> Path | None:
+        for folder in sorted(dated_folders(self.raw_dir), reverse=True):
+            if (folder / output).is_file():
+                return folder / output
+        return None
+
+    def _describe(self, path: Path) -> dict:
+        data = path.read_bytes()
+        return {"file": path.relative_to(self.raw_dir).as_posix(), "sha256": hashlib.sha256(data).hexdigest(),
+                "bytes": len(data)}
+
+    def _merge_manifest(self, new: list[dict]) -> None:
+        """Add entries to today's manifest, keeping an earlier good entry when a retry today failed."""
+        path = self.folder / MANIFEST_NAME
+        manifest = self._read_json(path, {"schema_version": 1, "raw_folder": self.day, "files": []})
+        by_key = {(e["source_id"], e.get("download")): e for e in manifest.get("files", [])}
+        for entry in new:
+            key = (entry["source_id"], entry.get("download"))
+            old = by_key.get(key)
+            if entry["status"] == "failed" and old and old.get("status") != "failed":
+                by_key[key] = {**old, "last_error": entry["error"]}
+            else:
+                by_key[key] = entry
+        manifest.update(files=list(by_key.values()), updated=_now())
+        self._write_json(path, manifest)
+
+    @staticmethod
+    def _read_json(path: Path, default):
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return default
+
+    @staticmethod
+    def _write_json(path: Path, data) -> None:
+        temp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        temp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(temp, path)
+
+
+def dated_folders(raw_dir: Path | str) -> list[Path]:
+    """The ``data/raw/<YYYY-MM-DD>/`` folders, oldest first."""
+    raw_dir = Path(raw_dir)
+    if not raw_dir.is_dir():
+        return []
+    return sorted(p for p in raw_dir.iterdir() if p.is_dir() and DATED_FOLDER.match(p.name))
+
+
+def current_files(raw_dir: Path | str) -> dict[str, list[dict]]:
+    """source_id -> its newest good manifest entries (for the build: which raw files are current)."""
+    found: dict[str, dict[tuple, dict]] = {}
+    for folder in dated_folders(raw_dir):
+        manifest = Fetcher._read_json(folder / MANIFEST_NAME, {})
+        for entry in manifest.get("files", []):
+            if entry.get("status") != "failed" and entry.get("file"):
+                found.setdefault(entry["source_id"], {})[entry.get("download")] = entry
+    return {sid: list(entries.values()) for sid, entries in found.items()}
+
+
+def _fail(url: str, problem: str) -> FetchError:
+    return FetchError(Problem(file=urlsplit(url).path.rsplit("/", 1)[-1] or url, message=problem))
+
+
+def _snippet(body: bytes) -> str:
+    return body[:80].decode("utf-8", errors="replace").strip()
+
+
+def _int(text: str) -> int | None:
+    try:
+        return int(str(text).strip())
+    except ValueError:
+        return None
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+# --- CLI --------------------------------------------------------------------------------------------------
+
+def _parse_overrides(items: list[str]) -> dict[str, str]:
+    overrides = {}
+    for item in items:
+        source_id, sep, url = item.partition("=")
+        if not sep or not url.startswith(("http://", "https://")):
+            raise ValueError(f"--base-url-override expects SOURCE=URL (e.g. ons_nomis_claimant_count="
+                             f"http://127.0.0.1:8000), found {item!r}")
+        overrides[source_id] = url
+    return overrides
+
+
+def _progress_printer():
+    """Progress lines on a terminal (rich); quiet when stdout is not a TTY."""
+    if not sys.stdout.isatty():
+        return None
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    return lambda message: console.print(message, markup=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m etl fetch``; returns the exit code (0 ok, 1 a source failed, 2 usage)."""
+    try:
+        from config import RAW_DIR
+    except ImportError:  # run from outside the repository root
+        RAW_DIR = Path("data/raw")
+
+    parser = argparse.ArgumentParser(prog="python -m etl fetch",
+                                     description="Download the latest releases into data/raw/<YYYY-MM-DD>/.")
+    parser.add_argument("--raw", type=Path, default=RAW_DIR, help="raw data folder (default data/raw)")
+    parser.add_argument("--since", help="first month of the claimant count series, YYYY-MM (default from config)")
+    parser.add_argument("--only", nargs="+", metavar="SOURCE", help="fetch only these source ids")
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="sources file (etl/publishers.toml)")
+    parser.add_argument("--base-url-override", action="append", default=[], metavar="SOURCE=URL",
+                        help="send a source's requests to another server (SOURCE may be *)")
+    parser.add_argument("--date", help="dated folder name, YYYY-MM-DD (default today, UTC)")
+    args = parser.parse_args(argv)
+    try:
+        settings, sources = load_config(args.config)
+        overrides = _parse_overrides(args.base_url_override)
+        if args.since and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.since):
+            raise ValueError(f"--since expects YYYY-MM, found {args.since!r}")
+        if args.date:
+            date.fromisoformat(args.date)
+        unknown = [s for s in (args.only or []) if s not in sources]
+        if unknown:
+            raise ValueError(f"unknown source id(s) {', '.join(unknown)}; known: {', '.join(sources)}")
+    except (ValueError, EtlError) as exc:
+        print(f"fetch: {exc}", file=sys.stderr)
+        return 2
+    fetcher = Fetcher(args.raw, sources, settings, day=args.date, since=args.since, overrides=overrides,
+                      progress=_progress_printer())
+    entries, errors = fetcher.run(args.only)
+    for entry in entries:
+        what = entry["source_id"] + (f" ({entry['download']})" if entry.get("download") else "")
+        if entry["status"] == "failed":
+            continue
+        print(f"{entry['status']:>10}  {what}: {entry['file']}  sha256 {entry['sha256'][:12]}")
+    for error in errors:
+        print(f"    FAILED  {error}", file=sys.stderr)
+    print(f"fetch: {len(entries) - len(errors)} of {len(entries)} file(s) ready in {args.raw / fetcher.day}"
+          + (f"; {len(errors)} failed (earlier downloads are untouched)" if errors else ""),
+          file=sys.stderr if errors else sys.stdout)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
