@@ -1,0 +1,492 @@
+"""DfE explore-education-statistics (EES) CSVs: NEET/participation, KS4 Attainment 8, apprenticeships.
+
+Two layouts, recognised by their header: the *underlying data* CSV (``time_period,
+time_identifier, geographic_level, country_code, ... new_la_code, la_name[, lad_code,
+lad_name], <filters>, <measures>``) and the *permalink* export (``location, location_code,
+geographic_level, time_period, <filters>, <measures>`` with camelCase levels). Which dataset a
+file holds is decided by its measure columns (tables below), never by its file name.
+
+Rules kept as data at the top of the module:
+- a filter column is one named in a dataset's FILTERS table, or any other non-measure column
+  that holds a "total" value (``Total``, ``All pupils``); only "total" rows are kept unless the
+  filter maps to a breakdown dimension (apprenticeships: age / level / sector). A row with more
+  than one non-total breakdown filter is skipped (cross-tabulations are not in the contract).
+- dummy rows the publisher left in (NCCIS "Region demo" / "LA demo") are dropped by name;
+  any other row without an area code is an error.
+- pseudo-areas whose code is a marker (``z``: "Outside of England and unknown") or an E13 code
+  (Inner/Outer London) are skipped with a warning; levels we do not chart (parliamentary
+  constituency, LSIP, ...) likewise. An unknown level is an error.
+- when a file gives a unitary authority at both "Local authority" and "Local authority
+  district" level (same code), one row is kept, as a district (the build treats E06 as
+  district): the district row, or the LA row when only it has a value; a difference between
+  the two values is reported in a warning.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from dataclasses import dataclass, field
+
+from etl.errors import Problem, SourceFormatError
+from etl.periods import parse_dfe_time_period
+from etl.schema import parse_cell, tidy_frame
+from etl.sources.base import ParseResult, RawFile, SourceMeta
+
+MAX_PROBLEMS = 50
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One published measure column -> one indicator, with how numerator/denominator are made."""
+
+    indicator: str
+    columns: tuple[str, ...]  # accepted spellings of the value column (first found wins)
+    unit: str
+    weight: tuple[str, ...] = ()  # the denominator column(s), if any
+    combine: str = "none"  # "percent": num = v*w/100; "mean": num = v*w; "none": no num/den
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A filter column: which values mean "all", and the breakdown dimension of the others."""
+
+    totals: tuple[str, ...]  # in order of preference: the first value present in the file is "all"
+    dimension: str | None = None  # None: keep only the total rows
+
+
+@dataclass(frozen=True)
+class Dataset:
+    key: str
+    source_id: str
+    title: str
+    marker_columns: tuple[str, ...]  # any of these in the header identifies the dataset
+    measures: tuple[Measure, ...]
+    filters: dict[str, Filter] = field(default_factory=dict)  # lower-case column name -> rule
+
+
+GENERIC_TOTALS = ("Total", "All pupils", "All", "Totals")
+STATE_FUNDED_TOTALS = ("All state-funded", "Total state-funded", "State-funded", "Total", "All schools")
+
+NEET = Dataset(
+    "neet", "dfe_neet_participation",
+    "Participation in education, training and NEET age 16 to 17 by local authority (NCCIS)",
+    ("neet_not_known_percent", "neet_percent", "notknown_percent"),
+    (
+        Measure("neet_nk_rate", ("NEET_not_known_percent",), "percent", ("Cohort_DJFavg",), "percent"),
+        Measure("neet_rate", ("NEET_percent",), "percent", ("Cohort_DJFavg",), "percent"),
+        Measure("not_known_rate", ("Notknown_percent",), "percent", ("Cohort_DJFavg",), "percent"),
+        Measure("participation_rate", ("TOTAL_participating_in_education_and_training_percent",), "percent",
+                ("Age1617_ONS_population",), "percent"),
+    ),
+    # the real 2021 file has Age = "16-17" on every row; single ages are not in the catalogue
+    {"age": Filter(("16-17", "16 to 17", "Total"))},
+)
+
+KS4 = Dataset(
+    "ks4", "dfe_ks4_performance", "Key stage 4 performance (Attainment 8)",
+    ("avg_att8", "attainment8_average"),
+    (Measure("attainment8", ("avg_att8", "attainment8_average"), "score", ("t_pupils", "pupil_count"), "mean"),),
+    {
+        "establishment_type_group": Filter(STATE_FUNDED_TOTALS),
+        "school_type": Filter(STATE_FUNDED_TOTALS),
+        "breakdown_topic": Filter(("Total", "All pupils")),
+        "breakdown": Filter(("Total", "All pupils")),
+        "sex": Filter(("Total", "All pupils")), "gender": Filter(("Total", "All pupils")),
+        "characteristic_gender": Filter(("Total", "All pupils")),
+        "disadvantage": Filter(("Total", "All pupils")), "disadvantage_status": Filter(("Total", "All pupils")),
+    },
+)
+
+_AGE = Filter(("Total",), "age")
+_LEVEL = Filter(("Total",), "level")
+_SECTOR = Filter(("Total",), "sector")
+APPRENTICESHIPS = Dataset(
+    "apprenticeships", "dfe_apprenticeships", "Apprenticeships (starts and achievements)",
+    ("starts", "achievements"),
+    (
+        Measure("apprenticeship_starts", ("starts",), "count"),
+        Measure("apprenticeship_achievements", ("achievements",), "count"),
+    ),
+    {
+        "age_summary": _AGE, "age_group": _AGE, "age": _AGE, "age_youth": _AGE,
+        "apps_level": _LEVEL, "level": _LEVEL, "apps_level_detailed": _LEVEL,
+        "ssa_t1_desc": _SECTOR, "sector_subject_area": _SECTOR, "ssa_tier_1": _SECTOR,
+        "sector_subject_area_tier_1": _SECTOR,
+        "sex": Filter(("Total",), "sex"),
+        # the FE & skills permalink mixes provision types: only "Apprenticeships: ..." rows are ours
+        "level_or_type": Filter(("Apprenticeships: Total", "Apprenticeships"), "level"),
+    },
+)
+
+DATASETS = (NEET, KS4, APPRENTICESHIPS)  # order = precedence (the NEET file also has an avg_att8 column)
+
+# geographic_level (underlying and camelCase permalink spellings) -> (area_level, code column, name column)
+LEVELS: dict[str, tuple[str, str, str]] = {
+    "national": ("country", "country_code", "country_name"),
+    "regional": ("region", "region_code", "region_name"),
+    "local authority": ("upper_tier", "new_la_code", "la_name"),
+    "local authority district": ("district", "lad_code", "lad_name"),
+    "country": ("country", "location_code", "location"),
+    "region": ("region", "location_code", "location"),
+    "localauthority": ("upper_tier", "location_code", "location"),
+    "localauthoritydistrict": ("district", "location_code", "location"),
+}
+# Real EES levels we do not chart: skipped with a warning (the build derives LEP/LSIP/CA values itself)
+SKIPPED_LEVELS = {
+    "school", "institution", "provider", "parliamentary constituency", "parliamentaryconstituency", "ward",
+    "opportunity area", "opportunityarea", "local enterprise partnership", "localenterprisepartnership",
+    "local skills improvement plan area", "localskillsimprovementplanarea", "english devolved area",
+    "englishdevolvedarea", "mayoral combined authority", "mayoralcombinedauthority", "rsc region", "rscregion",
+    "multi-academy trust", "mat", "sponsor", "planning area", "planningarea", "health geography",
+}
+# Publisher dummy rows (the NCCIS dashboard file ends with two); matched on any name column
+DUMMY_NAMES = {"region demo", "la demo"}
+# Codes of pseudo-areas outside the standard geography: skipped with a warning
+SKIPPED_CODE_PREFIXES = {"E13": "Inner/Outer London"}
+
+UNDERLYING_COLUMNS = ("time_period", "time_identifier", "geographic_level", "country_code", "country_name")
+PERMALINK_COLUMNS = ("location", "location_code", "geographic_level", "time_period")
+# Columns that are neither filters nor measures
+NON_FILTER_COLUMNS = {
+    "time_period", "time_identifier", "geographic_level", "country_code", "country_name", "region_code",
+    "region_name", "old_la_code", "new_la_code", "la_name", "lad_code", "lad_name", "location",
+    "location_code", "version", "data_type", "pcon_code", "pcon_name", "lsip_code", "lsip_name",
+    "local_enterprise_partnership_code", "local_enterprise_partnership_name", "english_devolved_area_code",
+    "english_devolved_area_name", "opportunity_area_code", "opportunity_area_name", "ward_code", "ward_name",
+}
+GSS = re.compile(r"^[EWSNK]\d{8}$")
+
+
+# ------------------------------------------------------------------------------------------
+# reading
+# ------------------------------------------------------------------------------------------
+def read_rows(raw: RawFile) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and (file line, cells) of every data row, with cells stripped.
+
+    A row may carry one extra *empty* trailing cell (seen in NCCIS files); a row with extra
+    non-empty cells or too few cells is an error naming its line. Blank lines are ignored.
+    """
+    reader = csv.reader(io.StringIO(raw.text, newline=""))
+    header: list[str] | None = None
+    rows: list[tuple[int, list[str]]] = []
+    problems: list[Problem] = []
+    last_line = 0
+    for cells in reader:
+        line, last_line = last_line + 1, reader.line_num
+        cells = [c.strip() for c in cells]
+        if not any(cells):
+            continue
+        if header is None:
+            header = cells
+            while header and not header[-1]:
+                header.pop()
+            continue
+        if len(cells) > len(header) and not any(cells[len(header):]):
+            cells = cells[: len(header)]
+        if len(cells) != len(header):
+            problems.append(Problem(file=raw.name, message="the row has the wrong number of cells", row=line,
+                                    expected=f"{len(header)} cells like the header",
+                                    found=f"{len(cells)} cells"))
+            if len(problems) >= MAX_PROBLEMS:
+                break
+            continue
+        rows.append((line, cells))
+    if header is None:
+        raise SourceFormatError(Problem(file=raw.name, message="the file has no header row", row=1,
+                                        expected="a header row"))
+    if problems:
+        raise SourceFormatError(problems)
+    return header, rows
+
+
+def _lower_map(header: list[str]) -> dict[str, str]:
+    return {h.lower(): h for h in header}
+
+
+def layout_of(header: list[str]) -> str | None:
+    """``underlying``, ``permalink`` or None, from the header cells."""
+    lower = {h.strip().lower() for h in header}
+    if all(c in lower for c in UNDERLYING_COLUMNS):
+        return "underlying"
+    if all(c in lower for c in PERMALINK_COLUMNS):
+        return "permalink"
+    return None
+
+
+def dataset_of(header: list[str]) -> Dataset | None:
+    """The dataset a header belongs to (by its measure columns), or None."""
+    lower = {h.strip().lower() for h in header}
+    for dataset in DATASETS:
+        if any(c in lower for c in dataset.marker_columns):
+            return dataset
+    return None
+
+
+# ------------------------------------------------------------------------------------------
+# the parser
+# ------------------------------------------------------------------------------------------
+class _CellCache:
+    """parse_cell with memory: EES files repeat the same few strings many times."""
+
+    def __init__(self):
+        self._seen: dict[str, tuple[float, str] | None] = {}
+
+    def __call__(self, text: str) -> tuple[float, str] | None:
+        if text not in self._seen:
+            self._seen[text] = parse_cell(text)
+        return self._seen[text]
+
+
+@dataclass
+class _Collector:
+    raw: RawFile
+    errors: list[Problem] = field(default_factory=list)
+    skipped: dict[str, list[int]] = field(default_factory=dict)  # reason -> lines
+    notes: list[str] = field(default_factory=list)
+
+    def error(self, message: str, row: int | None = None, column: str | None = None,
+              expected: str | None = None, found: object = None) -> None:
+        if len(self.errors) < MAX_PROBLEMS:
+            self.errors.append(Problem(file=self.raw.name, message=message, row=row, column=column,
+                                       expected=expected, found=None if found is None else str(found)))
+
+    def skip(self, reason: str, line: int) -> None:
+        self.skipped.setdefault(reason, []).append(line)
+
+    def warnings(self) -> list[Problem]:
+        out = [Problem(file=self.raw.name, message=note, severity="warning") for note in self.notes]
+        for reason, lines in self.skipped.items():
+            shown = ", ".join(str(n) for n in lines[:10]) + (", ..." if len(lines) > 10 else "")
+            out.append(Problem(file=self.raw.name, message=f"skipped {len(lines)} row(s): {reason} (lines {shown})",
+                               severity="warning"))
+        return out
+
+
+def _filter_plan(dataset: Dataset, header: list[str], rows: list[tuple[int, list[str]]],
+                 measure_columns: set[str]) -> dict[int, tuple[str, Filter, str]]:
+    """Column index -> (column name, rule, the value meaning "all" in this file) for every filter."""
+    plan = {}
+    for i, name in enumerate(header):
+        key = name.lower()
+        if key in NON_FILTER_COLUMNS or key in measure_columns:
+            continue
+        rule = dataset.filters.get(key)
+        values = {cells[i] for _, cells in rows}
+        if rule is None:
+            if not any(v in GENERIC_TOTALS for v in values):
+                continue  # a contextual measure or label column: not a filter
+            rule = Filter(GENERIC_TOTALS)
+        total = next((t for t in rule.totals if t in values), rule.totals[0])
+        plan[i] = (name, rule, total)
+    return plan
+
+
+def _breakdown(cells: list[str], plan: dict[int, tuple[str, Filter, str]], col: _Collector,
+               line: int) -> str | None:
+    """The row's breakdown label, or None when the row is skipped (reason recorded)."""
+    parts = []
+    for i, (name, rule, total) in plan.items():
+        value = cells[i]
+        if value == total:
+            continue
+        if name.lower() == "level_or_type":  # "Apprenticeships: Advanced" -> level=Advanced
+            head, _, tail = value.partition(":")
+            if head.strip().lower() not in ("apprenticeships", "apprenticeship"):
+                col.skip(f"{name} is not apprenticeships (other FE provision)", line)
+                return None
+            if tail.strip().lower() in ("", "total"):
+                continue
+            value = tail.strip()
+        if rule.dimension is None:
+            col.skip(f"{name} is not '{total}' (only the all-pupils/total rows are used)", line)
+            return None
+        parts.append(f"{rule.dimension}={value}")
+    if len(parts) > 1:
+        col.skip("more than one breakdown filter is not a total (cross-tabulations are not used)", line)
+        return None
+    return parts[0] if parts else "total"
+
+
+def _area(cells: list[str], idx: dict[str, int], layout: str, col: _Collector,
+          line: int) -> tuple[str, str, str] | None:
+    """(area_code, area_name, area_level) of a row, or None when skipped or wrong (recorded)."""
+    level_text = cells[idx["geographic_level"]]
+    key = level_text.lower()
+    if key in SKIPPED_LEVELS:
+        col.skip(f"geographic_level '{level_text}' is not charted", line)
+        return None
+    if key not in LEVELS:
+        col.error("unknown geographic level", row=line, column="geographic_level",
+                  expected="National, Regional, Local authority, Local authority district (or camelCase)",
+                  found=level_text)
+        return None
+    area_level, code_col, name_col = LEVELS[key]
+    if layout == "permalink":
+        code_col, name_col = "location_code", "location"
+    names = [cells[idx[c]] for c in ("region_name", "la_name", "lad_name", "location") if c in idx]
+    if any(n.lower() in DUMMY_NAMES for n in names):
+        col.skip("publisher's dummy row ('Region demo' / 'LA demo')", line)
+        return None
+    if code_col not in idx:
+        col.error(f"a column needed for '{level_text}' rows is missing", row=line, column=code_col,
+                  expected=f"column {code_col}", found="no such column")
+        return None
+    code = cells[idx[code_col]]
+    name = cells[idx[name_col]] if name_col in idx else None
+    if code.lower() in ("z", "x", ":"):
+        col.skip(f"pseudo-area without a code ({name})", line)
+        return None
+    if code[:3] in SKIPPED_CODE_PREFIXES:
+        col.skip(f"not a standard area ({SKIPPED_CODE_PREFIXES[code[:3]]})", line)
+        return None
+    if not GSS.match(code):
+        col.error("the area code is not a GSS code", row=line, column=code_col,
+                  expected="a code like E06000009", found=code)
+        return None
+    return code, name, area_level
+
+
+def _measure_row(measure: Measure, cells: list[str], value_i: int, weight_i: int | None, cache: _CellCache,
+                 col: _Collector, line: int, column: str, weight_column: str | None) -> dict | None:
+    parsed = cache(cells[value_i])
+    if parsed is None:
+        col.error("the cell is not a number or a known marker", row=line, column=column,
+                  expected="a number or one of c, x, z, ~, low, u, :", found=cells[value_i])
+        return None
+    value, status = parsed
+    numerator = denominator = math.nan
+    if weight_i is not None:
+        weight = cache(cells[weight_i])
+        if weight is None:
+            col.error("the cell is not a number or a known marker", row=line, column=weight_column,
+                      expected="a number or a marker", found=cells[weight_i])
+            return None
+        # a weight without its value would bias a sum-of-numerators / sum-of-denominators: keep both or neither
+        if not math.isnan(value) and not math.isnan(weight[0]):
+            denominator = weight[0]
+            numerator = value * denominator / (100.0 if measure.combine == "percent" else 1.0)
+    return {"value": value, "status": status, "numerator": numerator, "denominator": denominator}
+
+
+def parse_ees(raw: RawFile, dataset: Dataset) -> ParseResult:
+    """Parse an EES underlying or permalink CSV of ``dataset`` into tidy rows."""
+    header, rows = read_rows(raw)
+    layout = layout_of(header)
+    if layout is None:
+        wanted = PERMALINK_COLUMNS if "location" in {h.lower() for h in header} else UNDERLYING_COLUMNS
+        missing = [c for c in wanted if c not in {h.lower() for h in header}]
+        raise SourceFormatError([Problem(file=raw.name, message="a required column is missing", row=1, column=c,
+                                         expected="an explore-education-statistics header ("
+                                                  + ", ".join(wanted) + ")",
+                                         found=", ".join(header[:12])) for c in missing])
+    lower = _lower_map(header)
+    idx = {h.lower(): i for i, h in enumerate(header)}
+    col = _Collector(raw)
+    measures = []  # (measure, value index, value column, weight index, weight column)
+    for m in dataset.measures:
+        value_col = next((lower[c.lower()] for c in m.columns if c.lower() in lower), None)
+        if value_col is None:
+            continue
+        weight_col = next((lower[c.lower()] for c in m.weight if c.lower() in lower), None)
+        if m.weight and weight_col is None:
+            col.notes.append(f"no {' or '.join(m.weight)} column: {m.indicator} rows have no denominator, "
+                             "so areas made of several areas cannot be computed from them")
+        measures.append((m, idx[value_col.lower()], value_col, idx[weight_col.lower()] if weight_col else None,
+                         weight_col))
+    if not measures:
+        raise SourceFormatError(Problem(file=raw.name, message="no known measure column", row=1,
+                                        expected=", ".join(c for m in dataset.measures for c in m.columns),
+                                        found=", ".join(header)))
+    measure_columns = {c.lower() for m in dataset.measures for c in m.columns + m.weight}
+    measure_columns |= {c.lower() for d in DATASETS for m in d.measures for c in m.columns + m.weight}
+    plan = _filter_plan(dataset, header, rows, measure_columns)
+    version_i = idx.get("version")
+    ident_i = idx.get("time_identifier")
+    cache = _CellCache()
+    periods: dict[tuple[str, str], str | None] = {}
+    out: list[dict] = []
+    for line, cells in rows:
+        area = _area(cells, idx, layout, col, line)
+        if area is None:
+            continue
+        tp, ident = cells[idx["time_period"]], cells[ident_i] if ident_i is not None else ""
+        if (tp, ident) not in periods:
+            periods[(tp, ident)] = parse_dfe_time_period(tp, ident)
+        period = periods[(tp, ident)]
+        if period is None:
+            col.error("the time period is not understood", row=line, column="time_period",
+                      expected="a year like 2021 or an academic year like 201718", found=tp)
+            continue
+        breakdown = _breakdown(cells, plan, col, line)
+        if breakdown is None:
+            continue
+        provisional = version_i is not None and cells[version_i].lower() == "provisional"
+        for m, vi, vcol, wi, wcol in measures:
+            row = _measure_row(m, cells, vi, wi, cache, col, line, vcol, wcol)
+            if row is None:
+                continue
+            if provisional and row["status"] == "ok":
+                row["status"] = "provisional"
+            out.append({"indicator": m.indicator, "area_code": area[0], "area_name": area[1],
+                        "area_level": area[2], "period": period, "breakdown": breakdown, "unit": m.unit,
+                        "source": dataset.source_id, "source_row": line, **row})
+    out = _resolve_duplicates(out, col)
+    if col.errors:
+        raise SourceFormatError(col.errors)
+    meta = SourceMeta(source_id=dataset.source_id, publisher="Department for Education", title=dataset.title,
+                      url="https://explore-education-statistics.service.gov.uk/")
+    return ParseResult("indicators", tidy_frame(out), meta, col.warnings())
+
+
+def _resolve_duplicates(rows: list[dict], col: _Collector) -> list[dict]:
+    """Drop a unitary's LA row when its district row is also given; any other repeat is an error."""
+    seen: dict[tuple, int] = {}
+    keep: list[dict] = []
+    for row in rows:
+        key = (row["indicator"], row["area_code"], row["period"], row["breakdown"])
+        if key not in seen:
+            seen[key] = len(keep)
+            keep.append(row)
+            continue
+        first = keep[seen[key]]
+        levels = {first["area_level"], row["area_level"]}
+        if levels == {"upper_tier", "district"}:
+            district, other = (first, row) if first["area_level"] == "district" else (row, first)
+            if math.isnan(district["value"]) and not math.isnan(other["value"]):
+                # e.g. no district tables that year: the LA row's value stands for the unitary
+                reason = "a unitary authority given at both LA and district level: the LA row's value is used"
+                district, other = {**other, "area_level": "district"}, district
+            elif math.isnan(district["value"]) or abs(district["value"] - other["value"]) < 1e-9:
+                reason = "a unitary authority given at both LA and district level: the district row is used"
+            else:
+                reason = ("a unitary authority given at both LA and district level with DIFFERENT values: "
+                          "the district row is used")
+            keep[seen[key]] = district
+            col.skip(reason, other["source_row"])
+            continue
+        col.error("the same indicator, area, period and breakdown appear twice", row=row["source_row"],
+                  expected="one row per area, period and filter values",
+                  found=f"{row['area_code']} {row['period']} {row['breakdown']} also on line {first['source_row']}")
+    return keep
+
+
+class EesParser:
+    """One EES dataset (NEET / KS4 / apprenticeships), underlying or permalink layout."""
+
+    def __init__(self, dataset: Dataset):
+        self.dataset = dataset
+        self.name = f"DfE explore-education-statistics CSV ({dataset.title})"
+
+    def sniff(self, raw: RawFile) -> bool:
+        if raw.looks_binary or raw.is_spreadsheet:
+            return False
+        header = raw.first_row()
+        return layout_of(header) is not None and dataset_of(header) is self.dataset
+
+    def parse(self, raw: RawFile) -> ParseResult:
+        return parse_ees(raw, self.dataset)
+
+
+PARSERS = [EesParser(d) for d in DATASETS]

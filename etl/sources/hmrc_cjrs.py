@@ -1,0 +1,564 @@
+"""HMRC Coronavirus Job Retention Scheme (CJRS) local-authority tables -> tidy rows.
+
+Reads HMRC's own XLSX/ODS tables (title rows, a header row somewhere in the first rows,
+footnotes below; one date per table, one sheet per month, or a monthly wide table with a date
+per column or a date row above repeated furloughed/eligible/take-up columns) and CSV copies of
+them (e.g. the ODI Leeds transcription, which has the header on line 1 and no date at all).
+
+Output: ``furloughed_employments`` (count) and ``furlough_take_up`` (percent; numerator =
+furloughed, denominator = eligible) for every English area row, counties and regions included
+(the build aggregates by the hierarchy and never sums these rows). The period comes from the
+file: a date in the column header, the row above it, the title rows or the sheet name; a file
+that states no date at all gets ``UNDATED_RELEASE``'s period with a warning (see below).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from etl.errors import Problem, SourceFormatError, format_error
+from etl.periods import month_label, parse_month_name
+from etl.schema import parse_cell, tidy_frame
+from etl.sources.base import ParseResult, RawFile, SourceMeta
+
+SOURCE_ID = "hmrc_cjrs"
+PUBLISHER = "HM Revenue & Customs"
+TITLE = "Coronavirus Job Retention Scheme statistics: employments furloughed by local authority"
+URL = "https://www.gov.uk/government/collections/coronavirus-job-retention-scheme-statistics"
+
+# Header spellings (lower case, footnote marks removed) -> our column role. Count roles also
+# match a header that starts with the spelling and goes on with a date ("... at 31 July 2020").
+HEADER_VARIANTS: dict[str, tuple[str, ...]] = {
+    "code": ("ons code", "area code", "area codes", "county and district / unitary authority code",
+             "county and district / unitary authority codes", "local authority code", "la code",
+             "lad code", "geography code", "code"),
+    "name": ("authority name", "area name", "county and district / unitary authority", "local authority",
+             "local authority name", "la name", "area", "name"),
+    "furloughed": ("total number of employments furloughed", "number of employments furloughed",
+                   "employments furloughed", "total employments furloughed", "employments on furlough",
+                   "number of employments on furlough", "total number of employments on furlough"),
+    "eligible": ("employments eligible", "eligible employments", "total eligible employments",
+                 "number of eligible employments", "total number of eligible employments"),
+    "take_up": ("take-up rate (%)", "take-up rate", "take up rate", "take-up rate %", "take up rate (%)"),
+}
+VALUE_ROLES = ("furloughed", "eligible", "take_up")
+# Display names: HMRC appends the tier to some names.
+NAME_SUFFIXES = (" Metropolitan County", " UA", " County")
+# English code prefixes the build places in the hierarchy; other E codes are reported and skipped.
+KNOWN_PREFIXES = ("E06", "E07", "E08", "E09", "E10", "E11", "E12", "E92")
+GSS = re.compile(r"^[EWSNK]\d{8}$")
+GSS_ANYWHERE = re.compile(r"[EWSNK]\d{8}")
+
+
+@dataclass(frozen=True)
+class Release:
+    """What HMRC's release page says about one release (the tables do not always say it)."""
+
+    period: str  # the month whose end the cumulative/at-date figures describe
+    release_date: str
+
+
+# Releases by their title month ("Coronavirus Job Retention Scheme statistics: August 2020").
+# August 2020 (published 21 August 2020) analyses claims for periods up to 30 June 2020
+# (claims submitted by 31 July 2020): the local-authority table is cumulative to 30 June 2020.
+RELEASES: dict[str, Release] = {
+    "2020-08": Release(period="2020-06", release_date="2020-08-21"),
+}
+# A file that states no date anywhere (the ODI Leeds CSV transcription of the August 2020 local
+# authority sheet) is taken to be this release, with a warning saying so.
+UNDATED_RELEASE = "2020-08"
+
+HEADER_SEARCH_ROWS = 20  # HMRC puts up to ~15 title rows above the header
+SNIFF_ROWS = 20
+MAX_PROBLEMS = 50
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december")
+_MONTH_RE = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?" \
+            r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+DAY_DATE = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?[\s-]+{_MONTH_RE}\.?[\s-]+(\d{{4}})\b", re.I)
+NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
+ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+MONTH_YEAR = re.compile(rf"\b{_MONTH_RE}\.?[\s-]+(\d{{4}})\b", re.I)
+SHORT_MONTH_YEAR = re.compile(rf"^{_MONTH_RE}[\s-]+(\d{{2}})$", re.I)  # 'Jul-20' as Excel shows it
+RELEASE_TITLE = re.compile(r"job retention scheme(?: \(cjrs\))? statistics\s*[:,\-\u2013]?\s*(.*)$", re.I)
+CJRS_WORDS = re.compile(r"job retention scheme|\bcjrs\b|furlough", re.I)
+
+
+@dataclass
+class Sheet:
+    """One table-like grid: a CSV file or one spreadsheet sheet; ``rows`` are (file line, cells)."""
+
+    name: str | None
+    rows: list[tuple[int, list[object]]]
+    is_csv: bool = False
+
+
+@dataclass(frozen=True)
+class Column:
+    index: int
+    role: str
+    header: str
+    period: str | None  # a date the header (or the row above it) gives this column
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def _month_index(text: str) -> int:
+    key = text.lower()[:3]
+    return next(i for i, m in enumerate(MONTHS, start=1) if m.startswith(key))
+
+
+def date_in_text(text: str, *, day_only: bool = False) -> str | None:
+    """The month label of the last date written in ``text`` ('at 31 July 2020' -> '2020-07')."""
+    found: list[tuple[int, str]] = []
+    for m in DAY_DATE.finditer(text):
+        found.append((m.start(), month_label(int(m[3]), _month_index(m[2]))))
+    for m in NUMERIC_DATE.finditer(text):
+        if 1 <= int(m[2]) <= 12:
+            found.append((m.start(), month_label(int(m[3]), int(m[2]))))
+    for m in ISO_DATE.finditer(text):
+        if 1 <= int(m[2]) <= 12:
+            found.append((m.start(), month_label(int(m[1]), int(m[2]))))
+    if not found and not day_only:
+        for m in MONTH_YEAR.finditer(text):
+            found.append((m.start(), month_label(int(m[2]), _month_index(m[1]))))
+    return max(found)[1] if found else None
+
+
+def cell_period(cell: object) -> str | None:
+    """A header cell that is itself a date (Excel date, '31 Jul 2020', 'Jul 2020', 'Jul-20')."""
+    if isinstance(cell, (datetime, date)):
+        return month_label(cell.year, cell.month)
+    if not isinstance(cell, str):
+        return None
+    text = cell.strip()
+    if m := SHORT_MONTH_YEAR.match(text):
+        return month_label(2000 + int(m[2]), _month_index(m[1]))
+    if len(text) > 20:  # a sentence, not a date heading
+        return None
+    if (label := parse_month_name(text)) is not None:
+        return label
+    if DAY_DATE.fullmatch(text) or NUMERIC_DATE.fullmatch(text) or ISO_DATE.fullmatch(text):
+        return date_in_text(text)
+    return None
+
+
+def normalise_header(cell: object) -> str:
+    """Header text compared with HEADER_VARIANTS: lower case, no footnote marks, single spaces."""
+    text = str(cell or "").replace("\u2013", "-").replace("\u00a0", " ")
+    text = re.sub(r"\[(note|x)?\s*\w{1,3}\]|\((note\s*)?\d{1,2}\)", " ", text, flags=re.I)
+    text = re.sub(r"\s+", " ", text).strip().lower()
+    return re.sub(r"(?<=[a-z)%])\s?\d{1,2}$", "", text).strip()  # trailing footnote number
+
+
+def header_role(cell: object) -> tuple[str, str | None] | None:
+    """(role, period written in the header) for a recognised header cell, else None."""
+    text = normalise_header(cell)
+    if not text:
+        return None
+    for role, variants in HEADER_VARIANTS.items():
+        if text in variants:
+            return role, None
+    for role in VALUE_ROLES:
+        for variant in HEADER_VARIANTS[role]:
+            if text.startswith(variant + " ") or text.startswith(variant + ","):
+                return role, date_in_text(text[len(variant):])
+    return None
+
+
+def _percent_cell(value: object, number_format: str | None) -> object:
+    """Excel keeps 32% as 0.32 with a percent format: give the number a reader sees."""
+    if number_format and "%" in number_format and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return round(float(value) * 100, 10)
+    return value
+
+
+def read_sheets(raw: RawFile, max_rows: int | None = None) -> list[Sheet]:
+    """The file as grids of cells: one per spreadsheet sheet, or one for a CSV."""
+    if raw.suffix == ".ods":
+        return _read_ods(raw, max_rows)
+    if raw.is_spreadsheet:
+        return _read_xlsx(raw, max_rows)
+    return [_read_csv(raw, max_rows)]
+
+
+def _read_csv(raw: RawFile, max_rows: int | None) -> Sheet:
+    text = "\n".join(raw.head_text(max_rows)) if max_rows else raw.text
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[tuple[int, list[object]]] = []
+    start = 1
+    try:
+        for cells in reader:
+            rows.append((start, list(cells)))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise format_error(raw.name, f"the CSV cannot be read ({exc})", row=start,
+                           expected="comma-separated cells with balanced quotes") from None
+    return Sheet(name=None, rows=rows, is_csv=True)
+
+
+def _read_xlsx(raw: RawFile, max_rows: int | None) -> list[Sheet]:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(raw.path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged workbook
+        raise format_error(raw.name, f"the workbook cannot be opened ({type(exc).__name__}: {exc})",
+                           expected="an .xlsx workbook") from None
+    try:
+        sheets = []
+        for ws in book.worksheets:
+            rows = []
+            for i, row in enumerate(ws.iter_rows(max_row=max_rows), start=1):
+                line = next((c.row for c in row if getattr(c, "row", None)), i)
+                rows.append((line, [_percent_cell(c.value, getattr(c, "number_format", None)) for c in row]))
+            sheets.append(Sheet(name=ws.title, rows=rows))
+        return sheets
+    finally:
+        book.close()
+
+
+def _read_ods(raw: RawFile, max_rows: int | None) -> list[Sheet]:
+    import pandas as pd
+
+    try:
+        frames = pd.read_excel(raw.path, engine="odf", header=None, sheet_name=None, nrows=max_rows, dtype=object)
+    except Exception as exc:  # odfpy raises many types for a damaged file
+        raise format_error(raw.name, f"the spreadsheet cannot be opened ({type(exc).__name__}: {exc})",
+                           expected="an .ods spreadsheet") from None
+    sheets = []
+    for name, df in frames.items():
+        rows = [(i + 1, [None if (isinstance(v, float) and math.isnan(v)) else v for v in r])
+                for i, r in enumerate(df.itertuples(index=False, name=None))]
+        sheets.append(Sheet(name=str(name), rows=rows))
+    return sheets
+
+
+# --- layout ----------------------------------------------------------------------------------
+
+def find_header(sheet: Sheet) -> int | None:
+    """Index in ``sheet.rows`` of the header row: a code column plus count or date columns."""
+    for i, (_, cells) in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+        roles = [header_role(c) for c in cells]
+        names = {r[0] for r in roles if r}
+        dated = sum(1 for c, r in zip(cells, roles) if r is None and cell_period(c))
+        if "code" in names and (names & set(VALUE_ROLES) or dated):
+            return i
+    return None
+
+
+def _text_of(cells: list[object]) -> str:
+    return " ".join(str(c).strip() for c in cells if c is not None and str(c).strip())
+
+
+def title_rows(sheet: Sheet, header_index: int) -> list[str]:
+    return [t for _, cells in sheet.rows[:header_index] if (t := _text_of(cells))]
+
+
+def release_of(titles: list[str]) -> tuple[str | None, str | None]:
+    """(release month, release date) from a 'Coronavirus Job Retention Scheme statistics: ...' title."""
+    for text in titles:
+        if m := RELEASE_TITLE.search(text):
+            rest = m[1]
+            month = date_in_text(rest)
+            day = DAY_DATE.search(rest)
+            iso = f"{day[3]}-{_month_index(day[2]):02d}-{int(day[1]):02d}" if day else None
+            return month, iso
+    return None, None
+
+
+def title_period(titles: list[str], sheet_name: str | None) -> str | None:
+    """The period a table title states ('... at 31 July 2020'), skipping the release title."""
+    for text in reversed([t for t in titles if not RELEASE_TITLE.search(t)]):
+        cleaned = re.sub(r"(submitted|received|made)\s+(by|before)\s+\S+\s+\S+\s+\d{4}", " ", text, flags=re.I)
+        if (label := date_in_text(cleaned)) is not None:
+            return label
+    if sheet_name:
+        return cell_period(sheet_name) or date_in_text(sheet_name)
+    return None
+
+
+def columns_of(sheet: Sheet, header_index: int, titles: list[str]) -> list[Column]:
+    """Every recognised column with its role and the date its heading gives, if any."""
+    header = sheet.rows[header_index][1]
+    above = sheet.rows[header_index - 1][1] if header_index > 0 else []
+    first_value = min((j for j, c in enumerate(header) if (r := header_role(c)) and r[0] in VALUE_ROLES),
+                      default=len(header))
+    above_periods: list[str | None] = []
+    current = None
+    for j in range(len(header)):  # dates above merged groups sit in the group's first cell
+        cell = above[j] if j < len(above) else None
+        if j >= first_value and cell is not None and str(cell).strip():  # a title in column A is no group date
+            current = cell_period(cell) or date_in_text(str(cell))
+        above_periods.append(current)
+    wide_role = "take_up" if any(re.search(r"take[- ]up rate", t, re.I) for t in titles) and not any(
+        re.search(r"employments (furloughed|on furlough)", t, re.I) for t in titles) else "furloughed"
+    columns = []
+    for j, cell in enumerate(header):
+        role = header_role(cell)
+        if role is not None:
+            name, period = role
+            columns.append(Column(j, name, str(cell).strip(), period or (above_periods[j] if name in VALUE_ROLES
+                                                                           else None)))
+        elif (period := cell_period(cell)) is not None:
+            columns.append(Column(j, wide_role, str(cell).strip(), period))
+    return columns
+
+
+def clean_name(name: object) -> str | None:
+    """'Lancashire County' -> 'Lancashire', 'Blackpool UA' -> 'Blackpool' (footnote marks dropped)."""
+    if name is None:
+        return None
+    text = re.sub(r"\s*\[note \w+\]|\s*\(\d{1,2}\)$", "", str(name)).strip()
+    for suffix in NAME_SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix):
+            return text[: -len(suffix)].strip()
+    return text or None
+
+
+def _cell_text(cell: object) -> str:
+    if cell is None or (isinstance(cell, float) and math.isnan(cell)):
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell).strip()
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+@dataclass
+class _Log:
+    raw: RawFile
+    errors: list[Problem]
+    warnings: list[Problem]
+
+    def error(self, message: str, **where) -> None:
+        if len(self.errors) < MAX_PROBLEMS:
+            self.errors.append(Problem(file=self.raw.name, message=message, **where))
+
+    def warn(self, message: str, **where) -> None:
+        self.warnings.append(Problem(file=self.raw.name, message=message, severity="warning", **where))
+
+
+def _is_lead_sheet(sheet: Sheet, titles: list[str]) -> bool:
+    return bool(re.search(r"local authorit|\bla\b", " ".join([sheet.name or "", *titles]), re.I))
+
+
+def sheet_rows(sheet: Sheet, header_index: int, log: _Log, default_release: str | None) -> list[dict]:
+    """Tidy rows of one table (CSV or sheet); problems go to ``log``.
+
+    ``default_release`` (a RELEASES key) dates columns that neither their heading nor the
+    table title date.
+    """
+    titles = title_rows(sheet, header_index)
+    columns = columns_of(sheet, header_index, titles)
+    code_col = next(c for c in columns if c.role == "code")
+    name_col = next((c for c in columns if c.role == "name"), None)
+    sheet_period = title_period(titles, sheet.name)
+    header_line, header = sheet.rows[header_index]
+    width = max(c.index for c in columns) + 1
+    value_cols = [c for c in columns if c.role in VALUE_ROLES]
+    periods: dict[str | None, dict[str, Column]] = {}
+    for col in value_cols:
+        periods.setdefault(col.period, {}).setdefault(col.role, col)
+    if None in periods:
+        own = periods.pop(None)
+        period = sheet_period or (RELEASES[default_release].period if default_release else None)
+        if period is None:
+            where = f"sheet '{sheet.name}'" if sheet.name else "the file"
+            log.error(f"{where} states no date for its figures", row=header_line,
+                      expected="a title row such as 'Table 5: Employments furloughed by local authority at "
+                               "30 June 2020', a dated column heading, or a dated sheet name",
+                      found="; ".join(titles) or "no title rows")
+            return []
+        if sheet_period is None:
+            log.warn(f"the file states no date; its figures are taken to be HMRC's release "
+                     f"'{_release_title(default_release)}', period {period}. If this file is another release, "
+                     f"use HMRC's own spreadsheet (its title rows carry the date)", row=header_line)
+        for role, col in own.items():
+            periods.setdefault(period, {}).setdefault(role, col)
+    out: list[dict] = []
+    pending: list[tuple[int, str, str | None, float, float]] = []
+    unused: list[tuple[int, str]] = []
+    for line, cells in sheet.rows[header_index + 1:]:
+        cells = list(cells)
+        if sheet.is_csv and any(_cell_text(c) for c in cells) and len(cells) < width:
+            log.error(f"the row has {len(cells)} cells but the header has {len(header)}", row=line,
+                      expected=f"{len(header)} comma-separated cells (is the file cut short?)",
+                      found=",".join(_cell_text(c) for c in cells))
+            continue
+        cells += [None] * (width - len(cells))
+        code = _cell_text(cells[code_col.index])
+        values_present = any(_cell_text(cells[c.index]) for c in value_cols)
+        if not GSS.match(code):
+            if code and GSS_ANYWHERE.search(code):
+                log.warn("a combined or non-standard area code is not a single GSS code; the row is skipped",
+                         row=line, column=code_col.header, expected="one GSS code like E07000117", found=code)
+            elif values_present and code and not _looks_like_note(code):
+                log.warn("a row with figures has no GSS area code; it is skipped", row=line,
+                         column=code_col.header, expected="a GSS code like E07000117", found=code)
+            continue
+        if not code.startswith("E"):
+            continue  # Wales, Scotland, Northern Ireland, UK: outside the pack
+        if not code.startswith(KNOWN_PREFIXES):
+            unused.append((line, code))
+            continue
+        name = clean_name(cells[name_col.index]) if name_col else None
+        for period, roles in periods.items():
+            parsed: dict[str, tuple[float, str]] = {}
+            for role, col in roles.items():
+                cell = cells[col.index]
+                result = parse_cell(cell)
+                if result is None:
+                    log.error("not a number", row=line, column=col.header,
+                              expected="a number or a marker (c, x, -, .., *)", found=_cell_text(cell))
+                    continue
+                parsed[role] = result
+            out.extend(_indicator_rows(code, name, period, parsed))
+            if "furloughed" in parsed and "eligible" in parsed and code.startswith(("E06", "E07", "E08", "E09")):
+                pending.append((line, code, period, parsed["furloughed"][0], parsed["eligible"][0]))
+    _warn_identical_neighbours(pending, log)
+    if unused:
+        log.warn(f"{len(unused)} row(s) with English codes of a kind the pack does not use were skipped",
+                 row=unused[0][0], column=code_col.header, expected="codes starting " + ", ".join(KNOWN_PREFIXES),
+                 found=", ".join(c for _, c in unused[:5]))
+    return out
+
+
+def _looks_like_note(text: str) -> bool:
+    return bool(re.match(r"^(notes?|source|footnote|\d+[.)]|\*)", text, re.I)) or len(text.split()) > 3
+
+
+def _release_title(release_month: str) -> str:
+    year, month = release_month.split("-")
+    return f"Coronavirus Job Retention Scheme statistics: {MONTHS[int(month) - 1].title()} {year}"
+
+
+def _indicator_rows(code: str, name: str | None, period: str, parsed: dict[str, tuple[float, str]]) -> list[dict]:
+    """The count row and the take-up row (published rate, else furloughed / eligible)."""
+    base = {"area_code": code, "area_name": name, "area_level": None, "period": period, "source": SOURCE_ID}
+    rows = []
+    furloughed = parsed.get("furloughed")
+    eligible = parsed.get("eligible")
+    if furloughed is not None:
+        rows.append({**base, "indicator": "furloughed_employments", "value": furloughed[0],
+                     "status": furloughed[1], "unit": "count"})
+    numerator = furloughed[0] if furloughed and furloughed[1] == "ok" else math.nan
+    denominator = eligible[0] if eligible and eligible[1] == "ok" else math.nan
+    if "take_up" in parsed:
+        value, status = parsed["take_up"]
+    elif furloughed is not None and eligible is not None:
+        if not math.isnan(numerator) and not math.isnan(denominator) and denominator > 0:
+            value, status = 100.0 * numerator / denominator, "ok"
+        else:
+            value = math.nan
+            status = furloughed[1] if furloughed[1] != "ok" else (eligible[1] if eligible[1] != "ok"
+                                                                  else "not_available")
+    else:
+        return rows
+    rows.append({**base, "indicator": "furlough_take_up", "value": value, "status": status,
+                 "numerator": numerator, "denominator": denominator, "unit": "percent",
+                 "published": "take_up" in parsed})
+    return rows
+
+
+def _warn_identical_neighbours(pending: list[tuple[int, str, str | None, float, float]], log: _Log) -> None:
+    """HMRC gives some pairs (Westminster + City of London) one combined figure on two rows."""
+    for a, b in zip(pending, pending[1:]):
+        if a[2] == b[2] and a[3:] == b[3:] and a[3] > 0:
+            log.warn(f"{a[1]} and {b[1]} carry identical figures (HMRC publishes them combined); "
+                     "summing both counts the pair twice", row=b[0])
+
+
+def _scale_fractional_take_up(df_rows: list[dict]) -> None:
+    """A take-up column read as fractions (0.32 for 32%, e.g. from ODS) -> percentages."""
+    by_period: dict[str, list[dict]] = {}
+    for r in df_rows:
+        if r["indicator"] == "furlough_take_up" and r.get("published") and r["status"] == "ok":
+            by_period.setdefault(r["period"], []).append(r)
+    for published in by_period.values():
+        if all(r["value"] <= 1.0 for r in published):
+            for r in published:
+                r["value"] = round(r["value"] * 100, 10)
+
+
+class CjrsLocalAuthorityParser:
+    """HMRC CJRS employments furloughed by local authority (XLSX/ODS with title rows, or CSV)."""
+
+    name = "HMRC CJRS local authority table (XLSX/ODS/CSV: code, name, employments furloughed, eligible, take-up)"
+
+    def sniff(self, raw: RawFile) -> bool:
+        try:
+            if raw.is_parquet or (raw.looks_binary and not raw.is_spreadsheet):
+                return False
+            for sheet in read_sheets(raw, max_rows=SNIFF_ROWS):
+                index = find_header(sheet)
+                if index is not None:
+                    header = sheet.rows[index][1]
+                    roles = {r[0] for c in header if (r := header_role(c))}
+                    titles = title_rows(sheet, index)
+                    if roles & set(VALUE_ROLES) or CJRS_WORDS.search(" ".join(titles + [sheet.name or ""])):
+                        return True
+                elif not sheet.is_csv and any(CJRS_WORDS.search(_text_of(cells)) for _, cells in sheet.rows[:8]):
+                    return True
+            return False
+        except Exception:  # a sniffer never raises
+            return False
+
+    def parse(self, raw: RawFile) -> ParseResult:
+        log = _Log(raw, [], [])
+        sheets = read_sheets(raw)
+        found = [(s, i) for s in sheets if (i := find_header(s)) is not None]
+        if not found:
+            seen = "; ".join(f"{s.name or 'file'}: " + (_text_of(s.rows[0][1])[:80] if s.rows else "empty")
+                             for s in sheets[:5])
+            raise format_error(raw.name, f"no header row found in the first {HEADER_SEARCH_ROWS} rows",
+                               expected="a row with an area code column ('ONS code', 'Area Code', 'County and "
+                                        "district / unitary authority codes') and 'Employments furloughed'",
+                               found=seen or "no rows")
+        lead = [(s, i) for s, i in found if _is_lead_sheet(s, title_rows(s, i))]
+        release_month, release_date = None, None
+        for s, i in found:
+            month, day = release_of(title_rows(s, i))
+            release_month, release_date = release_month or month, release_date or day
+        default_release = release_month if release_month in RELEASES else None
+        if default_release is None and not release_month and all(s.is_csv for s, _ in found):
+            default_release = UNDATED_RELEASE
+        if release_date is None and default_release:
+            release_date = RELEASES[default_release].release_date
+        rows: list[dict] = []
+        for sheet, index in (lead or found):
+            rows.extend(sheet_rows(sheet, index, log, default_release))
+        if log.errors:
+            raise SourceFormatError(log.errors)
+        _scale_fractional_take_up(rows)
+        rows = _dedupe(rows, log)
+        if not rows:
+            raise format_error(raw.name, "no English area rows found under the header",
+                               expected="rows with GSS codes such as E07000117")
+        meta = SourceMeta(source_id=SOURCE_ID, publisher=PUBLISHER, title=TITLE, release_date=release_date, url=URL)
+        return ParseResult(kind="indicators", table=tidy_frame(rows), meta=meta, warnings=log.warnings)
+
+
+def _dedupe(rows: list[dict], log: _Log) -> list[dict]:
+    """One row per (indicator, area, period): a region table repeating an area keeps the first."""
+    seen: dict[tuple, dict] = {}
+    for r in rows:
+        key = (r["indicator"], r["area_code"], r["period"])
+        if key not in seen:
+            seen[key] = r
+        elif not _same(seen[key]["value"], r["value"]):
+            log.warn(f"{r['area_code']} {r['indicator']} {r['period']} appears twice with different values; "
+                     f"the first ({seen[key]['value']}) is kept", found=str(r["value"]))
+    return list(seen.values())
+
+
+def _same(a: float, b: float) -> bool:
+    return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+PARSERS = [CjrsLocalAuthorityParser()]

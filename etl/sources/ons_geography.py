@@ -1,0 +1,550 @@
+"""ONS geography: boundaries (GeoPackage / GeoJSON / TopoJSON) and lookups (CSV / XLSX).
+
+- Boundaries -> kind ``boundaries``: English areas in WGS84, simplified for the web. Any
+  ``LADyyCD``/``LEPyyCD``/``CTYUAyyCD``/``RGNyyCD``... vintage, or ONSvisual's TopoJSON
+  (layers ``ltla``/``utla``/``rgn``..., properties ``areacd``/``areanm``/``start``/``end``).
+- Lookups -> kind ``hierarchy`` (a district column plus parent columns: ``LAD21CD, LEP21CD``,
+  ``LACD, ERCD``, ``ltlacd, ctycd, cauthcd, rgncd, ctrycd``), ``names`` (one geography's codes
+  and names, e.g. ``ERCD, ERNM``) or ``changes`` (``oldcd, oldnm, newcd, newnm, type, start``).
+Files are recognised by content and headers, never by their names.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from etl.errors import Problem, SourceFormatError, format_error
+from etl.sources.base import ParseResult, RawFile, SourceMeta
+
+PUBLISHER = "Office for National Statistics"
+LOOKUPS_ID = "ons_lookups"
+BOUNDARIES_ID = "ons_boundaries"
+URL = "https://geoportal.statistics.gov.uk/"
+
+# Geography tokens in ONS column names (LAD21CD -> 'lad') -> the level of that geography.
+GEO_LEVELS: dict[str, str] = {
+    "lad": "district", "ltla": "district", "la": "district",
+    "cty": "upper_tier", "ctyua": "upper_tier", "utla": "upper_tier",
+    "lep": "lep", "er": "lep", "lsip": "lsip",
+    "cauth": "combined_authority", "ca": "combined_authority",
+    "rgn": "region", "ctry": "country",
+}
+CHILD_GEOS = ("lad", "ltla", "la")  # the district column of a district -> parent lookup
+SKIPPED_GEOS = ("mcty",)  # metropolitan counties are no authority for DfE/LEP purposes
+IGNORED_COLUMNS = ("objectid", "fid", "globalid", "object_id", "shape__area", "shape__length")
+# Code prefixes -> level (the build's rule, DESIGN §3), used where a code says more than its column.
+CODE_LEVELS: dict[str, str] = {
+    "E06": "district", "E07": "district", "E08": "district", "E09": "district",
+    "E10": "upper_tier", "E11": "upper_tier", "E12": "region", "E92": "country",
+    "E37": "lep", "E69": "lsip", "E47": "combined_authority",
+}
+CHANGES_COLUMNS = {"old_code": "oldcd", "old_name": "oldnm", "new_code": "newcd", "new_name": "newnm",
+                   "change_type": "type", "year": "start"}
+COLUMN = re.compile(r"^(?P<geo>[a-z]+?)(?P<yy>\d{2})?(?P<part>cd|nm|nmw)(?P<n>\d?)$")
+GSS = re.compile(r"^[EWSNK]\d{8}$")
+HEADER_SEARCH_ROWS = 5
+MAX_PROBLEMS = 50
+
+# Boundaries: code properties in order of preference (the finest geography first), and
+# TopoJSON layers (ONSvisual uk-topojson) in the same order.
+BOUNDARY_CODE = re.compile(r"^(?P<geo>lad|ltla|ctyua|utla|cty|lep|lsip|cauth|rgn|ctry)(?P<yy>\d{2})?cd$", re.I)
+BOUNDARY_GEO_ORDER = ("lad", "ltla", "ctyua", "utla", "cty", "lep", "lsip", "cauth", "rgn", "ctry")
+TOPOJSON_LAYERS = ("ltla", "lad", "utla", "cty", "cauth", "rgn", "ctry")
+SIMPLIFY_TOLERANCE = 0.001  # degrees (~70-110 m): plenty for a district choropleth on a phone
+WGS84 = "EPSG:4326"
+BRITISH_NATIONAL_GRID = "EPSG:27700"
+
+
+def _meta(source_id: str, title: str) -> SourceMeta:
+    return SourceMeta(source_id=source_id, publisher=PUBLISHER, title=title, url=URL)
+
+
+def level_of(code: str, geo: str | None = None) -> str | None:
+    return CODE_LEVELS.get(code[:3]) or (GEO_LEVELS.get(geo) if geo else None)
+
+
+# --- lookups: reading -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GeoColumn:
+    index: int
+    header: str
+    geo: str
+    part: str  # cd, nm or nmw
+    n: str  # '' or '1', '2' for lookups that allow two parents (LEP21CD1, LEP21CD2)
+
+
+def classify_header(cells: list[object]) -> list[GeoColumn] | None:
+    """Every header cell as a geography column, or None when any cell is not one (not a lookup)."""
+    columns = []
+    for j, cell in enumerate(cells):
+        text = str(cell or "").strip().lstrip("\ufeff")
+        key = text.lower()
+        if not key or key in IGNORED_COLUMNS:
+            continue
+        m = COLUMN.match(key)
+        if not m or (m["geo"] not in GEO_LEVELS and m["geo"] not in SKIPPED_GEOS):
+            return None
+        columns.append(GeoColumn(j, text, m["geo"], m["part"], m["n"]))
+    if not any(c.part == "cd" for c in columns):
+        return None
+    return columns
+
+
+def _is_changes_header(cells: list[object]) -> bool:
+    keys = {str(c or "").strip().lstrip("\ufeff").lower() for c in cells}
+    return {"oldcd", "newcd", "type", "start"} <= keys
+
+
+@dataclass
+class Grid:
+    """A CSV file or one sheet: rows of (file line, cells)."""
+
+    sheet: str | None
+    rows: list[tuple[int, list[object]]]
+
+
+def read_grids(raw: RawFile, max_rows: int | None = None) -> list[Grid]:
+    if raw.is_spreadsheet:
+        return _read_workbook(raw, max_rows)
+    text = "\n".join(raw.head_text(max_rows)) if max_rows else raw.text
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows, start = [], 1
+    try:
+        for cells in reader:
+            rows.append((start, cells))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise format_error(raw.name, f"the CSV cannot be read ({exc})", row=start,
+                           expected="comma-separated cells with balanced quotes") from None
+    return [Grid(None, rows)]
+
+
+def _read_workbook(raw: RawFile, max_rows: int | None) -> list[Grid]:
+    if raw.suffix == ".ods":
+        try:
+            frames = pd.read_excel(raw.path, engine="odf", header=None, sheet_name=None, nrows=max_rows,
+                                   dtype=object)
+        except Exception as exc:  # odfpy raises many types for a damaged file
+            raise format_error(raw.name, f"the spreadsheet cannot be opened ({type(exc).__name__}: {exc})",
+                               expected="an .ods spreadsheet") from None
+        return [Grid(str(name), [(i + 1, [None if (isinstance(v, float) and math.isnan(v)) else v for v in r])
+                                 for i, r in enumerate(df.itertuples(index=False, name=None))])
+                for name, df in frames.items()]
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(raw.path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged workbook
+        raise format_error(raw.name, f"the workbook cannot be opened ({type(exc).__name__}: {exc})",
+                           expected="an .xlsx workbook") from None
+    try:
+        return [Grid(ws.title, [(i, list(r)) for i, r in enumerate(ws.iter_rows(max_row=max_rows, values_only=True),
+                                                                  start=1)])
+                for ws in book.worksheets]
+    finally:
+        book.close()
+
+
+def _header_index(grid: Grid, test) -> int | None:
+    seen = 0
+    for i, (_, cells) in enumerate(grid.rows):
+        if not any(str(c or "").strip() for c in cells):
+            continue
+        if test(cells):
+            return i
+        seen += 1
+        if seen >= HEADER_SEARCH_ROWS:
+            return None
+    return None
+
+
+def _lookup_shape(columns: list[GeoColumn]) -> str:
+    geos = {(c.geo, c.n) for c in columns if c.part == "cd" and c.geo not in SKIPPED_GEOS}
+    has_child = any(g in CHILD_GEOS for g, _ in geos)
+    return "hierarchy" if has_child and len(geos) > 1 else "names" if len(geos) == 1 else "other"
+
+
+def _best_table(grids: list[Grid]) -> tuple[Grid, int, list[GeoColumn]] | None:
+    """The sheet holding the lookup: a district->parent table beats a single list of codes."""
+    candidates = []
+    for grid in grids:
+        index = _header_index(grid, lambda cells: classify_header(cells) is not None)
+        if index is not None:
+            columns = classify_header(grid.rows[index][1])
+            shape = _lookup_shape(columns)
+            if shape != "other":
+                candidates.append(((shape == "hierarchy", len(columns)), grid, index, columns))
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda c: c[0])
+    return best[1], best[2], best[3]
+
+
+# --- lookups: parsing -------------------------------------------------------------------------
+
+@dataclass
+class _Log:
+    raw: RawFile
+    errors: list[Problem]
+
+    def error(self, message: str, **where) -> None:
+        if len(self.errors) < MAX_PROBLEMS:
+            self.errors.append(Problem(file=self.raw.name, message=message, **where))
+
+
+def _strings(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Text columns as Python strings with None for blanks (pandas 3 would make them NaN)."""
+    for col in columns:
+        df[col] = df[col].astype(object).where(df[col].notna(), None)
+    return df
+
+
+def _text(cell: object) -> str:
+    if cell is None or (isinstance(cell, float) and math.isnan(cell)):
+        return ""
+    return str(cell).strip()
+
+
+def _data_rows(grid: Grid, index: int, width: int, log: _Log, csv_like: bool):
+    """(line, padded cells) of the rows under the header; short CSV rows are reported."""
+    header = grid.rows[index][1]
+    for line, cells in grid.rows[index + 1:]:
+        cells = list(cells)
+        if not any(_text(c) for c in cells):
+            continue
+        if csv_like and len(cells) < len(header):
+            log.error(f"the row has {len(cells)} cells but the header has {len(header)}", row=line,
+                      expected=f"{len(header)} comma-separated cells (is the file cut short?)",
+                      found=",".join(_text(c) for c in cells))
+            continue
+        yield line, cells + [None] * (width - len(cells))
+
+
+def _code(cells: list[object], col: GeoColumn, line: int, log: _Log, *, required: bool) -> str | None:
+    code = _text(cells[col.index])
+    if not code:
+        if required:
+            log.error("the area code is empty", row=line, column=col.header, expected="a GSS code like E07000117")
+        return None
+    if not GSS.match(code):
+        log.error("not a GSS area code", row=line, column=col.header, expected="a code like E07000117", found=code)
+        return None
+    return code
+
+
+def parse_hierarchy(raw: RawFile, grid: Grid, index: int, columns: list[GeoColumn]) -> pd.DataFrame:
+    log = _Log(raw, [])
+    child_geo = next(g for g in CHILD_GEOS if any(c.geo == g and c.part == "cd" for c in columns))
+    child_cd = next(c for c in columns if c.geo == child_geo and c.part == "cd")
+    child_nm = next((c for c in columns if c.geo == child_geo and c.part == "nm" and c.n == child_cd.n), None)
+    parents = [(c, next((x for x in columns if x.geo == c.geo and x.part == "nm" and x.n == c.n), None))
+               for c in columns if c.part == "cd" and c.geo != child_geo and c.geo not in SKIPPED_GEOS]
+    width = max(c.index for c in columns) + 1
+    out = []
+    for line, cells in _data_rows(grid, index, width, log, grid.sheet is None):
+        child = _code(cells, child_cd, line, log, required=True)
+        if child is None or not child.startswith("E"):
+            continue
+        child_name = _text(cells[child_nm.index]) if child_nm else None
+        for cd, nm in parents:
+            parent = _code(cells, cd, line, log, required=False)
+            if parent is None or parent == child:  # no county (unitary), or the unitary is its own upper tier
+                continue
+            out.append({"child_code": child, "child_name": child_name or None, "parent_code": parent,
+                        "parent_name": (_text(cells[nm.index]) if nm else "") or None,
+                        "parent_level": level_of(parent, cd.geo)})
+    if log.errors:
+        raise SourceFormatError(log.errors)
+    if not out:
+        raise format_error(raw.name, "the lookup has no English district rows", row=grid.rows[index][0] + 1,
+                           expected="rows like E07000117,Burnley,E37000019,Lancashire")
+    df = pd.DataFrame(out).drop_duplicates().reset_index(drop=True)
+    return _strings(df, list(df.columns))
+
+
+def parse_names(raw: RawFile, grid: Grid, index: int, columns: list[GeoColumn]) -> pd.DataFrame:
+    log = _Log(raw, [])
+    cd = next(c for c in columns if c.part == "cd")
+    nm = next((c for c in columns if c.part == "nm" and c.geo == cd.geo), None)
+    width = max(c.index for c in columns) + 1
+    out = []
+    for line, cells in _data_rows(grid, index, width, log, grid.sheet is None):
+        code = _code(cells, cd, line, log, required=True)
+        if code is None or not code.startswith("E"):
+            continue
+        out.append({"area_code": code, "area_name": (_text(cells[nm.index]) if nm else "") or None,
+                    "area_level": level_of(code, cd.geo)})
+    if log.errors:
+        raise SourceFormatError(log.errors)
+    if not out:
+        raise format_error(raw.name, "no English area codes under the header", expected="codes like E37000019")
+    df = pd.DataFrame(out).drop_duplicates("area_code").reset_index(drop=True)
+    return _strings(df, list(df.columns))
+
+
+def parse_changes(raw: RawFile, grid: Grid, index: int) -> pd.DataFrame:
+    log = _Log(raw, [])
+    header = [str(c or "").strip().lstrip("\ufeff").lower() for c in grid.rows[index][1]]
+    where = {ours: header.index(theirs) for ours, theirs in CHANGES_COLUMNS.items() if theirs in header}
+    cols = {ours: GeoColumn(j, CHANGES_COLUMNS[ours], "", "cd", "") for ours, j in where.items()}
+    out = []
+    for line, cells in _data_rows(grid, index, len(header), log, grid.sheet is None):
+        old = _code(cells, cols["old_code"], line, log, required=True)
+        new = _code(cells, cols["new_code"], line, log, required=False)
+        year_text = _text(cells[where["year"]])
+        try:
+            year = int(float(year_text))
+        except ValueError:
+            log.error("not a year", row=line, column="start", expected="a year like 2020", found=year_text)
+            continue
+        if old is None:
+            continue
+        out.append({"old_code": old, "old_name": _text(cells[where["old_name"]]) or None if "old_name" in where
+                    else None, "new_code": new,
+                    "new_name": (_text(cells[where["new_name"]]) or None) if "new_name" in where and new else None,
+                    "change_type": _text(cells[where["change_type"]]) or None, "year": year})
+    if log.errors:
+        raise SourceFormatError(log.errors)
+    df = _strings(pd.DataFrame(out, columns=["old_code", "old_name", "new_code", "new_name", "change_type", "year"]),
+                  ["old_code", "old_name", "new_code", "new_name", "change_type"])
+    df["year"] = df["year"].astype("int64")
+    return df
+
+
+class OnsLookupParser:
+    """ONS lookups: district -> parent areas, code lists with names, and code changes."""
+
+    name = "ONS geography lookup (LADyyCD/LEPyyCD/... or ltlacd,ctycd,rgncd...; ERCD,ERNM; oldcd,newcd changes)"
+
+    def sniff(self, raw: RawFile) -> bool:
+        try:
+            if raw.is_parquet or (raw.looks_binary and not raw.is_spreadsheet):
+                return False
+            for grid in read_grids(raw, max_rows=HEADER_SEARCH_ROWS + 3):
+                if _header_index(grid, _is_changes_header) is not None:
+                    return True
+                index = _header_index(grid, lambda cells: classify_header(cells) is not None)
+                if index is not None and _lookup_shape(classify_header(grid.rows[index][1])) != "other":
+                    return True
+            return False
+        except Exception:  # a sniffer never raises
+            return False
+
+    def parse(self, raw: RawFile) -> ParseResult:
+        grids = read_grids(raw)
+        for grid in grids:
+            index = _header_index(grid, _is_changes_header)
+            if index is not None:
+                return ParseResult("changes", parse_changes(raw, grid, index),
+                                   _meta(LOOKUPS_ID, "ONS geography code changes"))
+        best = _best_table(grids)
+        if best is None:
+            first = next((cells for g in grids for _, cells in g.rows if any(_text(c) for c in cells)), [])
+            raise format_error(raw.name, "no lookup header found", row=1,
+                               expected="columns like LAD21CD,LAD21NM,LEP21CD,LEP21NM or ltlacd,...,rgncd or "
+                                        "ERCD,ERNM or oldcd,oldnm,newcd,newnm,type,start",
+                               found=", ".join(_text(c) for c in first[:12]) or "no header")
+        grid, index, columns = best
+        if _lookup_shape(columns) == "hierarchy":
+            table = parse_hierarchy(raw, grid, index, columns)
+            levels = ", ".join(sorted(table["parent_level"].dropna().unique()))
+            return ParseResult("hierarchy", table, _meta(LOOKUPS_ID, f"ONS lookup: district to {levels}"))
+        table = parse_names(raw, grid, index, columns)
+        levels = ", ".join(sorted(table["area_level"].dropna().unique()))
+        return ParseResult("names", table, _meta(LOOKUPS_ID, f"ONS codes and names: {levels}"))
+
+
+# --- boundaries -------------------------------------------------------------------------------
+
+def _geo_kind(raw: RawFile) -> str | None:
+    """'gpkg', 'geojson' or 'topojson' from the file's first bytes."""
+    head = raw.head_bytes
+    if head.startswith(b"SQLite format 3\x00"):
+        return "gpkg" if head[68:72] in (b"GPKG", b"GP10", b"GP11") else None
+    text = head[:65536].decode("utf-8", errors="ignore").lstrip("\ufeff \r\n\t")
+    if not text.startswith("{"):
+        return None
+    if re.search(r'"type"\s*:\s*"Topology"', text):
+        return "topojson"
+    if re.search(r'"type"\s*:\s*"FeatureCollection"', text):
+        return "geojson"
+    return None
+
+
+def _code_field(columns: list[str]) -> tuple[str, str | None, str | None] | None:
+    """(code column, name column, geography token) by preference, or None."""
+    found = {}
+    for col in columns:
+        if m := BOUNDARY_CODE.match(col):
+            found.setdefault(m["geo"].lower(), (col, m["yy"]))
+    for geo in BOUNDARY_GEO_ORDER:
+        if geo in found:
+            col, yy = found[geo]
+            name = next((c for c in columns if c.lower() == f"{geo}{yy or ''}nm"), None)
+            return col, name, geo
+    lower = {c.lower(): c for c in columns}
+    if "areacd" in lower:
+        return lower["areacd"], lower.get("areanm"), None
+    return None
+
+
+def _read_geo(raw: RawFile, kind: str):
+    import geopandas as gpd
+    import pyogrio
+
+    try:
+        if kind == "gpkg":
+            layers = [str(name) for name, _ in pyogrio.list_layers(raw.path)]
+            for layer in layers:
+                fields = list(pyogrio.read_info(raw.path, layer=layer)["fields"])
+                if _code_field(fields):
+                    return gpd.read_file(raw.path, layer=layer), layer
+            if not layers:
+                raise format_error(raw.name, "the GeoPackage has no layers", expected="a boundary layer")
+            return gpd.read_file(raw.path, layer=layers[0]), layers[0]
+        if kind == "topojson":
+            objects = json.loads(raw.text).get("objects") or {}
+            layer = next((name for name in TOPOJSON_LAYERS if name in objects), next(iter(objects), None))
+            if layer is None:
+                raise format_error(raw.name, "the TopoJSON has no objects", expected="layers such as 'ltla'")
+            return gpd.read_file(raw.path, layer=layer), layer
+        return gpd.read_file(raw.path), None
+    except SourceFormatError:
+        raise
+    except Exception as exc:  # GDAL/pyogrio raise their own types for damaged files
+        raise format_error(raw.name, f"the boundary file cannot be read ({type(exc).__name__}: {exc})",
+                           expected="a GeoPackage, GeoJSON or TopoJSON file") from None
+
+
+def _assume_crs(gdf, raw: RawFile, warnings: list[Problem]):
+    """A file without a CRS: lon/lat numbers are WGS84, metre-sized numbers British National Grid."""
+    minx, miny, maxx, maxy = gdf.total_bounds
+    looks_lonlat = -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90
+    if gdf.crs is None:
+        return gdf.set_crs(WGS84 if looks_lonlat else BRITISH_NATIONAL_GRID)
+    if gdf.crs.to_epsg() == 4326 and not looks_lonlat:
+        warnings.append(Problem(file=raw.name, message="coordinates are in metres although the file declares "
+                                "WGS84; read as British National Grid (EPSG:27700)", severity="warning"))
+        return gdf.set_crs(BRITISH_NATIONAL_GRID, allow_override=True)
+    return gdf
+
+
+def _polygonal(geom):
+    """Only the polygon parts of a geometry (make_valid may add stray lines or points)."""
+    import shapely
+
+    if geom is None or geom.is_empty:
+        return geom
+    if not geom.is_valid:
+        geom = shapely.make_valid(geom)
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else None
+
+
+def _current_and_older(gdf):
+    """TopoJSON layers hold every year's areas: current ones first, older codes after (no dupes)."""
+    if "end" not in gdf.columns and "start" not in gdf.columns:
+        return gdf, np.zeros(len(gdf), dtype=bool)
+    years = pd.concat([pd.to_numeric(gdf.get(c), errors="coerce") for c in ("start", "end") if c in gdf.columns])
+    newest = years.max()
+    end = pd.to_numeric(gdf["end"], errors="coerce") if "end" in gdf.columns else pd.Series(np.nan, gdf.index)
+    current = end.isna() | (end >= newest) if not math.isnan(newest) else pd.Series(True, gdf.index)
+    gdf = gdf.assign(_current=current.values, _rank=end.fillna(np.inf).values)
+    gdf = gdf.sort_values(["_current", "_rank"], ascending=False, kind="mergesort")
+    gdf = gdf.drop_duplicates("area_code", keep="first")
+    older = ~gdf["_current"].to_numpy()
+    return gdf.drop(columns=["_current", "_rank"]), older
+
+
+def simplify_for_web(geoms, older: np.ndarray):
+    """Simplify the current areas as one coverage (shared borders stay shared); older ones alone."""
+    import shapely
+
+    values = np.asarray(geoms, dtype=object)
+    out = values.copy()
+    current = ~older
+    if current.any():
+        try:
+            simplified = shapely.coverage_simplify(values[current], SIMPLIFY_TOLERANCE)
+            if not all(g is not None and g.is_valid and not g.is_empty for g in simplified):
+                raise ValueError("coverage simplification gave invalid shapes")
+        except Exception:  # not a clean coverage (overlaps): simplify each shape on its own
+            simplified = shapely.simplify(values[current], SIMPLIFY_TOLERANCE, preserve_topology=True)
+        out[current] = simplified
+    if older.any():
+        out[older] = shapely.simplify(values[older], SIMPLIFY_TOLERANCE, preserve_topology=True)
+    return [_polygonal(g) for g in out]
+
+
+class OnsBoundaryParser:
+    """ONS boundaries: GeoPackage, GeoJSON or TopoJSON with LADyyCD/LEPyyCD/areacd properties."""
+
+    name = "ONS boundaries (GeoPackage / GeoJSON / TopoJSON; LADyyCD, LEPyyCD, areacd ...)"
+
+    def sniff(self, raw: RawFile) -> bool:
+        try:
+            return _geo_kind(raw) is not None
+        except Exception:  # a sniffer never raises
+            return False
+
+    def parse(self, raw: RawFile) -> ParseResult:
+        import geopandas as gpd
+
+        if raw.path.stat().st_size == 0:
+            raise format_error(raw.name, "the file is empty", expected="a boundary file")
+        kind = _geo_kind(raw)
+        if kind is None:
+            raise format_error(raw.name, "not a GeoPackage, GeoJSON FeatureCollection or TopoJSON Topology",
+                               expected="a boundary file from the ONS Open Geography Portal")
+        warnings: list[Problem] = []
+        gdf, layer = _read_geo(raw, kind)
+        if gdf.empty:
+            raise format_error(raw.name, "the boundary file has no features", expected="one feature per area")
+        fields = [c for c in gdf.columns if c != gdf.geometry.name]
+        field = _code_field(fields)
+        if field is None:
+            raise format_error(raw.name, "no area code property found",
+                               expected="a property like LAD22CD, LEP21CD, CTYUA21CD, RGN21CD or areacd",
+                               found=", ".join(fields) or "no properties")
+        code_col, name_col, geo = field
+        gdf = _assume_crs(gdf, raw, warnings)
+        df = gpd.GeoDataFrame({
+            "area_code": gdf[code_col].astype(str).str.strip(),
+            "area_name": gdf[name_col].astype(str).str.strip() if name_col else None,
+            "start": pd.to_numeric(gdf["start"], errors="coerce") if "start" in gdf.columns else np.nan,
+            "end": pd.to_numeric(gdf["end"], errors="coerce") if "end" in gdf.columns else np.nan,
+        }, geometry=gdf.geometry.values, crs=gdf.crs)
+        bad = df[~df["area_code"].str.match(GSS.pattern)]
+        if len(bad):
+            raise format_error(raw.name, f"{len(bad)} feature(s) have no GSS code", column=code_col,
+                               expected="codes like E07000117", found=", ".join(bad["area_code"].head(5)))
+        df = df[df["area_code"].str.startswith("E")]
+        if df.empty:
+            raise format_error(raw.name, "no English areas in the file", column=code_col,
+                               expected="codes starting with E")
+        df = df.to_crs(WGS84)
+        df["geometry"] = [_polygonal(g) for g in df.geometry.values]
+        if kind != "topojson":
+            df = df.drop(columns=["start", "end"])
+        df, older = _current_and_older(df)
+        df = df.set_geometry(simplify_for_web(df.geometry.values, older), crs=WGS84)
+        df = df[df.geometry.notna() & ~df.geometry.is_empty]
+        layer_geo = layer if layer in GEO_LEVELS else None
+        df["area_level"] = [level_of(c, geo or layer_geo) for c in df["area_code"]]
+        out = gpd.GeoDataFrame(df[["area_code", "area_name", "area_level", "geometry"]], geometry="geometry",
+                               crs=WGS84).sort_values("area_code", kind="mergesort").reset_index(drop=True)
+        what = layer or geo or "areas"
+        return ParseResult("boundaries", out, _meta(BOUNDARIES_ID, f"ONS boundaries ({what})"), warnings)
+
+
+PARSERS = [OnsLookupParser(), OnsBoundaryParser()]
