@@ -58,3 +58,13 @@ SEQUENTIAL_SCALE = ["#E8EEF4", "#B5C7D9", "#7D9CBC", "#4A729C", "#12436D"]
 SITE_TITLE = os.environ.get("PDP_SITE_TITLE", "Partner Data Pack")
 LICENCE = "Open Government Licence v3.0"
 LICENCE_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+
+# --- quality assurance (python -m etl build; flags, not failures, unless --strict) ----------------
+# A period-on-period change is flagged when it exceeds the indicator's threshold: percentage points for
+# rates, a relative change for counts and scores (and at least QA_MIN_COUNT_CHANGE for counts).
+QA_JUMP_THRESHOLDS = {
+    "claimant_count": 0.5, "claimant_rate": 2.0, "furloughed_employments": 0.6, "furlough_take_up": 10.0,
+    "neet_nk_rate": 3.0, "neet_rate": 3.0, "not_known_rate": 3.0, "participation_rate": 5.0,
+    "attainment8": 0.1, "apprenticeship_starts": 0.5, "apprenticeship_achievements": 0.5,
+}
+QA_MIN_COUNT_CHANGE = 50

@@ -211,9 +211,12 @@ def run(raw_dir: Path, *, progress: bool = False) -> BuildOutcome:
 def build(raw_dir: Path, out_dir: Path, *, progress: bool = False, strict: bool = False,
           home_area: str = HOME_AREA_CODE) -> BuildOutcome:
     """Run the pipeline and, only if nothing is wrong, write a new release and make it current."""
+    from etl.qa import as_problems, qa_findings, qa_html
     from etl.validate import release_meta, report_text
 
     outcome = run(raw_dir, progress=progress)
+    findings = qa_findings(outcome, home_area) if not outcome.log.errors else []
+    outcome.log.extend(as_problems(findings))
     problems = outcome.log.errors + (outcome.log.warnings if strict else [])
     if problems:
         only_table = all(p.file == "indicators table" for p in problems)
@@ -224,7 +227,8 @@ def build(raw_dir: Path, out_dir: Path, *, progress: bool = False, strict: bool 
     meta = release_meta(outcome, home_area)
     outcome.release_id = write_release(
         out_dir, indicators=outcome.indicators, areas=outcome.areas, boundaries=outcome.boundaries, meta=meta,
-        extra_files={"validation.txt": report_text(outcome, home_area)},
+        extra_files={"validation.txt": report_text(outcome, home_area),
+                     "qa.html": qa_html(findings, outcome, home_area)},
         finalize=lambda release_id, folder: write_diff_against_current(out_dir, release_id, folder, outcome, meta))
     return outcome
 
