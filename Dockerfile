@@ -1,0 +1,16 @@
+# Partner Data Pack: the dashboard under gunicorn. The steps mirror what .ci/run proves on a clean machine.
+FROM python:3.11-slim-bookworm
+
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY requirements.txt requirements-dev.txt ./
+RUN pip install --no-cache-dir -r requirements.txt
+
+COPY . .
+# Builds the demo pack when no release is mounted at /app/data/processed (PDP_PROCESSED_DIR overrides).
+RUN python -m etl demo --out /app/data/processed
+EXPOSE 8050
+CMD ["gunicorn", "app:server", "--bind", "0.0.0.0:8050", "--workers", "2", "--no-control-socket", "--timeout", "120"]
