@@ -17,7 +17,13 @@ from etl.aggregate import AggregationResult, aggregate
 from etl.errors import EtlError, Problem, ProblemLog, SourceFormatError, ValidationError
 from etl.geography import Geography, level_of_code
 from etl.release import sha256_file, write_release
-from etl.schema import KEY, OPTIONAL_PARSER_COLUMNS, coerce_types, sort_tidy, validate_tidy
+from etl.schema import (
+    KEY,
+    OPTIONAL_PARSER_COLUMNS,
+    coerce_types,
+    sort_tidy,
+    validate_tidy,
+)
 from etl.sources.base import ParseResult, RawFile, all_finalisers, all_parsers, detect
 
 # Files under data/raw that are documentation or companions, not extracts.

@@ -117,3 +117,12 @@ def parse_year_or_academic(text: str) -> str | None:
     if m := re.fullmatch(r"(\d{4})[/-]?(\d{2})", text):
         return academic_year_label(int(m[1])) if (int(m[1]) + 1) % 100 == int(m[2]) else None
     return None
+
+
+def months_between(first: tuple[int, int], last: tuple[int, int]) -> list[tuple[int, int]]:
+    """Every (year, month) from ``first`` to ``last`` inclusive."""
+    (y, m), out = first, []
+    while (y, m) <= last:
+        out.append((y, m))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out

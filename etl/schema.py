@@ -50,6 +50,7 @@ ARROW_SCHEMA = pa_arrow.schema([
 ])
 
 GSS_CODE = r"^[EWSNK]\d{8}$"
+GSS = re.compile(GSS_CODE)  # a well-formed GSS area code (E/W/S/N/K + 8 digits)
 _NUMBER = re.compile(r"^\s*[-+]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][-+]?\d+)?\s*$")
 
 

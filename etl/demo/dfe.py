@@ -13,8 +13,15 @@ from pathlib import Path
 
 import numpy as np
 
-from etl.demo.areas import (COUNTRY, COUNTY, DISTRICTS, REGION, REST_OF_COUNTRY_WEIGHT, REST_OF_REGION_WEIGHT,
-                            DemoArea)
+from etl.demo.areas import (
+    COUNTRY,
+    COUNTY,
+    DISTRICTS,
+    REGION,
+    REST_OF_COUNTRY_WEIGHT,
+    REST_OF_REGION_WEIGHT,
+    DemoArea,
+)
 
 NEET_FILE = "dfe_nccis_neet_participation_la_demo.csv"
 KS4_FILE = "dfe_ks4_attainment8_la_lad_demo.csv"
@@ -236,7 +243,7 @@ def _cells(rng: np.random.Generator, expected_total: float) -> tuple[np.ndarray,
 def apprenticeship_rows(rng: np.random.Generator) -> list[dict]:
     """Full age x level x sector cross-tabulation with totals, rounded like the publisher's."""
     rows = []
-    all_weight = sum(d.weight for d in DISTRICTS)
+    sum(d.weight for d in DISTRICTS)
     for year in APPS_YEARS:
         tp = f"{year}{(year + 1) % 100:02d}"
         factor = APPS_YEAR_FACTOR[year]

@@ -20,8 +20,17 @@ from pathlib import Path
 
 import numpy as np
 
-from etl.demo.areas import COUNTRY, COUNTY, DISTRICTS, LEP, LSIP, REGION, REST_OF_COUNTRY_WEIGHT, \
-    REST_OF_REGION_WEIGHT
+from etl.demo.areas import (
+    COUNTRY,
+    COUNTY,
+    DISTRICTS,
+    LEP,
+    LSIP,
+    REGION,
+    REST_OF_COUNTRY_WEIGHT,
+    REST_OF_REGION_WEIGHT,
+)
+from etl.periods import months_between
 
 CJRS_FILE = "CJRS_Statistics_demo_tables.xlsx"
 LTLA_LOOKUP_FILE = "ltla_to_cty_rgn_ctry_lookup_demo.csv"
@@ -44,11 +53,7 @@ FOOTNOTES = [
 
 
 def months() -> list[tuple[int, int]]:
-    (y, m), out = FIRST_MONTH, []
-    while (y, m) <= LAST_MONTH:
-        out.append((y, m))
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
+    return months_between(FIRST_MONTH, LAST_MONTH)
 
 
 def _round100(x: np.ndarray | float) -> np.ndarray:

@@ -21,7 +21,15 @@ from pathlib import Path
 
 import numpy as np
 
-from etl.demo.areas import COUNTRY, COUNTY, DISTRICTS, REGION, REST_OF_COUNTRY_WEIGHT, REST_OF_REGION_WEIGHT
+from etl.demo.areas import (
+    COUNTRY,
+    COUNTY,
+    DISTRICTS,
+    REGION,
+    REST_OF_COUNTRY_WEIGHT,
+    REST_OF_REGION_WEIGHT,
+)
+from etl.periods import months_between
 
 FILE_STEM = "NM_162_1"
 PAGE_ROWS = 25_000  # the Nomis API's cap per call; even, so a count row and its rate row share a page
@@ -55,11 +63,7 @@ SUPPRESSED_CELLS = 6  # small 16-17 cells withheld in the file
 
 
 def months() -> list[tuple[int, int]]:
-    (y, m), out = FIRST_MONTH, []
-    while (y, m) <= LAST_MONTH:
-        out.append((y, m))
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
+    return months_between(FIRST_MONTH, LAST_MONTH)
 
 
 def _profile(month_labels: list[str]) -> np.ndarray:

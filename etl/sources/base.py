@@ -136,9 +136,18 @@ class RawFile:
                 return [c.strip() for c in next(csv.reader([line]))]
         return []
 
-    def csv_rows(self) -> list[list[str]]:
-        """All rows of a CSV file as lists of strings."""
-        return list(csv.reader(io.StringIO(self.text, newline="")))
+    def csv_records(self) -> list[tuple[int, list[str]]]:
+        """(first file line, cells) for every CSV record; line numbers as an editor shows them."""
+        reader = csv.reader(io.StringIO(self.text, newline=""))
+        rows, last = [], 0
+        try:
+            for cells in reader:
+                rows.append((last + 1, cells))
+                last = reader.line_num
+        except csv.Error as exc:
+            raise SourceFormatError(Problem(file=self.name, message=f"the CSV cannot be read ({exc})", row=last + 1,
+                                            expected="well-formed CSV (quotes closed on every line)")) from None
+        return rows
 
     def read_csv(self, header_line: int = 0, **kwargs) -> pd.DataFrame:
         """The CSV as strings (no NA guessing), header on 0-based line ``header_line``.

@@ -26,12 +26,11 @@ from __future__ import annotations
 import csv
 import io
 import math
-import re
 from dataclasses import dataclass, field
 
 from etl.errors import Problem, SourceFormatError
 from etl.periods import parse_dfe_time_period
-from etl.schema import parse_cell, tidy_frame
+from etl.schema import GSS, parse_cell, tidy_frame
 from etl.sources.base import ParseResult, RawFile, SourceMeta
 
 MAX_PROBLEMS = 50
@@ -156,7 +155,6 @@ NON_FILTER_COLUMNS = {
     "local_enterprise_partnership_code", "local_enterprise_partnership_name", "english_devolved_area_code",
     "english_devolved_area_name", "opportunity_area_code", "opportunity_area_name", "ward_code", "ward_name",
 }
-GSS = re.compile(r"^[EWSNK]\d{8}$")
 
 
 # ------------------------------------------------------------------------------------------

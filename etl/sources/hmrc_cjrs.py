@@ -22,7 +22,7 @@ from datetime import date, datetime
 
 from etl.errors import Problem, SourceFormatError, format_error
 from etl.periods import month_label, parse_month_name
-from etl.schema import parse_cell, tidy_frame
+from etl.schema import GSS, parse_cell, tidy_frame
 from etl.sources.base import ParseResult, RawFile, SourceMeta
 
 SOURCE_ID = "hmrc_cjrs"
@@ -50,7 +50,6 @@ VALUE_ROLES = ("furloughed", "eligible", "take_up")
 NAME_SUFFIXES = (" Metropolitan County", " UA", " County")
 # English code prefixes the build places in the hierarchy; other E codes are reported and skipped.
 KNOWN_PREFIXES = ("E06", "E07", "E08", "E09", "E10", "E11", "E12", "E92")
-GSS = re.compile(r"^[EWSNK]\d{8}$")
 GSS_ANYWHERE = re.compile(r"[EWSNK]\d{8}")
 
 

@@ -22,7 +22,6 @@ codes are kept: the product is England-only (other codes are dropped with one wa
 from __future__ import annotations
 
 import csv
-import io
 import math
 import re
 
@@ -30,7 +29,7 @@ import pandas as pd
 
 from etl.errors import Problem, SourceFormatError
 from etl.periods import parse_month_name
-from etl.schema import MARKERS, STATUSES_WITH_VALUE, parse_cell, tidy_frame
+from etl.schema import GSS, MARKERS, STATUSES_WITH_VALUE, parse_cell, tidy_frame
 from etl.sources.base import ParseResult, RawFile, SourceMeta
 
 MAX_PROBLEMS = 50
@@ -90,7 +89,6 @@ QUERY_LABELS: dict[str, str] = {"date": "date", "sex": "sex", "gender": "sex", "
 # Query-tool column headings that carry no observation (skipped)
 QUERY_SKIP_COLUMNS = {"", "flag", "flags", "conf", "numerator", "denominator", "note", "notes"}
 
-GSS = re.compile(r"^[EWSNK]\d{8}$")
 CODE_AND_NAME = re.compile(r"^([EWSNK]\d{8})\s*:\s*(.+)$")
 LABEL_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z /]*?)\s*:\s*(.*)$")
 
@@ -99,18 +97,6 @@ LABEL_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z /]*?)\s*:\s*(.*)$")
 # shared helpers
 
 
-def _rows(raw: RawFile) -> list[tuple[int, list[str]]]:
-    """(first file line, cells) for every CSV record; line numbers as an editor shows them."""
-    reader = csv.reader(io.StringIO(raw.text, newline=""))
-    rows, last = [], 0
-    try:
-        for cells in reader:
-            rows.append((last + 1, cells))
-            last = reader.line_num
-    except csv.Error as exc:
-        raise SourceFormatError(Problem(file=raw.name, message=f"the CSV cannot be read ({exc})", row=last + 1,
-                                        expected="well-formed CSV (quotes closed on every line)")) from None
-    return rows
 
 
 class _Problems:
@@ -327,7 +313,7 @@ class NomisApiParser:
             return False
 
     def parse(self, raw: RawFile) -> ParseResult:
-        rows = _rows(raw)
+        rows = raw.csv_records()
         rows = [(line, cells) for line, cells in rows if any(c.strip() for c in cells)]
         problems = _Problems(raw)
         if not rows:
@@ -458,7 +444,7 @@ class NomisQueryParser:
             return False
 
     def parse(self, raw: RawFile) -> ParseResult:
-        rows = _rows(raw)
+        rows = raw.csv_records()
         problems = _Problems(raw)
         records, skipped = [], {}
         context: dict[str, tuple[str, int]] = {}  # dimension -> (value, line) from title lines

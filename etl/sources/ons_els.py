@@ -16,15 +16,13 @@ from the code). Indicators not in :data:`ELS_INDICATORS` are skipped with a warn
 """
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from collections import Counter
 
 from etl.errors import Problem, SourceFormatError
 from etl.periods import academic_year_label, parse_iso_interval, parse_year_or_academic
-from etl.schema import MARKERS, STATUSES_WITH_VALUE, parse_cell, tidy_frame
+from etl.schema import GSS, MARKERS, STATUSES_WITH_VALUE, parse_cell, tidy_frame
 from etl.sources.base import ParseResult, RawFile, SourceMeta
 
 MAX_PROBLEMS = 50
@@ -77,21 +75,8 @@ GEOGRAPHY_LEVELS: dict[str, str | None] = {
     "country": "country",
 }
 
-GSS = re.compile(r"^[EWSNK]\d{8}$")
 
 
-def _rows(raw: RawFile) -> list[tuple[int, list[str]]]:
-    """(first file line, cells) for every CSV record."""
-    reader = csv.reader(io.StringIO(raw.text, newline=""))
-    rows, last = [], 0
-    try:
-        for cells in reader:
-            rows.append((last + 1, cells))
-            last = reader.line_num
-    except csv.Error as exc:
-        raise SourceFormatError(Problem(file=raw.name, message=f"the CSV cannot be read ({exc})", row=last + 1,
-                                        expected="well-formed CSV (quotes closed on every line)")) from None
-    return rows
 
 
 def _header_fields(header: list[str]) -> dict[str, int]:
@@ -157,7 +142,7 @@ class OnsElsParser:
             return False
 
     def parse(self, raw: RawFile) -> ParseResult:
-        rows = [(line, cells) for line, cells in _rows(raw) if any(c.strip() for c in cells)]
+        rows = [(line, cells) for line, cells in raw.csv_records() if any(c.strip() for c in cells)]
         if not rows:
             raise SourceFormatError(Problem(file=raw.name, message="the file has no header row",
                                             expected="an ELS header row"))
