@@ -7,7 +7,7 @@ Rates are never averaged.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 AGGREGATIONS = ("sum", "ratio", "weighted_mean", "none")
 UNITS = ("percent", "count", "score", "per_100k")
@@ -25,6 +25,7 @@ class Indicator:
     decimals: int  # how the source rounds the published figure
     definition: str
     denominator_label: str | None = None
+    rounding_base: float = 1  # publishers round these counts to a base (claimant count to 5, CJRS to 100)
 
     @property
     def is_rate(self) -> bool:
@@ -74,6 +75,11 @@ INDICATORS: dict[str, Indicator] = {i.id: i for i in [
               "none", "higher", "district", "apprenticeships", 0, "Apprenticeship achievements per 100,000 "
               "population, as published by ONS Explore Local Statistics."),
 ]}
+
+# Counts the publishers round to a base: a difference within that is rounding, not a revision.
+for _id, _base in {"claimant_count": 5, "furloughed_employments": 100, "apprenticeship_starts": 10,
+                   "apprenticeship_achievements": 10}.items():
+    INDICATORS[_id] = replace(INDICATORS[_id], rounding_base=_base)
 
 # Dashboard topics, in navigation order: (path slug, title, headline indicator)
 TOPICS: dict[str, tuple[str, str]] = {

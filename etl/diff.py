@@ -8,7 +8,7 @@ dashboard's home page as ``releases/<new_id>/diff.json`` (+ ``diff.txt``):
   their inputs), a change counts when it is larger than half a unit of the last published decimal
   (``catalogue.INDICATORS[id].decimals``: > 0.05 for 1 dp, > 0.5 for whole numbers) or, for counts
   the publisher rounds to a base (claimant count to 5, apprenticeships to 10, CJRS to 100;
-  ``ROUNDING_BASE``), larger than one rounding step;
+  ``catalogue.Indicator.rounding_base``), larger than one rounding step;
 - values that appeared or disappeared (a status change, e.g. ``ok`` -> ``suppressed``);
 - areas added or removed (by GSS code);
 - rank moves among the home area's districts: per headline indicator (``catalogue.TOPICS``), each
@@ -52,13 +52,6 @@ SCHEMA_VERSION = 1
 MAX_LISTED = 500  # revisions / status changes listed in diff.json (counts are always complete)
 TEXT_LINES = 12  # revisions shown on the terminal
 KEY = ["indicator", "area_code", "period", "breakdown"]
-# Counts the publisher rounds to a base: a change within one step may be rounding alone
-ROUNDING_BASE: dict[str, float] = {
-    "claimant_count": 5,
-    "furloughed_employments": 100,
-    "apprenticeship_starts": 10,
-    "apprenticeship_achievements": 10,
-}
 PARENT_COLUMNS = ("upper_tier_code", "lep_code", "lsip_code", "combined_authority_code", "region_code",
                   "country_code")
 
@@ -67,8 +60,8 @@ PARENT_COLUMNS = ("upper_tier_code", "lep_code", "lsip_code", "combined_authorit
 
 def tolerance(indicator_id: str) -> float:
     """The largest change that may be rounding alone, for a publisher's figure of this indicator."""
-    if indicator_id in ROUNDING_BASE:
-        return float(ROUNDING_BASE[indicator_id])
+    if indicator_id in INDICATORS and INDICATORS[indicator_id].rounding_base > 1:
+        return float(INDICATORS[indicator_id].rounding_base)
     decimals = INDICATORS[indicator_id].decimals if indicator_id in INDICATORS else 1
     return 0.5 * 10 ** (-decimals)
 

@@ -96,9 +96,7 @@ def differences_beyond_rounding(comparisons: pd.DataFrame) -> pd.DataFrame:
     df = comparisons.copy()
     decimals = df["indicator"].map(lambda i: INDICATORS[i].decimals)
     unit = df["indicator"].map(lambda i: INDICATORS[i].unit)
-    rounding_base = df["indicator"].map(lambda i: {"claimant_count": 5, "furloughed_employments": 100,
-                                                    "apprenticeship_starts": 10,
-                                                    "apprenticeship_achievements": 10}.get(i, 1))
+    rounding_base = df["indicator"].map(lambda i: INDICATORS[i].rounding_base)
     tolerance = (0.5 * 10.0 ** (-decimals)).where(unit != "count", df["members"] * rounding_base / 2)
     tolerance = tolerance.where(unit == "count", tolerance + 0.05 * 10.0 ** (1 - decimals))
     df["tolerance"] = tolerance
