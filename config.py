@@ -68,3 +68,18 @@ QA_JUMP_THRESHOLDS = {
     "attainment8": 0.1, "apprenticeship_starts": 0.5, "apprenticeship_achievements": 0.5,
 }
 QA_MIN_COUNT_CHANGE = 50
+
+# --- reuse in reports (issue 4): downloads, images, PDFs, embeds ------------------------------------
+CHROMIUM_PATH = os.environ.get("PDP_CHROMIUM", "/usr/bin/chromium")  # headless Chromium for PNG/SVG/PDF
+# Image size in layout pixels and pixel density: 800 x 500 at scale 2 -> a 1600 x 1000 px PNG, 16 cm wide
+# at 254 dpi on an A4 page. ?width=&height=&scale= may ask for others within these bounds.
+EXPORT_DEFAULT_SIZE = (800, 500, 2.0)
+EXPORT_IMAGE_LIMITS = {"width": (200, 4000), "height": (200, 4000), "scale": (0.5, 4.0)}
+EXPORT_MAX_PIXELS = 40_000_000  # output width x height after scaling
+EXPORT_RENDER_TIMEOUT = float(os.environ.get("PDP_EXPORT_TIMEOUT", "30"))  # seconds per image or PDF
+EXPORT_BROWSER_TABS = int(os.environ.get("PDP_EXPORT_TABS", "2"))  # images rendered at once per process
+EXPORT_CACHE_ITEMS = 256  # rendered images kept in memory per process
+EXPORT_CACHE_DIR = os.environ.get("PDP_EXPORT_CACHE_DIR") or None  # optional folder for rendered images
+# Origins allowed to put /embed pages in an iframe, besides this site; env PDP_FRAME_ANCESTORS adds more
+# (space- or comma-separated, e.g. "https://www.lancashire.gov.uk https://lancashirelep.co.uk").
+FRAME_ANCESTORS: list[str] = []

@@ -1,0 +1,481 @@
+"""Plain-English chart summaries: the text alternative of each chart, also shown under it (issue 4).
+
+Pure functions of data frames and values (no Dash). Rules they follow:
+* numbers as the source rounds them (``Indicator.decimals``; counts with thousands separators;
+  percentages with a % sign; "per 100,000 people" for rates per head) and ranks/ties worked out on
+  those rounded figures, so the sentence agrees with the labels on the chart;
+* differences in "points" for percentages and scores, plain differences for counts;
+* "highest"/"lowest" are facts; the polarity note says which way is better (never "best" for a
+  claimant rate);
+* suppressed or missing figures are named as such and never treated as 0;
+* every function returns a string and never raises: odd input gives "No data for ...".
+"""
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Sequence
+from functools import wraps
+from typing import Any
+
+import pandas as pd
+
+from etl.catalogue import Indicator
+
+log = logging.getLogger(__name__)
+
+# How each indicator reads inside a sentence ("Blackpool's claimant rate was ...").
+MEASURE_NAMES = {
+    "claimant_count": "claimant count",
+    "claimant_rate": "claimant rate",
+    "claimant_rate_annual": "annual average claimant rate",
+    "furloughed_employments": "number of employments furloughed",
+    "furlough_take_up": "furlough take-up rate",
+    "neet_nk_rate": "rate of 16-17 year olds NEET or whose activity is not known",
+    "neet_rate": "rate of 16-17 year olds not in education, employment or training (NEET)",
+    "not_known_rate": "rate of 16-17 year olds whose activity is not known",
+    "participation_rate": "rate of 16-17 year olds in education or training",
+    "attainment8": "average Attainment 8 score",
+    "apprenticeship_starts": "number of apprenticeship starts",
+    "apprenticeship_achievements": "number of apprenticeship achievements",
+    "apprenticeship_starts_rate": "apprenticeship starts rate",
+    "apprenticeship_achievements_rate": "apprenticeship achievements rate",
+}
+# Why a figure is missing, as a sentence predicate ("Blackpool's figure for March 2021 is ...").
+STATUS_PHRASES = {
+    "suppressed": "suppressed by the publisher to protect confidentiality (small numbers)",
+    "not_available": "not available",
+    "not_applicable": "not applicable",
+    "low": "too small to publish (the publisher shows it only as a low number)",
+}
+# Statuses that qualify a real number; shown in brackets after it.
+STATUS_QUALIFIERS = {"provisional": "provisional", "revised": "revised", "low_reliability": "low reliability"}
+# Area names read with "the" inside a sentence.
+NAMES_WITH_THE = {"North West", "North East", "South East", "South West", "East Midlands", "West Midlands",
+                  "East of England", "Humber", "Liverpool City Region"}
+# (polarity, end of the ranking) -> note
+POLARITY_NOTES = {("lower", "highest"): "higher is worse", ("lower", "lowest"): "lower is better",
+                  ("higher", "highest"): "higher is better", ("higher", "lowest"): "lower is worse"}
+MAX_TIED_NAMES = 2
+
+
+def _never_raises(fn):
+    """Summaries are page furniture: a bug must cost a sentence, never the page."""
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception:
+            log.exception("summary %s failed", fn.__name__)
+            return "No summary is available for this chart."
+    return wrapper
+
+
+# --- words and numbers -------------------------------------------------------------------------
+
+def is_missing(value: Any) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    try:
+        return math.isnan(float(value))
+    except (TypeError, ValueError):
+        return True
+
+
+def rounded(value: float, ind: Indicator) -> float:
+    """The value as the source publishes it (``decimals`` places)."""
+    return round(float(value), ind.decimals)
+
+
+def format_number(value: float, ind: Indicator) -> str:
+    """'9.8%', '12,340', '47.2', '412 per 100,000 people' by unit and published decimals."""
+    text = f"{float(value):,.{max(ind.decimals, 0)}f}"
+    if ind.unit == "percent":
+        return text + "%"
+    if ind.unit == "per_100k":
+        return text + " per 100,000 people"
+    return text
+
+
+def format_amount(delta: float, ind: Indicator) -> str:
+    """The size of a difference: '3.2 points' (percent, score), '1,230' (count), '45 per 100,000 people'."""
+    amount = abs(rounded(delta, ind))
+    number = f"{amount:,.{max(ind.decimals, 0)}f}"
+    if ind.unit == "count":
+        return number
+    if ind.unit == "per_100k":
+        return f"{number} per 100,000 people"
+    return f"{number} {'point' if amount == 1 else 'points'}"
+
+
+def format_difference(delta: float, ind: Indicator, other: str) -> str:
+    """'3.2 points above England', '1,230 fewer than Pendle', 'the same as England'."""
+    if rounded(delta, ind) == 0:
+        return f"the same as {other}"
+    if ind.unit == "count":
+        return f"{format_amount(delta, ind)} {'more' if delta > 0 else 'fewer'} than {other}"
+    return f"{format_amount(delta, ind)} {'above' if delta > 0 else 'below'} {other}"
+
+
+def measure_name(ind: Indicator) -> str:
+    if ind.id in MEASURE_NAMES:
+        return MEASURE_NAMES[ind.id]
+    label = ind.label
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
+def in_sentence(name: str) -> str:
+    """'North West' -> 'the North West' (region names read with 'the'), others unchanged."""
+    name = str(name).strip()
+    return f"the {name}" if name in NAMES_WITH_THE else name
+
+
+def possessive(name: str) -> str:
+    name = in_sentence(name)
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
+def capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def join_names(names: Sequence[str], limit: int = MAX_TIED_NAMES) -> str:
+    """'A', 'A and B', 'A, B and 3 others'."""
+    names = [in_sentence(n) for n in names]
+    if len(names) > limit + 1:
+        rest = len(names) - limit
+        return f"{', '.join(names[:limit])} and {rest} others"
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _value_phrase(value: float, status: str, ind: Indicator) -> str:
+    text = format_number(value, ind)
+    qualifier = STATUS_QUALIFIERS.get(str(status))
+    return f"{text} ({qualifier})" if qualifier else text
+
+
+def _missing_phrase(status: Any) -> str:
+    return STATUS_PHRASES.get(str(status), STATUS_PHRASES["not_available"])
+
+
+def _comparisons(value: float, ind: Indicator, comparators: Iterable[tuple[str, Any]] | None,
+                 exclude: Iterable[str] = ()) -> list[str]:
+    """['3.2 points above England', ...] for comparators that have a figure (others are left out)."""
+    skip = {str(n) for n in exclude}
+    out = []
+    for item in comparators or []:
+        try:
+            name, other = item[0], item[1]
+        except (TypeError, IndexError, KeyError):
+            continue
+        if is_missing(other) or str(name) in skip:
+            continue
+        out.append(format_difference(rounded(value, ind) - rounded(other, ind), ind, in_sentence(name)))
+    return out
+
+
+def _clean(values: pd.DataFrame | None, columns: Sequence[str]) -> pd.DataFrame:
+    """The frame with the needed columns, numeric values and text names (empty if unusable)."""
+    if values is None or not isinstance(values, pd.DataFrame) or not set(columns) <= set(values.columns):
+        return pd.DataFrame(columns=list(columns))
+    df = values.loc[:, list(columns)].copy()
+    df["value"] = pd.to_numeric(df["value"], errors="coerce").astype(float)
+    if "status" in df:
+        df["status"] = df["status"].astype(object).where(df["status"].notna(), "not_available").astype(str)
+    return df
+
+
+def _names(df: pd.DataFrame) -> pd.Series:
+    names = df["area_name"].astype(object)
+    return names.where(names.notna() & (names.astype(str).str.strip() != ""), df["area_code"]).astype(str)
+
+
+# --- ranking (bar chart of districts) ------------------------------------------------------------
+
+@_never_raises
+def ranking_summary(values: pd.DataFrame, selected_code: str | None, indicator: Indicator, period_label: str,
+                    home_name: str, comparators: Sequence[tuple[str, Any]] = (), *,
+                    peer_noun: str = "districts", home_code: str | None = None, home_value: Any = None,
+                    fallback_for: str | None = None) -> str:
+    """Where the selected area stands among its peers, e.g. "Blackpool's claimant rate was 9.8% in
+    March 2021, the highest of Lancashire's 14 districts (higher is worse), and 3.2 points above England."
+
+    ``values``: area_code, area_name, value, status (one row per peer area). ``comparators``: [(name,
+    value)] such as region and England. When ``selected_code`` is the home area (``home_code``) or not
+    among the peers, the summary describes the spread across the peers instead (with ``home_value``).
+    ``fallback_for``: the name of the area the user chose when the figures shown are for the wider
+    (upper-tier) area ``selected_code`` because the publisher gives none for the chosen one.
+    """
+    ind = indicator
+    df = _clean(values, ["area_code", "area_name", "value", "status"])
+    measure = measure_name(ind)
+    if df.empty:
+        return f"No data for the {measure} in {period_label}."
+    df["name"] = _names(df)
+    n_all = len(df)
+    peers = f"{possessive(home_name)} {n_all} {peer_noun}"
+    prefix = _fallback_prefix(fallback_for, df, selected_code)
+
+    row = df[df["area_code"] == selected_code]
+    if selected_code is None or row.empty or (home_code is not None and selected_code == home_code):
+        return prefix + _spread_summary(df, ind, period_label, home_name, peer_noun, comparators,
+                                        home_value if selected_code == home_code or selected_code is None
+                                        else None)
+    row = row.iloc[0]
+    name = row["name"]
+    if is_missing(row["value"]):
+        first = (f"{possessive(name)} figure for the {measure} in {period_label} is "
+                 f"{_missing_phrase(row['status'])}, so it is not ranked.")
+        spread = _extremes_sentence(df, ind, peer_noun, home_name)
+        return prefix + first + (f" {spread}" if spread else "")
+
+    ranked = df[df["value"].notna()].copy()
+    ranked["shown"] = [rounded(v, ind) for v in ranked["value"]]
+    mine = rounded(row["value"], ind)
+    n = len(ranked)
+    group = peers if n == n_all else f"the {n} {peer_noun} in {in_sentence(home_name)} with a figure"
+    text = f"{possessive(name)} {measure} was {_value_phrase(row['value'], row['status'], ind)} in {period_label}"
+    if n > 1:
+        text += ", " + _rank_phrase(ranked, selected_code, mine, ind, group)
+    comparisons = _comparisons(row["value"], ind, comparators, exclude=[name])
+    if len(comparisons) == 1:
+        text += f" and {comparisons[0]}."
+    elif comparisons:
+        text += f". It was {join_names(comparisons, limit=len(comparisons))}."
+    else:
+        text += "."
+    return prefix + text
+
+
+def _rank_phrase(ranked: pd.DataFrame, code: str, mine: float, ind: Indicator, group: str) -> str:
+    """'the highest of <group> (higher is worse)', 'the joint 3rd highest of <group> (with Pendle)'."""
+    higher = int((ranked["shown"] > mine).sum())
+    lower = int((ranked["shown"] < mine).sum())
+    tied = ranked[(ranked["shown"] == mine) & (ranked["area_code"] != code)]["name"].tolist()
+    if not higher and not lower:
+        return f"the same as every other one of {group}"
+    if higher == 0:
+        end, position = "highest", 1
+    elif lower == 0:
+        end, position = "lowest", 1
+    elif higher + 1 <= lower + 1:
+        end, position = "highest", higher + 1
+    else:
+        end, position = "lowest", lower + 1
+    words = end if position == 1 else f"{ordinal(position)} {end}"
+    notes = [f"with {join_names(tied)}"] if tied else []
+    if position == 1 and (ind.polarity, end) in POLARITY_NOTES:
+        notes.append(POLARITY_NOTES[(ind.polarity, end)])
+    phrase = f"the {'joint ' if tied else ''}{words} of {group}"
+    return f"{phrase} ({'; '.join(notes)})" if notes else phrase
+
+
+def _extremes_sentence(df: pd.DataFrame, ind: Indicator, peer_noun: str, home_name: str) -> str:
+    """'Across Lancashire's 14 districts, the claimant rate was highest in Blackpool (9.8%) and lowest in
+    Ribble Valley (2.1%).' ('Of the 13 districts in Lancashire with a figure, ...' when some are missing)."""
+    shown = df[df["value"].notna()].copy()
+    if shown.empty:
+        return f"No figures are published for {possessive(home_name)} {peer_noun} in this period."
+    shown["shown"] = [rounded(v, ind) for v in shown["value"]]
+    top, bottom = shown["shown"].max(), shown["shown"].min()
+    top_names = shown[shown["shown"] == top]["name"].tolist()
+    bottom_names = shown[shown["shown"] == bottom]["name"].tolist()
+    intro = (f"Across {possessive(home_name)} {len(df)} {peer_noun}" if len(shown) == len(df)
+             else f"Of the {len(shown)} {peer_noun} in {in_sentence(home_name)} with a figure")
+    measure = measure_name(ind)
+    if top == bottom:
+        return f"{intro}, the {measure} was {format_number(top, ind)} in every one."
+    return (f"{intro}, the {measure} was highest in {join_names(top_names)} ({format_number(top, ind)}) "
+            f"and lowest in {join_names(bottom_names)} ({format_number(bottom, ind)}).")
+
+
+def _spread_summary(df: pd.DataFrame, ind: Indicator, period_label: str, home_name: str, peer_noun: str,
+                    comparators, home_value) -> str:
+    measure = measure_name(ind)
+    first = ""
+    if not is_missing(home_value):
+        first = f"{possessive(home_name)} {measure} was {format_number(home_value, ind)} in {period_label}"
+        comparisons = _comparisons(home_value, ind, comparators, exclude=[home_name])
+        first += (", " + join_names(comparisons, limit=len(comparisons)) if comparisons else "") + ". "
+    spread = _extremes_sentence(df, ind, peer_noun, home_name)
+    if not first:  # the sentence must name the period
+        spread = f"In {period_label}, {spread[:1].lower()}{spread[1:]}" if spread.startswith(("Across", "Of ")) \
+            else spread
+    missing = df[df["value"].isna()]["name"].tolist()
+    tail = ""
+    if missing and len(missing) < len(df):
+        verb = "is" if len(missing) == 1 else "are"
+        tail = f" The figure for {join_names(missing)} {verb} not published (suppressed or not available)."
+    return first + spread + tail
+
+
+def _fallback_prefix(fallback_for: str | None, df: pd.DataFrame, selected_code: str | None) -> str:
+    if not fallback_for:
+        return ""
+    match = df[df["area_code"] == selected_code]
+    wider = match["name"].iloc[0] if len(match) else "the wider area"
+    return f"Figures are not published for {in_sentence(fallback_for)}, so these are for {in_sentence(wider)}. "
+
+
+# --- trend (line chart over time) ----------------------------------------------------------------
+
+@_never_raises
+def trend_summary(series: pd.DataFrame, area_name: str, indicator: Indicator,
+                  comparators: Sequence[tuple[str, Any]] = (), *, fallback_for: str | None = None,
+                  is_home: bool = False) -> str:
+    """How the area's figure moved from the first to the latest period, e.g. "Burnley's claimant rate
+    rose from 3.1% in March 2020 to 7.4% in March 2021, up 4.3 points. In March 2021 it was 0.8 points
+    above England."
+
+    ``series``: period, period_label, value, status (any order; sorted by ``period``).
+    ``comparators``: [(name, latest value)] for the latest period. ``is_home`` says the area is the
+    home area; ``fallback_for`` names the district whose figures are not published (see ranking).
+    """
+    ind = indicator
+    measure = measure_name(ind)
+    df = _clean(series, ["period", "period_label", "value", "status"])
+    if df.empty:
+        return f"No data for {possessive(area_name)} {measure}."
+    df = df.sort_values("period", kind="stable").reset_index(drop=True)
+    df["period_label"] = df["period_label"].astype(object).where(df["period_label"].notna(), df["period"])
+    prefix = ""
+    if fallback_for:
+        prefix = f"Figures are not published for {in_sentence(fallback_for)}, so these are for {in_sentence(area_name)}. "
+    elif is_home:
+        prefix = capitalise(f"These figures are for {in_sentence(area_name)} as a whole. ")
+    who = possessive(area_name)
+    have = df[df["value"].notna()]
+    last = df.iloc[-1]
+    if have.empty:
+        return prefix + f"No {measure} figures are published for {in_sentence(area_name)} in this period."
+    gaps = len(df) - len(have)
+    gap_note = ""
+    if gaps:
+        gap_note = f" (figures for {gaps} of {len(df)} periods are not published)"
+
+    if is_missing(last["value"]):
+        latest = have.iloc[-1]
+        text = (f"{who} figure for {last['period_label']} is {_missing_phrase(last['status'])}; the latest "
+                f"published was {_value_phrase(latest['value'], latest['status'], ind)} in "
+                f"{latest['period_label']}{gap_note}.")
+        return prefix + capitalise(text)
+
+    first = have.iloc[0]
+    if len(have) == 1:
+        text = f"{who} {measure} was {_value_phrase(last['value'], last['status'], ind)} in {last['period_label']}"
+    else:
+        change = rounded(last["value"], ind) - rounded(first["value"], ind)
+        start = f"{format_number(first['value'], ind)} in {first['period_label']}"
+        end = f"{_value_phrase(last['value'], last['status'], ind)} in {last['period_label']}"
+        if rounded(change, ind) == 0:
+            text = f"{who} {measure} was {end}, the same as in {first['period_label']}"
+        else:
+            verb = "rose" if change > 0 else "fell"
+            text = (f"{who} {measure} {verb} from {start} to {end}, {'up' if change > 0 else 'down'} "
+                    f"{format_amount(change, ind)}")
+        peak = _peak_phrase(have, ind)
+        if peak:
+            text += f", {peak}"
+    text = capitalise(text) + gap_note + "."
+    comparisons = _comparisons(last["value"], ind, comparators, exclude=[area_name])
+    if comparisons:
+        text += f" In {last['period_label']} it was {join_names(comparisons, limit=len(comparisons))}."
+    return prefix + text
+
+
+def _peak_phrase(have: pd.DataFrame, ind: Indicator) -> str:
+    """'peaking at 8.0% in February 2021' when the highest figure is neither the first nor the last."""
+    shown = [rounded(v, ind) for v in have["value"]]
+    top = max(shown)
+    if shown[0] == top or shown[-1] == top:
+        return ""
+    at = shown.index(top)
+    return f"peaking at {format_number(top, ind)} in {have.iloc[at]['period_label']}"
+
+
+# --- breakdown (bars by age, sex, level ...) -----------------------------------------------------
+
+@_never_raises
+def breakdown_summary(df: pd.DataFrame, area_name: str, indicator: Indicator, period_label: str,
+                      dimension: str = "group") -> str:
+    """Which group is highest and lowest, e.g. "In March 2021, Burnley's claimant rate was highest for
+    aged 18-24 (9.1%) and lowest for aged 50+ (3.2%), across 4 age groups."
+
+    ``df``: breakdown, breakdown_label (optional), value, status; a ``total`` row is reported as overall.
+    """
+    ind = indicator
+    measure = measure_name(ind)
+    cols = ["breakdown", "value", "status"] + (["breakdown_label"] if isinstance(df, pd.DataFrame)
+                                                and "breakdown_label" in df.columns else [])
+    data = _clean(df, cols)
+    if data.empty:
+        return f"No data for {possessive(area_name)} {measure} by {dimension} in {period_label}."
+    labels = data["breakdown_label"] if "breakdown_label" in data else data["breakdown"]
+    data["label"] = labels.astype(object).where(labels.notna(), data["breakdown"]).astype(str)
+    total = data[data["breakdown"].astype(str) == "total"]
+    groups = data[data["breakdown"].astype(str) != "total"]
+    have = groups[groups["value"].notna()].copy()
+    who = possessive(area_name)
+    overall = ""
+    if len(total) and not is_missing(total["value"].iloc[0]):
+        overall = f" Overall it was {format_number(total['value'].iloc[0], ind)}."
+    if have.empty:
+        return f"No figures by {dimension} are published for {in_sentence(area_name)} in {period_label}.{overall}"
+    have["shown"] = [rounded(v, ind) for v in have["value"]]
+    top, bottom = have["shown"].max(), have["shown"].min()
+    top_labels = have[have["shown"] == top]["label"].tolist()
+    bottom_labels = have[have["shown"] == bottom]["label"].tolist()
+    plural = dimension if dimension.endswith("s") else f"{dimension}s"
+    if len(have) == 1:
+        text = f"In {period_label}, {who} {measure} for {top_labels[0]} was {format_number(top, ind)}."
+    elif top == bottom:
+        text = f"In {period_label}, {who} {measure} was {format_number(top, ind)} for every {dimension}."
+    else:
+        text = (f"In {period_label}, {who} {measure} was highest for {join_names(top_labels)} "
+                f"({format_number(top, ind)}) and lowest for {join_names(bottom_labels)} "
+                f"({format_number(bottom, ind)}), across {len(groups)} {plural}.")
+    missing = groups[groups["value"].isna()]
+    if len(missing):
+        verb = "is" if len(missing) == 1 else "are"
+        text += f" The figure for {join_names(missing['label'].tolist())} {verb} not published (suppressed or not available)."
+    return text + overall
+
+
+# --- map (tile map or choropleth of districts) ---------------------------------------------------
+
+@_never_raises
+def map_summary(values: pd.DataFrame, indicator: Indicator, period_label: str, home_name: str, *,
+                peer_noun: str = "districts", selected_code: str | None = None) -> str:
+    """The spread across the map, e.g. "Claimant rate, March 2021: across Lancashire's 14 districts,
+    Blackpool was highest at 9.8% and Ribble Valley lowest at 2.1% (lower is better)."
+
+    ``values``: area_code, area_name, value, status. ``selected_code`` adds where that area stands.
+    """
+    ind = indicator
+    measure = measure_name(ind)
+    df = _clean(values, ["area_code", "area_name", "value", "status"])
+    if df.empty:
+        return f"No data for the {measure} map in {period_label}."
+    df["name"] = _names(df)
+    spread = _extremes_sentence(df, ind, peer_noun, home_name)
+    text = f"In {period_label}, {spread[:1].lower()}{spread[1:]}" if spread.startswith(("Across", "Of ")) \
+        else spread
+    note = {"lower": "lower is better", "higher": "higher is better"}.get(ind.polarity or "")
+    if note and df["value"].notna().sum() > 1:
+        text = text[:-1] + f"; {note}."
+    missing = df[df["value"].isna()]["name"].tolist()
+    if missing and len(missing) < len(df):
+        verb = "is" if len(missing) == 1 else "are"
+        text += f" The figure for {join_names(missing)} {verb} not published (suppressed or not available)."
+    if selected_code is not None:
+        row = df[df["area_code"] == selected_code]
+        if len(row) and not is_missing(row["value"].iloc[0]):
+            text += f" {capitalise(in_sentence(row['name'].iloc[0]))}: {format_number(row['value'].iloc[0], ind)}."
+    return text
