@@ -1,0 +1,118 @@
+"""Layout pieces shared by pages: chart cards, headline cards, badges and friendly messages.
+
+Pure functions returning Dash components; the "show as table" alternative is a native
+``<details>`` element, so it needs no callback and works with keyboard and screen readers.
+"""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import dcc, html
+
+from components.figures import GRAPH_CONFIG
+from components.formatting import (
+    format_change,
+    format_value,
+    period_text,
+    polarity_text,
+)
+from etl.catalogue import Indicator
+
+DEMO_TEXT = "Demo data — not official statistics"
+
+
+def demo_badge(is_demo: bool):
+    """A visible badge on every chart of a demo release (text, not colour alone)."""
+    if not is_demo:
+        return None
+    return dbc.Badge(DEMO_TEXT, color="warning", text_color="dark", className="pdp-demo-badge me-2")
+
+
+def source_line(source: dict, period: str | None, release_date: str) -> str:
+    title = source.get("title") or source.get("source_id") or "unknown source"
+    publisher = source.get("publisher")
+    who = f"{publisher}, {title}" if publisher else title
+    published = source.get("release_date")
+    bits = [f"Source: {who}" + (f" (published {published})" if published else "")]
+    if period:
+        bits.append(f"Period: {period}")
+    bits.append(f"Data pack release: {release_date}")
+    return ". ".join(bits) + "."
+
+
+def data_table(df: pd.DataFrame, caption: str, table_id: str | None = None):
+    """A plain accessible table: caption, header row, one row per record."""
+    head = html.Thead(html.Tr([html.Th(str(c), scope="col") for c in df.columns]))
+    body = html.Tbody([html.Tr([html.Td(str(v)) for v in row]) for row in df.itertuples(index=False)])
+    kwargs = {"id": table_id} if table_id else {}
+    table = dbc.Table([html.Caption(caption), head, body], bordered=False, striped=True, size="sm",
+                      className="pdp-table", **kwargs)
+    # a scrollable region must be reachable by keyboard (axe: scrollable-region-focusable)
+    return html.Div(table, className="table-responsive", tabIndex="0", role="region",
+                    **{"aria-label": f"Table: {caption}"})
+
+
+def chart_card(card_id: str, title: str, figure, table: pd.DataFrame, source: dict, period: str | None,
+               release_date: str, is_demo: bool, note: str | None = None, heading_level: int = 2):
+    """A chart with title, source, period, release date, a table alternative and the demo badge."""
+    heading = html.H2 if heading_level == 2 else html.H3
+    return dbc.Card(dbc.CardBody([
+        heading(title, className="h5 card-title", id=f"{card_id}-title"),
+        html.P([demo_badge(is_demo), html.Span(source_line(source, period, release_date))],
+               className="small text-body-secondary mb-1 pdp-source"),
+        html.P(note, className="small mb-1 pdp-note") if note else None,
+        html.Div(dcc.Graph(id=f"{card_id}-graph", figure=figure, config=GRAPH_CONFIG,
+                           className="pdp-graph"), role="img", **{"aria-label": f"Chart: {title}. "
+                                                                  "The same figures are in the table below."}),
+        lazy_table(card_id, table, title),
+    ]), className="pdp-card mb-4 h-auto", id=card_id)
+
+
+def table_data(df: pd.DataFrame, caption: str, table_id: str) -> dict:
+    """A table as compact JSON for the browser (built into HTML only when someone opens it)."""
+    return {"id": table_id, "caption": caption, "columns": [str(c) for c in df.columns],
+            "rows": [[str(v) for v in row] for row in df.itertuples(index=False)]}
+
+
+def lazy_table(card_id: str, df: pd.DataFrame, caption: str):
+    """'Show as table': a native <details>; its table is drawn on first opening (assets/pdp.js).
+
+    Drawing every chart's table up front doubles the work the browser does to show a page.
+    """
+    return html.Details([
+        html.Summary("Show as table"),
+        html.Div(id={"type": "pdp-table-slot", "index": card_id}),
+        dcc.Store(id={"type": "pdp-table-data", "index": card_id}, data=table_data(df, caption, f"{card_id}-table")),
+    ], id={"type": "pdp-details", "index": card_id}, className="pdp-details mt-2")
+
+
+def headline_card(card_id: str, ind: Indicator, area_name: str, value: float, status: str, period: str | None,
+                  changes: list[tuple[str, float]], comparators: list[tuple[str, float, str]], spark=None,
+                  label: str | None = None, link: str | None = None):
+    """Latest value in words, changes on earlier periods, comparator values and a sparkline."""
+    items = [html.Li(f"{format_change(delta, ind).capitalize()} on {when}") for when, delta in changes]
+    comps = [html.Li(f"{name}: {format_value(v, ind, s)}") for name, v, s in comparators]
+    body = [
+        html.H3(ind.label, className="h6 text-uppercase small mb-1 pdp-headline-title"),
+        html.P(area_name + (f" ({label})" if label else ""), className="small mb-0"),
+        html.P(format_value(value, ind, status), className="display-6 mb-0 pdp-headline-value",
+               id=f"{card_id}-value"),
+        html.P(period_text(period), className="small mb-1", id=f"{card_id}-period"),
+        html.Ul(items, className="small mb-1 list-unstyled") if items else None,
+        html.P(polarity_text(ind), className="small fst-italic mb-1"),
+        html.Ul(comps, className="small mb-1 list-unstyled pdp-comparators") if comps else None,
+        html.Div(dcc.Graph(figure=spark, config={**GRAPH_CONFIG, "staticPlot": True}, className="pdp-spark"),
+                 **{"aria-hidden": "true"}) if spark is not None else None,
+        dcc.Link("See the details", href=link, className="small") if link else None,
+    ]
+    return dbc.Card(dbc.CardBody(body), className="pdp-card pdp-headline h-100", id=card_id)
+
+
+def friendly_message(title: str, text: str, back_href: str = "/", back_text: str = "Go to the home page",
+                     heading: bool = True):
+    """What a user sees for an unknown page or a bad value in the URL: plain words and a way back."""
+    return html.Div([
+        html.H1(title) if heading else html.H2(title),
+        html.P(text, className="lead", id="pdp-friendly-message"),
+        dcc.Link(back_text, href=back_href, className="btn btn-primary"),
+    ], className="pdp-friendly py-4")

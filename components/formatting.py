@@ -1,0 +1,67 @@
+"""Plain-English numbers, changes, periods and polarity wording (no colour carries meaning)."""
+from __future__ import annotations
+
+import calendar
+import math
+import re
+
+from etl.catalogue import Indicator
+
+STATUS_WORDS = {"suppressed": "suppressed (small numbers)", "not_available": "not available",
+                "not_applicable": "not applicable", "low": "fewer than 5", "low_reliability": "low reliability",
+                "provisional": "provisional", "revised": "revised"}
+POLARITY_WORDS = {"lower": "Lower is better", "higher": "Higher is better", None: "No judgement: neither "
+                  "higher nor lower is better"}
+UNIT_SUFFIX = {"percent": "%", "count": "", "score": "", "per_100k": ""}
+
+
+def is_missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def format_value(value, ind: Indicator, status: str = "ok") -> str:
+    """'3.4%', '1,230', '47.2' by the indicator's unit and published ``decimals``; words for gaps."""
+    if is_missing(value):
+        return STATUS_WORDS.get(status, "not available")
+    return f"{value:,.{ind.decimals}f}{UNIT_SUFFIX.get(ind.unit, '')}"
+
+
+def format_change(delta, ind: Indicator) -> str:
+    """'up 0.3 percentage points', 'down 1,200', 'no change' (neutral words, no colour)."""
+    if is_missing(delta):
+        return "no comparison available"
+    rounded = round(delta, ind.decimals)
+    if rounded == 0:
+        return "no change"
+    unit = {"percent": " percentage points", "score": " points"}.get(ind.unit, "")
+    if ind.unit == "percent" and abs(rounded) == 1:
+        unit = " percentage point"
+    return f"{'up' if rounded > 0 else 'down'} {abs(rounded):,.{ind.decimals}f}{unit}"
+
+
+def polarity_text(ind: Indicator) -> str:
+    return POLARITY_WORDS.get(ind.polarity, POLARITY_WORDS[None])
+
+
+def period_text(period: str | None) -> str:
+    """'2021-03' -> 'March 2021', '2019/20' -> '2019/20 academic year', others unchanged."""
+    if not period:
+        return "no period"
+    if m := re.fullmatch(r"(\d{4})-(\d{2})", period):
+        month = int(m[2])
+        if 1 <= month <= 12:
+            return f"{calendar.month_name[month]} {m[1]}"
+    if re.fullmatch(r"\d{4}/\d{2}", period):
+        return f"{period} academic year"
+    if m := re.fullmatch(r"(\d{4})-Q([1-4])", period):
+        return f"Quarter {m[2]} {m[1]}"
+    return period
+
+
+def axis_suffix(ind: Indicator) -> str:
+    return UNIT_SUFFIX.get(ind.unit, "")
+
+
+def breakdown_label(dimension: str) -> str:
+    return {"age": "Age group", "sex": "Sex", "level": "Level", "sector": "Sector"}.get(dimension,
+                                                                                       dimension.capitalize())

@@ -1,0 +1,106 @@
+"""Shared view helpers: safe page layouts, series for a district and its comparators, key figures.
+
+Thin glue between ``data_access`` (queries) and the pure builders in ``components.figures``.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+
+import pandas as pd
+from dash import html
+from flask import has_request_context, request
+
+import data_access
+from components.cards import friendly_message
+from components.formatting import format_value, is_missing, period_text
+from etl.catalogue import INDICATORS
+
+log = logging.getLogger(__name__)
+
+
+def is_validation_call() -> bool:
+    """True while Dash builds its validation layout (on a page request, not in the router callback).
+
+    That layout only needs the pages' component ids; a full render of every page would be embedded
+    in every HTML response (~700 KB), so pages return a skeleton with their ids instead.
+    """
+    return has_request_context() and not request.path.endswith("_dash-update-component")
+
+
+def safe_layout(func=None, *, skeleton=None):
+    """Wrap a page layout so nothing a user types in a URL can produce a traceback or HTTP 500."""
+    if func is None:
+        return functools.partial(safe_layout, skeleton=skeleton)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        if is_validation_call():
+            return skeleton() if skeleton else html.Div()
+        try:
+            return func(*args, **kwargs)
+        except data_access.NoReleaseError as exc:
+            log.error("%s", exc)
+            return friendly_message("No data yet", "There is no data release to show yet. An analyst needs to "
+                                    "build one (python -m etl build, or python -m etl demo for demo data).")
+        except Exception:  # noqa: BLE001 - the last line of defence for user-facing pages; logged in full
+            log.exception("page layout failed for %s(%r)", func.__name__, kwargs)
+            return friendly_message("Sorry, something went wrong",
+                                    "This view could not be shown. Try the home page, or check the link.")
+    return wrapper
+
+
+def comparator_series(rel, ind_id: str, code: str | None, roles: list[str]) -> list[dict]:
+    """Lines for the chosen comparators (home area, the district's region, England)."""
+    lines = []
+    for role, comp_code, name in rel.comparators(code):
+        if role in roles:
+            s = rel.series(ind_id, comp_code)
+            if len(s):
+                lines.append({"name": name, "role": role, "df": s, "code": comp_code})
+    return lines
+
+
+def district_line(rel, ind_id: str, code: str, breakdown: str = "total") -> dict:
+    res = rel.resolve(ind_id, code)
+    name = res.label or res.name
+    return {"name": name, "role": "district", "df": rel.series(ind_id, res.code, breakdown), "code": res.code}
+
+
+def series_table(lines: list[dict], ind_id: str) -> pd.DataFrame:
+    """Period rows, one column per line, formatted as on screen (the chart's table alternative)."""
+    ind = INDICATORS[ind_id]
+    out = None
+    for line in lines:
+        df = line["df"]
+        col = pd.DataFrame({"Period": [period_text(p) for p in df["period"]],
+                            line["name"]: [format_value(v, ind, s) for v, s in zip(df["value"], df["status"])]})
+        out = col if out is None else out.merge(col, on="Period", how="outer", sort=False)
+    return out if out is not None else pd.DataFrame({"Period": []})
+
+
+def values_table(df: pd.DataFrame, ind_id: str, name_col: str = "area_name", label: str = "Area") -> pd.DataFrame:
+    ind = INDICATORS[ind_id]
+    return pd.DataFrame({label: list(df[name_col]),
+                         ind.label: [format_value(v, ind, s) for v, s in zip(df["value"], df["status"])]})
+
+
+def change_list(rel, ind_id: str, code: str, period: str) -> list[tuple[str, float]]:
+    """[(when, delta)] against the previous period and a year earlier (when they differ)."""
+    value, _ = rel.value(ind_id, code, period)
+    out = []
+    prev = rel.previous_period(ind_id, period)
+    year = rel.period_offset(ind_id, period, 12)
+    for when in dict.fromkeys(p for p in (prev, year) if p):
+        before, _ = rel.value(ind_id, code, when)
+        if not (is_missing(value) or is_missing(before)):
+            out.append((period_text(when), value - before))
+    return out
+
+
+def demo_notice(rel):
+    if not rel.is_demo:
+        return None
+    return html.P([html.Strong("Demo data — not official statistics. "),
+                   "Every figure in this release is invented by a generator to show how the dashboard works."],
+                  className="alert alert-warning py-2 small pdp-demo-notice", role="note")

@@ -1,0 +1,379 @@
+"""The dashboard's one data-access module: loads a release once per process and answers queries.
+
+Pages and components never touch files; they ask this module. A release is read once and cached by
+its id (``functools.lru_cache``), so every query after the first is an in-memory lookup. The folder is
+``config.PROCESSED_DIR`` unless ``PDP_PROCESSED_DIR`` is set, and the home area is
+``config.HOME_AREA_CODE`` unless ``PDP_HOME_AREA`` is set; both are read at call time so a deployment
+(or a test) changes them by configuration alone.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+import config
+from etl.catalogue import INDICATORS, TOPICS, Indicator
+
+log = logging.getLogger(__name__)
+
+# Columns of areas.parquet that point a district at a larger area it belongs to.
+PARENT_COLUMNS = ("lep_code", "lsip_code", "combined_authority_code", "upper_tier_code", "region_code",
+                  "country_code")
+DISTRICT_PREFIXES = ("E06", "E07", "E08", "E09")
+ROLE_LABELS = {"district": "District", "home": "Home area", "region": "Region", "country": "Country"}
+
+
+class NoReleaseError(LookupError):
+    """There is no release in the processed-data folder (build one with ``python -m etl demo``)."""
+
+
+# --- configuration (read at call time) -------------------------------------------------------
+def processed_dir() -> Path:
+    return Path(os.environ.get("PDP_PROCESSED_DIR") or config.PROCESSED_DIR)
+
+
+def home_area_code() -> str:
+    return os.environ.get("PDP_HOME_AREA") or config.HOME_AREA_CODE
+
+
+def read_manifest(folder: Path | None = None) -> dict | None:
+    """The manifest in ``folder`` (None when there is no release yet)."""
+    path = Path(folder or processed_dir()) / config.MANIFEST_NAME
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def ensure_release() -> tuple[str | None, bool]:
+    """The current release id, building the demo pack first when there is none: (id, built_demo).
+
+    Several gunicorn workers may start at once, so the build runs under a file lock and the
+    manifest is checked again once the lock is held. Returns (None, False) if no build is possible.
+    """
+    manifest = read_manifest()
+    if manifest and manifest.get("current_release"):
+        return manifest["current_release"], False
+    folder = processed_dir()
+    try:
+        from etl.demo import (
+            build_demo_pack,  # lazy: the ETL is only needed when there is no release
+        )
+    except ImportError as exc:
+        log.error("no release in %s and the demo pack builder is unavailable (%s)", folder, exc)
+        return None, False
+    import fcntl
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".demo-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        manifest = read_manifest()
+        if manifest and manifest.get("current_release"):
+            return manifest["current_release"], False
+        log.warning("no release in %s: building the demo pack (synthetic data, not official statistics)", folder)
+        outcome = build_demo_pack(folder)
+    clear_cache()
+    # the builder may return the id or an outcome object; the manifest is the authority either way
+    manifest = read_manifest(folder) or {}
+    return manifest.get("current_release") or getattr(outcome, "release_id", None) or str(outcome), True
+
+
+@functools.lru_cache(maxsize=8)
+def _current_release_id(folder: str) -> str:
+    manifest = read_manifest(Path(folder))
+    if not manifest or not manifest.get("current_release"):
+        raise NoReleaseError(f"no release in {folder}: run `python -m etl demo` or `python -m etl build`")
+    return manifest["current_release"]
+
+
+def current_release_id() -> str:
+    """Read once per process and folder: a new release is served after a restart (atomic switch)."""
+    return _current_release_id(str(processed_dir()))
+
+
+def load(release: str | None = None) -> Release:
+    """The current release, or the named one (for pinned links); cached by folder and release id."""
+    folder = str(processed_dir())
+    return _load(folder, release or _current_release_id(folder))
+
+
+def clear_cache() -> None:
+    """Forget loaded releases (tests switch folders and home areas)."""
+    _current_release_id.cache_clear()
+    _load.cache_clear()
+
+
+@functools.lru_cache(maxsize=4)
+def _load(folder: str, release_id: str) -> Release:
+    path = Path(folder) / config.RELEASES_SUBDIR / release_id
+    if not (path / "indicators.parquet").is_file():
+        raise NoReleaseError(f"release {release_id!r} not found in {folder}")
+    return Release(path)
+
+
+def is_known_release(release_id: str) -> bool:
+    manifest = read_manifest() or {}
+    return any(r.get("id") == release_id for r in manifest.get("releases", []))
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """Which area's figures answer a question about ``requested`` (an upper tier for county-only data)."""
+    requested: str
+    code: str
+    name: str
+    label: str | None  # e.g. "Lancashire County Council area" when the upper tier stands in
+
+
+class Release:
+    """One release folder in memory, with the lookups the pages need (all pure, all cached)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.meta = json.loads((path / "release.json").read_text(encoding="utf-8"))
+        self.id: str = self.meta["id"]
+        self.is_demo: bool = bool(self.meta.get("is_demo"))
+        df = pd.read_parquet(path / "indicators.parquet")
+        for col in ("period_start", "period_end"):
+            df[col] = pd.to_datetime(df[col])
+        self.df = df
+        self.areas = pd.read_parquet(path / "areas.parquet").set_index("area_code", drop=False)
+        self.boundaries = self._read_boundaries(path / "boundaries.parquet")
+        diff_path = path / "diff.json"
+        self.diff = json.loads(diff_path.read_text(encoding="utf-8")) if diff_path.is_file() else None
+        self._groups = {key: g.sort_values("period_start").reset_index(drop=True)
+                        for key, g in df.groupby(["indicator", "breakdown"], sort=False)}
+        self._by_area = {key: {code: g for code, g in frame.groupby("area_code", sort=False)}
+                         for key, frame in self._groups.items()}
+        self._memo: dict = {}
+
+    @staticmethod
+    def _read_boundaries(path: Path):
+        if not path.is_file():
+            return None
+        try:
+            import geopandas as gpd
+
+            return gpd.read_parquet(path)
+        except (ImportError, ValueError, OSError) as exc:  # a broken optional file must not stop the app
+            log.warning("boundaries in %s could not be read (%s); using the tile-grid map", path, exc)
+            return None
+
+    def _cached(self, key, compute):
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    # --- metadata -------------------------------------------------------------------------------
+    @property
+    def created(self) -> str:
+        return str(self.meta.get("created", ""))[:10]
+
+    @property
+    def sources(self) -> list[dict]:
+        return list(self.meta.get("sources", []))
+
+    def source_for(self, indicator_id: str) -> dict:
+        """The manifest entry of the source that publishes ``indicator_id`` (empty dict if unknown)."""
+        for src in self.sources:
+            if indicator_id in src.get("indicators", []):
+                return src
+        ids = self.df.loc[self.df["indicator"] == indicator_id, "source"]
+        wanted = ids.iloc[0] if len(ids) else None
+        return next((s for s in self.sources if s.get("source_id") == wanted), {})
+
+    def indicators(self, topic: str | None = None) -> list[str]:
+        """Indicator ids present in the release (catalogue order), optionally for one topic."""
+        present = set(self.df["indicator"].unique())
+        return [i for i, ind in INDICATORS.items() if i in present and (topic is None or ind.topic == topic)]
+
+    def topics(self) -> list[str]:
+        return [slug for slug in TOPICS if self.indicators(slug)]
+
+    # --- geography ------------------------------------------------------------------------------
+    def area_name(self, code: str) -> str:
+        if code in self.areas.index:
+            return str(self.areas.at[code, "area_name"])
+        names = self.df.loc[self.df["area_code"] == code, "area_name"]
+        return str(names.iloc[0]) if len(names) else code
+
+    def area(self, code: str) -> dict | None:
+        if not isinstance(code, str) or code not in self.areas.index:
+            return None
+        row = self.areas.loc[code]
+        return {k: (None if pd.isna(v) else v) for k, v in row.items()}
+
+    def home_code(self) -> str:
+        return home_area_code()
+
+    def home_name(self) -> str:
+        return self.area_name(self.home_code())
+
+    def home_districts(self) -> pd.DataFrame:
+        """The districts of the home area (area_code, area_name), alphabetical."""
+        home = self.home_code()
+
+        def compute():
+            a = self.areas
+            is_district = a["area_code"].str[:3].isin(DISTRICT_PREFIXES) | (a["area_level"] == "district")
+            member = pd.Series(False, index=a.index)
+            for col in PARENT_COLUMNS:
+                if col in a.columns:
+                    member |= a[col].astype(object).eq(home).fillna(False).astype(bool)
+            dff = a[is_district & member & (a["area_level"] == "district")]
+            return dff[["area_code", "area_name"]].sort_values("area_name").reset_index(drop=True)
+
+        return self._cached(("home_districts", home), compute)
+
+    def is_home_district(self, code: str) -> bool:
+        return isinstance(code, str) and code in set(self.home_districts()["area_code"])
+
+    def region_code(self, code: str) -> str | None:
+        area = self.area(code) or {}
+        if area.get("region_code"):
+            return area["region_code"]
+        home = self.area(self.home_code()) or {}
+        return home.get("region_code")
+
+    def comparators(self, code: str | None) -> list[tuple[str, str, str]]:
+        """(role, code, name) for the home area, the area's region and England, in that order."""
+        out = [("home", self.home_code(), self.home_name())]
+        region = self.region_code(code) if code else self.region_code(self.home_code())
+        if region:
+            out.append(("region", region, self.area_name(region)))
+        out.append(("country", config.COUNTRY_CODE, self.area_name(config.COUNTRY_CODE)))
+        return out
+
+    def upper_tier_label(self, upper_code: str) -> str:
+        """'Lancashire County Council area' from the upper tier's name (E10 county) or '<name> area'."""
+        name = self.area_name(upper_code)
+        if upper_code.startswith("E10") and "council" not in name.lower():
+            return f"{name} County Council area"
+        return f"{name} area"
+
+    # --- indicator values -----------------------------------------------------------------------
+    def _area_frame(self, indicator_id: str, code: str, breakdown: str = "total") -> pd.DataFrame | None:
+        return self._by_area.get((indicator_id, breakdown), {}).get(code)
+
+    def resolve(self, indicator_id: str, code: str) -> Resolved:
+        """The area whose figures stand for ``code``: itself, or its upper tier for county-only data."""
+        def compute():
+            if self._area_frame(indicator_id, code) is not None:
+                return Resolved(code, code, self.area_name(code), None)
+            upper = (self.area(code) or {}).get("upper_tier_code")
+            if upper and upper != code and self._area_frame(indicator_id, upper) is not None:
+                return Resolved(code, upper, self.area_name(upper), self.upper_tier_label(upper))
+            return Resolved(code, code, self.area_name(code), None)
+
+        return self._cached(("resolve", indicator_id, code), compute)
+
+    def series(self, indicator_id: str, code: str, breakdown: str = "total") -> pd.DataFrame:
+        """period, period_start, value, status for one area over time (oldest first; may be empty)."""
+        g = self._area_frame(indicator_id, code, breakdown)
+        if g is None:
+            return pd.DataFrame({"period": pd.Series(dtype=object), "period_start": pd.Series(dtype="datetime64[ns]"),
+                                 "value": pd.Series(dtype=float), "status": pd.Series(dtype=object)})
+        return g[["period", "period_start", "value", "status"]]
+
+    def periods(self, indicator_id: str) -> list[str]:
+        """All periods of an indicator, oldest first."""
+        def compute():
+            g = self._groups.get((indicator_id, "total"))
+            if g is None:
+                return []
+            return list(dict.fromkeys(g["period"]))
+
+        return self._cached(("periods", indicator_id), compute)
+
+    def latest_period(self, indicator_id: str, code: str | None = None) -> str | None:
+        """The newest period with a value (for ``code`` when given)."""
+        if code is None:
+            periods = self.periods(indicator_id)
+            return periods[-1] if periods else None
+        s = self.series(indicator_id, self.resolve(indicator_id, code).code)
+        s = s[s["value"].notna()]
+        return str(s["period"].iloc[-1]) if len(s) else None
+
+    def value(self, indicator_id: str, code: str, period: str, breakdown: str = "total") -> tuple[float, str]:
+        """(value, status) of one cell; (NaN, 'not_available') when the release has no row."""
+        def compute():
+            g = self._area_frame(indicator_id, code, breakdown)
+            if g is None:
+                return {}
+            return {p: (float(v), str(st)) for p, v, st in zip(g["period"], g["value"], g["status"])}
+
+        cells = self._cached(("cells", indicator_id, code, breakdown), compute)
+        return cells.get(period, (float("nan"), "not_available"))
+
+    def breakdown_dimensions(self, indicator_id: str) -> dict[str, list[str]]:
+        """{'age': ['16-24', ...], 'sex': [...]} for the breakdowns the source gives."""
+        def compute():
+            dims: dict[str, list[str]] = {}
+            for ind, bd in self._groups:
+                if ind == indicator_id and bd != "total" and "=" in bd:
+                    dim, val = bd.split("=", 1)
+                    dims.setdefault(dim, []).append(val)
+            return dims
+
+        return self._cached(("dims", indicator_id), compute)
+
+    def breakdown_values(self, indicator_id: str, code: str, period: str, dimension: str) -> pd.DataFrame:
+        """category, value, status for one area, period and breakdown dimension."""
+        rows = []
+        for val in self.breakdown_dimensions(indicator_id).get(dimension, []):
+            value, status = self.value(indicator_id, code, period, f"{dimension}={val}")
+            rows.append({"category": val, "value": value, "status": status})
+        return pd.DataFrame(rows, columns=["category", "value", "status"])
+
+    def district_values(self, indicator_id: str, period: str, breakdown: str = "total") -> pd.DataFrame:
+        """One row per home-area district: area_code, area_name, value, status, shown_code, label."""
+        def compute():
+            rows = []
+            for code, name in self.home_districts().itertuples(index=False):
+                res = self.resolve(indicator_id, code)
+                value, status = self.value(indicator_id, res.code, period, breakdown)
+                rows.append({"area_code": code, "area_name": name, "value": value, "status": status,
+                             "shown_code": res.code, "label": res.label})
+            return pd.DataFrame(rows, columns=["area_code", "area_name", "value", "status", "shown_code", "label"])
+
+        return self._cached(("district_values", self.home_code(), indicator_id, period, breakdown), compute)
+
+    def district_history(self, indicator_id: str, breakdown: str = "total") -> pd.DataFrame:
+        """Every home-area district's series (area_code, area_name, period, period_start, value)."""
+        def compute():
+            frames = []
+            for code, name in self.home_districts().itertuples(index=False):
+                res = self.resolve(indicator_id, code)
+                s = self.series(indicator_id, res.code, breakdown).assign(area_code=code, area_name=name)
+                frames.append(s)
+            if not frames:
+                return pd.DataFrame(columns=["area_code", "area_name", "period", "period_start", "value", "status"])
+            return pd.concat(frames, ignore_index=True)
+
+        return self._cached(("district_history", self.home_code(), indicator_id, breakdown), compute)
+
+    def period_offset(self, indicator_id: str, period: str, months: int) -> str | None:
+        """The period ``months`` before ``period`` (12 = a year earlier), if the release has it."""
+        g = self._groups.get((indicator_id, "total"))
+        if g is None:
+            return None
+        starts = g.drop_duplicates("period").set_index("period")["period_start"]
+        if period not in starts.index:
+            return None
+        target = starts[period] - pd.DateOffset(months=months)
+        hit = starts[starts == target]
+        return str(hit.index[0]) if len(hit) else None
+
+    def previous_period(self, indicator_id: str, period: str) -> str | None:
+        periods = self.periods(indicator_id)
+        i = periods.index(period) if period in periods else -1
+        return periods[i - 1] if i > 0 else None
+
+
+def indicator_meta(indicator_id: str) -> Indicator:
+    return INDICATORS[indicator_id]
