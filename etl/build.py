@@ -131,8 +131,8 @@ def resolve_areas(table: pd.DataFrame, geo: Geography, file: str) -> tuple[pd.Da
                                 message=f"unknown area code ({len(group)} rows)",
                                 expected="an English GSS code of a district, county, LEP, LSIP, combined "
                                          "authority, region or England", found=code))
-    df["area_level"] = df["area_level"].where(df["area_level"].notna() & (levels != "district"), levels)
-    df.loc[df["area_code"].str[:3].isin(["E06", "E08", "E09"]).fillna(False), "area_level"] = "district"
+    # the code decides the level (a unitary published as a "Local authority" is still a district)
+    df["area_level"] = levels.where(levels.notna(), df["area_level"])
     df["area_name"] = [n if isinstance(n, str) and n else (geo.name_of(c) or c) for n, c in
                        zip(df["area_name"], df["area_code"])]
     return df, problems
