@@ -13,8 +13,6 @@ that states no date at all gets ``UNDATED_RELEASE``'s period with a warning (see
 """
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from dataclasses import dataclass
@@ -24,6 +22,7 @@ from etl.errors import Problem, SourceFormatError, format_error
 from etl.periods import month_label, parse_month_name
 from etl.schema import GSS, parse_cell, tidy_frame
 from etl.sources.base import ParseResult, RawFile, SourceMeta
+from etl.sources.grids import Grid, read_grids
 
 SOURCE_ID = "hmrc_cjrs"
 PUBLISHER = "HM Revenue & Customs"
@@ -85,15 +84,6 @@ MONTH_YEAR = re.compile(rf"\b{_MONTH_RE}\.?[\s-]+(\d{{4}})\b", re.I)
 SHORT_MONTH_YEAR = re.compile(rf"^{_MONTH_RE}[\s-]+(\d{{2}})$", re.I)  # 'Jul-20' as Excel shows it
 RELEASE_TITLE = re.compile(r"job retention scheme(?: \(cjrs\))? statistics\s*[:,\-\u2013]?\s*(.*)$", re.I)
 CJRS_WORDS = re.compile(r"job retention scheme|\bcjrs\b|furlough", re.I)
-
-
-@dataclass
-class Sheet:
-    """One table-like grid: a CSV file or one spreadsheet sheet; ``rows`` are (file line, cells)."""
-
-    name: str | None
-    rows: list[tuple[int, list[object]]]
-    is_csv: bool = False
 
 
 @dataclass(frozen=True)
@@ -169,77 +159,9 @@ def header_role(cell: object) -> tuple[str, str | None] | None:
     return None
 
 
-def _percent_cell(value: object, number_format: str | None) -> object:
-    """Excel keeps 32% as 0.32 with a percent format: give the number a reader sees."""
-    if number_format and "%" in number_format and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return round(float(value) * 100, 10)
-    return value
-
-
-def read_sheets(raw: RawFile, max_rows: int | None = None) -> list[Sheet]:
-    """The file as grids of cells: one per spreadsheet sheet, or one for a CSV."""
-    if raw.suffix == ".ods":
-        return _read_ods(raw, max_rows)
-    if raw.is_spreadsheet:
-        return _read_xlsx(raw, max_rows)
-    return [_read_csv(raw, max_rows)]
-
-
-def _read_csv(raw: RawFile, max_rows: int | None) -> Sheet:
-    text = "\n".join(raw.head_text(max_rows)) if max_rows else raw.text
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows: list[tuple[int, list[object]]] = []
-    start = 1
-    try:
-        for cells in reader:
-            rows.append((start, list(cells)))
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise format_error(raw.name, f"the CSV cannot be read ({exc})", row=start,
-                           expected="comma-separated cells with balanced quotes") from None
-    return Sheet(name=None, rows=rows, is_csv=True)
-
-
-def _read_xlsx(raw: RawFile, max_rows: int | None) -> list[Sheet]:
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(raw.path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged workbook
-        raise format_error(raw.name, f"the workbook cannot be opened ({type(exc).__name__}: {exc})",
-                           expected="an .xlsx workbook") from None
-    try:
-        sheets = []
-        for ws in book.worksheets:
-            rows = []
-            for i, row in enumerate(ws.iter_rows(max_row=max_rows), start=1):
-                line = next((c.row for c in row if getattr(c, "row", None)), i)
-                rows.append((line, [_percent_cell(c.value, getattr(c, "number_format", None)) for c in row]))
-            sheets.append(Sheet(name=ws.title, rows=rows))
-        return sheets
-    finally:
-        book.close()
-
-
-def _read_ods(raw: RawFile, max_rows: int | None) -> list[Sheet]:
-    import pandas as pd
-
-    try:
-        frames = pd.read_excel(raw.path, engine="odf", header=None, sheet_name=None, nrows=max_rows, dtype=object)
-    except Exception as exc:  # odfpy raises many types for a damaged file
-        raise format_error(raw.name, f"the spreadsheet cannot be opened ({type(exc).__name__}: {exc})",
-                           expected="an .ods spreadsheet") from None
-    sheets = []
-    for name, df in frames.items():
-        rows = [(i + 1, [None if (isinstance(v, float) and math.isnan(v)) else v for v in r])
-                for i, r in enumerate(df.itertuples(index=False, name=None))]
-        sheets.append(Sheet(name=str(name), rows=rows))
-    return sheets
-
-
 # --- layout ----------------------------------------------------------------------------------
 
-def find_header(sheet: Sheet) -> int | None:
+def find_header(sheet: Grid) -> int | None:
     """Index in ``sheet.rows`` of the header row: a code column plus count or date columns."""
     for i, (_, cells) in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
         roles = [header_role(c) for c in cells]
@@ -254,7 +176,7 @@ def _text_of(cells: list[object]) -> str:
     return " ".join(str(c).strip() for c in cells if c is not None and str(c).strip())
 
 
-def title_rows(sheet: Sheet, header_index: int) -> list[str]:
+def title_rows(sheet: Grid, header_index: int) -> list[str]:
     return [t for _, cells in sheet.rows[:header_index] if (t := _text_of(cells))]
 
 
@@ -281,7 +203,7 @@ def title_period(titles: list[str], sheet_name: str | None) -> str | None:
     return None
 
 
-def columns_of(sheet: Sheet, header_index: int, titles: list[str]) -> list[Column]:
+def columns_of(sheet: Grid, header_index: int, titles: list[str]) -> list[Column]:
     """Every recognised column with its role and the date its heading gives, if any."""
     header = sheet.rows[header_index][1]
     above = sheet.rows[header_index - 1][1] if header_index > 0 else []
@@ -343,11 +265,11 @@ class _Log:
         self.warnings.append(Problem(file=self.raw.name, message=message, severity="warning", **where))
 
 
-def _is_lead_sheet(sheet: Sheet, titles: list[str]) -> bool:
+def _is_lead_sheet(sheet: Grid, titles: list[str]) -> bool:
     return bool(re.search(r"local authorit|\bla\b", " ".join([sheet.name or "", *titles]), re.I))
 
 
-def sheet_rows(sheet: Sheet, header_index: int, log: _Log, default_release: str | None) -> list[dict]:
+def sheet_rows(sheet: Grid, header_index: int, log: _Log, default_release: str | None) -> list[dict]:
     """Tidy rows of one table (CSV or sheet); problems go to ``log``.
 
     ``default_release`` (a RELEASES key) dates columns that neither their heading nor the
@@ -494,7 +416,7 @@ class CjrsLocalAuthorityParser:
         try:
             if raw.is_parquet or (raw.looks_binary and not raw.is_spreadsheet):
                 return False
-            for sheet in read_sheets(raw, max_rows=SNIFF_ROWS):
+            for sheet in read_grids(raw, max_rows=SNIFF_ROWS):
                 index = find_header(sheet)
                 if index is not None:
                     header = sheet.rows[index][1]
@@ -510,7 +432,7 @@ class CjrsLocalAuthorityParser:
 
     def parse(self, raw: RawFile) -> ParseResult:
         log = _Log(raw, [], [])
-        sheets = read_sheets(raw)
+        sheets = read_grids(raw)
         found = [(s, i) for s in sheets if (i := find_header(s)) is not None]
         if not found:
             seen = "; ".join(f"{s.name or 'file'}: " + (_text_of(s.rows[0][1])[:80] if s.rows else "empty")

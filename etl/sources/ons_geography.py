@@ -10,8 +10,6 @@ Files are recognised by content and headers, never by their names.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import re
@@ -22,6 +20,7 @@ import pandas as pd
 
 from etl.errors import Problem, SourceFormatError, format_error
 from etl.sources.base import ParseResult, RawFile, SourceMeta
+from etl.sources.grids import Grid, read_grids
 
 PUBLISHER = "Office for National Statistics"
 LOOKUPS_ID = "ons_lookups"
@@ -101,56 +100,6 @@ def classify_header(cells: list[object]) -> list[GeoColumn] | None:
 def _is_changes_header(cells: list[object]) -> bool:
     keys = {str(c or "").strip().lstrip("\ufeff").lower() for c in cells}
     return {"oldcd", "newcd", "type", "start"} <= keys
-
-
-@dataclass
-class Grid:
-    """A CSV file or one sheet: rows of (file line, cells)."""
-
-    sheet: str | None
-    rows: list[tuple[int, list[object]]]
-
-
-def read_grids(raw: RawFile, max_rows: int | None = None) -> list[Grid]:
-    if raw.is_spreadsheet:
-        return _read_workbook(raw, max_rows)
-    text = "\n".join(raw.head_text(max_rows)) if max_rows else raw.text
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows, start = [], 1
-    try:
-        for cells in reader:
-            rows.append((start, cells))
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise format_error(raw.name, f"the CSV cannot be read ({exc})", row=start,
-                           expected="comma-separated cells with balanced quotes") from None
-    return [Grid(None, rows)]
-
-
-def _read_workbook(raw: RawFile, max_rows: int | None) -> list[Grid]:
-    if raw.suffix == ".ods":
-        try:
-            frames = pd.read_excel(raw.path, engine="odf", header=None, sheet_name=None, nrows=max_rows,
-                                   dtype=object)
-        except Exception as exc:  # odfpy raises many types for a damaged file
-            raise format_error(raw.name, f"the spreadsheet cannot be opened ({type(exc).__name__}: {exc})",
-                               expected="an .ods spreadsheet") from None
-        return [Grid(str(name), [(i + 1, [None if (isinstance(v, float) and math.isnan(v)) else v for v in r])
-                                 for i, r in enumerate(df.itertuples(index=False, name=None))])
-                for name, df in frames.items()]
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(raw.path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged workbook
-        raise format_error(raw.name, f"the workbook cannot be opened ({type(exc).__name__}: {exc})",
-                           expected="an .xlsx workbook") from None
-    try:
-        return [Grid(ws.title, [(i, list(r)) for i, r in enumerate(ws.iter_rows(max_row=max_rows, values_only=True),
-                                                                  start=1)])
-                for ws in book.worksheets]
-    finally:
-        book.close()
 
 
 def _header_index(grid: Grid, test) -> int | None:
@@ -249,7 +198,7 @@ def parse_hierarchy(raw: RawFile, grid: Grid, index: int, columns: list[GeoColum
                for c in columns if c.part == "cd" and c.geo != child_geo and c.geo not in SKIPPED_GEOS]
     width = max(c.index for c in columns) + 1
     out = []
-    for line, cells in _data_rows(grid, index, width, log, grid.sheet is None):
+    for line, cells in _data_rows(grid, index, width, log, grid.is_csv):
         child = _code(cells, child_cd, line, log, required=True)
         if child is None or not child.startswith("E"):
             continue
@@ -276,7 +225,7 @@ def parse_names(raw: RawFile, grid: Grid, index: int, columns: list[GeoColumn]) 
     nm = next((c for c in columns if c.part == "nm" and c.geo == cd.geo), None)
     width = max(c.index for c in columns) + 1
     out = []
-    for line, cells in _data_rows(grid, index, width, log, grid.sheet is None):
+    for line, cells in _data_rows(grid, index, width, log, grid.is_csv):
         code = _code(cells, cd, line, log, required=True)
         if code is None or not code.startswith("E"):
             continue
@@ -296,7 +245,7 @@ def parse_changes(raw: RawFile, grid: Grid, index: int) -> pd.DataFrame:
     where = {ours: header.index(theirs) for ours, theirs in CHANGES_COLUMNS.items() if theirs in header}
     cols = {ours: GeoColumn(j, CHANGES_COLUMNS[ours], "", "cd", "") for ours, j in where.items()}
     out = []
-    for line, cells in _data_rows(grid, index, len(header), log, grid.sheet is None):
+    for line, cells in _data_rows(grid, index, len(header), log, grid.is_csv):
         old = _code(cells, cols["old_code"], line, log, required=True)
         new = _code(cells, cols["new_code"], line, log, required=False)
         year_text = _text(cells[where["year"]])

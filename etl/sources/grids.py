@@ -1,0 +1,89 @@
+"""Spreadsheets and CSVs as grids of cells, for publishers whose tables sit below title rows.
+
+Each grid is one sheet (or the one CSV) as ``(file line, cells)`` rows, so a parser can search
+for its header row and report problems by the line a user sees. Cells keep the spreadsheet's
+types; a percentage that Excel stores as 0.32 is given as 32, the number a reader sees.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from etl.errors import format_error
+from etl.sources.base import RawFile
+
+
+@dataclass
+class Grid:
+    """A CSV file or one sheet: rows of (file line, cells)."""
+
+    name: str | None  # the sheet name; None for a CSV
+    rows: list[tuple[int, list[object]]]
+    is_csv: bool = False
+
+
+def read_grids(raw: RawFile, max_rows: int | None = None) -> list[Grid]:
+    """The file as grids: one per sheet of an XLSX/ODS workbook, or one for a CSV."""
+    if raw.suffix == ".ods":
+        return _read_ods(raw, max_rows)
+    if raw.is_spreadsheet:
+        return _read_xlsx(raw, max_rows)
+    return [_read_csv(raw, max_rows)]
+
+
+def _read_csv(raw: RawFile, max_rows: int | None) -> Grid:
+    text = "\n".join(raw.head_text(max_rows)) if max_rows else raw.text
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[tuple[int, list[object]]] = []
+    start = 1
+    try:
+        for cells in reader:
+            rows.append((start, list(cells)))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise format_error(raw.name, f"the CSV cannot be read ({exc})", row=start,
+                           expected="comma-separated cells with balanced quotes") from None
+    return Grid(name=None, rows=rows, is_csv=True)
+
+
+def _percent_cell(value: object, number_format: str | None) -> object:
+    """Excel keeps 32% as 0.32 with a percent format: give the number a reader sees."""
+    if number_format and "%" in number_format and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return round(float(value) * 100, 10)
+    return value
+
+
+def _read_xlsx(raw: RawFile, max_rows: int | None) -> list[Grid]:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(raw.path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged workbook
+        raise format_error(raw.name, f"the workbook cannot be opened ({type(exc).__name__}: {exc})",
+                           expected="an .xlsx workbook") from None
+    try:
+        grids = []
+        for ws in book.worksheets:
+            rows = []
+            for i, row in enumerate(ws.iter_rows(max_row=max_rows), start=1):
+                line = next((c.row for c in row if getattr(c, "row", None)), i)
+                rows.append((line, [_percent_cell(c.value, getattr(c, "number_format", None)) for c in row]))
+            grids.append(Grid(name=ws.title, rows=rows))
+        return grids
+    finally:
+        book.close()
+
+
+def _read_ods(raw: RawFile, max_rows: int | None) -> list[Grid]:
+    try:
+        frames = pd.read_excel(raw.path, engine="odf", header=None, sheet_name=None, nrows=max_rows, dtype=object)
+    except Exception as exc:  # odfpy raises many types for a damaged file
+        raise format_error(raw.name, f"the spreadsheet cannot be opened ({type(exc).__name__}: {exc})",
+                           expected="an .ods spreadsheet") from None
+    return [Grid(name=str(name), rows=[(i + 1, [None if (isinstance(v, float) and math.isnan(v)) else v for v in r])
+                                       for i, r in enumerate(df.itertuples(index=False, name=None))])
+            for name, df in frames.items()]
