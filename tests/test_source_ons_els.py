@@ -175,3 +175,19 @@ def test_real_apprenticeships_extract():
         "the 10 blank 'u' rows (notes: suppressed, base fewer than 5) are suppressed with NaN, never 0"
     assert {"E06000009", "E06000008"} <= set(df.area_code), "the Lancashire unitaries are present"
     assert set(df.unit) == {"per_100k"}, "rates per 100,000"
+
+
+def test_companion_metadata_gives_the_release_date(tmp_path):
+    import json as _json
+
+    from etl.sources.base import RawFile as _RawFile
+    from etl.sources.ons_els import PARSERS as _PARSERS
+
+    csv_path = tmp_path / "claimant-count.csv"
+    csv_path.write_text("areacd,areanm,geography,indicator,period,observation,measure,unit,lci_95,uci_95,status,notes\n"
+                        "E92000001,England,Nation,Claimant Count,2020-01-01/P1Y,3.1,Percentage,%,,,,\n")
+    (tmp_path / "claimant-count.metadata.json").write_text(_json.dumps(
+        {"ess-beta-metadata": {"sourceDate": "21/01/2025", "sourceURL": "https://www.ons.gov.uk/x"}}))
+    meta = _PARSERS[0].parse(_RawFile.at(csv_path)).meta
+    assert meta.release_date == "2025-01-21", "ELS's own metadata file gives the release date"
+    assert meta.url == "https://www.ons.gov.uk/x", "and the publisher's release page"

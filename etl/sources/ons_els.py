@@ -16,9 +16,11 @@ from the code). Indicators not in :data:`ELS_INDICATORS` are skipped with a warn
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter
+from dataclasses import replace
 
 from etl.errors import Problem, SourceFormatError
 from etl.periods import academic_year_label, parse_iso_interval, parse_year_or_academic
@@ -220,7 +222,27 @@ class OnsElsParser:
                                             expected="one of: " + ", ".join(f"'{k}'" for k in ELS_INDICATORS),
                                             found=", ".join(skipped) or "no data rows"))
         main_source = Counter(r["source"] for r in records).most_common(1)[0][0]  # rows carry their own
-        return ParseResult(kind="indicators", table=tidy_frame(records), meta=SOURCES[main_source], warnings=warnings)
+        meta = with_companion_metadata(SOURCES[main_source], raw)
+        return ParseResult(kind="indicators", table=tidy_frame(records), meta=meta, warnings=warnings)
 
 
 PARSERS = [OnsElsParser()]
+
+
+def with_companion_metadata(meta: SourceMeta, raw: RawFile) -> SourceMeta:
+    """ELS publishes ``<name>.json`` beside each CSV; saved as ``<name>.metadata.json`` (which the build
+    does not read as an extract), its ``sourceDate`` is the publisher's release date and ``sourceURL``
+    the release page."""
+    for candidate in (raw.path.with_suffix(".metadata.json"),):
+        if candidate.is_file():
+            try:
+                info = json.loads(candidate.read_text(encoding="utf-8")).get("ess-beta-metadata", {})
+            except (ValueError, OSError, AttributeError):
+                return meta
+            released = str(info.get("sourceDate") or "")
+            if m := re.fullmatch(r"(\d{2})/(\d{2})/(\d{4})", released):
+                meta = replace(meta, release_date=f"{m[3]}-{m[2]}-{m[1]}")
+            if info.get("sourceURL"):
+                meta = replace(meta, url=info["sourceURL"])
+            return meta
+    return meta
