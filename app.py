@@ -18,6 +18,7 @@ from flask import request
 
 import config
 import data_access
+from components import exports, routes
 from components.router_cache import RouterCache, compress_static, install
 
 log = logging.getLogger("pdp.app")
@@ -104,7 +105,7 @@ def _after_request(response):
     elif path.startswith("/_favicon.ico"):
         response.headers["Cache-Control"] = f"public, max-age={ONE_YEAR}"
     elif (request.method == "GET" and response.status_code == 200 and response.mimetype == "text/html"
-          and not path.startswith(("/_", "/assets/"))):
+          and not path.startswith(("/_", "/assets/")) and not routes.owns(path)):
         response.status_code = _status_for(path)
     return response
 
@@ -136,6 +137,9 @@ def create_app() -> Dash:
         State({"type": "pdp-table-data", "index": MATCH}, "data"),
         State({"type": "pdp-table-slot", "index": MATCH}, "children"), prevent_initial_call=True)
     dash_app.server.after_request(_after_request)
+    routes.register(dash_app.server)  # /download, /embed, /district/<code>/report(.pdf): issue 4
+    if os.environ.get("PDP_EXPORT_WARM_UP") == "1":
+        exports.warm_up()  # start headless Chromium now so the first image export is not slow
     dash_app.router_cache = RouterCache()
     install(dash_app.server, dash_app.router_cache)
     return dash_app

@@ -34,3 +34,52 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     }
   }
 });
+
+/* Chart cards: "Copy link to this view" and "Copy embed code" (Clipboard API, with a visible
+   confirmation; when copying is not allowed, a labelled text field holds the text to copy by hand). */
+(function () {
+  function textFor(button) {
+    var url = window.location.origin + button.getAttribute("data-copy-path");
+    if (button.getAttribute("data-copy-kind") !== "embed") { return url; }
+    var title = (button.getAttribute("data-title") || "Chart").replace(/"/g, "&quot;");
+    return '<iframe src="' + url.replace(/&/g, "&amp;").replace(/"/g, "&quot;") + '" title="' + title +
+      '" width="100%" height="560" style="border:0" loading="lazy"></iframe>';
+  }
+  function fallback(button, status, text) {
+    var id = status.id + "-text";
+    var field = document.getElementById(id);
+    if (!field) {
+      var label = document.createElement("label");
+      label.setAttribute("for", id);
+      label.className = "small d-block pdp-copy-fallback-label";
+      label.textContent = "Copy this text (Ctrl+C or Cmd+C):";
+      field = document.createElement("input");
+      field.id = id;
+      field.type = "text";
+      field.readOnly = true;
+      field.className = "form-control form-control-sm pdp-copy-fallback";
+      var wrap = document.createElement("div");
+      wrap.className = "w-100";
+      wrap.appendChild(label);
+      wrap.appendChild(field);
+      status.parentNode.appendChild(wrap);
+    }
+    field.value = text;
+    field.focus();
+    field.select();
+    status.textContent = "Select the text below and copy it.";
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target && event.target.closest && event.target.closest("button.pdp-copy");
+    if (!button) { return; }
+    var status = document.getElementById(button.getAttribute("data-status"));
+    var text = textFor(button);
+    var what = button.getAttribute("data-copy-kind") === "embed" ? "Embed code" : "Link";
+    var done = function () { if (status) { status.textContent = what + " copied to the clipboard."; } };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, function () { fallback(button, status, text); });
+    } else {
+      fallback(button, status, text);
+    }
+  });
+})();

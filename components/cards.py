@@ -53,19 +53,61 @@ def data_table(df: pd.DataFrame, caption: str, table_id: str | None = None):
 
 
 def chart_card(card_id: str, title: str, figure, table: pd.DataFrame, source: dict, period: str | None,
-               release_date: str, is_demo: bool, note: str | None = None, heading_level: int = 2):
-    """A chart with title, source, period, release date, a table alternative and the demo badge."""
+               release_date: str, is_demo: bool, note: str | None = None, heading_level: int = 2,
+               summary: str | None = None, reuse=None):
+    """A chart with title, source, period, release date, a table alternative and the demo badge.
+
+    ``summary`` (a generated sentence) is shown under the chart and is its text alternative;
+    ``reuse`` is the download/share bar (``reuse_bar``).
+    """
     heading = html.H2 if heading_level == 2 else html.H3
+    alt = {"aria-label": f"Chart: {title}. The same figures are in the table below."}
+    if summary:
+        alt = {"aria-label": f"Chart: {title}. {summary}", "aria-describedby": f"{card_id}-summary"}
     return dbc.Card(dbc.CardBody([
         heading(title, className="h5 card-title", id=f"{card_id}-title"),
         html.P([demo_badge(is_demo), html.Span(source_line(source, period, release_date))],
                className="small text-body-secondary mb-1 pdp-source"),
         html.P(note, className="small mb-1 pdp-note") if note else None,
         html.Div(dcc.Graph(id=f"{card_id}-graph", figure=figure, config=GRAPH_CONFIG,
-                           className="pdp-graph"), role="img", **{"aria-label": f"Chart: {title}. "
-                                                                  "The same figures are in the table below."}),
+                           className="pdp-graph"), role="img", **alt),
+        html.P(summary, id=f"{card_id}-summary", className="mb-1 pdp-summary") if summary else None,
+        reuse,
         lazy_table(card_id, table, title),
     ]), className="pdp-card mb-4 h-auto", id=card_id)
+
+
+def reuse_bar(card_id: str, chart_id: str, title: str, query: str, page_url: str, embed_query: str | None = None):
+    """Download CSV/PNG/SVG links and 'copy link' / 'copy embed code' buttons (assets/pdp.js copies).
+
+    Real links and buttons, so they work by keyboard; each label names the chart for screen readers.
+    """
+    def link(fmt: str, what: str):
+        return html.A(f"Download {fmt.upper()}", href=f"/download/{chart_id}.{fmt}{query}",
+                      download=f"{chart_id}.{fmt}", className="btn btn-outline-primary btn-sm pdp-download",
+                      **{"aria-label": f"Download {fmt.upper()} ({what}): {title}"})
+
+    embed = f"/embed/{chart_id}{query if embed_query is None else embed_query}"
+    return html.Div([
+        link("csv", "data"), link("png", "image"), link("svg", "image"),
+        html.Button("Copy link to this view", type="button", className="btn btn-outline-secondary btn-sm pdp-copy",
+                     **{"data-copy-kind": "link", "data-copy-path": page_url, "data-status": f"{card_id}-copy-status",
+                        "aria-label": f"Copy link to this view: {title}"}),
+        html.Button("Copy embed code", type="button", className="btn btn-outline-secondary btn-sm pdp-copy",
+                    **{"data-copy-kind": "embed", "data-copy-path": embed, "data-title": title,
+                       "data-status": f"{card_id}-copy-status", "aria-label": f"Copy embed code: {title}"}),
+        html.Span(id=f"{card_id}-copy-status", className="small pdp-copy-status", role="status",
+                  **{"aria-live": "polite"}),
+    ], className="pdp-reuse d-flex flex-wrap gap-2 align-items-center my-2", role="group",
+        **{"aria-label": f"Download or share: {title}"})
+
+
+def spec_card(card_id: str, spec, heading_level: int = 2, page_url: str | None = None):
+    """A chart card from a ``components.charts.ChartSpec``: the same figure and data the downloads use."""
+    return chart_card(card_id, spec.title, spec.figure, spec.table, spec.source, spec.period_text,
+                      spec.release_date, spec.is_demo, note=spec.note, heading_level=heading_level,
+                      summary=spec.summary, reuse=reuse_bar(card_id, spec.chart_id, spec.title, spec.query(),
+                                                            page_url or spec.page_url()))
 
 
 def table_data(df: pd.DataFrame, caption: str, table_id: str) -> dict:

@@ -10,31 +10,22 @@ from __future__ import annotations
 import functools
 
 import dash_bootstrap_components as dbc
-import pandas as pd
 from dash import Input, Output, callback, ctx, dcc, html
 
-import config
 import data_access
-from components import figures, params
-from components.cards import chart_card, friendly_message
+from components import charts, freshness, params
+from components.cards import friendly_message, spec_card
+from components.charts import collapse_upper_tier, map_figure  # noqa: F401 - used by pages/home.py
 from components.formatting import (
     breakdown_label,
     format_value,
     period_text,
     polarity_text,
 )
-from components.views import (
-    comparator_series,
-    demo_notice,
-    district_line,
-    safe_layout,
-    series_table,
-    values_table,
-)
+from components.views import demo_notice, safe_layout
 from etl.catalogue import INDICATORS, TOPICS
-from etl.periods import frequency
 
-STRIP_PERIODS = 24
+STRIP_PERIODS = charts.STRIP_PERIODS
 ROLE_NAMES = {"home": "home area", "region": "region", "country": "England"}
 
 
@@ -100,13 +91,15 @@ def topic_view(slug: str, area=None, indicator=None, period=None, breakdown=None
     except params.BadParam as exc:
         return html.Div(header + [friendly_message("That link doesn't work", str(exc), back_href=f"/{slug}",
                                                    back_text=f"Start again on {title}", heading=False)])
-    return _cached_view(rel.id, rel.home_code(), slug, area_code, ind_id, period_v, dim, tuple(roles))
+    return _cached_view(rel.id, rel.home_code(), slug, area_code, ind_id, period_v, dim, tuple(roles),
+                        freshness.today())
 
 
 @functools.lru_cache(maxsize=512)
-def _cached_view(release_id: str, home: str, slug: str, area_code, ind_id, period_v, dim, roles):
+def _cached_view(release_id: str, home: str, slug: str, area_code, ind_id, period_v, dim, roles, today: str):
+    """Cached by release, home area, view and day (the 'newer data may be available' notice is dated)."""
     rel = data_access.load(release_id)
-    return render(rel, slug, area_code, ind_id, period_v, dim, list(roles))
+    return render(rel, slug, area_code, ind_id, period_v, dim, list(roles), today)
 
 
 def controls(rel, slug: str, area_code, ind_id, period_v, dim, roles):
@@ -161,100 +154,23 @@ def key_figures(rel, slug: str, area_code, ind_id, period_v, roles) -> html.Div:
     ], id=ids(slug)["key-figures"], className="pdp-key-figures mb-4", **{"aria-live": "polite"})
 
 
-def map_figure(rel, dfv: pd.DataFrame, ind, selected):
-    """Choropleth from the release's boundaries, else the configured (or automatic) tile grid."""
-    if rel.boundaries is not None and dfv["area_code"].isin(rel.boundaries["area_code"]).any():
-        return figures.choropleth(dfv, rel.boundaries, ind, selected), "Map of districts"
-    districts = rel.home_districts()
-    grid = config.TILE_GRIDS.get(rel.home_code(), {})
-    codes = set(districts["area_code"])
-    if not grid or not codes.issubset(grid):
-        grid = figures.auto_grid(list(districts.itertuples(index=False, name=None)))
-        return figures.tile_map(dfv, grid, ind, selected), "Districts in alphabetical order (not a map)"
-    return figures.tile_map(dfv, grid, ind, selected), "Tile map (each square is a district, roughly in place)"
-
-
-def collapse_upper_tier(dfv: pd.DataFrame) -> pd.DataFrame:
-    """One bar per area actually measured (county-only data: the county once, labelled)."""
-    dff = dfv.drop_duplicates("shown_code").copy()
-    counts = dfv.groupby("shown_code").size()
-    has_label = dff["label"].notna()
-    dff.loc[has_label, "area_name"] = [f"{lab} ({counts[c]} districts)" for lab, c in
-                                       zip(dff.loc[has_label, "label"], dff.loc[has_label, "shown_code"])]
-    dff["area_code"] = dff["shown_code"]
-    return dff
-
-
-def render(rel, slug: str, area_code, ind_id, period_v, dim, roles):
+def render(rel, slug: str, area_code, ind_id, period_v, dim, roles, today: str | None = None):
+    """The topic page; every chart card is built from the chart registry (components.charts)."""
     ind = INDICATORS[ind_id]
     title, _ = TOPICS[slug]
-    source = rel.source_for(ind_id)
-    release_date = rel.created
-    ptext = period_text(period_v)
-    res = rel.resolve(ind_id, area_code)
     district_name = rel.area_name(area_code)
-    label_note = (f"{ind.label} is published for upper-tier councils only: {district_name} shows the figure for "
-                  f"the {res.label}." if res.label else None)
-    comp = {role: (code, name) for role, code, name in rel.comparators(area_code)}
-
-    lines = [district_line(rel, ind_id, area_code)] + comparator_series(rel, ind_id, area_code, roles)
-    ts = chart_card(f"{slug}-trend", f"{ind.label}: {district_name} over time", figures.time_series(lines, ind),
-                    series_table(lines, ind_id), source, f"{period_text(rel.periods(ind_id)[0])} to "
-                    f"{period_text(rel.periods(ind_id)[-1])}", release_date, rel.is_demo, note=label_note)
-
-    dfv = rel.district_values(ind_id, period_v)
-    ranked = collapse_upper_tier(dfv) if dfv["label"].notna().any() else dfv
-    refs = [(comp[r][1], rel.value(ind_id, comp[r][0], period_v)[0]) for r in ("region", "country") if r in comp]
-    selected_shown = res.code if res.label else area_code
-    rank = chart_card(f"{slug}-ranking", f"{ind.label}: districts of {rel.home_name()}, {ptext}",
-                      figures.ranking_bar(ranked, ind, selected_shown, refs),
-                      values_table(ranked.sort_values("value", ascending=False), ind_id), source, ptext,
-                      release_date, rel.is_demo, note=f"Dotted lines: {' and '.join(r[0] for r in refs)}. "
-                      f"{polarity_text(ind)}.")
-    map_fig, map_note = map_figure(rel, dfv, ind, area_code)
-    mapcard = chart_card(f"{slug}-map", f"{ind.label} by district, {ptext}", map_fig,
-                         values_table(dfv.sort_values("area_name"), ind_id, label="District"), source, ptext,
-                         release_date, rel.is_demo, note=f"{map_note}. Darker blue means a higher value.")
-    # the dot strip shows the last STRIP_PERIODS periods: enough to see the spread, light to draw
-    all_periods = rel.periods(ind_id)
-    recent = all_periods[-STRIP_PERIODS:]
-    history = rel.district_history(ind_id)
-    history = history[history["period"].isin(recent)]
-    home_series = rel.series(ind_id, rel.home_code())
-    home_series = home_series[home_series["period"].isin(recent)]
-    strip_tbl = history.pivot_table(index="period", columns="area_name", values="value", aggfunc="first",
-                                    sort=False)
-    strip_tbl = strip_tbl.reset_index().rename(columns={"period": "Period"})
-    strip_tbl["Period"] = strip_tbl["Period"].map(period_text)
-    strip_tbl = strip_tbl.map(lambda v: format_value(v, ind) if isinstance(v, float) else v)
-    span = (f"the last {len(recent)} months" if len(all_periods) > STRIP_PERIODS and frequency(recent[-1]) == "month"
-            else "over time")
-    strip = chart_card(f"{slug}-strip", f"{ind.label}: every district, {span}",
-                       figures.dot_strip(history, ind, selected_shown if not res.label else area_code,
-                                         home_series, rel.home_name()),
-                       strip_tbl, source, f"{period_text(recent[0])} to {period_text(recent[-1])}", release_date,
-                       rel.is_demo, note="Grey dots: every district. Lines: the chosen district and the home area.")
-    cards = [ts, dbc.Row([dbc.Col(rank, lg=6), dbc.Col(mapcard, lg=6)]), strip]
-    dims = rel.breakdown_dimensions(ind_id)
-    if dims:
-        dim = dim or next(iter(dims))
-        frames = [rel.breakdown_values(ind_id, res.code, period_v, dim).assign(series=district_name,
-                                                                               role="district")]
-        for role in ("home", "country"):
-            if role in comp:
-                frames.append(rel.breakdown_values(ind_id, comp[role][0], period_v, dim).assign(
-                    series=comp[role][1], role=role))
-        bdf = pd.concat(frames, ignore_index=True)
-        tbl = bdf.assign(value=[format_value(v, ind, s) for v, s in zip(bdf["value"], bdf["status"])]).pivot(
-            index="category", columns="series", values="value").reset_index().rename(
-            columns={"category": breakdown_label(dim)})
-        cards.append(chart_card(f"{slug}-breakdown", f"{ind.label} by {breakdown_label(dim).lower()}: "
-                                f"{district_name}, {ptext}", figures.breakdown_bars(bdf, ind), tbl, source, ptext,
-                                release_date, rel.is_demo))
+    view = charts.view_for(rel, ind_id, area_code, period_v, dim, roles)
+    spec = {kind: charts.spec_for(rel, ind_id, kind, view) for kind in charts.KINDS
+            if kind != "breakdown" or rel.breakdown_dimensions(ind_id)}
+    card = {kind: spec_card(f"{slug}-{kind}", s) for kind, s in spec.items()}
+    cards = [card["trend"], dbc.Row([dbc.Col(card["ranking"], lg=6), dbc.Col(card["map"], lg=6)]), card["strip"]]
+    if "breakdown" in card:
+        cards.append(card["breakdown"])
     return html.Div([
         dcc.Location(id=ids(slug)["url"], refresh="callback-nav"),
         html.H1(title, className="mb-2"),
         demo_notice(rel),
+        freshness.topic_notice(rel, slug, today),
         html.P(ind.definition, className="lead fs-6"),
         controls(rel, slug, area_code, ind_id, period_v, dim, roles),
         key_figures(rel, slug, area_code, ind_id, period_v, roles),

@@ -5,6 +5,7 @@ from dash import html
 
 import config
 import data_access
+from components import charts, freshness
 from components.cards import data_table
 from components.formatting import period_text, polarity_text
 from components.views import demo_notice, safe_layout
@@ -28,7 +29,7 @@ GLOSSARY = [
 ]
 
 
-def sources_table(rel):
+def sources_table(rel, today: str | None = None):
     rows = []
     for src in rel.sources:
         periods = src.get("periods") or {}
@@ -36,6 +37,7 @@ def sources_table(rel):
                      "Periods": f"{period_text(periods.get('first'))} to {period_text(periods.get('last'))}"
                      if periods else "", "Published": src.get("release_date") or "not recorded",
                      "Next update": src.get("next_update") or "not announced",
+                     "Newer data": freshness.NOTICE if freshness.is_stale(src, today) else "not yet due",
                      "Demo data": "yes" if src.get("is_demo") else "no"})
     return pd.DataFrame(rows)
 
@@ -48,6 +50,45 @@ def definitions_table(rel):
     return pd.DataFrame(rows)
 
 
+def chart_list(rel):
+    """Every chart id with a one-line description and example download and embed links."""
+    districts = rel.home_districts()
+    example = f"?area={districts['area_code'].iloc[0]}" if len(districts) else ""
+    rows = []
+    for cid in charts.chart_ids(rel):
+        links = []
+        for label, url in (("CSV", f"/download/{cid}.csv{example}"), ("Excel", f"/download/{cid}.xlsx{example}"),
+                           ("PNG", f"/download/{cid}.png{example}"), ("SVG", f"/download/{cid}.svg{example}"),
+                           ("Embed", f"/embed/{cid}{example}")):
+            links += [html.A(label, href=url, **{"aria-label": f"{label}: {cid}"}), " "]
+        rows.append(html.Tr([html.Td(html.Code(cid)), html.Td(charts.description(cid) + "."), html.Td(links)]))
+    table = html.Table([html.Caption("Chart ids, what each chart shows and example links"),
+                        html.Thead(html.Tr([html.Th("Chart id", scope="col"), html.Th("What it shows", scope="col"),
+                                            html.Th("Examples", scope="col")])),
+                        html.Tbody(rows)], className="table table-sm table-striped pdp-table", id="data-charts-table")
+    return html.Div(table, className="table-responsive", tabIndex="0", role="region",
+                    **{"aria-label": "Table: chart ids"})
+
+
+def stale_notice(rel, today: str | None = None):
+    due = freshness.stale_sources(rel, today)
+    if not due:
+        return None
+    return html.P([html.Strong(f"{freshness.NOTICE}: "), "; ".join(
+        f"{s.get('title') or s.get('source_id')} (next update was due {s.get('next_update')})" for s in due) + "."],
+        className="alert alert-info py-2 small pdp-stale-notice", role="note", id="data-stale-notice")
+
+
+REUSE_TEXT = [
+    "Every chart has a stable id and takes the same settings as its page: area (a district code), period, "
+    "breakdown and comparators (home, region, country, comma-separated, or none); add release=<id> to pin the "
+    "figures of one release so they never change (we keep the last " + str(config.KEEP_RELEASES) + " releases).",
+    "/download/<chart id>.csv or .xlsx gives exactly the data plotted, with the title, source, period, release and "
+    "licence on the first lines. /download/<chart id>.png or .svg gives an image sized for an A4 report "
+    "(width=, height= and scale= change it). /embed/<chart id> is the chart alone for an iframe.",
+]
+
+
 @safe_layout
 def layout(**_ignored):
     rel = data_access.load()
@@ -57,11 +98,13 @@ def layout(**_ignored):
                       html.P([f"Release {rel.id}, created {rel.created}. ",
                               "Demo data — not official statistics." if rel.is_demo else "Official statistics "
                               "as published by the sources below."], id="data-release")]),
-        html.Section([html.H2("Sources", className="h4"), data_table(sources_table(rel), "Sources, their "
+        html.Section([html.H2("Sources", className="h4"), stale_notice(rel), data_table(sources_table(rel), "Sources, their "
                                                                      "publication and next update dates",
                                                                      "data-sources-table")]),
         html.Section([html.H2("Definitions", className="h4"),
                       data_table(definitions_table(rel), "What each measure means", "data-definitions-table")]),
+        html.Section([html.H2("Reusing charts in reports", className="h4"), *[html.P(t) for t in REUSE_TEXT],
+                      chart_list(rel)], id="data-charts"),
         html.Section([html.H2("Glossary", className="h4"),
                       html.Dl([item for term, text in GLOSSARY for item in (html.Dt(term), html.Dd(text))])]),
         html.Section([html.H2("How areas are combined", className="h4"),

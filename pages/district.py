@@ -4,17 +4,9 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 import data_access
-from components import figures
-from components.cards import chart_card, friendly_message, headline_card
-from components.formatting import period_text
-from components.views import (
-    change_list,
-    comparator_series,
-    demo_notice,
-    district_line,
-    safe_layout,
-    series_table,
-)
+from components import charts, params
+from components.cards import friendly_message, headline_card, spec_card
+from components.views import change_list, demo_notice, safe_layout
 from etl.catalogue import INDICATORS, TOPICS
 
 
@@ -47,14 +39,9 @@ def topic_section(rel, slug: str, code: str):
     card = headline_card(f"district-{slug}", ind, rel.area_name(code), value, status, period,
                          change_list(rel, ind_id, res.code, period), comps, label=res.label,
                          link=f"/{slug}?area={code}")
-    lines = [district_line(rel, ind_id, code)] + comparator_series(rel, ind_id, code, ["home", "region", "country"])
-    periods = rel.periods(ind_id)
-    note = (f"Published for upper-tier councils only: the figure shown is for the {res.label}."
-            if res.label else None)
-    chart = chart_card(f"district-{slug}-trend", f"{ind.label} over time", figures.time_series(lines, ind, 300),
-                       series_table(lines, ind_id), rel.source_for(ind_id),
-                       f"{period_text(periods[0])} to {period_text(periods[-1])}", rel.created, rel.is_demo,
-                       note=note, heading_level=3)
+    spec = charts.spec_for(rel, ind_id, "trend", charts.view_for(rel, ind_id, code, period, None, params.COMPARATOR_ROLES))
+    chart = spec_card(f"district-{slug}-trend", spec, heading_level=3,
+                      page_url=f"/district/{code}#district-{slug}-trend")
     return html.Section([html.H2(TOPICS[slug][0], className="h4"),
                          dbc.Row([dbc.Col(card, lg=4, className="mb-3"), dbc.Col(chart, lg=8)])],
                         className="mb-4", id=f"district-{slug}")
@@ -72,6 +59,9 @@ def layout(area_code=None, **_ignored):
         html.H1(f"{name}: district profile"), demo_notice(rel),
         html.P(f"Every topic for {name}, compared with {rel.home_name()}, "
                f"{rel.area_name(rel.region_code(code) or '')} and England.", className="lead fs-6"),
-        html.P(dcc.Link("Compare with other districts", href=f"/compare?areas={code}")),
+        html.P([dcc.Link("Compare with other districts", href=f"/compare?areas={code}"), " · ",
+                html.A("Printable profile (A4)", href=f"/district/{code}/report"), " · ",
+                html.A("Download the profile as PDF", href=f"/district/{code}/report.pdf",
+                       **{"aria-label": f"Download the profile as PDF: {name}"})]),
         *[topic_section(rel, slug, code) for slug in rel.topics()],
     ])

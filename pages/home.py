@@ -4,11 +4,10 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 import data_access
-from components import figures
-from components.cards import chart_card, headline_card
+from components import charts, figures, params
+from components.cards import headline_card, spec_card
 from components.formatting import period_text
-from components.topic_page import map_figure
-from components.views import change_list, demo_notice, safe_layout, values_table
+from components.views import change_list, demo_notice, safe_layout
 from components.whats_new import diff_sentences
 from etl.catalogue import INDICATORS, TOPICS
 
@@ -63,15 +62,11 @@ def layout(**_ignored):
             html.Section([html.H2("Headline figures", className="h4"), headline_cards(rel)], className="mb-4")]
     map_ind = next((TOPICS[s][1] for s in rel.topics() if TOPICS[s][1] in rel.indicators(s)), None)
     if map_ind:
-        ind = INDICATORS[map_ind]
         period = rel.latest_period(map_ind)
-        dfv = rel.district_values(map_ind, period)
-        fig, note = map_figure(rel, dfv, ind, None)
+        spec = charts.spec_for(rel, map_ind, "map", charts.view_for(rel, map_ind, None, period, None,
+                                                                      params.COMPARATOR_ROLES))
         body.append(dbc.Row([
-            dbc.Col(chart_card("home-map", f"{ind.label} by district, {period_text(period)}", fig,
-                               values_table(dfv.sort_values("area_name"), map_ind, label="District"),
-                               rel.source_for(map_ind), period_text(period), rel.created, rel.is_demo,
-                               note=f"{note}. Darker blue means a higher value."), lg=7),
+            dbc.Col(spec_card("home-map", spec, page_url="/#home-map"), lg=7),
             dbc.Col(html.Nav([html.H2("District profiles", className="h4"),
                               html.Ul([html.Li(dcc.Link(n, href=f"/district/{c}"))
                                        for c, n in districts.itertuples(index=False)],

@@ -1,0 +1,392 @@
+"""The chart registry: one builder per chart kind, giving everything a chart is reused with (issue 4).
+
+A chart id is ``<indicator id with '-' for '_'>-<kind>`` (``claimant-rate-trend``); its view comes from
+the same query parameters as the topic pages (``area``, ``period``, ``breakdown``, ``comparators``) plus
+``release``. The topic pages, the downloads and the embeds all take their figure and data from here, so
+a downloaded CSV is exactly what the page plots. Specs are cached by release, home area and view.
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+import config
+import data_access
+from components import figures, params, summaries
+from components.cards import source_line
+from components.formatting import (
+    STATUS_WORDS,
+    breakdown_label,
+    format_value,
+    period_text,
+    polarity_text,
+)
+from components.views import (
+    comparator_series,
+    district_line,
+    series_table,
+    values_table,
+)
+from etl.catalogue import INDICATORS
+from etl.periods import frequency
+
+KINDS = ("trend", "ranking", "map", "strip", "breakdown")
+# kind -> one-line description for /data ({ind} is the measure's label)
+DESCRIPTIONS = {
+    "trend": "{ind} over time for the chosen district against the home area, its region and England",
+    "ranking": "{ind} for every district of the home area in one period, highest first, with region and "
+               "England lines",
+    "map": "{ind} by district in one period, as a map (or tile map)",
+    "strip": "{ind} for every district over recent periods, with the chosen district and the home area",
+    "breakdown": "{ind} by age, sex, level or sector for the chosen district, the home area and England",
+}
+STRIP_PERIODS = 24
+# Query parameters a chart URL may carry (images add width, height and scale).
+VIEW_PARAMS = ("area", "period", "breakdown", "comparators", "indicator", "release")
+
+
+class UnknownChart(LookupError):
+    """No chart has this id in the release; the message is written for the user."""
+
+
+@dataclass(frozen=True)
+class View:
+    """A validated view of one chart (what the query string asked for, defaults filled in)."""
+    area: str | None
+    period: str | None
+    breakdown: str | None
+    comparators: tuple[str, ...]
+    latest: bool = False  # the period is the latest one: links leave it out, so live embeds move on
+
+    def query_params(self) -> dict[str, str]:
+        """The view as query parameters (defaults left out), for download, embed and page links."""
+        comps = list(self.comparators)
+        return {k: v for k, v in {
+            "area": self.area, "period": None if self.latest else self.period, "breakdown": self.breakdown,
+            "comparators": None if comps == list(params.COMPARATOR_ROLES) else (",".join(comps) or "none"),
+        }.items() if v}
+
+
+@dataclass(frozen=True, eq=False)
+class ChartSpec:
+    """One chart and everything reused with it: figure, tidy data as plotted, text and provenance."""
+    chart_id: str
+    kind: str
+    indicator: str
+    title: str
+    figure: object
+    data: pd.DataFrame  # tidy, exactly as plotted (CSV/XLSX)
+    table: pd.DataFrame  # formatted for people ("Show as table")
+    source: dict
+    source_text: str
+    period_text: str
+    release_date: str
+    release_id: str
+    is_demo: bool
+    note: str | None
+    summary: str
+    view: View
+    footnote: str | None = None  # the suppression key baked into images
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def topic(self) -> str:
+        return INDICATORS[self.indicator].topic
+
+    def query(self, pinned: bool = False) -> str:
+        """'?area=...' for this view (with ``release=`` when pinned)."""
+        extra = {"release": self.release_id} if pinned else {}
+        return params.query(**self.view.query_params(), **extra)
+
+    def page_url(self) -> str:
+        """The dashboard view this chart belongs to (its topic page with the same parameters)."""
+        q = params.query(**self.view.query_params(), indicator=self.indicator)
+        return f"/{self.topic}{q}#{self.topic}-{self.kind}"
+
+    def meta(self, url: str | None = None) -> dict:
+        """Header facts for CSV/XLSX files (exports.header_lines)."""
+        notes = [n for n in (self.note, self.footnote) if n]
+        src = self.source
+        who = ", ".join(str(x) for x in (src.get("publisher"), src.get("title") or src.get("source_id")) if x)
+        published = f" (published {src['release_date']})" if src.get("release_date") else ""
+        link = f" {src['url']}" if src.get("url") else ""
+        return {"title": self.title, "subtitle": self.summary, "source": f"{who or 'unknown source'}{published}{link}",
+                "period": self.period_text, "release_date": self.release_date, "release_id": self.release_id,
+                "url": url, "is_demo": self.is_demo, "notes": notes,
+                "decimals": INDICATORS[self.indicator].decimals}
+
+    def image_source_line(self) -> str:
+        demo = " Demo data — not official statistics." if self.is_demo else ""
+        return f"{self.source_text} {config.LICENCE}.{demo}"
+
+
+# --- ids ------------------------------------------------------------------------------------------
+
+def chart_id(indicator_id: str, kind: str) -> str:
+    return f"{indicator_id.replace('_', '-')}-{kind}"
+
+
+def parse_chart_id(chart: str) -> tuple[str, str]:
+    """'claimant-rate-trend' -> ('claimant_rate', 'trend'); UnknownChart for anything else."""
+    text = str(chart or "")[:80]
+    stem, _, kind = text.rpartition("-")
+    ind = stem.replace("-", "_")
+    if kind not in KINDS or ind not in INDICATORS:
+        raise UnknownChart(f"There is no chart called '{text}'. The list of charts is on the /data page.")
+    return ind, kind
+
+
+def chart_ids(rel) -> list[str]:
+    """Every chart the release can draw, in topic order (breakdown charts only where there are breakdowns)."""
+    out = []
+    for ind_id in rel.indicators():
+        for kind in KINDS:
+            if kind != "breakdown" or rel.breakdown_dimensions(ind_id):
+                out.append(chart_id(ind_id, kind))
+    return out
+
+
+def description(chart: str) -> str:
+    ind, kind = parse_chart_id(chart)
+    return DESCRIPTIONS[kind].format(ind=INDICATORS[ind].label)
+
+
+# --- views ----------------------------------------------------------------------------------------
+
+def _one(args: Mapping, name: str):
+    """A single query value (Flask MultiDict lists become a list, which params rejects)."""
+    if hasattr(args, "getlist"):
+        values = args.getlist(name)
+        return values if len(values) > 1 else (values[0] if values else None)
+    return args.get(name)
+
+
+def resolve_view(rel, ind_id: str, kind: str, args: Mapping) -> View:
+    """Validate ``args`` for chart ``ind_id``/``kind`` (params.BadParam says what is wrong)."""
+    if ind_id not in rel.indicators():
+        raise UnknownChart(f"The chart '{chart_id(ind_id, kind)}' has no data in this release.")
+    dims = list(rel.breakdown_dimensions(ind_id))
+    if kind == "breakdown" and not dims:
+        raise UnknownChart(f"{INDICATORS[ind_id].label} has no breakdown, so there is no chart "
+                           f"'{chart_id(ind_id, kind)}'. The list of charts is on the /data page.")
+    indicator = params._text(_one(args, "indicator"), "measure")
+    if indicator not in (None, ind_id):
+        raise params.BadParam(f"The chart '{chart_id(ind_id, kind)}' shows {INDICATORS[ind_id].label}; "
+                              f"leave out indicator or use indicator={ind_id}.")
+    districts = rel.home_districts()
+    default_area = districts["area_code"].iloc[0] if len(districts) else None
+    # a map without area= highlights no district (the home page's map); other charts need a district
+    area = params.area(_one(args, "area"), rel, None if kind == "map" else default_area)
+    period = params.period(_one(args, "period"), rel.periods(ind_id), rel.latest_period(ind_id))
+    dim = params.breakdown(_one(args, "breakdown"), dims)
+    roles = params.comparators(_one(args, "comparators"))
+    return View(area, period, dim, tuple(roles), period == rel.latest_period(ind_id))
+
+
+def view_for(rel, ind_id: str, area: str | None, period: str | None, dim: str | None, roles) -> View:
+    """The View of a page's current state (pages validate their parameters themselves)."""
+    return View(area, period, dim, tuple(roles), period == rel.latest_period(ind_id))
+
+
+def build(rel, chart: str, args: Mapping) -> ChartSpec:
+    """The spec of ``chart`` for the view in ``args`` (UnknownChart / params.BadParam for bad input)."""
+    ind_id, kind = parse_chart_id(chart)
+    view = resolve_view(rel, ind_id, kind, args)
+    return spec_for(rel, ind_id, kind, view)
+
+
+def spec_for(rel, ind_id: str, kind: str, view: View) -> ChartSpec:
+    """Cached by folder, release, home area and view: the page, downloads and embeds share one spec."""
+    return _cached(str(rel.path), rel.id, rel.home_code(), ind_id, kind, view)
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached(folder: str, release_id: str, home: str, ind_id: str, kind: str, view: View) -> ChartSpec:
+    rel = data_access.load(release_id)
+    return BUILDERS[kind](rel, ind_id, view)
+
+
+# --- shared pieces ---------------------------------------------------------------------------------
+
+def _spec(rel, ind_id: str, kind: str, view: View, title: str, figure, data: pd.DataFrame, table: pd.DataFrame,
+          ptext: str, summary: str, note: str | None = None) -> ChartSpec:
+    source = rel.source_for(ind_id)
+    statuses = sorted({str(s) for s in data.get("status", pd.Series(dtype=object)).dropna()} - {"ok"})
+    footnote = None
+    if statuses:
+        words = "; ".join(f"{s.replace('_', ' ')}: shown as '{STATUS_WORDS.get(s, s)}'" for s in statuses)
+        footnote = f"Key: {words}. Missing figures are gaps, never zero."
+    return ChartSpec(chart_id=chart_id(ind_id, kind), kind=kind, indicator=ind_id, title=title, figure=figure,
+                     data=data.reset_index(drop=True), table=table, source=source,
+                     source_text=source_line(source, ptext, rel.created), period_text=ptext,
+                     release_date=rel.created, release_id=rel.id, is_demo=rel.is_demo, note=note, summary=summary,
+                     view=view, footnote=footnote)
+
+
+def _fallback_note(rel, ind_id: str, area: str) -> tuple[data_access.Resolved, str | None]:
+    res = rel.resolve(ind_id, area)
+    note = (f"{INDICATORS[ind_id].label} is published for upper-tier councils only: {rel.area_name(area)} "
+            f"shows the figure for the {res.label}." if res.label else None)
+    return res, note
+
+
+def _span(rel, ind_id: str) -> str:
+    periods = rel.periods(ind_id)
+    return f"{period_text(periods[0])} to {period_text(periods[-1])}" if periods else "no period"
+
+
+def collapse_upper_tier(dfv: pd.DataFrame) -> pd.DataFrame:
+    """One bar per area actually measured (county-only data: the county once, labelled)."""
+    dff = dfv.drop_duplicates("shown_code").copy()
+    counts = dfv.groupby("shown_code").size()
+    has_label = dff["label"].notna()
+    dff.loc[has_label, "area_name"] = [f"{lab} ({counts[c]} districts)" for lab, c in
+                                       zip(dff.loc[has_label, "label"], dff.loc[has_label, "shown_code"])]
+    dff["area_code"] = dff["shown_code"]
+    return dff
+
+
+def map_figure(rel, dfv: pd.DataFrame, ind, selected):
+    """Choropleth from the release's boundaries, else the configured (or automatic) tile grid."""
+    if rel.boundaries is not None and dfv["area_code"].isin(rel.boundaries["area_code"]).any():
+        return figures.choropleth(dfv, rel.boundaries, ind, selected), "Map of districts"
+    districts = rel.home_districts()
+    grid = config.TILE_GRIDS.get(rel.home_code(), {})
+    codes = set(districts["area_code"])
+    if not grid or not codes.issubset(grid):
+        grid = figures.auto_grid(list(districts.itertuples(index=False, name=None)))
+        return figures.tile_map(dfv, grid, ind, selected), "Districts in alphabetical order (not a map)"
+    return figures.tile_map(dfv, grid, ind, selected), "Tile map (each square is a district, roughly in place)"
+
+
+# --- builders: one per kind -------------------------------------------------------------------------
+
+def trend(rel, ind_id: str, view: View) -> ChartSpec:
+    """The district's series over time against the chosen comparators."""
+    ind = INDICATORS[ind_id]
+    res, note = _fallback_note(rel, ind_id, view.area)
+    name = rel.area_name(view.area)
+    lines = [district_line(rel, ind_id, view.area)] + comparator_series(rel, ind_id, view.area,
+                                                                         list(view.comparators))
+    data = pd.concat([line["df"].assign(series=line["name"], role=line["role"], area_code=line["code"])
+                      for line in lines], ignore_index=True)
+    data = data[["series", "role", "area_code", "period", "value", "status"]]
+    series = lines[0]["df"].assign(period_label=[period_text(p) for p in lines[0]["df"]["period"]])
+    last = series["period"].iloc[-1] if len(series) else None
+    comps = [(line["name"], rel.value(ind_id, line["code"], last)[0]) for line in lines[1:]] if last else []
+    summary = summaries.trend_summary(series, res.label or res.name, ind, comps,
+                                      fallback_for=name if res.label else None)
+    return _spec(rel, ind_id, "trend", view, f"{ind.label}: {name} over time", figures.time_series(lines, ind),
+                 data, series_table(lines, ind_id), _span(rel, ind_id), summary, note)
+
+
+def ranking(rel, ind_id: str, view: View) -> ChartSpec:
+    """Every district in one period (county-only data: one bar per council), with reference lines."""
+    ind = INDICATORS[ind_id]
+    res, _ = _fallback_note(rel, ind_id, view.area)
+    ptext = period_text(view.period)
+    comp = {role: (code, name) for role, code, name in rel.comparators(view.area)}
+    dfv = rel.district_values(ind_id, view.period)
+    ranked = collapse_upper_tier(dfv) if dfv["label"].notna().any() else dfv
+    refs = [(comp[r][1], rel.value(ind_id, comp[r][0], view.period)[0]) for r in ("region", "country") if r in comp]
+    selected = res.code if res.label else view.area
+    ordered = ranked.assign(_s=ranked["value"].fillna(-float("inf"))).sort_values("_s", ascending=False)
+    data = ordered.assign(role="district", period=view.period)[["role", "area_code", "area_name", "period", "value",
+                                                                "status"]]
+    ref_rows = [{"role": r, "area_code": comp[r][0], "area_name": comp[r][1], "period": view.period,
+                 "value": rel.value(ind_id, comp[r][0], view.period)[0],
+                 "status": rel.value(ind_id, comp[r][0], view.period)[1]} for r in ("region", "country") if r in comp]
+    if ref_rows:
+        data = pd.concat([data, pd.DataFrame(ref_rows)], ignore_index=True)
+    named = ranked.assign(area_name=[lab if pd.notna(lab) else n for n, lab in zip(ranked["area_name"],
+                                                                             ranked["label"])])
+    summary = summaries.ranking_summary(named, selected, ind, ptext, rel.home_name(), refs,
+                                        peer_noun="councils" if res.label else "districts",
+                                        fallback_for=rel.area_name(view.area) if res.label else None)
+    note = f"Dotted lines: {' and '.join(r[0] for r in refs)}. {polarity_text(ind)}." if refs else \
+        f"{polarity_text(ind)}."
+    return _spec(rel, ind_id, "ranking", view, f"{ind.label}: districts of {rel.home_name()}, {ptext}",
+                 figures.ranking_bar(ranked, ind, selected, refs), data, values_table(ordered, ind_id), ptext,
+                 summary, note)
+
+
+def map_chart(rel, ind_id: str, view: View) -> ChartSpec:
+    """Every district shaded by its value in one period."""
+    ind = INDICATORS[ind_id]
+    ptext = period_text(view.period)
+    dfv = rel.district_values(ind_id, view.period)
+    fig, map_note = map_figure(rel, dfv, ind, view.area)
+    data = dfv.assign(period=view.period, figure_for=[c if pd.notna(lab) else None for c, lab in
+                                                      zip(dfv["shown_code"], dfv["label"])])
+    data = data[["area_code", "area_name", "period", "value", "status", "figure_for"]]
+    summary = summaries.map_summary(dfv, ind, ptext, rel.home_name(), selected_code=view.area)
+    return _spec(rel, ind_id, "map", view, f"{ind.label} by district, {ptext}", fig, data,
+                 values_table(dfv.sort_values("area_name"), ind_id, label="District"), ptext, summary,
+                 f"{map_note}. Darker blue means a higher value.")
+
+
+def strip(rel, ind_id: str, view: View) -> ChartSpec:
+    """Every district as dots over the last STRIP_PERIODS periods; the district and home area as lines."""
+    ind = INDICATORS[ind_id]
+    res = rel.resolve(ind_id, view.area)
+    all_periods = rel.periods(ind_id)
+    recent = all_periods[-STRIP_PERIODS:]
+    history = rel.district_history(ind_id)
+    history = history[history["period"].isin(recent)]
+    home_series = rel.series(ind_id, rel.home_code())
+    home_series = home_series[home_series["period"].isin(recent)]
+    tbl = history.pivot_table(index="period", columns="area_name", values="value", aggfunc="first", sort=False)
+    tbl = tbl.reset_index().rename(columns={"period": "Period"})
+    tbl["Period"] = tbl["Period"].map(period_text)
+    tbl = tbl.map(lambda v: format_value(v, ind) if isinstance(v, float) else v)
+    span = (f"the last {len(recent)} months" if len(all_periods) > STRIP_PERIODS and frequency(recent[-1]) == "month"
+            else "over time")
+    selected = view.area
+    fig = figures.dot_strip(history, ind, selected, home_series, rel.home_name())
+    data = pd.concat([history.assign(role="district")[["role", "area_code", "area_name", "period", "value", "status"]],
+                      home_series.assign(role="home", area_code=rel.home_code(), area_name=rel.home_name())[
+                          ["role", "area_code", "area_name", "period", "value", "status"]]], ignore_index=True)
+    ptext = f"{period_text(recent[0])} to {period_text(recent[-1])}" if recent else "no period"
+    last = recent[-1] if recent else None
+    latest = rel.district_values(ind_id, last) if last else pd.DataFrame()
+    spread = summaries.map_summary(latest, ind, period_text(last), rel.home_name(), selected_code=view.area)
+    sel = history[history["area_code"] == selected].assign(period_label=lambda d: d["period"].map(period_text))
+    moved = summaries.trend_summary(sel, res.label or res.name, ind) if len(sel) else ""
+    summary = " ".join(s for s in (moved, spread) if s)
+    return _spec(rel, ind_id, "strip", view, f"{ind.label}: every district, {span}", fig, data, tbl, ptext, summary,
+                 "Grey dots: every district. Lines: the chosen district and the home area.")
+
+
+def breakdown(rel, ind_id: str, view: View) -> ChartSpec:
+    """The district, home area and England by one breakdown dimension in one period."""
+    ind = INDICATORS[ind_id]
+    res = rel.resolve(ind_id, view.area)
+    dims = rel.breakdown_dimensions(ind_id)
+    dim = view.breakdown or next(iter(dims))
+    ptext = period_text(view.period)
+    name = rel.area_name(view.area)
+    comp = {role: (code, cname) for role, code, cname in rel.comparators(view.area)}
+    frames = [rel.breakdown_values(ind_id, res.code, view.period, dim).assign(series=name, role="district",
+                                                                              area_code=res.code)]
+    for role in ("home", "country"):
+        if role in comp:
+            frames.append(rel.breakdown_values(ind_id, comp[role][0], view.period, dim).assign(
+                series=comp[role][1], role=role, area_code=comp[role][0]))
+    bdf = pd.concat(frames, ignore_index=True)
+    tbl = bdf.assign(value=[format_value(v, ind, s) for v, s in zip(bdf["value"], bdf["status"])]).pivot(
+        index="category", columns="series", values="value").reset_index().rename(
+        columns={"category": breakdown_label(dim)})
+    data = bdf.assign(period=view.period, breakdown=[f"{dim}={c}" for c in bdf["category"]])[
+        ["series", "role", "area_code", "period", "breakdown", "category", "value", "status"]]
+    mine = frames[0].rename(columns={"category": "breakdown_label"}).assign(
+        breakdown=lambda d: d["breakdown_label"])
+    summary = summaries.breakdown_summary(mine, name, ind, ptext, breakdown_label(dim).lower())
+    return _spec(rel, ind_id, "breakdown", view,
+                 f"{ind.label} by {breakdown_label(dim).lower()}: {name}, {ptext}", figures.breakdown_bars(bdf, ind),
+                 data, tbl, ptext, summary)
+
+
+BUILDERS = {"trend": trend, "ranking": ranking, "map": map_chart, "strip": strip, "breakdown": breakdown}
