@@ -269,8 +269,12 @@ def trend(rel, ind_id: str, view: View) -> ChartSpec:
     ind = INDICATORS[ind_id]
     res, note = _fallback_note(rel, ind_id, view.area)
     name = rel.area_name(view.area)
-    lines = [district_line(rel, ind_id, view.area)] + comparator_series(rel, ind_id, view.area,
-                                                                         list(view.comparators))
+    # A district's count on the same axis as England's says nothing: counts are shown alone.
+    roles = [] if ind.unit == "count" else list(view.comparators)
+    lines = [district_line(rel, ind_id, view.area)] + comparator_series(rel, ind_id, view.area, roles)
+    if ind.unit == "count":
+        note = " ".join(filter(None, [note, "Counts are not drawn against larger areas, whose counts "
+                                            "are far bigger."]))
     data = pd.concat([line["df"].assign(series=line["name"], role=line["role"], area_code=line["code"])
                       for line in lines], ignore_index=True)
     data = data[["series", "role", "area_code", "period", "value", "status"]]

@@ -243,8 +243,9 @@ body.pdp-report { max-width: 190mm; margin: 0 auto; padding: 1rem; }
 @media print {
   body.pdp-report { padding: 0; max-width: none; }
   .pdp-report-actions { display: none !important; }
-  .pdp-report-topic { break-before: page; page-break-before: always; margin-top: 0; }
-  .pdp-report-topic, .pdp-report-chart, table { break-inside: avoid; }
+  .pdp-report-topic { margin-top: 0; }
+  .pdp-report-topic + .pdp-report-topic { break-before: page; page-break-before: always; }
+  .pdp-report-chart, table { break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
 }
 """

@@ -257,3 +257,10 @@ def test_report_pdf(live_server):
     assert response.status_code == 200, f"the PDF should be made: {response.text[:300]}"
     assert response.content.startswith(b"%PDF"), "the answer is a PDF file"
     assert response.headers["content-type"] == "application/pdf", "with the PDF content type"
+
+
+def test_count_trend_is_not_drawn_against_larger_areas(dash_app):
+    spec = spec_of("claimant-count-trend", area=BURNLEY)
+    assert set(spec.data["role"]) == {"district"}, "a district's count is not plotted beside England's count"
+    assert "not drawn against larger areas" in (spec.note or ""), "the chart says why comparators are absent"
+    assert "England" not in spec.summary, "the summary makes no count comparison with England"
