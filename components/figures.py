@@ -71,8 +71,26 @@ def _line_traces(lines: list[dict], ind: Indicator) -> list[dict]:
 def time_series(lines: list[dict], ind: Indicator, height: int = 340) -> go.Figure:
     """Lines over time; ``lines`` = [{'name', 'role', 'df' (period, period_start, value, status)}]."""
     return _figure(_line_traces(lines, ind), dict(
-        height=height, yaxis=_value_axis(ind), xaxis=dict(showgrid=False, automargin=True),
+        height=height, yaxis=_value_axis(ind), xaxis=_time_axis(lines),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), hovermode="closest"))
+
+
+def _time_axis(lines: list[dict]) -> dict:
+    """A date axis; with few periods, one tick per period labelled as the publisher names it
+    (a lone period would otherwise get clock-time ticks)."""
+    axis = dict(showgrid=False, automargin=True)
+    periods = {}
+    for line in lines:
+        for start, period in zip(line["df"]["period_start"], line["df"]["period"]):
+            periods.setdefault(start.strftime("%Y-%m-%d"), period_text(period))
+    if 0 < len(periods) <= 12:
+        ticks = sorted(periods)
+        axis.update(tickmode="array", tickvals=ticks, ticktext=[periods[t] for t in ticks])
+        if len(ticks) == 1:
+            only = pd.Timestamp(ticks[0])
+            axis["range"] = [(only - pd.Timedelta(days=200)).strftime("%Y-%m-%d"),
+                             (only + pd.Timedelta(days=200)).strftime("%Y-%m-%d")]
+    return axis
 
 
 def ranking_bar(df: pd.DataFrame, ind: Indicator, selected: str | None, refs: list[tuple[str, float]],

@@ -171,3 +171,17 @@ def test_whats_new_reads_the_diff_document_in_plain_words():
                   "Preston moved from 3rd to 1st of Lancashire's districts (lower is better)"):
         assert words in text, f"what's new should say {words!r}"
     assert diff_sentences({"something": "else"}) == [], "an unexpected document falls back to the sources"
+
+
+def test_time_series_with_one_period_labels_it_as_published():
+    import pandas as _pd
+
+    from components import figures as _figures
+    from etl.catalogue import INDICATORS as _INDICATORS
+
+    df = _pd.DataFrame({"period": ["2020-06"], "period_start": [_pd.Timestamp("2020-06-01")], "value": [35.0],
+                        "status": ["ok"]})
+    fig = _figures.time_series([{"name": "Burnley", "role": "district", "df": df}], _INDICATORS["furlough_take_up"])
+    axis = fig.to_plotly_json()["layout"]["xaxis"]
+    assert list(axis["ticktext"]) == ["June 2020"], "a lone period is one tick named like the publisher names it"
+    assert axis["range"][0] < "2020-06-01" < axis["range"][1], "the lone point sits inside the axis range"
