@@ -24,6 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+from bench.releases import processed_folder  # noqa: E402
+
 TOPICS = ["claimant-count", "furlough", "neet", "attainment", "apprenticeships"]
 ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
 AIMS = {"district_switch_vs_static": "<= 2x", "chart_page_cold_s": "<= 0.5", "warm_bytes": "<= 600 KB",
@@ -47,18 +49,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def processed_folder(arg: str | None) -> Path:
-    folder = Path(arg or os.environ.get("PDP_PROCESSED_DIR") or ROOT / "data" / "processed")
-    if (folder / "manifest.json").is_file():
-        return folder
-    from release_factory import write_release
-
-    tmp = Path(tempfile.mkdtemp(prefix="pdp-bench-"))
-    write_release(tmp)
-    print(f"no release in {folder}: using the synthetic test release in {tmp}")
-    return tmp
 
 
 def bench_startup(env: dict, runs: int = 3) -> dict:

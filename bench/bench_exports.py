@@ -14,7 +14,6 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -22,21 +21,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+from bench.releases import processed_folder  # noqa: E402
+
 PNG_URL = "/download/claimant-rate-trend.png?area=E07000123"
 SVG_URL = "/download/claimant-rate-ranking.svg?area=E07000123"
 PDF_URL = "/district/E07000123/report.pdf"
-
-
-def processed_folder(arg: str | None) -> Path:
-    folder = Path(arg or os.environ.get("PDP_PROCESSED_DIR") or ROOT / "data" / "processed")
-    if (folder / "manifest.json").is_file():
-        return folder
-    from release_factory import write_release
-
-    tmp = Path(tempfile.mkdtemp(prefix="pdp-bench-"))
-    write_release(tmp)
-    print(f"no release in {folder}: using the synthetic test release in {tmp}")
-    return tmp
 
 
 def timed_get(client, url: str) -> float:
