@@ -147,9 +147,11 @@ def create_app() -> Dash:
 
 logging.basicConfig(level=os.environ.get("PDP_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: "
                     "%(message)s")
+for chatty in ("kaleido", "choreographer"):  # the image renderer logs every browser tab at INFO
+    logging.getLogger(chatty).setLevel(logging.WARNING)
 app = create_app()
 server = app.server
 
 if __name__ == "__main__":
-    app.run(debug=os.environ.get("PDP_DEBUG") == "1", dev_tools_disable_version_check=True, host=os.environ.get("PDP_HOST", "127.0.0.1"),
-            port=int(os.environ.get("PDP_PORT", "8050")))
+    app.run(debug=os.environ.get("PDP_DEBUG") == "1", dev_tools_disable_version_check=True,
+            host=os.environ.get("PDP_HOST", "127.0.0.1"), port=int(os.environ.get("PDP_PORT", "8050")))

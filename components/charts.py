@@ -33,7 +33,7 @@ from components.views import (
 from etl.catalogue import INDICATORS
 from etl.periods import frequency
 
-KINDS = ("trend", "ranking", "map", "strip", "breakdown")
+KINDS = ("trend", "ranking", "map", "strip", "breakdown", "compare")
 # kind -> one-line description for /data ({ind} is the measure's label)
 DESCRIPTIONS = {
     "trend": "{ind} over time for the chosen district against the home area, its region and England",
@@ -42,10 +42,11 @@ DESCRIPTIONS = {
     "map": "{ind} by district in one period, as a map (or tile map)",
     "strip": "{ind} for every district over recent periods, with the chosen district and the home area",
     "breakdown": "{ind} by age, sex, level or sector for the chosen district, the home area and England",
+    "compare": "{ind} over time for several chosen districts (areas=code,code,...) with the home area and England",
 }
 STRIP_PERIODS = 24
 # Query parameters a chart URL may carry (images add width, height and scale).
-VIEW_PARAMS = ("area", "period", "breakdown", "comparators", "indicator", "release")
+VIEW_PARAMS = ("area", "areas", "period", "breakdown", "comparators", "indicator", "release")
 
 
 class UnknownChart(LookupError):
@@ -60,6 +61,7 @@ class View:
     breakdown: str | None
     comparators: tuple[str, ...]
     latest: bool = False  # the period is the latest one: links leave it out, so live embeds move on
+    areas: tuple[str, ...] = ()  # the districts of a 'compare' chart
 
     def query_params(self) -> dict[str, str]:
         """The view as query parameters (defaults left out), for download, embed and page links."""
@@ -67,6 +69,7 @@ class View:
         return {k: v for k, v in {
             "area": self.area, "period": None if self.latest else self.period, "breakdown": self.breakdown,
             "comparators": None if comps == list(params.COMPARATOR_ROLES) else (",".join(comps) or "none"),
+            "areas": ",".join(self.areas) or None,
         }.items() if v}
 
 
@@ -104,6 +107,8 @@ class ChartSpec:
     def page_url(self) -> str:
         """The dashboard view this chart belongs to (its topic page with the same parameters)."""
         q = params.query(**self.view.query_params(), indicator=self.indicator)
+        if self.kind == "compare":
+            return f"/compare{q}"
         return f"/{self.topic}{q}#{self.topic}-{self.kind}"
 
     def meta(self, url: str | None = None) -> dict:
@@ -177,6 +182,9 @@ def resolve_view(rel, ind_id: str, kind: str, args: Mapping) -> View:
         raise params.BadParam(f"The chart '{chart_id(ind_id, kind)}' shows {INDICATORS[ind_id].label}; "
                               f"leave out indicator or use indicator={ind_id}.")
     districts = rel.home_districts()
+    if kind == "compare":
+        codes = params.areas(_one(args, "areas"), rel, list(districts["area_code"].iloc[:2]))
+        return compare_view(rel, ind_id, codes)
     default_area = districts["area_code"].iloc[0] if len(districts) else None
     # a map without area= highlights no district (the home page's map); other charts need a district
     area = params.area(_one(args, "area"), rel, None if kind == "map" else default_area)
@@ -184,6 +192,11 @@ def resolve_view(rel, ind_id: str, kind: str, args: Mapping) -> View:
     dim = params.breakdown(_one(args, "breakdown"), dims)
     roles = params.comparators(_one(args, "comparators"))
     return View(area, period, dim, tuple(roles), period == rel.latest_period(ind_id))
+
+
+def compare_view(rel, ind_id: str, codes: list[str]) -> View:
+    """The View of a 'compare' chart: the chosen districts, latest period (comparators are fixed)."""
+    return View(None, rel.latest_period(ind_id), None, tuple(params.COMPARATOR_ROLES), True, tuple(codes))
 
 
 def view_for(rel, ind_id: str, area: str | None, period: str | None, dim: str | None, roles) -> View:
@@ -393,4 +406,31 @@ def breakdown(rel, ind_id: str, view: View) -> ChartSpec:
                  data, tbl, ptext, summary)
 
 
-BUILDERS = {"trend": trend, "ranking": ranking, "map": map_chart, "strip": strip, "breakdown": breakdown}
+def compare(rel, ind_id: str, view: View) -> ChartSpec:
+    """Several chosen districts over time; rates also against the home area and England."""
+    ind = INDICATORS[ind_id]
+    codes = list(view.areas)
+    lines = [dict(district_line(rel, ind_id, c), role=None, name=rel.area_name(c)) for c in codes]
+    note = None
+    if ind.unit != "count" and codes:
+        lines += comparator_series(rel, ind_id, codes[0], ["home", "country"])
+    elif codes:
+        note = "Counts are not drawn against larger areas, whose counts are far bigger."
+    frames = [line["df"].assign(series=line["name"], role=line.get("role") or "district",
+                                area_code=line.get("code")) for line in lines]
+    data = (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["series", "role", "area_code", "period", "value", "status"]))
+    data = data[["series", "role", "area_code", "period", "value", "status"]]
+    latest = view.period
+    values = pd.DataFrame([{"area_code": c, "area_name": rel.area_name(c),
+                            **dict(zip(("value", "status"), rel.value(ind_id, rel.resolve(ind_id, c).code, latest)))}
+                           for c in codes], columns=["area_code", "area_name", "value", "status"])
+    summary = summaries.map_summary(values, ind, period_text(latest) if latest else "", rel.home_name(),
+                                    peer_noun="chosen districts")
+    return _spec(rel, ind_id, "compare", view, f"{ind.label}: chosen districts over time",
+                 figures.time_series(lines, ind), data, series_table(lines, ind_id), _span(rel, ind_id), summary,
+                 note)
+
+
+BUILDERS = {"trend": trend, "ranking": ranking, "map": map_chart, "strip": strip, "breakdown": breakdown,
+            "compare": compare}

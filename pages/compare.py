@@ -5,15 +5,12 @@ import pandas as pd
 from dash import Input, Output, callback, dcc, html
 
 import data_access
-from components import figures, params
-from components.cards import chart_card, data_table, friendly_message
+from components import charts, params
+from components.cards import data_table, friendly_message, spec_card
 from components.formatting import format_value, period_text
 from components.views import (
-    comparator_series,
     demo_notice,
-    district_line,
     safe_layout,
-    series_table,
 )
 from etl.catalogue import INDICATORS, TOPICS
 
@@ -61,11 +58,7 @@ def layout(areas=None, indicator=None, **_ignored):
     except params.BadParam as exc:
         return html.Div(header + [friendly_message("That link doesn't work", str(exc), back_href="/compare",
                                                    back_text="Start again", heading=False)])
-    ind = INDICATORS[ind_id]
-    lines = [dict(district_line(rel, ind_id, c), role=None, name=rel.area_name(c)) for c in codes]
-    if ind.unit != "count":  # a count for a whole area would dwarf the districts' lines
-        lines += comparator_series(rel, ind_id, codes[0] if codes else None, ["home", "country"])
-    periods = rel.periods(ind_id)
+    spec = charts.spec_for(rel, ind_id, "compare", charts.compare_view(rel, ind_id, codes))
     controls = dbc.Form(dbc.Row([
         dbc.Col(html.Fieldset([html.Legend("Districts (choose up to 8)", className="form-label fs-6 mb-1"),
                                dbc.Checklist(id="compare-areas-check", value=codes, inline=True,
@@ -78,10 +71,7 @@ def layout(areas=None, indicator=None, **_ignored):
     summary = latest_table(rel, codes) if codes else None
     return html.Div(header + [
         dcc.Location(id="compare-url", refresh="callback-nav"), demo_notice(rel), controls,
-        chart_card("compare-trend", f"{ind.label}: chosen districts over time", figures.time_series(lines, ind),
-                   series_table(lines, ind_id), rel.source_for(ind_id),
-                   f"{period_text(periods[0])} to {period_text(periods[-1])}" if periods else None,
-                   rel.created, rel.is_demo),
+        spec_card("compare-trend", spec),
         html.Section([html.H2("Latest figures on every topic", className="h4"),
                       data_table(summary, "Latest figures for the chosen districts", "compare-latest-table")
                       if summary is not None else html.P("Choose at least one district.")]),

@@ -264,3 +264,16 @@ def test_count_trend_is_not_drawn_against_larger_areas(dash_app):
     assert set(spec.data["role"]) == {"district"}, "a district's count is not plotted beside England's count"
     assert "not drawn against larger areas" in (spec.note or ""), "the chart says why comparators are absent"
     assert "England" not in spec.summary, "the summary makes no count comparison with England"
+
+
+def test_compare_chart_is_reusable_too(client):
+    response = client.get(f"/download/claimant-rate-compare.csv?areas={BURNLEY},{PRESTON}")
+    assert response.status_code == 200, f"the compare chart downloads: {response.data[:200]!r}"
+    meta, df = exports.read_csv_bytes(response.data)
+    spec = spec_of("claimant-rate-compare", areas=f"{BURNLEY},{PRESTON}")
+    pd.testing.assert_frame_equal(df, spec.data, check_dtype=False, obj="compare CSV equals the plotted data")
+    assert {BURNLEY, PRESTON} <= set(df["area_code"]), "both chosen districts are in the data"
+    assert "/compare?" in meta["View online"] and "comparators" not in meta["View online"], \
+        f"the link goes back to the compare page: {meta['View online']}"
+    bad = client.get("/download/claimant-rate-compare.csv?areas=E99999999")
+    assert bad.status_code == 400 and b"E99999999" in bad.data, "an unknown district is a plain 400"
