@@ -164,6 +164,20 @@ def auto_grid(codes_names: list[tuple[str, str]], columns: int = 4) -> dict[str,
     return {code: (i // columns, i % columns) for i, (code, _) in enumerate(ordered)}
 
 
+def tile_label(name: str, width: int = 11) -> str:
+    """A district's name on a tile: whole where it fits, else over two lines at the middle-most space,
+    truncated only as a last resort ("Blackburn<br>with Darwen", not "Blackburn .")."""
+    if len(name) <= width:
+        return name
+    spaces = [i for i, ch in enumerate(name) if ch == " "]
+    if spaces:
+        cut = min(spaces, key=lambda i: abs(i - len(name) / 2))
+        first, second = name[:cut], name[cut + 1:]
+        if len(first) <= width + 2 and len(second) <= width + 2:
+            return f"{first}<br>{second}"
+    return name[: width - 1] + "…"
+
+
 def tile_map(df: pd.DataFrame, grid: dict[str, tuple[int, int]], ind: Indicator, selected: str | None = None,
              height: int | None = None) -> go.Figure:
     """One labelled square per district at its (row, column) in ``grid``; shade = value, text = value."""
@@ -177,7 +191,7 @@ def tile_map(df: pd.DataFrame, grid: dict[str, tuple[int, int]], ind: Indicator,
         shapes.append(dict(type="rect", layer="below", x0=col + 0.04, x1=col + 0.96, y0=-row - 0.96, y1=-row - 0.04,
                            fillcolor=fill, line=dict(color=config.PALETTE["dark_grey"] if code == selected
                                                      else "white", width=4 if code == selected else 1)))
-        label = name if len(name) <= 11 else name[:10] + "."
+        label = tile_label(name)
         shown = format_value(value, ind, status)
         xs.append(col + 0.5)
         ys.append(-row - 0.5)

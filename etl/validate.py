@@ -43,8 +43,11 @@ def source_summaries(outcome, home_area: str) -> list[dict]:
     for source_id, items in sorted(by_source.items()):
         meta = items[0].result.meta
         rows = df[(df["source"] == source_id) & ~df["derived"]] if not df.empty else df
+        titles = {i.result.meta.title for i in items}
+        # several files of one source with different titles (e.g. three lookups): the source's own title
+        title = meta.title if len(titles) == 1 else config.get(source_id, {}).get("title", meta.title)
         summary = {
-            "source_id": source_id, "publisher": meta.publisher, "title": meta.title,
+            "source_id": source_id, "publisher": meta.publisher, "title": title,
             "kind": items[0].result.kind,
             "files": [{"name": i.raw.name, "sha256": i.sha256, "rows": int(len(i.result.table))} for i in items],
             "release_date": max((i.result.meta.release_date for i in items if i.result.meta.release_date),

@@ -42,7 +42,9 @@ def whats_new(rel):
     if not items:
         for src in rel.sources:
             periods = src.get("periods") or {}
-            last = period_text(periods.get("last")) if periods.get("last") else "no periods"
+            if not periods.get("last"):  # lookups and boundaries have no periods
+                continue
+            last = period_text(periods["last"])
             items.append(html.Li([html.Strong(src.get("title") or src.get("source_id", "")),
                                   f": latest period {last}" + (f", published {src['release_date']}"
                                                                if src.get("release_date") else "")]))

@@ -185,3 +185,12 @@ def test_time_series_with_one_period_labels_it_as_published():
     axis = fig.to_plotly_json()["layout"]["xaxis"]
     assert list(axis["ticktext"]) == ["June 2020"], "a lone period is one tick named like the publisher names it"
     assert axis["range"][0] < "2020-06-01" < axis["range"][1], "the lone point sits inside the axis range"
+
+
+def test_tile_labels_wrap_rather_than_truncate():
+    from components.figures import tile_label
+
+    assert tile_label("Preston") == "Preston", "short names stay whole"
+    assert tile_label("Blackburn with Darwen") == "Blackburn<br>with Darwen", "long names wrap at a middle space"
+    assert tile_label("West Lancashire") == "West<br>Lancashire", "two-word names wrap"
+    assert tile_label("Kingstonuponthames") == "Kingstonup…", "a long single word is cut with an ellipsis"
