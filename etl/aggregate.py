@@ -138,20 +138,26 @@ def _combine(merged: pd.DataFrame, rule: str, unit: str, expected: pd.Series,
              coverage: pd.Series) -> tuple[pd.DataFrame, list[str]]:
     """Apply ``rule`` per (parent, period, breakdown) group; skip groups missing members or counts."""
     keys = ["parent_code", "parent_level", "period", "breakdown"]
+    # A 'not applicable' member has no figure of its own (e.g. City of London, published with
+    # Westminster): it adds nothing, where a suppressed or missing member makes the total unknown.
+    not_applicable = merged["status"].eq("not_applicable")
     has_value = merged["status"].isin(STATUSES_WITH_VALUE) & merged["value"].notna()
     frame = merged.assign(
-        has_value=has_value,
+        has_value=has_value | not_applicable,
+        is_not_applicable=not_applicable,
         is_suppressed=merged["status"].eq("suppressed"),
         is_provisional=merged["status"].eq("provisional"),
+        has_numerator=merged["numerator"].notna() | not_applicable,
+        has_denominator=merged["denominator"].notna() | not_applicable,
         weighted=merged["value"] * merged["denominator"],
     )
     grouped = frame.groupby(keys, sort=True)
     out = grouped.agg(members=("member_code", "nunique"), n_rows=("area_code", "size"),
-                      all_values=("has_value", "all"), any_suppressed=("is_suppressed", "any"),
+                      all_values=("has_value", "all"), all_not_applicable=("is_not_applicable", "all"),
+                      any_suppressed=("is_suppressed", "any"),
                       any_provisional=("is_provisional", "any"), value_sum=("value", "sum"),
                       num_sum=("numerator", "sum"), den_sum=("denominator", "sum"),
-                      num_all=("numerator", lambda s: s.notna().all()),
-                      den_all=("denominator", lambda s: s.notna().all()),
+                      num_all=("has_numerator", "all"), den_all=("has_denominator", "all"),
                       weighted_sum=("weighted", "sum"), source=("source", "first")).reset_index()
     want = expected.reindex(pd.MultiIndex.from_frame(out[["parent_code", "parent_level"]])).to_numpy()
     have = coverage.reindex(pd.MultiIndex.from_frame(out[keys])).fillna(0).to_numpy()
@@ -164,25 +170,27 @@ def _combine(merged: pd.DataFrame, rule: str, unit: str, expected: pd.Series,
                        f"(e.g. {grp['period'].iloc[0]}: {int(grp['members'].iloc[0])} of "
                        f"{int(expected.get((code, level), 0))} areas have data)")
     out = out[complete].copy()
+    computable = out["all_values"] & ~out["all_not_applicable"]  # every member has a figure to combine
     if rule == "ratio":
         ok = out["num_all"] & out["den_all"] & (out["den_sum"] > 0)
-        for code in sorted(out.loc[~ok & out["all_values"] & (out["breakdown"] == "total"), "parent_code"].unique()):
+        for code in sorted(out.loc[~ok & computable & (out["breakdown"] == "total"), "parent_code"].unique()):
             skipped.append(f"{code} not computed: a member has no numerator/denominator counts")
-        out = out[ok | ~out["all_values"]]
+        out = out[ok | ~out["all_values"] | out["all_not_applicable"]]
         out["value"] = out["num_sum"] / out["den_sum"] * SCALE[unit]
         out["numerator"], out["denominator"] = out["num_sum"], out["den_sum"]
     elif rule == "weighted_mean":
         ok = out["den_all"] & (out["den_sum"] > 0)
-        for code in sorted(out.loc[~ok & out["all_values"] & (out["breakdown"] == "total"), "parent_code"].unique()):
+        for code in sorted(out.loc[~ok & computable & (out["breakdown"] == "total"), "parent_code"].unique()):
             skipped.append(f"{code} not computed: a member has no weight (e.g. pupil numbers)")
-        out = out[ok | ~out["all_values"]]
+        out = out[ok | ~out["all_values"] | out["all_not_applicable"]]
         out["value"] = out["weighted_sum"] / out["den_sum"]
         out["numerator"], out["denominator"] = out["weighted_sum"], out["den_sum"]
     else:
         out["value"] = out["value_sum"]
         out["numerator"], out["denominator"] = np.nan, np.nan
-    missing = ~out["all_values"]
+    missing = ~out["all_values"] | out["all_not_applicable"]
     out.loc[missing, ["value", "numerator", "denominator"]] = np.nan
-    out["status"] = np.where(missing, np.where(out["any_suppressed"], "suppressed", "not_available"),
-                             np.where(out["any_provisional"], "provisional", "ok"))
+    out["status"] = np.where(out["all_not_applicable"], "not_applicable",
+                             np.where(missing, np.where(out["any_suppressed"], "suppressed", "not_available"),
+                                      np.where(out["any_provisional"], "provisional", "ok")))
     return out, skipped

@@ -115,3 +115,19 @@ def test_merged_district_codes_roll_up_through_their_successor():
                                                      "E07000009": (30, "ok", None, None)}, period="2016/17")
     assert value_of(aggregate(counts, geo), "E37000001", "apprenticeship_starts")["value"] == 60, \
         "an old district code counts towards its successor's LEP"
+
+
+def test_not_applicable_member_adds_nothing(geo):
+    counts = rows("furloughed_employments", "count", {"E07000001": (math.nan, "not_applicable", None, None),
+                                                      "E07000002": (300, "ok", None, None),
+                                                      "E06000001": (600, "ok", None, None)}, period="2020-06")
+    row = value_of(aggregate(counts, geo), "E37000001", "furloughed_employments")
+    assert row["value"] == 900 and row["status"] == "ok", \
+        "an area with no figure of its own (published with a neighbour) adds nothing, unlike a suppressed one"
+
+
+def test_all_not_applicable_stays_not_applicable(geo):
+    a8 = rows("attainment8", "score", {"E10000001": (math.nan, "not_applicable", None, None),
+                                       "E06000001": (math.nan, "not_applicable", None, None)}, period="2019/20")
+    row = value_of(aggregate(a8, geo), "E37000001", "attainment8")
+    assert math.isnan(row["value"]) and row["status"] == "not_applicable", "nothing to aggregate: not applicable"

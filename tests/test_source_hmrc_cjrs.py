@@ -106,12 +106,17 @@ def test_suppressed_cells_are_nan_with_status_never_zero():
     assert math.isnan(rate["numerator"]), "a suppressed numerator is not carried as a number"
 
 
-def test_identical_combined_rows_are_kept_and_reported():
+def test_combined_pair_is_kept_once_on_the_larger_authority():
     result = parse(FIXTURES / "cjrs_la_transcription.csv")
     codes = set(result.table["area_code"])
-    assert {"E09000033", "E09000001"} <= codes, "rows with valid GSS codes are kept as published"
-    assert any("E09000033" in str(w) and "E09000001" in str(w) for w in result.warnings), \
-        "identical figures on neighbouring rows (a combined publication) are flagged"
+    assert {"E09000033", "E09000001"} <= codes, "both rows are kept"
+    westminster = value(result.table, "furloughed_employments", "E09000033")
+    city = value(result.table, "furloughed_employments", "E09000001")
+    assert westminster["value"] == 27000, "the combined figure stays on Westminster"
+    assert math.isnan(city["value"]) and city["status"] == "not_applicable", \
+        "City of London has no figure of its own: not applicable, so sums count the pair once"
+    assert any("E09000001" in str(w) and "E09000033" in str(w) for w in result.warnings), \
+        "the combined publication is reported"
 
 
 def test_titled_csv_takes_period_from_title_and_skips_combined_codes_and_footnotes():

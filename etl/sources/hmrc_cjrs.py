@@ -342,7 +342,7 @@ def sheet_rows(sheet: Grid, header_index: int, log: _Log, default_release: str |
             out.extend(_indicator_rows(code, name, period, parsed))
             if "furloughed" in parsed and "eligible" in parsed and code.startswith(("E06", "E07", "E08", "E09")):
                 pending.append((line, code, period, parsed["furloughed"][0], parsed["eligible"][0]))
-    _warn_identical_neighbours(pending, log)
+    _mark_combined(out, pending, log)
     if unused:
         log.warn(f"{len(unused)} row(s) with English codes of a kind the pack does not use were skipped",
                  row=unused[0][0], column=code_col.header, expected="codes starting " + ", ".join(KNOWN_PREFIXES),
@@ -387,10 +387,29 @@ def _indicator_rows(code: str, name: str | None, period: str, parsed: dict[str, 
     return rows
 
 
-def _warn_identical_neighbours(pending: list[tuple[int, str, str | None, float, float]], log: _Log) -> None:
-    """HMRC gives some pairs (Westminster + City of London) one combined figure on two rows."""
+# HMRC publishes these small authorities' figures combined with a neighbour's, repeated on both rows.
+REPORTED_WITH = {"E09000001": "E09000033",  # City of London with Westminster
+                 "E06000053": "E06000052"}  # Isles of Scilly with Cornwall
+
+
+def _mark_combined(rows: list[dict], pending: list[tuple[int, str, str | None, float, float]], log: _Log) -> None:
+    """A combined figure is kept once, on the larger authority; the smaller one is ``not_applicable``
+    (it has no figure of its own), so sums over districts count the pair once. Other identical
+    neighbours are only reported."""
+    figures = {(code, period): (line, f, e) for line, code, period, f, e in pending}
+    combined = set()
+    for (code, period), (line, f, e) in figures.items():
+        partner = figures.get((REPORTED_WITH.get(code), period))
+        if partner is not None and partner[1:] == (f, e) and f > 0:
+            combined.add((code, period))
+            log.warn(f"{code} is published combined with {REPORTED_WITH[code]} (identical figures): the figure is "
+                     f"kept on {REPORTED_WITH[code]} and {code} is marked not applicable, so sums count it once",
+                     row=line)
+    for row in rows:
+        if (row["area_code"], row["period"]) in combined:
+            row.update(value=math.nan, status="not_applicable", numerator=math.nan, denominator=math.nan)
     for a, b in zip(pending, pending[1:]):
-        if a[2] == b[2] and a[3:] == b[3:] and a[3] > 0:
+        if a[2] == b[2] and a[3:] == b[3:] and a[3] > 0 and {(a[1], a[2]), (b[1], b[2])}.isdisjoint(combined):
             log.warn(f"{a[1]} and {b[1]} carry identical figures (HMRC publishes them combined); "
                      "summing both counts the pair twice", row=b[0])
 
