@@ -66,6 +66,9 @@ ELS_INDICATORS: dict[str, tuple[str, str, str, str]] = {
     "apprenticeship achievements (england)": ("apprenticeship_achievements_rate", "per_100k",
                                               "ons_els_apprenticeships", "academic_year"),
 }
+# the same indicators under the shorter labels some ELS releases use
+ELS_INDICATORS["apprenticeship starts"] = ELS_INDICATORS["apprenticeship starts (england)"]
+ELS_INDICATORS["apprenticeship achievements"] = ELS_INDICATORS["apprenticeship achievements (england)"]
 
 # the publisher's geography (lower case) -> our area_level; None = decide from the code
 GEOGRAPHY_LEVELS: dict[str, str | None] = {
