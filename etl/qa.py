@@ -14,7 +14,7 @@ from config import COUNTRY_CODE, QA_JUMP_THRESHOLDS, QA_MIN_COUNT_CHANGE
 from etl.catalogue import INDICATORS
 from etl.errors import Problem
 from etl.periods import frequency
-from etl.validate import differences_beyond_rounding, home_members
+from etl.validate import comparable, differences_beyond_rounding, home_members
 
 
 @dataclass(frozen=True)
@@ -89,9 +89,7 @@ def jump_findings(df: pd.DataFrame, codes: list[str]) -> list[Finding]:
 
 def totals_findings(outcome) -> list[Finding]:
     """Our sums of districts vs the publisher's own upper-tier, region and England totals."""
-    beyond = differences_beyond_rounding(outcome.aggregation.comparisons)
-    if outcome.is_demo and len(beyond):
-        beyond = beyond[~beyond["area_code"].str[:3].isin(["E12", "E92"])]
+    beyond = differences_beyond_rounding(comparable(outcome))
     return [Finding("totals", r.indicator, f"{r.area_code} {r.period} {r.breakdown}: our sum of {int(r.members)} "
                     f"areas {r.ours:,.1f} vs the publisher's {r.publisher:,.1f}")
             for r in beyond.itertuples()]

@@ -88,6 +88,18 @@ def release_meta(outcome, home_area: str) -> dict:
             "aggregation_notes": outcome.aggregation.notes[:200]}
 
 
+def comparable(outcome) -> pd.DataFrame:
+    """Our aggregates beside the publishers' own figures, where the comparison means something.
+
+    The demo's lookups list only the home area's districts, so its region and England sums are
+    partial: those are left out for demo data.
+    """
+    comparisons = outcome.aggregation.comparisons
+    if outcome.is_demo and len(comparisons):
+        comparisons = comparisons[~comparisons["area_code"].str[:3].isin(["E12", "E92"])]
+    return comparisons
+
+
 def differences_beyond_rounding(comparisons: pd.DataFrame) -> pd.DataFrame:
     """Our aggregates that differ from the publisher's own figure by more than rounding explains.
 
@@ -136,10 +148,8 @@ def report_text(outcome, home_area: str) -> str:
         missing = s["home_missing"]
         lines.append(f"   home-area areas missing: {', '.join(missing) if missing else 'none'}")
         lines.append("")
-    comparisons = outcome.aggregation.comparisons
-    if outcome.is_demo and len(comparisons):
-        # the demo's lookups list only the home area's districts, so its region/England sums are partial
-        comparisons = comparisons[~comparisons["area_code"].str[:3].isin(["E12", "E92"])]
+    comparisons = comparable(outcome)
+    if outcome.is_demo and len(outcome.aggregation.comparisons):
         lines.append("(Demo data: region and England figures are the generator's own; only the home area's "
                      "districts are in the demo lookups, so they are not compared.)")
     lines.append(f"== Our aggregates vs the publishers' own figures: {len(comparisons):,} compared")

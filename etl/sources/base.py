@@ -186,28 +186,26 @@ class Parser(Protocol):
     def parse(self, raw: RawFile) -> ParseResult: ...
 
 
-def all_parsers() -> list[Parser]:
-    """Every parser in the ``etl.sources`` package, in module-name order."""
+def _source_modules() -> list:
+    """Every publisher module in the ``etl.sources`` package, in module-name order."""
     import etl.sources as package
 
-    parsers: list[Parser] = []
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
-        if info.name.startswith("_") or info.name == "base":
-            continue
-        module = importlib.import_module(f"etl.sources.{info.name}")
-        parsers.extend(getattr(module, "PARSERS", []))
-    return parsers
+    return [importlib.import_module(f"etl.sources.{info.name}")
+            for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name)
+            if not info.name.startswith("_") and info.name != "base"]
+
+
+def all_parsers() -> list[Parser]:
+    """Every parser declared in a publisher module's ``PARSERS`` list."""
+    return [parser for module in _source_modules() for parser in getattr(module, "PARSERS", [])]
 
 
 def all_finalisers() -> dict:
     """source_id -> function(df) -> df, run on a source's combined rows (e.g. rates and counts that
     arrived in different files); modules declare them in a ``FINALISERS`` dict."""
-    import etl.sources as package
-
     found = {}
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
-        if not info.name.startswith("_") and info.name != "base":
-            found.update(getattr(importlib.import_module(f"etl.sources.{info.name}"), "FINALISERS", {}))
+    for module in _source_modules():
+        found.update(getattr(module, "FINALISERS", {}))
     return found
 
 
