@@ -21,6 +21,7 @@ from etl.schema import (
     KEY,
     OPTIONAL_PARSER_COLUMNS,
     coerce_types,
+    empty_tidy,
     sort_tidy,
     validate_tidy,
 )
@@ -167,7 +168,7 @@ def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog) -> tuple[
         log.extend(problems)
         frames.append(table.assign(_order=order, _file=item.raw.name))
     if not frames:
-        return coerce_types(pd.DataFrame(columns=KEY)).iloc[0:0], superseded
+        return empty_tidy(), superseded
     df = pd.concat(frames, ignore_index=True).dropna(subset=["area_code"])
     df = df.sort_values("_order", kind="mergesort")
     overlap = df.duplicated(KEY, keep="last")

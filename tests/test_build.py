@@ -161,3 +161,13 @@ def test_releases_and_use(good_raw, tmp_path, capsys):
     assert main(["use", first, "--out", str(out)]) == 0
     assert read_manifest(out)["current_release"] == first, "use switches back to the older release"
     assert main(["use", "no-such-release", "--out", str(out)]) == 1, "an unknown release id is an error"
+
+
+def test_lookups_alone_are_a_clear_failure(tmp_path, capsys):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for lookup in GOOD.glob("lookup_*.csv"):
+        (raw / lookup.name).write_bytes(lookup.read_bytes())
+    assert main(["build", "--raw", str(raw), "--out", str(tmp_path / "out")]) == 1, "no data, no release"
+    err = capsys.readouterr().err
+    assert "no indicator rows" in err and "Traceback" not in err, "a folder of lookups only says what is missing"
