@@ -188,9 +188,11 @@ class Release:
         return next((s for s in self.sources if s.get("source_id") == wanted), {})
 
     def indicators(self, topic: str | None = None) -> list[str]:
-        """Indicator ids present in the release (catalogue order), optionally for one topic."""
+        """Indicator ids present in the release (catalogue order) that a topic page shows, optionally for one
+        topic; context series such as population are denominators, not topics."""
         present = set(self.df["indicator"].unique())
-        return [i for i, ind in INDICATORS.items() if i in present and (topic is None or ind.topic == topic)]
+        return [i for i, ind in INDICATORS.items() if i in present and ind.topic in TOPICS
+                and (topic is None or ind.topic == topic)]
 
     def topics(self) -> list[str]:
         return [slug for slug in TOPICS if self.indicators(slug)]

@@ -74,6 +74,10 @@ INDICATORS: dict[str, Indicator] = {i.id: i for i in [
     Indicator("apprenticeship_achievements_rate", "Apprenticeship achievements per 100,000 people", "per_100k",
               "none", "higher", "district", "apprenticeships", 0, "Apprenticeship achievements per 100,000 "
               "population, as published by ONS Explore Local Statistics."),
+    Indicator("population", "Population (mid-year estimate)", "count", "sum", None, "district", "context", 0,
+              "Usually resident population at 30 June of the year (ONS mid-year estimates), by age band. "
+              "The denominator of rates published per resident (claimant rate: aged 16-64; apprenticeship "
+              "rates: aged 16 and over)."),
 ]}
 
 # Counts the publishers round to a base: a difference within that is rounding, not a revision.

@@ -87,3 +87,43 @@ class ProblemLog:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "warning"]
+
+
+MAX_PROBLEMS = 50  # per file: enough to see the pattern, few enough to read
+
+
+@dataclass
+class ProblemCollector:
+    """One file's problems while it is parsed: errors (capped at ``MAX_PROBLEMS``), warnings and rows
+    skipped on purpose (grouped by reason), raised together so one report lists them all."""
+
+    file: str
+    errors: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
+    skipped: dict[str, list[int]] = field(default_factory=dict)  # reason -> file lines
+
+    def error(self, message: str, row: int | None = None, column: str | None = None,
+              expected: str | None = None, found: object = None) -> None:
+        if len(self.errors) < MAX_PROBLEMS:
+            self.errors.append(Problem(file=self.file, message=message, row=row, column=column,
+                                       expected=expected, found=None if found is None else str(found)))
+
+    def warn(self, message: str, row: int | None = None, column: str | None = None, found: object = None) -> None:
+        self.notes.append(Problem(file=self.file, message=message, row=row, column=column,
+                                  found=None if found is None else str(found), severity="warning"))
+
+    def skip(self, reason: str, line: int) -> None:
+        self.skipped.setdefault(reason, []).append(line)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        out = list(self.notes)
+        for reason, lines in self.skipped.items():
+            shown = ", ".join(str(n) for n in lines[:10]) + (", ..." if len(lines) > 10 else "")
+            out.append(Problem(file=self.file, message=f"skipped {len(lines)} row(s): {reason} (lines {shown})",
+                               severity="warning"))
+        return out
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise SourceFormatError(self.errors)

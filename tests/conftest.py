@@ -22,6 +22,16 @@ CHROME_ARGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev
                "--no-first-run", "--window-size=1280,1000")
 
 
+def pytest_configure(config):
+    """dash_duo numbers its servers from port 8050: start elsewhere per process, so two test runs on one
+    machine (CI beside a developer's run) never answer each other's browser."""
+    try:
+        from dash.testing.application_runners import BaseDashRunner
+    except ImportError:  # dash[testing] not installed: the browser tests skip themselves
+        return
+    BaseDashRunner._next_port = 20000 + (os.getpid() * 37) % 30000
+
+
 def pytest_setup_options():
     """Chrome options for dash_duo (dash.testing's hook): headless Debian Chromium, no network."""
     from selenium.webdriver.chrome.options import Options
