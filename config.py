@@ -59,16 +59,6 @@ SITE_TITLE = os.environ.get("PDP_SITE_TITLE", "Partner Data Pack")
 LICENCE = "Open Government Licence v3.0"
 LICENCE_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 
-# --- quality assurance (python -m etl build; flags, not failures, unless --strict) ----------------
-# A period-on-period change is flagged when it exceeds the indicator's threshold: percentage points for
-# rates, a relative change for counts and scores (and at least QA_MIN_COUNT_CHANGE for counts).
-QA_JUMP_THRESHOLDS = {
-    "claimant_count": 0.5, "claimant_rate": 2.0, "furloughed_employments": 0.6, "furlough_take_up": 10.0,
-    "neet_nk_rate": 3.0, "neet_rate": 3.0, "not_known_rate": 3.0, "participation_rate": 5.0,
-    "attainment8": 0.1, "apprenticeship_starts": 0.5, "apprenticeship_achievements": 0.5,
-}
-QA_MIN_COUNT_CHANGE = 50
-
 # --- reuse in reports (issue 4): downloads, images, PDFs, embeds ------------------------------------
 CHROMIUM_PATH = os.environ.get("PDP_CHROMIUM", "/usr/bin/chromium")  # headless Chromium for PNG/SVG/PDF
 # Image size in layout pixels and pixel density: 800 x 500 at scale 2 -> a 1600 x 1000 px PNG, 16 cm wide

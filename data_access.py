@@ -18,14 +18,14 @@ from pathlib import Path
 import pandas as pd
 
 import config
-from etl.catalogue import INDICATORS, TOPICS, Indicator
+from vocab.catalogue import INDICATORS, TOPICS, Indicator
+from vocab.levels import DISTRICT_PREFIXES
 
 log = logging.getLogger(__name__)
 
 # Columns of areas.parquet that point a district at a larger area it belongs to.
 PARENT_COLUMNS = ("lep_code", "lsip_code", "combined_authority_code", "upper_tier_code", "region_code",
                   "country_code")
-DISTRICT_PREFIXES = ("E06", "E07", "E08", "E09")
 ROLE_LABELS = {"district": "District", "home": "Home area", "region": "Region", "country": "Country"}
 
 

@@ -16,7 +16,7 @@ from components.formatting import (
     period_text,
     polarity_text,
 )
-from etl.catalogue import Indicator
+from vocab.catalogue import Indicator
 
 DEMO_TEXT = "Demo data — not official statistics"
 

@@ -30,8 +30,8 @@ from components.views import (
     series_table,
     values_table,
 )
-from etl.catalogue import INDICATORS
-from etl.periods import frequency
+from vocab.catalogue import INDICATORS
+from vocab.periods import frequency
 
 KINDS = ("trend", "ranking", "map", "strip", "breakdown", "compare")
 # kind -> one-line description for /data ({ind} is the measure's label)

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 import config
 from components.formatting import axis_suffix, format_value, is_missing, period_text
-from etl.catalogue import Indicator
+from vocab.catalogue import Indicator
 
 FONT = dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif", size=13,
             color=config.PALETTE["dark_grey"])

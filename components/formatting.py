@@ -5,7 +5,7 @@ import calendar
 import math
 import re
 
-from etl.catalogue import Indicator
+from vocab.catalogue import Indicator
 
 STATUS_WORDS = {"suppressed": "suppressed (small numbers)", "not_available": "not available",
                 "not_applicable": "not applicable", "low": "fewer than 5", "low_reliability": "low reliability",

@@ -8,7 +8,7 @@ import datetime as dt
 
 from dash import html
 
-from etl.catalogue import INDICATORS
+from vocab.catalogue import INDICATORS
 
 NOTICE = "Newer data may be available"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from components.formatting import period_text
-from etl.catalogue import INDICATORS
+from vocab.catalogue import INDICATORS
 
 COMPARATOR_ROLES = ("home", "region", "country")
 

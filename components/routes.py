@@ -22,7 +22,7 @@ import config
 import data_access
 from components import charts, exports, params
 from components.formatting import format_value, period_text
-from etl.catalogue import INDICATORS, TOPICS
+from vocab.catalogue import INDICATORS, TOPICS
 
 log = logging.getLogger(__name__)
 

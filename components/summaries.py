@@ -20,27 +20,10 @@ from typing import Any
 
 import pandas as pd
 
-from etl.catalogue import Indicator
+from vocab.catalogue import Indicator
 
 log = logging.getLogger(__name__)
 
-# How each indicator reads inside a sentence ("Blackpool's claimant rate was ...").
-MEASURE_NAMES = {
-    "claimant_count": "claimant count",
-    "claimant_rate": "claimant rate",
-    "claimant_rate_annual": "annual average claimant rate",
-    "furloughed_employments": "number of employments furloughed",
-    "furlough_take_up": "furlough take-up rate",
-    "neet_nk_rate": "rate of 16-17 year olds NEET or whose activity is not known",
-    "neet_rate": "rate of 16-17 year olds not in education, employment or training (NEET)",
-    "not_known_rate": "rate of 16-17 year olds whose activity is not known",
-    "participation_rate": "rate of 16-17 year olds in education or training",
-    "attainment8": "average Attainment 8 score",
-    "apprenticeship_starts": "number of apprenticeship starts",
-    "apprenticeship_achievements": "number of apprenticeship achievements",
-    "apprenticeship_starts_rate": "apprenticeship starts rate",
-    "apprenticeship_achievements_rate": "apprenticeship achievements rate",
-}
 # Why a figure is missing, as a sentence predicate ("Blackpool's figure for March 2021 is ...").
 STATUS_PHRASES = {
     "suppressed": "suppressed by the publisher to protect confidentiality (small numbers)",
@@ -118,10 +101,8 @@ def format_difference(delta: float, ind: Indicator, other: str) -> str:
 
 
 def measure_name(ind: Indicator) -> str:
-    if ind.id in MEASURE_NAMES:
-        return MEASURE_NAMES[ind.id]
-    label = ind.label
-    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+    """How the indicator reads inside a sentence (the catalogue's ``in_sentence``)."""
+    return ind.in_sentence
 
 
 def in_sentence(name: str) -> str:

@@ -23,7 +23,7 @@ from components.formatting import (
     polarity_text,
 )
 from components.views import demo_notice, safe_layout
-from etl.catalogue import INDICATORS, TOPICS
+from vocab.catalogue import INDICATORS, TOPICS
 
 STRIP_PERIODS = charts.STRIP_PERIODS
 ROLE_NAMES = {"home": "home area", "region": "region", "country": "England"}

@@ -14,7 +14,7 @@ from flask import has_request_context, request
 import data_access
 from components.cards import friendly_message
 from components.formatting import format_value, is_missing, period_text
-from etl.catalogue import INDICATORS
+from vocab.catalogue import INDICATORS
 
 log = logging.getLogger(__name__)
 

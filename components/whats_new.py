@@ -6,7 +6,7 @@ the home page falls back to the sources' latest periods.
 from __future__ import annotations
 
 from components.formatting import period_text
-from etl.catalogue import INDICATORS
+from vocab.catalogue import INDICATORS
 
 MAX_MOVES = 3  # rank moves listed per headline measure
 

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from etl.catalogue import INDICATORS
-from etl.geography import PARENT_LEVELS, UNITARY_PREFIXES, Geography
+from vocab.catalogue import INDICATORS
+from etl.geography import Geography
+from vocab.levels import PARENT_LEVELS, TWO_TIER_DISTRICT_PREFIXES, UNITARY_PREFIXES
 from etl.schema import STATUSES_WITH_VALUE, tidy_frame
 
 SCALE = {"percent": 100.0, "per_100k": 100_000.0, "count": 1.0, "score": 1.0}
@@ -68,7 +69,7 @@ def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
         if rule == "none":
             continue
         # Periods with E07 districts aggregate from districts; others (upper-tier-only data) from upper tiers.
-        district_periods = set(df.loc[df["area_code"].str.startswith("E07"), "period"])
+        district_periods = set(df.loc[df["area_code"].str.startswith(TWO_TIER_DISTRICT_PREFIXES), "period"])
         for base in ("district", "upper_tier"):
             in_base = df["period"].isin(district_periods)
             units = _units(df[in_base if base == "district" else ~in_base], base)

@@ -15,7 +15,8 @@ import pandas as pd
 from config import HOME_AREA_CODE
 from etl.aggregate import AggregationResult, aggregate
 from etl.errors import EtlError, Problem, ProblemLog, SourceFormatError, ValidationError
-from etl.geography import Geography, level_of_code
+from etl.geography import Geography
+from vocab.levels import level_of_code
 from etl.release import sha256_file, write_release
 from etl.schema import (
     KEY,

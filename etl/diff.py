@@ -45,7 +45,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl.catalogue import INDICATORS, TOPICS
+from vocab.catalogue import INDICATORS, TOPICS
 from etl.errors import EtlError, Problem, ReleaseError
 
 SCHEMA_VERSION = 1

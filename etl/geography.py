@@ -15,23 +15,10 @@ from pathlib import Path
 import pandas as pd
 
 from config import COUNTRY_CODE
+from vocab.levels import PARENT_LEVELS, UNITARY_PREFIXES, level_of_code
 
-# Area level by GSS code prefix (the entity code). E06/E08/E09 are unitary: district and upper tier at once.
-LEVEL_BY_PREFIX = {
-    "E06": "district", "E07": "district", "E08": "district", "E09": "district",
-    "E10": "upper_tier", "E11": "upper_tier",
-    "E12": "region", "E92": "country", "E37": "lep", "E69": "lsip", "E47": "combined_authority",
-    "E61": "combined_authority",  # Greater London Authority, listed with the combined authorities by ONS
-}
 SUCCESSION_TYPES = ("merger", "merge", "new_code", "recode")  # ONS change types where a code is replaced
-UNITARY_PREFIXES = ("E06", "E08", "E09")
-PARENT_LEVELS = ("upper_tier", "lep", "lsip", "combined_authority", "region", "country")
 ALIASES_CSV = Path(__file__).with_name("reference") / "name_aliases.csv"
-
-
-def level_of_code(code: str) -> str | None:
-    """The area level a GSS code denotes, or None for a code we do not handle."""
-    return LEVEL_BY_PREFIX.get(str(code)[:3])
 
 
 def normalise_name(name: str) -> str:

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from config import COUNTRY_CODE, QA_JUMP_THRESHOLDS, QA_MIN_COUNT_CHANGE
-from etl.catalogue import INDICATORS
+from config import COUNTRY_CODE
+from vocab.catalogue import INDICATORS, QA_MIN_COUNT_CHANGE
+from vocab.levels import is_two_tier_district
 from etl.errors import Problem
-from etl.periods import frequency
+from vocab.periods import frequency
 from etl.validate import comparable, differences_beyond_rounding, home_members
 
 
@@ -55,7 +56,7 @@ def coverage_findings(df: pd.DataFrame, home_codes: list[str], region_codes: lis
         latest = max(periods, key=lambda p: rows.loc[rows["period"] == p, "period_start"].iloc[0])
         present = set(rows.loc[rows["period"] == latest, "area_code"])
         published_level = INDICATORS[indicator_id].published_level
-        wanted = [c for c in home_codes if published_level == "district" or not c.startswith("E07")]
+        wanted = [c for c in home_codes if published_level == "district" or not is_two_tier_district(c)]
         missing = [c for c in wanted + region_codes + [COUNTRY_CODE] if c not in present]
         if missing:
             findings.append(Finding("coverage", indicator_id, f"latest period {latest} has no value row for "
@@ -68,7 +69,7 @@ def jump_findings(df: pd.DataFrame, codes: list[str]) -> list[Finding]:
     findings = []
     rows = df[(df["breakdown"] == "total") & df["area_code"].isin(codes) & df["value"].notna()]
     for (indicator_id, code), series in rows.sort_values("period_start").groupby(["indicator", "area_code"]):
-        threshold = QA_JUMP_THRESHOLDS.get(indicator_id)
+        threshold = INDICATORS[indicator_id].qa_jump
         if threshold is None or len(series) < 2:
             continue
         values, periods = series["value"].to_numpy(), series["period"].to_numpy()

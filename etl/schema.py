@@ -13,11 +13,11 @@ import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pa_arrow
 
-from etl.catalogue import INDICATORS, UNITS
+from vocab.catalogue import INDICATORS, UNITS
+from vocab.levels import AREA_LEVELS
 from etl.errors import Problem
-from etl.periods import period_bounds
+from vocab.periods import period_bounds
 
-AREA_LEVELS = ("district", "upper_tier", "lep", "lsip", "combined_authority", "region", "country")
 STATUSES = ("ok", "suppressed", "not_available", "not_applicable", "low", "low_reliability",
             "provisional", "revised")
 # Statuses whose value is a real number; the others always have value NaN.

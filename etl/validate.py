@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl.catalogue import INDICATORS
-from etl.geography import level_of_code
+from vocab.catalogue import INDICATORS
+from vocab.levels import is_two_tier_district, level_of_code
 
 PUBLISHERS_TOML = Path(__file__).with_name("publishers.toml")
 
@@ -69,7 +69,7 @@ def source_summaries(outcome, home_area: str) -> list[dict]:
                                   if k != "ok"},
             })
             codes = set(rows["area_code"])
-            district_level = rows["area_code"].str.startswith("E07").any()
+            district_level = rows["area_code"].map(is_two_tier_district).any()
             expected = home if district_level else home_tiers
             summary["home_missing"] = [c for c in expected if c not in codes and
                                        outcome.geography.current_code(c) not in codes]

@@ -2,7 +2,7 @@
 import dash
 
 from components.topic_page import make_topic_page
-from etl.catalogue import TOPICS
+from vocab.catalogue import TOPICS
 
 dash.register_page(__name__, path="/apprenticeships", name=TOPICS["apprenticeships"][0], order=5,
                    title=f"{TOPICS['apprenticeships'][0]} - Partner Data Pack",

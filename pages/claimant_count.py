@@ -2,7 +2,7 @@
 import dash
 
 from components.topic_page import make_topic_page
-from etl.catalogue import TOPICS
+from vocab.catalogue import TOPICS
 
 dash.register_page(__name__, path="/claimant-count", name=TOPICS["claimant-count"][0], order=1,
                    title=f"{TOPICS['claimant-count'][0]} - Partner Data Pack",

@@ -12,7 +12,7 @@ from components.views import (
     demo_notice,
     safe_layout,
 )
-from etl.catalogue import INDICATORS, TOPICS
+from vocab.catalogue import INDICATORS, TOPICS
 
 dash.register_page(__name__, path="/compare", name="Compare districts", order=6,
                    title="Compare districts - Partner Data Pack", description="Several districts side by side.")

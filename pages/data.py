@@ -9,7 +9,7 @@ from components import charts, freshness
 from components.cards import data_table
 from components.formatting import period_text, polarity_text
 from components.views import demo_notice, safe_layout
-from etl.catalogue import INDICATORS, TOPICS
+from vocab.catalogue import INDICATORS, TOPICS
 
 dash.register_page(__name__, path="/data", name="Data and methods", order=7,
                    title="Data and methods - Partner Data Pack",

@@ -7,7 +7,7 @@ import data_access
 from components import charts, params
 from components.cards import friendly_message, headline_card, spec_card
 from components.views import change_list, demo_notice, safe_layout
-from etl.catalogue import INDICATORS, TOPICS
+from vocab.catalogue import INDICATORS, TOPICS
 
 
 def title(area_code=None, **_ignored):

@@ -2,7 +2,7 @@
 import dash
 
 from components.topic_page import make_topic_page
-from etl.catalogue import TOPICS
+from vocab.catalogue import TOPICS
 
 dash.register_page(__name__, path="/furlough", name=TOPICS["furlough"][0], order=2,
                    title=f"{TOPICS['furlough'][0]} - Partner Data Pack",

@@ -9,7 +9,7 @@ from components.cards import headline_card, spec_card
 from components.formatting import period_text
 from components.views import change_list, demo_notice, safe_layout
 from components.whats_new import diff_sentences
-from etl.catalogue import INDICATORS, TOPICS
+from vocab.catalogue import INDICATORS, TOPICS
 
 dash.register_page(__name__, path="/", name="Home", order=0, title="Partner Data Pack",
                    description="Labour market and skills figures for the home area's districts.")

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from etl.catalogue import INDICATORS
+from vocab.catalogue import INDICATORS
 from etl.demo import areas as demo
 from etl.schema import ARROW_SCHEMA, sort_tidy, tidy_frame, validate_tidy
 

@@ -11,7 +11,7 @@ import config
 from components import figures, formatting, params
 from components.cards import DEMO_TEXT, chart_card
 from components.topic_page import controls_to_query
-from etl.catalogue import INDICATORS
+from vocab.catalogue import INDICATORS
 
 RATE, COUNT, SCORE = INDICATORS["claimant_rate"], INDICATORS["claimant_count"], INDICATORS["attainment8"]
 RED_GREEN = {"#ff0000", "#00ff00", "#008000", "#d62728", "#2ca02c", "red", "green"}
@@ -177,7 +177,7 @@ def test_time_series_with_one_period_labels_it_as_published():
     import pandas as _pd
 
     from components import figures as _figures
-    from etl.catalogue import INDICATORS as _INDICATORS
+    from vocab.catalogue import INDICATORS as _INDICATORS
 
     df = _pd.DataFrame({"period": ["2020-06"], "period_start": [_pd.Timestamp("2020-06-01")], "value": [35.0],
                         "status": ["ok"]})

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from etl.catalogue import INDICATORS
+from vocab.catalogue import INDICATORS
 
 BURNLEY, PRESTON = "E07000117", "E07000123"
 

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from etl import periods
+from vocab import periods
 
 
 @pytest.mark.parametrize("text, expected", [

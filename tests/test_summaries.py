@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from components import summaries as S
-from etl.catalogue import indicator
+from vocab.catalogue import indicator
 
 RATE = indicator("claimant_rate")  # percent, 1 dp, lower is better
 COUNT = indicator("claimant_count")  # count, 0 dp, lower is better

@@ -30,7 +30,7 @@ from etl.demo.areas import (
     REST_OF_COUNTRY_WEIGHT,
     REST_OF_REGION_WEIGHT,
 )
-from etl.periods import months_between
+from vocab.periods import months_between
 
 CJRS_FILE = "CJRS_Statistics_demo_tables.xlsx"
 LTLA_LOOKUP_FILE = "ltla_to_cty_rgn_ctry_lookup_demo.csv"

@@ -29,7 +29,7 @@ from etl.demo.areas import (
     REST_OF_COUNTRY_WEIGHT,
     REST_OF_REGION_WEIGHT,
 )
-from etl.periods import months_between
+from vocab.periods import months_between
 
 FILE_STEM = "NM_162_1"
 PAGE_ROWS = 25_000  # the Nomis API's cap per call; even, so a count row and its rate row share a page

@@ -29,7 +29,7 @@ import math
 from dataclasses import dataclass, field
 
 from etl.errors import Problem, SourceFormatError
-from etl.periods import parse_dfe_time_period
+from vocab.periods import parse_dfe_time_period
 from etl.schema import GSS, parse_cell, tidy_frame
 from etl.sources.base import ParseResult, RawFile, SourceMeta
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 
 from etl.errors import Problem, SourceFormatError
-from etl.periods import parse_dfe_time_period
+from vocab.periods import parse_dfe_time_period
 from etl.schema import parse_cell, tidy_frame
 from etl.sources.base import ParseResult, RawFile, SourceMeta
 from etl.sources.dfe_ees import MAX_PROBLEMS, read_rows

@@ -23,9 +23,9 @@ import re
 
 import pandas as pd
 
-from etl.catalogue import indicator
+from vocab.catalogue import indicator
 from etl.errors import Problem, SourceFormatError
-from etl.periods import academic_year_label, parse_year_or_academic
+from vocab.periods import academic_year_label, parse_year_or_academic
 from etl.schema import parse_cell, tidy_frame
 from etl.sources.base import ParseResult, RawFile, SourceMeta, line_of
 

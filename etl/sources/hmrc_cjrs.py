@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from etl.errors import Problem, SourceFormatError, format_error
-from etl.periods import month_label, parse_month_name
+from vocab.periods import month_label, parse_month_name
 from etl.schema import GSS, parse_cell, tidy_frame
 from etl.sources.base import ParseResult, RawFile, SourceMeta
 from etl.sources.grids import Grid, read_grids
+from vocab.levels import DISTRICT_PREFIXES, UPPER_TIER_PREFIXES
 
 SOURCE_ID = "hmrc_cjrs"
 PUBLISHER = "HM Revenue & Customs"
@@ -48,7 +49,7 @@ VALUE_ROLES = ("furloughed", "eligible", "take_up")
 # Display names: HMRC appends the tier to some names.
 NAME_SUFFIXES = (" Metropolitan County", " UA", " County")
 # English code prefixes the build places in the hierarchy; other E codes are reported and skipped.
-KNOWN_PREFIXES = ("E06", "E07", "E08", "E09", "E10", "E11", "E12", "E92")
+KNOWN_PREFIXES = DISTRICT_PREFIXES + UPPER_TIER_PREFIXES + ("E12", "E92")
 GSS_ANYWHERE = re.compile(r"[EWSNK]\d{8}")
 
 
@@ -340,7 +341,7 @@ def sheet_rows(sheet: Grid, header_index: int, log: _Log, default_release: str |
                     continue
                 parsed[role] = result
             out.extend(_indicator_rows(code, name, period, parsed))
-            if "furloughed" in parsed and "eligible" in parsed and code.startswith(("E06", "E07", "E08", "E09")):
+            if "furloughed" in parsed and "eligible" in parsed and code.startswith(DISTRICT_PREFIXES):
                 pending.append((line, code, period, parsed["furloughed"][0], parsed["eligible"][0]))
     _mark_combined(out, pending, log)
     if unused:

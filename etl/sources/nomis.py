@@ -28,7 +28,7 @@ import re
 import pandas as pd
 
 from etl.errors import Problem, SourceFormatError
-from etl.periods import parse_month_name
+from vocab.periods import parse_month_name
 from etl.schema import GSS, MARKERS, STATUSES_WITH_VALUE, parse_cell, tidy_frame
 from etl.sources.base import ParseResult, RawFile, SourceMeta
 

@@ -23,7 +23,7 @@ from collections import Counter
 from dataclasses import replace
 
 from etl.errors import Problem, SourceFormatError
-from etl.periods import academic_year_label, parse_iso_interval, parse_year_or_academic
+from vocab.periods import academic_year_label, parse_iso_interval, parse_year_or_academic
 from etl.schema import GSS, MARKERS, STATUSES_WITH_VALUE, parse_cell, tidy_frame
 from etl.sources.base import ParseResult, RawFile, SourceMeta
 

@@ -21,6 +21,7 @@ import pandas as pd
 from etl.errors import Problem, SourceFormatError, format_error
 from etl.sources.base import ParseResult, RawFile, SourceMeta
 from etl.sources.grids import Grid, read_grids
+from vocab.levels import level_of_code
 
 PUBLISHER = "Office for National Statistics"
 LOOKUPS_ID = "ons_lookups"
@@ -38,12 +39,6 @@ GEO_LEVELS: dict[str, str] = {
 CHILD_GEOS = ("lad", "ltla", "la")  # the district column of a district -> parent lookup
 SKIPPED_GEOS = ("mcty",)  # metropolitan counties are no authority for DfE/LEP purposes
 IGNORED_COLUMNS = ("objectid", "fid", "globalid", "object_id", "shape__area", "shape__length")
-# Code prefixes -> level (the build's rule, DESIGN §3), used where a code says more than its column.
-CODE_LEVELS: dict[str, str] = {
-    "E06": "district", "E07": "district", "E08": "district", "E09": "district",
-    "E10": "upper_tier", "E11": "upper_tier", "E12": "region", "E92": "country",
-    "E37": "lep", "E69": "lsip", "E47": "combined_authority",
-}
 CHANGES_COLUMNS = {"old_code": "oldcd", "old_name": "oldnm", "new_code": "newcd", "new_name": "newnm",
                    "change_type": "type", "year": "start"}
 COLUMN = re.compile(r"^(?P<geo>[a-z]+?)(?P<yy>\d{2})?(?P<part>cd|nm|nmw)(?P<n>\d?)$")
@@ -66,7 +61,7 @@ def _meta(source_id: str, title: str) -> SourceMeta:
 
 
 def level_of(code: str, geo: str | None = None) -> str | None:
-    return CODE_LEVELS.get(code[:3]) or (GEO_LEVELS.get(geo) if geo else None)
+    return level_of_code(code) or (GEO_LEVELS.get(geo) if geo else None)
 
 
 # --- lookups: reading -------------------------------------------------------------------------
