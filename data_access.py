@@ -317,7 +317,7 @@ class Release:
         def compute():
             dims: dict[str, list[str]] = {}
             for ind, bd in self._groups:
-                if ind == indicator_id and bd != "total" and "=" in bd:
+                if ind == indicator_id and bd != "total" and "=" in bd and ";" not in bd:  # one dimension only
                     dim, val = bd.split("=", 1)
                     dims.setdefault(dim, []).append(val)
             return dims

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
 import config
 import data_access
-from components import figures, params, summaries
+from components import figures, params, planner, summaries
 from components.cards import source_line
 from components.formatting import (
     STATUS_WORDS,
@@ -45,6 +45,7 @@ DESCRIPTIONS = {
     "compare": "{ind} over time for several chosen districts (areas=code,code,...) with the home area and England",
 }
 STRIP_PERIODS = 24
+ALL = ("home", "region", "country")
 # Query parameters a chart URL may carry (images add width, height and scale).
 VIEW_PARAMS = ("area", "areas", "period", "breakdown", "comparators", "indicator", "release")
 
@@ -247,8 +248,10 @@ def _fallback_note(rel, ind_id: str, area: str) -> tuple[data_access.Resolved, s
 
 
 def _span(rel, ind_id: str) -> str:
-    periods = rel.periods(ind_id)
-    return f"{period_text(periods[0])} to {period_text(periods[-1])}" if periods else "no period"
+    periods, ind = rel.periods(ind_id), INDICATORS[ind_id]
+    if len(periods) == 1:
+        return period_text(periods[0], ind)
+    return f"{period_text(periods[0], ind)} to {period_text(periods[-1], ind)}" if periods else "no period"
 
 
 def collapse_upper_tier(dfv: pd.DataFrame) -> pd.DataFrame:
@@ -263,127 +266,231 @@ def collapse_upper_tier(dfv: pd.DataFrame) -> pd.DataFrame:
 
 
 def map_figure(rel, dfv: pd.DataFrame, ind, selected):
-    """Choropleth from the release's boundaries, else the configured (or automatic) tile grid."""
+    """Choropleth from the release's boundaries, else the configured (or automatic) tile grid. Districts
+    that share their council's figure are drawn as that council: one shape (or one label) per figure."""
+    councils = dfv["label"].notna().any()
     if rel.boundaries is not None and dfv["area_code"].isin(rel.boundaries["area_code"]).any():
-        return figures.choropleth(dfv, rel.boundaries, ind, selected), "Map of districts"
+        if not councils:
+            return figures.choropleth(dfv, rel.boundaries, ind, selected), "Map of districts"
+        shapes = rel.boundaries[rel.boundaries["area_code"].isin(dfv["area_code"])].merge(
+            dfv[["area_code", "shown_code"]], on="area_code")
+        merged = shapes.dissolve(by="shown_code", as_index=False)[["shown_code", "geometry"]].rename(
+            columns={"shown_code": "area_code"})
+        units = collapse_upper_tier(dfv)
+        chosen = rel.resolve(ind.id, selected).code if selected else None
+        return figures.choropleth(units, merged, ind, chosen), "Map of councils"
     districts = rel.home_districts()
     grid = config.TILE_GRIDS.get(rel.home_code(), {})
     codes = set(districts["area_code"])
+    tiles = dfv.assign(show_value=~dfv.duplicated("shown_code")) if councils else dfv
     if not grid or not codes.issubset(grid):
         grid = figures.auto_grid(list(districts.itertuples(index=False, name=None)))
-        return figures.tile_map(dfv, grid, ind, selected), "Districts in alphabetical order (not a map)"
-    return figures.tile_map(dfv, grid, ind, selected), "Tile map (each square is a district, roughly in place)"
+        return figures.tile_map(tiles, grid, ind, selected), "Districts in alphabetical order (not a map)"
+    note = "Tile map (each square is a district, roughly in place)"
+    if councils:
+        note += "; districts sharing their council's figure show it once"
+    return figures.tile_map(tiles, grid, ind, selected), note
 
 
 # --- builders: one per kind -------------------------------------------------------------------------
 
-def trend(rel, ind_id: str, view: View) -> ChartSpec:
-    """The district's series over time against the chosen comparators."""
+def _periods_of(lines: list[dict]) -> list[str]:
+    """Every period any line has, oldest first."""
+    starts = {}
+    for line in lines:
+        for period, start in zip(line["df"]["period"], line["df"]["period_start"]):
+            starts.setdefault(period, start)
+    return sorted(starts, key=starts.get)
+
+
+def _notes(*parts) -> str | None:
+    flat = [p for part in parts for p in ([part] if isinstance(part, str) or part is None else part) if p]
+    return " ".join(dict.fromkeys(flat)) or None
+
+
+def _trend_text(rel, ind_id: str, series: pd.DataFrame, who: str, comparator_codes: list[tuple[str, str]],
+                fallback_for: str | None = None) -> str:
+    """A trend sentence that never measures a change across a series break or into a part year.
+
+    ``series``: period, value, status of the area (oldest first); ``comparator_codes``: (name, code).
+    """
     ind = INDICATORS[ind_id]
-    res, note = _fallback_note(rel, ind_id, view.area)
+    have = series[series["value"].notna()]
+    periods = list(have["period"])
+    if not periods:
+        return summaries.trend_summary(series.assign(period_label=[period_text(p, ind) for p in series["period"]]),
+                                       who, ind, fallback_for=fallback_for)
+    run = planner.comparable_run(ind_id, periods)
+    parts = []
+    if run:
+        seg = series[series["period"].isin(run)]
+        seg = seg.assign(period_label=[period_text(p, ind) for p in seg["period"]])
+        comps = [(name, rel.value(ind_id, code, run[-1])[0]) for name, code in comparator_codes]
+        parts.append(summaries.trend_summary(seg, who, ind, comps, fallback_for=fallback_for))
+        if run[0] != periods[0]:
+            brk = next((b for earlier, later in zip(periods, periods[1:]) if later == run[0]
+                        for b in planner.breaks_between(ind, earlier, later)), None)
+            why = f" ({brk.reason})" if brk else " (a part year)"
+            parts.append(f"Earlier figures are not compared: the series is not comparable across "
+                         f"{period_text(run[0], ind)}{why}.")
+    last = periods[-1]
+    if ind.part_period(last):
+        value, status = rel.value(ind_id, have["area_code"].iloc[0], last) if "area_code" in have else (
+            have["value"].iloc[-1], have["status"].iloc[-1])
+        parts.append(f"{period_text(last, ind)} is {ind.part_period(last)}, so it is not compared with full "
+                     f"years: {summaries.possessive(who)} {ind.in_sentence} was "
+                     f"{format_value(have['value'].iloc[-1], ind, have['status'].iloc[-1])}.")
+    return " ".join(parts)
+
+
+def trend(rel, ind_id: str, view: View) -> ChartSpec:
+    """The district's series over time against the chosen comparators; a dot comparison when there are
+    fewer than two comparable periods; lines broken at series breaks, part years marked."""
+    ind = INDICATORS[ind_id]
+    res, fallback = _fallback_note(rel, ind_id, view.area)
     name = rel.area_name(view.area)
-    # A district's count on the same axis as England's says nothing: counts are shown alone.
-    roles = [] if ind.unit == "count" else list(view.comparators)
+    roles = planner.comparator_roles(ind_id, view.comparators)
     lines = [district_line(rel, ind_id, view.area)] + comparator_series(rel, ind_id, view.area, roles)
-    if ind.unit == "count":
-        note = " ".join(filter(None, [note, "Counts are not drawn against larger areas, whose counts "
-                                            "are far bigger."]))
+    periods = _periods_of(lines)
     data = pd.concat([line["df"].assign(series=line["name"], role=line["role"], area_code=line["code"])
                       for line in lines], ignore_index=True)
     data = data[["series", "role", "area_code", "period", "value", "status"]]
-    series = lines[0]["df"].assign(period_label=[period_text(p) for p in lines[0]["df"]["period"]])
-    last = series["period"].iloc[-1] if len(series) else None
-    comps = [(line["name"], rel.value(ind_id, line["code"], last)[0]) for line in lines[1:]] if last else []
-    summary = summaries.trend_summary(series, res.label or res.name, ind, comps,
-                                      fallback_for=name if res.label else None)
-    return _spec(rel, ind_id, "trend", view, f"{ind.label}: {name} over time", figures.time_series(lines, ind),
-                 data, series_table(lines, ind_id), _span(rel, ind_id), summary, note)
+    note = _notes(fallback, planner.count_note(ind_id), planner.caveat_notes(ind_id, periods))
+    own = lines[0]["df"]
+    comps = [(line["name"], line["code"]) for line in lines[1:]]
+    if planner.has_trend(ind_id, periods):
+        fig = figures.time_series(lines, ind, marks=planner.marks(ind_id, periods),
+                                  segments=planner.segments(ind_id, periods))
+        title = f"{ind.label}: {name} over time"
+        summary = _trend_text(rel, ind_id, own, res.label or res.name, comps, fallback_for=name if res.label else None)
+    else:
+        fig = figures.dot_comparison(lines, ind)
+        only = period_text(periods[-1], ind) if periods else "no period"
+        title = f"{ind.label}: {name}, {only}"
+        note = _notes(note, "Only one period is published, so there is no trend over time.")
+        summary = _dot_text(rel, ind_id, lines, periods[-1] if periods else None, res, name)
+    return _spec(rel, ind_id, "trend", view, title, fig, data, series_table(lines, ind_id), _span(rel, ind_id),
+                 summary, note)
+
+
+def _dot_text(rel, ind_id: str, lines: list[dict], period: str | None, res, name: str) -> str:
+    ind = INDICATORS[ind_id]
+    if period is None:
+        return f"No {ind.in_sentence} figures are published for {name}."
+    own = lines[0]["df"]
+    if not len(own):
+        return f"No {ind.in_sentence} figure is published for {name}."
+    comps = [(line["name"], rel.value(ind_id, line["code"], period)[0]) for line in lines[1:]]
+    series = own.assign(period_label=[period_text(p, ind) for p in own["period"]])
+    return summaries.trend_summary(series, res.label or res.name, ind, comps,
+                                   fallback_for=name if res.label else None)
 
 
 def ranking(rel, ind_id: str, view: View) -> ChartSpec:
-    """Every district in one period (county-only data: one bar per council), with reference lines."""
+    """Every district in one period (county-only data: one bar per council); rates also with region and
+    England lines, counts only among the districts."""
     ind = INDICATORS[ind_id]
     res, _ = _fallback_note(rel, ind_id, view.area)
-    ptext = period_text(view.period)
+    ptext = period_text(view.period, ind)
     comp = {role: (code, name) for role, code, name in rel.comparators(view.area)}
+    ref_roles = [r for r in ("region", "country") if r in comp and r in planner.comparator_roles(ind_id, ALL)]
     dfv = rel.district_values(ind_id, view.period)
     ranked = collapse_upper_tier(dfv) if dfv["label"].notna().any() else dfv
-    refs = [(comp[r][1], rel.value(ind_id, comp[r][0], view.period)[0]) for r in ("region", "country") if r in comp]
+    refs = [(comp[r][1], rel.value(ind_id, comp[r][0], view.period)[0]) for r in ref_roles]
     selected = res.code if res.label else view.area
     ordered = ranked.assign(_s=ranked["value"].fillna(-float("inf"))).sort_values("_s", ascending=False)
     data = ordered.assign(role="district", period=view.period)[["role", "area_code", "area_name", "period", "value",
                                                                 "status"]]
     ref_rows = [{"role": r, "area_code": comp[r][0], "area_name": comp[r][1], "period": view.period,
                  "value": rel.value(ind_id, comp[r][0], view.period)[0],
-                 "status": rel.value(ind_id, comp[r][0], view.period)[1]} for r in ("region", "country") if r in comp]
+                 "status": rel.value(ind_id, comp[r][0], view.period)[1]} for r in ref_roles]
     if ref_rows:
         data = pd.concat([data, pd.DataFrame(ref_rows)], ignore_index=True)
-    named = ranked.assign(area_name=[lab if pd.notna(lab) else n for n, lab in zip(ranked["area_name"],
-                                                                             ranked["label"])])
-    summary = summaries.ranking_summary(named, selected, ind, ptext, rel.home_name(), refs,
+    summary = summaries.ranking_summary(ranked, selected, ind, ptext, rel.home_name(), refs,
                                         peer_noun="councils" if res.label else "districts",
                                         fallback_for=rel.area_name(view.area) if res.label else None)
-    note = f"Dotted lines: {' and '.join(r[0] for r in refs)}. {polarity_text(ind)}." if refs else \
-        f"{polarity_text(ind)}."
+    lines_note = f"Dotted lines: {' and '.join(r[0] for r in refs)}. " if refs else ""
+    note = _notes(f"{lines_note}{polarity_text(ind)}.", planner.count_note(ind_id),
+                  planner.caveat_notes(ind_id, [view.period]))
     return _spec(rel, ind_id, "ranking", view, f"{ind.label}: districts of {rel.home_name()}, {ptext}",
                  figures.ranking_bar(ranked, ind, selected, refs), data, values_table(ordered, ind_id), ptext,
                  summary, note)
 
 
 def map_chart(rel, ind_id: str, view: View) -> ChartSpec:
-    """Every district shaded by its value in one period."""
+    """Every district shaded by its value in one period; a measure published for councils only is
+    drawn as the councils (a county once), never its figure painted on each district."""
     ind = INDICATORS[ind_id]
-    ptext = period_text(view.period)
+    ptext = period_text(view.period, ind)
     dfv = rel.district_values(ind_id, view.period)
+    councils = dfv["label"].notna().any()
     fig, map_note = map_figure(rel, dfv, ind, view.area)
     data = dfv.assign(period=view.period, figure_for=[c if pd.notna(lab) else None for c, lab in
                                                       zip(dfv["shown_code"], dfv["label"])])
     data = data[["area_code", "area_name", "period", "value", "status", "figure_for"]]
-    summary = summaries.map_summary(dfv, ind, ptext, rel.home_name(), selected_code=view.area)
-    return _spec(rel, ind_id, "map", view, f"{ind.label} by district, {ptext}", fig, data,
+    units = collapse_upper_tier(dfv) if councils else dfv
+    summary = summaries.map_summary(units, ind, ptext, rel.home_name(),
+                                    peer_noun="councils" if councils else "districts",
+                                    selected_code=rel.resolve(ind_id, view.area).code if view.area else None)
+    council_note = (f"{ind.label} is published for upper-tier councils only: each council is drawn as one area "
+                    "with its figure.") if councils else None
+    title = f"{ind.label} by {'council' if councils else 'district'}, {ptext}"
+    return _spec(rel, ind_id, "map", view, title, fig, data,
                  values_table(dfv.sort_values("area_name"), ind_id, label="District"), ptext, summary,
-                 f"{map_note}. Darker blue means a higher value.")
+                 _notes(f"{map_note}. Darker blue means a higher value; the key gives the values.", council_note,
+                        planner.caveat_notes(ind_id, [view.period])))
 
 
 def strip(rel, ind_id: str, view: View) -> ChartSpec:
-    """Every district as dots over the last STRIP_PERIODS periods; the district and home area as lines."""
+    """Every district as dots over the last STRIP_PERIODS periods; the district (and, for rates, the home
+    area) as lines broken at series breaks."""
     ind = INDICATORS[ind_id]
     res = rel.resolve(ind_id, view.area)
     all_periods = rel.periods(ind_id)
     recent = all_periods[-STRIP_PERIODS:]
     history = rel.district_history(ind_id)
     history = history[history["period"].isin(recent)]
+    with_home = "home" in planner.comparator_roles(ind_id, ALL)
     home_series = rel.series(ind_id, rel.home_code())
-    home_series = home_series[home_series["period"].isin(recent)]
+    home_series = home_series[home_series["period"].isin(recent)] if with_home else home_series.iloc[0:0]
     tbl = history.pivot_table(index="period", columns="area_name", values="value", aggfunc="first", sort=False)
     tbl = tbl.reset_index().rename(columns={"period": "Period"})
-    tbl["Period"] = tbl["Period"].map(period_text)
+    tbl["Period"] = tbl["Period"].map(lambda p: period_text(p, ind))
     tbl = tbl.map(lambda v: format_value(v, ind) if isinstance(v, float) else v)
     span = (f"the last {len(recent)} months" if len(all_periods) > STRIP_PERIODS and frequency(recent[-1]) == "month"
-            else "over time")
+            else "over time" if len(recent) > 1 else period_text(recent[0], ind) if recent else "no period")
     selected = view.area
-    fig = figures.dot_strip(history, ind, selected, home_series, rel.home_name())
+    fig = figures.dot_strip(history, ind, selected, home_series if with_home else None, rel.home_name(),
+                            marks=planner.marks(ind_id, recent), segments=planner.segments(ind_id, recent))
     data = pd.concat([history.assign(role="district")[["role", "area_code", "area_name", "period", "value", "status"]],
                       home_series.assign(role="home", area_code=rel.home_code(), area_name=rel.home_name())[
                           ["role", "area_code", "area_name", "period", "value", "status"]]], ignore_index=True)
-    ptext = f"{period_text(recent[0])} to {period_text(recent[-1])}" if recent else "no period"
+    ptext = (f"{period_text(recent[0], ind)} to {period_text(recent[-1], ind)}" if len(recent) > 1
+             else period_text(recent[0], ind) if recent else "no period")
     last = recent[-1] if recent else None
     latest = rel.district_values(ind_id, last) if last else pd.DataFrame()
-    spread = summaries.map_summary(latest, ind, period_text(last), rel.home_name(), selected_code=view.area)
-    sel = history[history["area_code"] == selected].assign(period_label=lambda d: d["period"].map(period_text))
-    moved = summaries.trend_summary(sel, res.label or res.name, ind) if len(sel) else ""
+    councils = len(latest) and latest["label"].notna().any()
+    spread = summaries.map_summary(collapse_upper_tier(latest) if councils else latest, ind, period_text(last, ind),
+                                   rel.home_name(), peer_noun="councils" if councils else "districts",
+                                   selected_code=res.code if councils else view.area)
+    sel = history[history["area_code"] == selected]
+    moved = _trend_text(rel, ind_id, sel.assign(area_code=res.code), res.label or res.name, []) \
+        if len(sel) > 1 else ""
     summary = " ".join(s for s in (moved, spread) if s)
+    lines_note = "Lines: the chosen district and the home area." if with_home else "Line: the chosen district."
     return _spec(rel, ind_id, "strip", view, f"{ind.label}: every district, {span}", fig, data, tbl, ptext, summary,
-                 "Grey dots: every district. Lines: the chosen district and the home area.")
+                 _notes(f"Grey dots: every district. {lines_note}", planner.count_note(ind_id),
+                        planner.caveat_notes(ind_id, recent)))
 
 
 def breakdown(rel, ind_id: str, view: View) -> ChartSpec:
-    """The district, home area and England by one breakdown dimension in one period."""
+    """The district, home area and England by one breakdown dimension in one period. Counts are drawn as
+    each area's shares (its groups as a percentage of its total), so areas of different sizes compare."""
     ind = INDICATORS[ind_id]
     res = rel.resolve(ind_id, view.area)
     dims = rel.breakdown_dimensions(ind_id)
     dim = view.breakdown or next(iter(dims))
-    ptext = period_text(view.period)
+    ptext = period_text(view.period, ind)
     name = rel.area_name(view.area)
     comp = {role: (code, cname) for role, code, cname in rel.comparators(view.area)}
     frames = [rel.breakdown_values(ind_id, res.code, view.period, dim).assign(series=name, role="district",
@@ -393,17 +500,33 @@ def breakdown(rel, ind_id: str, view: View) -> ChartSpec:
             frames.append(rel.breakdown_values(ind_id, comp[role][0], view.period, dim).assign(
                 series=comp[role][1], role=role, area_code=comp[role][0]))
     bdf = pd.concat(frames, ignore_index=True)
-    tbl = bdf.assign(value=[format_value(v, ind, s) for v, s in zip(bdf["value"], bdf["status"])]).pivot(
+    shown_ind = ind
+    if ind.unit == "count":
+        totals = {code: rel.value(ind_id, code, view.period)[0] for code in bdf["area_code"].unique()}
+        bdf["count"] = bdf["value"]
+        bdf["value"] = [v / totals[c] * 100 if totals[c] else float("nan") for v, c in
+                        zip(bdf["count"], bdf["area_code"])]
+        shown_ind = replace(ind, unit="percent", decimals=1, label=f"Share of {ind.label.lower()}",
+                            in_sentence=f"share of {ind.in_sentence.removeprefix('number of ')}")
+    tbl = bdf.assign(value=[format_value(v, shown_ind, s) for v, s in zip(bdf["value"], bdf["status"])]).pivot(
         index="category", columns="series", values="value").reset_index().rename(
         columns={"category": breakdown_label(dim)})
-    data = bdf.assign(period=view.period, breakdown=[f"{dim}={c}" for c in bdf["category"]])[
-        ["series", "role", "area_code", "period", "breakdown", "category", "value", "status"]]
+    cols = ["series", "role", "area_code", "period", "breakdown", "category"] + (
+        ["count", "value"] if ind.unit == "count" else ["value"]) + ["status"]
+    data = bdf.assign(period=view.period, breakdown=[f"{dim}={c}" for c in bdf["category"]])[cols]
+    if ind.unit == "count":
+        data = data.rename(columns={"value": "share_percent"})
     mine = frames[0].rename(columns={"category": "breakdown_label"}).assign(
         breakdown=lambda d: d["breakdown_label"])
-    summary = summaries.breakdown_summary(mine, name, ind, ptext, breakdown_label(dim).lower())
-    return _spec(rel, ind_id, "breakdown", view,
-                 f"{ind.label} by {breakdown_label(dim).lower()}: {name}, {ptext}", figures.breakdown_bars(bdf, ind),
-                 data, tbl, ptext, summary)
+    if ind.unit == "count":
+        mine = mine.assign(value=bdf.loc[bdf["role"] == "district", "value"].to_numpy())
+    summary = summaries.breakdown_summary(mine, name, shown_ind, ptext, breakdown_label(dim).lower())
+    note = _notes("Each area's groups as a percentage of its own total, so areas of different sizes compare."
+                  if ind.unit == "count" else None, planner.caveat_notes(ind_id, [view.period]))
+    title = (f"{shown_ind.label} by {breakdown_label(dim).lower()}: {name}, {ptext}" if ind.unit == "count" else
+             f"{ind.label} by {breakdown_label(dim).lower()}: {name}, {ptext}")
+    return _spec(rel, ind_id, "breakdown", view, title, figures.breakdown_bars(bdf, shown_ind), data, tbl, ptext,
+                 summary, note)
 
 
 def compare(rel, ind_id: str, view: View) -> ChartSpec:
@@ -411,25 +534,26 @@ def compare(rel, ind_id: str, view: View) -> ChartSpec:
     ind = INDICATORS[ind_id]
     codes = list(view.areas)
     lines = [dict(district_line(rel, ind_id, c), role=None, name=rel.area_name(c)) for c in codes]
-    note = None
-    if ind.unit != "count" and codes:
-        lines += comparator_series(rel, ind_id, codes[0], ["home", "country"])
-    elif codes:
-        note = "Counts are not drawn against larger areas, whose counts are far bigger."
+    if codes:
+        lines += comparator_series(rel, ind_id, codes[0], planner.comparator_roles(ind_id, ["home", "country"]))
     frames = [line["df"].assign(series=line["name"], role=line.get("role") or "district",
                                 area_code=line.get("code")) for line in lines]
     data = (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["series", "role", "area_code", "period", "value", "status"]))
     data = data[["series", "role", "area_code", "period", "value", "status"]]
+    periods = _periods_of(lines)
     latest = view.period
     values = pd.DataFrame([{"area_code": c, "area_name": rel.area_name(c),
                             **dict(zip(("value", "status"), rel.value(ind_id, rel.resolve(ind_id, c).code, latest)))}
                            for c in codes], columns=["area_code", "area_name", "value", "status"])
-    summary = summaries.map_summary(values, ind, period_text(latest) if latest else "", rel.home_name(),
+    summary = summaries.map_summary(values, ind, period_text(latest, ind) if latest else "", rel.home_name(),
                                     peer_noun="chosen districts")
-    return _spec(rel, ind_id, "compare", view, f"{ind.label}: chosen districts over time",
-                 figures.time_series(lines, ind), data, series_table(lines, ind_id), _span(rel, ind_id), summary,
-                 note)
+    fig = (figures.time_series(lines, ind, marks=planner.marks(ind_id, periods),
+                               segments=planner.segments(ind_id, periods))
+           if planner.has_trend(ind_id, periods) else figures.dot_comparison(lines, ind))
+    return _spec(rel, ind_id, "compare", view, f"{ind.label}: chosen districts over time", fig, data,
+                 series_table(lines, ind_id), _span(rel, ind_id), summary,
+                 _notes(planner.count_note(ind_id), planner.caveat_notes(ind_id, periods)))
 
 
 BUILDERS = {"trend": trend, "ranking": ranking, "map": map_chart, "strip": strip, "breakdown": breakdown,

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 
 import config
 from components.formatting import axis_suffix, format_value, is_missing, period_text
+from vocab.periods import frequency
 from vocab.catalogue import Indicator
 
 FONT = dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif", size=13,
@@ -49,7 +50,10 @@ def _texts(values, statuses, ind: Indicator) -> list[str]:
     return [format_value(v, ind, s) for v, s in zip(values, statuses)]
 
 
-def _line_traces(lines: list[dict], ind: Indicator) -> list[dict]:
+def _line_traces(lines: list[dict], ind: Indicator, segment_of: dict[str, int] | None = None,
+                 part_periods: frozenset = frozenset()) -> list[dict]:
+    """One trace per line; a gap (None) where ``segment_of`` says the series breaks, so no line joins
+    periods that are not comparable; part periods get an open marker."""
     data = []
     for i, line in enumerate(lines):
         df = line["df"]
@@ -57,40 +61,130 @@ def _line_traces(lines: list[dict], ind: Indicator) -> list[dict]:
         colour, dash, symbol = ROLE_STYLE.get(role, (EXTRA_COLOURS[i % len(EXTRA_COLOURS)], "solid",
                                                      EXTRA_SYMBOLS[i % len(EXTRA_SYMBOLS)]))
         many = len(df) > 24 and role in ROLE_STYLE
+        xs, ys, custom, symbols = [], [], [], []
+        previous = None
+        for start, period, value, text in zip(df["period_start"], df["period"], df["value"],
+                                              _texts(df["value"], df["status"], ind)):
+            segment = segment_of.get(period) if segment_of else None
+            if previous is not None and segment != previous:
+                xs.append(start.strftime("%Y-%m-%d"))
+                ys.append(None)
+                custom.append(["", ""])
+                symbols.append(symbol)
+            previous = segment
+            xs.append(start.strftime("%Y-%m-%d"))
+            ys.append(None if is_missing(value) else value)
+            custom.append([period_text(period, ind), text])
+            symbols.append(symbol + "-open" if period in part_periods and not symbol.endswith("-open") else symbol)
         data.append(dict(
-            type="scatter", mode="lines" if many else "lines+markers", name=line["name"],
-            x=[d.strftime("%Y-%m-%d") for d in df["period_start"]],
-            y=[None if is_missing(v) else v for v in df["value"]],
-            customdata=[[period_text(p), t] for p, t in zip(df["period"], _texts(df["value"], df["status"], ind))],
+            type="scatter", mode="lines" if many and not part_periods else "lines+markers", name=line["name"],
+            x=xs, y=ys, customdata=custom,
             hovertemplate="%{customdata[0]}: %{customdata[1]}<extra>" + line["name"] + "</extra>",
             line=dict(color=colour, width=3 if line.get("role") == "district" else 2, dash=dash),
-            marker=dict(symbol=symbol, size=8, color=colour, maxdisplayed=14)))
+            marker=dict(symbol=symbols, size=8, color=colour)))
     return data
 
 
-def time_series(lines: list[dict], ind: Indicator, height: int = 340) -> go.Figure:
-    """Lines over time; ``lines`` = [{'name', 'role', 'df' (period, period_start, value, status)}]."""
-    return _figure(_line_traces(lines, ind), dict(
-        height=height, yaxis=_value_axis(ind), xaxis=_time_axis(lines),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), hovermode="closest"))
+def _mark_shapes(marks, lines: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Dashed vertical lines for series breaks (midway between the periods) and labels for part years."""
+    starts = {}
+    for line in lines:
+        for start, period in zip(line["df"]["period_start"], line["df"]["period"]):
+            starts.setdefault(period, start)
+    ordered = sorted(starts.values())
+    shapes, annotations = [], []
+    for mark in marks:
+        if mark.period not in starts:
+            continue
+        at = starts[mark.period]
+        if mark.kind == "break":
+            before = [s for s in ordered if s < at]
+            x = (before[-1] + (at - before[-1]) / 2) if before else at
+            x = x.strftime("%Y-%m-%d")
+            shapes.append(dict(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1,
+                               line=dict(color=config.PALETTE["dark_grey"], width=1.5, dash="dash")))
+            annotations.append(dict(xref="x", yref="paper", x=x, y=1.0, yanchor="bottom", showarrow=False,
+                                    text=mark.label, font=dict(size=11, color=config.PALETTE["dark_grey"]),
+                                    bgcolor="white"))
+        else:
+            annotations.append(dict(xref="x", yref="paper", x=at.strftime("%Y-%m-%d"), y=0.0, yanchor="bottom",
+                                    showarrow=False, text=mark.label, bgcolor="white",
+                                    font=dict(size=11, color=config.PALETTE["dark_grey"])))
+    return shapes, annotations
+
+
+def time_series(lines: list[dict], ind: Indicator, height: int = 340, marks=(), segments=None) -> go.Figure:
+    """Lines over time; ``lines`` = [{'name', 'role', 'df' (period, period_start, value, status)}].
+
+    ``segments`` (runs of comparable periods) break the lines between runs; ``marks`` (planner.Mark)
+    draw series breaks and label part years, so the chart says what the notes say.
+    """
+    segment_of = {p: i for i, run in enumerate(segments or []) for p in run}
+    part = frozenset(m.period for m in marks if m.kind == "part")
+    shapes, annotations = _mark_shapes(marks, lines)
+    return _figure(_line_traces(lines, ind, segment_of, part), dict(
+        height=height, yaxis=_value_axis(ind), xaxis=_time_axis(lines), shapes=shapes,
+        annotations=annotations, margin=dict(l=8, r=8, t=8 + (18 if annotations else 0), b=8),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02 + (0.06 if annotations else 0), x=0),
+        hovermode="closest"))
+
+
+def dot_comparison(lines: list[dict], ind: Indicator, height: int | None = None) -> go.Figure:
+    """One period, several areas: a labelled dot per area on a value axis (not a line over time)."""
+    names, values, texts, colours, symbols = [], [], [], [], []
+    for i, line in enumerate(lines):
+        df = line["df"]
+        if not len(df):
+            continue
+        row = df.iloc[-1]
+        colour, _dash, symbol = ROLE_STYLE.get(line.get("role"), (EXTRA_COLOURS[i % len(EXTRA_COLOURS)], "solid",
+                                                                  EXTRA_SYMBOLS[i % len(EXTRA_SYMBOLS)]))
+        names.append(line["name"])
+        values.append(None if is_missing(row["value"]) else row["value"])
+        texts.append(format_value(row["value"], ind, row["status"]))
+        colours.append(colour)
+        symbols.append(symbol)
+    data = [dict(type="scatter", mode="markers+text", y=names[::-1], x=values[::-1],
+                 text=texts[::-1], textposition="middle right", cliponaxis=False,
+                 marker=dict(size=14, color=colours[::-1], symbol=symbols[::-1]),
+                 hovertemplate="%{y}: %{text}<extra></extra>", showlegend=False)]
+    finite = [v for v in values if v is not None]
+    top = max(finite) if finite else 1
+    return _figure(data, dict(
+        height=height or max(180, 44 * len(names) + 60),
+        xaxis=_value_axis(ind, rangemode="tozero", range=[0, top * 1.2 if top > 0 else 1]),
+        yaxis=dict(automargin=True, tickfont=dict(size=13), type="category"),
+        margin=dict(l=8, r=40, t=8, b=8)))
 
 
 def _time_axis(lines: list[dict]) -> dict:
-    """A date axis; with few periods, one tick per period labelled as the publisher names it
-    (a lone period would otherwise get clock-time ticks)."""
+    """A date axis that never shows clock times: months as 'Mar 2021'; other periods one labelled tick
+    per period as the publisher names it (thinned to about twelve labels)."""
     axis = dict(showgrid=False, automargin=True)
     periods = {}
     for line in lines:
         for start, period in zip(line["df"]["period_start"], line["df"]["period"]):
-            periods.setdefault(start.strftime("%Y-%m-%d"), period_text(period))
-    if 0 < len(periods) <= 12:
-        ticks = sorted(periods)
-        axis.update(tickmode="array", tickvals=ticks, ticktext=[periods[t] for t in ticks])
-        if len(ticks) == 1:
-            only = pd.Timestamp(ticks[0])
-            axis["range"] = [(only - pd.Timedelta(days=200)).strftime("%Y-%m-%d"),
-                             (only + pd.Timedelta(days=200)).strftime("%Y-%m-%d")]
+            periods.setdefault(start.strftime("%Y-%m-%d"), period)
+    if not periods:
+        return axis
+    ticks = sorted(periods)
+    monthly = all(frequency(periods[t]) == "month" for t in ticks)
+    if monthly and len(ticks) > 12:
+        axis.update(tickformat="%b %Y", hoverformat="%b %Y")
+    else:
+        step = max(1, -(-len(ticks) // 12))
+        shown = ticks[::-1][::step][::-1]
+        axis.update(tickmode="array", tickvals=shown, ticktext=[tick_text(periods[t]) for t in shown])
+    if len(ticks) == 1:
+        only = pd.Timestamp(ticks[0])
+        axis["range"] = [(only - pd.Timedelta(days=200)).strftime("%Y-%m-%d"),
+                         (only + pd.Timedelta(days=200)).strftime("%Y-%m-%d")]
     return axis
+
+
+def tick_text(period: str) -> str:
+    """A short tick label: 'March 2021', '2019/20', '2021'."""
+    return period_text(period).replace(" academic year", "")
 
 
 def ranking_bar(df: pd.DataFrame, ind: Indicator, selected: str | None, refs: list[tuple[str, float]],
@@ -124,12 +218,13 @@ def ranking_bar(df: pd.DataFrame, ind: Indicator, selected: str | None, refs: li
 
 
 def dot_strip(history: pd.DataFrame, ind: Indicator, selected: str | None, home: pd.DataFrame | None = None,
-              home_name: str = "Home area", height: int = 320) -> go.Figure:
-    """Every district as a grey dot per period, the selected district and the home area as lines."""
+              home_name: str = "Home area", height: int = 320, marks=(), segments=None) -> go.Figure:
+    """Every district as a grey dot per period, the selected district and the home area as lines
+    (``home`` None leaves the home area out, e.g. for counts, whose home total dwarfs its districts)."""
     x = [d.strftime("%Y-%m-%d") for d in history["period_start"]]
     data = [dict(type="scatter", mode="markers", name="All districts", x=x,
                  y=[None if is_missing(v) else v for v in history["value"]],
-                 customdata=[[n, period_text(p), t] for n, p, t in zip(
+                 customdata=[[n, period_text(p, ind), t] for n, p, t in zip(
                      history["area_name"], history["period"], _texts(history["value"], history["status"], ind))],
                  hovertemplate="%{customdata[0]}, %{customdata[1]}: %{customdata[2]}<extra></extra>",
                  marker=dict(color=config.PALETTE["comparator_grey"], size=6, opacity=0.8))]
@@ -140,9 +235,14 @@ def dot_strip(history: pd.DataFrame, ind: Indicator, selected: str | None, home:
         sel = history[history["area_code"] == selected]
         if len(sel):
             lines.append({"name": str(sel["area_name"].iloc[0]), "role": "district", "df": sel})
-    return _figure(data + _line_traces(lines, ind), dict(
-        height=height, yaxis=_value_axis(ind), xaxis=dict(showgrid=False, automargin=True),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), hovermode="closest"))
+    segment_of = {p: i for i, run in enumerate(segments or []) for p in run}
+    part = frozenset(m.period for m in marks if m.kind == "part")
+    shapes, annotations = _mark_shapes(marks, lines + [{"df": history}])
+    return _figure(data + _line_traces(lines, ind, segment_of, part), dict(
+        height=height, yaxis=_value_axis(ind), xaxis=_time_axis([{"df": history}]), shapes=shapes,
+        annotations=annotations, margin=dict(l=8, r=8, t=8 + (18 if annotations else 0), b=8),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02 + (0.06 if annotations else 0), x=0),
+        hovermode="closest"))
 
 
 def colour_for(value, lo: float, hi: float) -> str:
@@ -150,8 +250,39 @@ def colour_for(value, lo: float, hi: float) -> str:
     scale = config.SEQUENTIAL_SCALE
     if is_missing(value):
         return "#FFFFFF"
+    return scale[_step(value, lo, hi)]
+
+
+def _step(value: float, lo: float, hi: float) -> int:
+    scale = config.SEQUENTIAL_SCALE
     t = 0.5 if hi <= lo else (value - lo) / (hi - lo)
-    return scale[min(len(scale) - 1, max(0, int(round(t * (len(scale) - 1)))))]
+    return min(len(scale) - 1, max(0, int(round(t * (len(scale) - 1)))))
+
+
+def colour_key(values, ind: Indicator) -> list[dict]:
+    """Legend entries for the shades used: each shade with the range of the values it stands for
+    (from the data, so the key never claims a range nobody has)."""
+    finite = [float(v) for v in values if not is_missing(v)]
+    if not finite:
+        return []
+    lo, hi = min(finite), max(finite)
+    steps: dict[int, list[float]] = {}
+    for v in finite:
+        steps.setdefault(_step(v, lo, hi), []).append(v)
+    entries = []
+    for step in sorted(steps):
+        a, b = min(steps[step]), max(steps[step])
+        text = format_value(a, ind) if format_value(a, ind) == format_value(b, ind) else \
+            f"{format_value(a, ind)} to {format_value(b, ind)}"
+        entries.append(dict(type="scatter", mode="markers", x=[None], y=[None], name=text, showlegend=True,
+                            hoverinfo="skip", marker=dict(symbol="square", size=14,
+                                                          color=config.SEQUENTIAL_SCALE[step],
+                                                          line=dict(color=config.PALETTE["dark_grey"], width=1))))
+    return entries
+
+
+def _key_legend() -> dict:
+    return dict(orientation="h", yanchor="top", y=-0.02, x=0, title=dict(text="Key: "), font=dict(size=11))
 
 
 def _text_colour(fill: str) -> str:
@@ -180,12 +311,18 @@ def tile_label(name: str, width: int = 11) -> str:
 
 def tile_map(df: pd.DataFrame, grid: dict[str, tuple[int, int]], ind: Indicator, selected: str | None = None,
              height: int | None = None) -> go.Figure:
-    """One labelled square per district at its (row, column) in ``grid``; shade = value, text = value."""
+    """One labelled square per district at its (row, column) in ``grid``; shade = value, text = value.
+
+    An optional ``show_value`` column (False) leaves a tile's value out: districts that share their
+    council's figure show it once, on one of them.
+    """
     dff = df[df["area_code"].isin(grid)]
     values = dff["value"].dropna()
     lo, hi = (float(values.min()), float(values.max())) if len(values) else (0.0, 1.0)
+    show = dff["show_value"] if "show_value" in dff.columns else pd.Series(True, index=dff.index)
     shapes, xs, ys, texts, hover = [], [], [], [], []
-    for code, name, value, status in dff[["area_code", "area_name", "value", "status"]].itertuples(index=False):
+    for (code, name, value, status), shown_here in zip(
+            dff[["area_code", "area_name", "value", "status"]].itertuples(index=False), show):
         row, col = grid[code]
         fill = colour_for(value, lo, hi)
         shapes.append(dict(type="rect", layer="below", x0=col + 0.04, x1=col + 0.96, y0=-row - 0.96, y1=-row - 0.04,
@@ -195,16 +332,18 @@ def tile_map(df: pd.DataFrame, grid: dict[str, tuple[int, int]], ind: Indicator,
         shown = format_value(value, ind, status)
         xs.append(col + 0.5)
         ys.append(-row - 0.5)
-        texts.append(f"<b>{label}</b><br>{shown if not is_missing(value) else 'n/a'}")
+        texts.append(f"<b>{label}</b><br>{shown if not is_missing(value) else 'n/a'}" if shown_here
+                     else f"<b>{label}</b>")
         hover.append(f"{name}: {shown}")
     rows = max((r for r, _ in grid.values()), default=0) + 1
     cols = max((c for _, c in grid.values()), default=0) + 1
     data = [dict(type="scatter", mode="text", x=xs, y=ys, text=texts, hovertext=hover, hoverinfo="text",
                  textfont=dict(size=11, color=[_text_colour(s["fillcolor"]) for s in shapes]), showlegend=False)]
     axis = dict(visible=False, fixedrange=True)
-    return _figure(data, dict(height=height or 90 * rows + 30, shapes=shapes,
-                              xaxis=dict(axis, range=[0, cols]), yaxis=dict(axis, range=[-rows, 0]),
-                              margin=dict(l=4, r=4, t=4, b=4)))
+    key = colour_key(dff.drop_duplicates("value")["value"], ind)
+    return _figure(data + key, dict(height=height or 90 * rows + 70, shapes=shapes, legend=_key_legend(),
+                                    xaxis=dict(axis, range=[0, cols]), yaxis=dict(axis, range=[-rows, 0]),
+                                    margin=dict(l=4, r=4, t=4, b=40)))
 
 
 def _rings(geometry) -> list[list[tuple[float, float]]]:
@@ -213,10 +352,11 @@ def _rings(geometry) -> list[list[tuple[float, float]]]:
 
 
 def choropleth(df: pd.DataFrame, boundaries, ind: Indicator, selected: str | None = None,
-               height: int = 420) -> go.Figure:
-    """Districts' real shapes (``boundaries``: area_code, geometry in WGS84) shaded by value.
+               height: int = 440) -> go.Figure:
+    """Areas' real shapes (``boundaries``: area_code, geometry in WGS84) shaded by value, with a key.
 
-    Drawn as filled scatter outlines so it needs no map tiles or geo bundle and works offline.
+    Drawn as filled scatter outlines so it needs no map tiles or geo bundle and works offline. The
+    axes are padded so labels at the edge are never cut.
     """
     shapes = boundaries[boundaries["area_code"].isin(df["area_code"])]
     values = df.set_index("area_code")
@@ -241,10 +381,14 @@ def choropleth(df: pd.DataFrame, boundaries, ind: Indicator, selected: str | Non
         lt.append(shown if not is_missing(value) else "n/a")
         lc.append(_text_colour(fill))
     data.append(dict(type="scatter", mode="text", x=lx, y=ly, text=lt, hoverinfo="skip", showlegend=False,
-                     textfont=dict(size=10, color=lc)))
+                     cliponaxis=False, textfont=dict(size=10, color=lc)))
     axis = dict(visible=False, fixedrange=True)
-    return _figure(data, dict(height=height, xaxis=axis, yaxis=dict(axis, scaleanchor="x", scaleratio=1.6),
-                              margin=dict(l=4, r=4, t=4, b=4)))
+    x0, y0, x1, y1 = shapes.total_bounds if len(shapes) else (0, 0, 1, 1)
+    pad_x, pad_y = (x1 - x0) * 0.08, (y1 - y0) * 0.04
+    return _figure(data + colour_key(df.drop_duplicates("area_code")["value"], ind), dict(
+        height=height, legend=_key_legend(), xaxis=dict(axis, range=[x0 - pad_x, x1 + pad_x]),
+        yaxis=dict(axis, scaleanchor="x", scaleratio=1.6, range=[y0 - pad_y, y1 + pad_y]),
+        margin=dict(l=4, r=4, t=4, b=40)))
 
 
 def breakdown_bars(df: pd.DataFrame, ind: Indicator, height: int = 300) -> go.Figure:

@@ -43,10 +43,19 @@ def polarity_text(ind: Indicator) -> str:
     return POLARITY_WORDS.get(ind.polarity, POLARITY_WORDS[None])
 
 
-def period_text(period: str | None) -> str:
-    """'2021-03' -> 'March 2021', '2019/20' -> '2019/20 academic year', others unchanged."""
+def period_text(period: str | None, ind: Indicator | None = None) -> str:
+    """'2021-03' -> 'March 2021', '2019/20' -> '2019/20 academic year', others unchanged; with the
+    indicator, as its publisher describes the period (NEET '2021' -> 'December 2020 to February 2021
+    average', CJRS '2020-06' -> '1 March to 30 June 2020 (cumulative)')."""
     if not period:
         return "no period"
+    if ind is not None and ind.period_label:
+        year = int(period[:4]) if period[:4].isdigit() else None
+        month = int(period[5:7]) if re.fullmatch(r"\d{4}-\d{2}", period) else None
+        if year is not None:
+            return ind.period_label.format(year=year, prev_year=year - 1, period=period,
+                                           month_name=calendar.month_name[month] if month else "",
+                                           last_day=calendar.monthrange(year, month)[1] if month else "")
     if m := re.fullmatch(r"(\d{4})-(\d{2})", period):
         month = int(m[2])
         if 1 <= month <= 12:

@@ -66,7 +66,10 @@ def test_ranking_and_map_csv_equal_the_bars_and_tiles(client):
     districts = df[df["role"] == "district"]
     assert sorted(bars["x"]) == sorted(districts["value"].tolist()), "bar lengths equal the CSV's district values"
     assert len(districts) == 14 and set(df["period"]) == {"2020-06"}, "14 districts, all for the asked period"
-    assert {"region", "country"} <= set(df["role"]), "the dotted reference lines are in the data too"
+    assert set(df["role"]) == {"district"}, "a count is ranked among districts only, never against larger areas"
+    response = client.get(f"/download/claimant-rate-ranking.csv?area={PRESTON}&period=2020-06")
+    _, df = exports.read_csv_bytes(response.data)
+    assert {"region", "country"} <= set(df["role"]), "a rate's dotted reference lines are in the data too"
 
     response = client.get(f"/download/claimant-rate-map.csv?area={BURNLEY}&period=2021-03")
     _, df = exports.read_csv_bytes(response.data)
@@ -84,7 +87,8 @@ def test_breakdown_csv_keeps_suppressed_cells_empty(client):
     assert response.status_code == 200, f"breakdown download: {response.data[:200]!r}"
     meta, df = exports.read_csv_bytes(response.data)
     row = df[(df["area_code"] == "E07000124") & (df["category"] == "Manufacturing")].iloc[0]
-    assert math.isnan(row["value"]) and row["status"] == "suppressed", f"suppressed stays empty, not 0: {row}"
+    assert math.isnan(row["count"]) and math.isnan(row["share_percent"]) and row["status"] == "suppressed", \
+        f"suppressed stays empty, not 0, as a count and as a share: {row}"
     assert "suppressed" in meta.get("Note", ""), f"the suppression key is in the header: {meta}"
 
 
@@ -262,7 +266,7 @@ def test_report_pdf(live_server):
 def test_count_trend_is_not_drawn_against_larger_areas(dash_app):
     spec = spec_of("claimant-count-trend", area=BURNLEY)
     assert set(spec.data["role"]) == {"district"}, "a district's count is not plotted beside England's count"
-    assert "not drawn against larger areas" in (spec.note or ""), "the chart says why comparators are absent"
+    assert "compared only with other districts" in (spec.note or ""), "the chart says why comparators are absent"
     assert "England" not in spec.summary, "the summary makes no count comparison with England"
 
 

@@ -1,0 +1,162 @@
+"""The view planner: the one place that decides what is honest to draw for the data at hand.
+
+Every chart builder (and so every page, download, embed, summary and the gallery) asks it:
+
+- which periods can be joined by a line: runs of comparable periods, split at the series breaks the
+  publisher's notes declare (``vocab/series.toml``), with part years on their own and never compared;
+- whether a "trend" is a line at all: it needs at least two comparable periods, else it is a dot
+  comparison of one period;
+- which comparators a measure may be set against: a count only against counts of like areas (a
+  district's count is never drawn beside its region's or England's), larger areas as shares instead;
+- how a map of an upper-tier-only measure is drawn: the council once, not its figure on every district;
+- why the home area has no figure, in plain words, and the honest alternative.
+Everything here is pure: a release and a question in, a plan out.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from components.formatting import format_value, period_text
+from vocab.catalogue import INDICATORS, Indicator
+from vocab.periods import period_bounds
+
+ALL_ROLES = ("home", "region", "country")
+
+
+@dataclass(frozen=True)
+class Mark:
+    """Something to draw on a time axis: a series break (before ``period``) or a part-year point."""
+    period: str
+    kind: str  # "break" | "part"
+    label: str  # short text on the chart
+    reason: str  # the full sentence for notes, CSV headers and images
+
+
+def _start(period: str):
+    bounds = period_bounds(period)
+    return bounds[0] if bounds else None
+
+
+def breaks_between(ind: Indicator, earlier: str, later: str) -> list:
+    """The declared breaks that fall after ``earlier`` and at or before ``later``."""
+    a, b = _start(earlier), _start(later)
+    if a is None or b is None:
+        return []
+    return [brk for brk in ind.breaks if (s := _start(brk.starts)) is not None and a < s <= b]
+
+
+def segments(ind_id: str, periods: list[str]) -> list[list[str]]:
+    """Runs of comparable periods (oldest first): split at breaks; a part period stands alone."""
+    ind = INDICATORS[ind_id]
+    out: list[list[str]] = []
+    previous = None
+    for period in periods:
+        part = ind.part_period(period)
+        starts_new = (previous is None or part or ind.part_period(previous)
+                      or bool(breaks_between(ind, previous, period)))
+        if starts_new:
+            out.append([period])
+        else:
+            out[-1].append(period)
+        previous = period
+    return out
+
+
+def comparable_run(ind_id: str, periods: list[str]) -> list[str]:
+    """The latest run of full, comparable periods (what a change over time may be measured on)."""
+    ind = INDICATORS[ind_id]
+    runs = [s for s in segments(ind_id, periods) if not any(ind.part_period(p) for p in s)]
+    return runs[-1] if runs else []
+
+
+def marks(ind_id: str, periods: list[str]) -> list[Mark]:
+    """Breaks between the periods shown, and part periods among them."""
+    ind = INDICATORS[ind_id]
+    out = []
+    for earlier, later in zip(periods, periods[1:]):
+        for brk in breaks_between(ind, earlier, later):
+            out.append(Mark(later, "break", "Series break",
+                            f"Series break before {period_text(brk.starts, ind)}: {brk.reason}."))
+    for period in periods:
+        if why := ind.part_period(period):
+            out.append(Mark(period, "part", "Part year", f"{period_text(period, ind)} is {why}."))
+    return out
+
+
+def has_trend(ind_id: str, periods: list[str]) -> bool:
+    """A line over time needs at least two comparable periods."""
+    return any(len(s) >= 2 for s in segments(ind_id, periods))
+
+
+def comparator_roles(ind_id: str, roles) -> list[str]:
+    """Comparators a district's figure may be drawn against: none for counts (their size differs)."""
+    if INDICATORS[ind_id].unit == "count":
+        return []
+    return [r for r in roles if r in ALL_ROLES]
+
+
+def count_note(ind_id: str) -> str | None:
+    if INDICATORS[ind_id].unit != "count":
+        return None
+    return "Counts are compared only with other districts' counts: larger areas have far larger counts."
+
+
+def caveat_notes(ind_id: str, periods: list[str]) -> list[str]:
+    """The notes a chart over ``periods`` must carry: breaks and part years among them, then caveats."""
+    ind = INDICATORS[ind_id]
+    return [m.reason for m in marks(ind_id, periods)] + list(ind.caveats)
+
+
+def is_upper_tier_only(rel, ind_id: str) -> bool:
+    """True when the home area's districts show their council's figure (DfE NEET, LAIT)."""
+    dfv = rel.district_values(ind_id, rel.latest_period(ind_id) or "")
+    return bool(len(dfv)) and dfv["label"].notna().any()
+
+
+def default_indicator(rel, slug: str) -> str | None:
+    """The measure a topic opens on: the freshest one with a figure for the home area (catalogue order
+    breaks ties, so the headline measure wins among equals); else the freshest of all."""
+    candidates = rel.indicators(slug)
+    home = rel.home_code()
+
+    def ends(code: str | None) -> list[tuple]:
+        out = []
+        for ind_id in candidates:
+            period = rel.latest_period(ind_id, code) if code else rel.latest_period(ind_id)
+            if period and (bounds := period_bounds(period)):
+                out.append((bounds[1], ind_id))
+        return out
+
+    pool = ends(home) or ends(None)
+    if not pool:
+        return candidates[0] if candidates else None
+    latest = max(end for end, _ in pool)
+    return next(ind_id for end, ind_id in pool if end == latest)
+
+
+def home_gap(rel, ind_id: str, period: str | None) -> str:
+    """Why the home area has no figure for ``period``, in plain words, with the honest alternative."""
+    ind = INDICATORS[ind_id]
+    home = rel.home_name()
+    dfv = rel.district_values(ind_id, period) if period else pd.DataFrame()
+    publisher = (rel.source_for(ind_id).get("publisher") or "The publisher").split(" (")[0]
+    if ind.aggregation == "none":
+        why = (f"{publisher} publishes the {ind.in_sentence} only as a figure for each area, without the "
+               f"counts behind it, so a figure for {home} cannot be added up from its areas.")
+    elif len(dfv) and dfv["value"].isna().any():
+        missing = sorted(set(dfv.loc[dfv["value"].isna(), "label"].fillna(dfv["area_name"])))
+        why = (f"Not every area in {home} has a published figure for {period_text(period, ind)} "
+               f"({', '.join(missing[:3])}{' and others' if len(missing) > 3 else ''}), so {home} has none.")
+    else:
+        why = (f"{publisher} gives the {ind.in_sentence} without the counts needed to combine areas, so a figure "
+               f"for {home} cannot be computed.")
+    have = dfv[dfv["value"].notna()] if len(dfv) else dfv
+    if len(have) >= 2:
+        shown = have.drop_duplicates("shown_code")
+        names = shown["label"].fillna(shown["area_name"])
+        lo, hi = shown["value"].idxmin(), shown["value"].idxmax()
+        why += (f" Its areas range from {format_value(shown.at[lo, 'value'], ind)} ({names[lo]}) to "
+                f"{format_value(shown.at[hi, 'value'], ind)} ({names[hi]}).")
+    return why
