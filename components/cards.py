@@ -10,6 +10,7 @@ import pandas as pd
 from dash import dcc, html
 
 from components.figures import GRAPH_CONFIG
+from components.summaries import possessive
 from components.formatting import (
     format_change,
     format_value,
@@ -17,6 +18,7 @@ from components.formatting import (
     polarity_text,
 )
 from vocab.catalogue import Indicator
+from vocab.periods import period_bounds
 
 DEMO_TEXT = "Demo data — not official statistics"
 
@@ -28,12 +30,25 @@ def demo_badge(is_demo: bool):
     return dbc.Badge(DEMO_TEXT, color="warning", text_color="dark", className="pdp-demo-badge me-2")
 
 
+def published_text(source: dict) -> str | None:
+    """'published 2020-08-21', or None when the publisher's date cannot be the date of these figures (a
+    metadata date earlier than the end of the latest period they cover is a stale date, not a release)."""
+    published = source.get("release_date")
+    last = (source.get("periods") or {}).get("last")
+    bounds = period_bounds(str(last)) if last else None
+    if not published:
+        return None
+    if bounds and str(published) < bounds[1].isoformat():
+        return None
+    return f"published {published}"
+
+
 def source_line(source: dict, period: str | None, release_date: str) -> str:
     title = source.get("title") or source.get("source_id") or "unknown source"
     publisher = source.get("publisher")
     who = f"{publisher}, {title}" if publisher else title
-    published = source.get("release_date")
-    bits = [f"Source: {who}" + (f" (published {published})" if published else "")]
+    published = published_text(source)
+    bits = [f"Source: {who}" + (f" ({published})" if published else "")]
     if period:
         bits.append(f"Period: {period}")
     bits.append(f"Data pack release: {release_date}")
@@ -130,16 +145,21 @@ def lazy_table(card_id: str, df: pd.DataFrame, caption: str):
 
 def headline_card(card_id: str, ind: Indicator, area_name: str, value: float, status: str, period: str | None,
                   changes: list[tuple[str, float]], comparators: list[tuple[str, float, str]], spark=None,
-                  label: str | None = None, link: str | None = None):
-    """Latest value in words, changes on earlier periods, comparator values and a sparkline."""
+                  label: str | None = None, link: str | None = None, shares: list[tuple[str, float]] = (),
+                  reason: str | None = None):
+    """Latest value in words, changes on earlier periods, comparator values (or, for a count, its share
+    of the larger areas) and a sparkline; ``reason`` says why a missing figure is missing."""
     items = [html.Li(f"{format_change(delta, ind).capitalize()} on {when}") for when, delta in changes]
     comps = [html.Li(f"{name}: {format_value(v, ind, s)}") for name, v, s in comparators]
+    comps += [html.Li(f"{share:.1f}% of {possessive(name)} total") for name, share in shares]
+    missing = value is None or value != value
     body = [
         html.H3(ind.label, className="h6 text-uppercase small mb-1 pdp-headline-title"),
         html.P(area_name + (f" ({label})" if label else ""), className="small mb-0"),
-        html.P(format_value(value, ind, status), className="display-6 mb-0 pdp-headline-value",
-               id=f"{card_id}-value"),
-        html.P(period_text(period), className="small mb-1", id=f"{card_id}-period"),
+        html.P(format_value(value, ind, status), className=("fs-5" if missing else "display-6") +
+               " mb-0 pdp-headline-value", id=f"{card_id}-value"),
+        html.P(reason, className="small mb-1 pdp-headline-reason", id=f"{card_id}-reason") if reason else None,
+        html.P(period_text(period, ind), className="small mb-1", id=f"{card_id}-period"),
         html.Ul(items, className="small mb-1 list-unstyled") if items else None,
         html.P(polarity_text(ind), className="small fst-italic mb-1"),
         html.Ul(comps, className="small mb-1 list-unstyled pdp-comparators") if comps else None,

@@ -29,6 +29,8 @@ ROLE_STYLE = {  # role -> (colour, line dash, marker symbol)
 EXTRA_COLOURS = [config.PALETTE[k] for k in ("dark_blue", "dark_pink", "light_purple", "orange")]
 EXTRA_SYMBOLS = ["circle", "square-open", "diamond", "triangle-up-open", "x", "star", "cross", "hexagon-open"]
 OTHER_BAR = "#B5C7D9"
+NO_FIGURE = "#F3F2F1"  # light grey fill (with a grey outline) for an area without a figure
+OUTLINE = "#B1B4B6"
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": True, "displaylogo": False}
 
 
@@ -249,7 +251,7 @@ def colour_for(value, lo: float, hi: float) -> str:
     """A colour on the sequential light-to-dark blue scale (never red/green)."""
     scale = config.SEQUENTIAL_SCALE
     if is_missing(value):
-        return "#FFFFFF"
+        return NO_FIGURE
     return scale[_step(value, lo, hi)]
 
 
@@ -262,9 +264,13 @@ def _step(value: float, lo: float, hi: float) -> int:
 def colour_key(values, ind: Indicator) -> list[dict]:
     """Legend entries for the shades used: each shade with the range of the values it stands for
     (from the data, so the key never claims a range nobody has)."""
+    values = list(values)
     finite = [float(v) for v in values if not is_missing(v)]
+    missing = [] if len(finite) == len(values) else [dict(
+        type="scatter", mode="markers", x=[None], y=[None], name="No figure", showlegend=True, hoverinfo="skip",
+        marker=dict(symbol="square", size=14, color=NO_FIGURE, line=dict(color=OUTLINE, width=1)))]
     if not finite:
-        return []
+        return missing
     lo, hi = min(finite), max(finite)
     steps: dict[int, list[float]] = {}
     for v in finite:
@@ -278,7 +284,7 @@ def colour_key(values, ind: Indicator) -> list[dict]:
                             hoverinfo="skip", marker=dict(symbol="square", size=14,
                                                           color=config.SEQUENTIAL_SCALE[step],
                                                           line=dict(color=config.PALETTE["dark_grey"], width=1))))
-    return entries
+    return entries + missing
 
 
 def _key_legend() -> dict:
@@ -372,8 +378,8 @@ def choropleth(df: pd.DataFrame, boundaries, ind: Indicator, selected: str | Non
         fill = colour_for(value, lo, hi)
         shown = format_value(value, ind, status)
         data.append(dict(type="scatter", mode="lines", x=xs, y=ys, fill="toself", fillcolor=fill, name=name,
-                         line=dict(color=config.PALETTE["dark_grey"] if code == selected else "white",
-                                   width=3 if code == selected else 1),
+                         line=dict(color=config.PALETTE["dark_grey"] if code == selected else
+                                   OUTLINE if is_missing(value) else "white", width=3 if code == selected else 1),
                          hoveron="fills", text=f"{name}: {shown}", hoverinfo="text", showlegend=False))
         c = geometry.representative_point()
         lx.append(c.x)
@@ -381,7 +387,7 @@ def choropleth(df: pd.DataFrame, boundaries, ind: Indicator, selected: str | Non
         lt.append(shown if not is_missing(value) else "n/a")
         lc.append(_text_colour(fill))
     data.append(dict(type="scatter", mode="text", x=lx, y=ly, text=lt, hoverinfo="skip", showlegend=False,
-                     cliponaxis=False, textfont=dict(size=10, color=lc)))
+                     cliponaxis=False, textfont=dict(size=10, color=lc, shadow="auto")))
     axis = dict(visible=False, fixedrange=True)
     x0, y0, x1, y1 = shapes.total_bounds if len(shapes) else (0, 0, 1, 1)
     pad_x, pad_y = (x1 - x0) * 0.08, (y1 - y0) * 0.04

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from components.formatting import format_value, period_text
-from vocab.catalogue import INDICATORS, Indicator
+from vocab.catalogue import INDICATORS, TOPICS, Indicator
 from vocab.periods import period_bounds
 
 ALL_ROLES = ("home", "region", "country")
@@ -85,6 +85,12 @@ def marks(ind_id: str, periods: list[str]) -> list[Mark]:
     return out
 
 
+def comparable(ind_id: str, earlier: str, later: str) -> bool:
+    """True when a change from ``earlier`` to ``later`` may be stated: no break between, no part year."""
+    ind = INDICATORS[ind_id]
+    return not (ind.part_period(earlier) or ind.part_period(later) or breaks_between(ind, earlier, later))
+
+
 def has_trend(ind_id: str, periods: list[str]) -> bool:
     """A line over time needs at least two comparable periods."""
     return any(len(s) >= 2 for s in segments(ind_id, periods))
@@ -95,6 +101,28 @@ def comparator_roles(ind_id: str, roles) -> list[str]:
     if INDICATORS[ind_id].unit == "count":
         return []
     return [r for r in roles if r in ALL_ROLES]
+
+
+def comparators_for(rel, ind_id: str, code: str | None, period: str, roles=ALL_ROLES) -> list[tuple]:
+    """(name, value, status) of the comparators a figure for ``code`` may be set against in words: rates
+    against the home area, region and England; counts against none (their size differs)."""
+    allowed = comparator_roles(ind_id, roles)
+    return [(name, *rel.value(ind_id, comp_code, period)) for role, comp_code, name in rel.comparators(code)
+            if role in allowed and comp_code != code]
+
+
+def shares_of(rel, ind_id: str, code: str, period: str) -> list[tuple[str, float]]:
+    """For a count: (larger area's name, ``code``'s share of its total in percent), the honest way to set
+    a count beside the region's and England's."""
+    value, _ = rel.value(ind_id, code, period)
+    out = []
+    for role, comp_code, name in rel.comparators(code):
+        if role == "home" or comp_code == code:
+            continue
+        total, _ = rel.value(ind_id, comp_code, period)
+        if value == value and total == total and total > 0:
+            out.append((name, value / total * 100))
+    return out
 
 
 def count_note(ind_id: str) -> str | None:
@@ -133,7 +161,9 @@ def default_indicator(rel, slug: str) -> str | None:
     if not pool:
         return candidates[0] if candidates else None
     latest = max(end for end, _ in pool)
-    return next(ind_id for end, ind_id in pool if end == latest)
+    freshest = [ind_id for end, ind_id in pool if end == latest]
+    headline = TOPICS[slug][1]
+    return headline if headline in freshest else freshest[0]
 
 
 def home_gap(rel, ind_id: str, period: str | None) -> str:

@@ -40,6 +40,7 @@ NAMES_WITH_THE = {"North West", "North East", "South East", "South West", "East 
 POLARITY_NOTES = {("lower", "highest"): "higher is worse", ("lower", "lowest"): "lower is better",
                   ("higher", "highest"): "higher is better", ("higher", "lowest"): "lower is worse"}
 MAX_TIED_NAMES = 2
+PLURALS = {"sex": "sexes", "age group": "age groups", "group": "groups"}
 
 
 def _never_raises(fn):
@@ -413,7 +414,7 @@ def breakdown_summary(df: pd.DataFrame, area_name: str, indicator: Indicator, pe
     top, bottom = have["shown"].max(), have["shown"].min()
     top_labels = have[have["shown"] == top]["label"].tolist()
     bottom_labels = have[have["shown"] == bottom]["label"].tolist()
-    plural = dimension if dimension.endswith("s") else f"{dimension}s"
+    plural = PLURALS.get(dimension, dimension if dimension.endswith("s") else f"{dimension}s")
     if len(have) == 1:
         text = f"In {period_label}, {who} {measure} for {top_labels[0]} was {format_number(top, ind)}."
     elif top == bottom:

@@ -13,7 +13,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, ctx, dcc, html
 
 import data_access
-from components import charts, freshness, params
+from components import charts, freshness, params, planner
 from components.cards import friendly_message, spec_card
 from components.charts import collapse_upper_tier, map_figure  # noqa: F401 - used by pages/home.py
 from components.formatting import (
@@ -84,7 +84,7 @@ def topic_view(slug: str, area=None, indicator=None, period=None, breakdown=None
     try:
         default_area = districts["area_code"].iloc[0] if len(districts) else None
         area_code = params.area(area, rel, default_area)
-        ind_id = params.indicator(indicator, available, headline if headline in available else available[0])
+        ind_id = params.indicator(indicator, available, planner.default_indicator(rel, slug))
         period_v = params.period(period, rel.periods(ind_id), rel.latest_period(ind_id))
         dim = params.breakdown(breakdown, list(rel.breakdown_dimensions(ind_id)))
         roles = params.comparators(comparators)
@@ -118,7 +118,8 @@ def controls(rel, slug: str, area_code, ind_id, period_v, dim, roles):
                 md=6, lg=3),
         dbc.Col([dbc.Label("Period", html_for=i["period-select"]),
                  dbc.Select(id=i["period-select"], value=period_v,
-                            options=[{"label": period_text(p), "value": p} for p in reversed(rel.periods(ind_id))])],
+                            options=[{"label": period_text(p, INDICATORS[ind_id]), "value": p}
+                                     for p in reversed(rel.periods(ind_id))])],
                 md=6, lg=3),
         dbc.Col([dbc.Label("Breakdown", html_for=i["breakdown-select"]),
                  dbc.Select(id=i["breakdown-select"], value=dim or (dims[0] if dims else "total"),
@@ -142,11 +143,15 @@ def key_figures(rel, slug: str, area_code, ind_id, period_v, roles) -> html.Div:
     who = rel.area_name(area_code) + (f" — figure for the {res.label}" if res.label else "")
     items = []
     for role, role_code, role_name in rel.comparators(area_code):
-        if role in roles:
+        if role in planner.comparator_roles(ind_id, roles):
             v, st = rel.value(ind_id, role_code, period_v)
-            items.append(html.Li([f"{role_name}: ", html.Strong(format_value(v, ind, st), id=f"{slug}-key-{role}")]))
+            why = [" (", planner.home_gap(rel, ind_id, period_v), ")"] if role == "home" and v != v else []
+            items.append(html.Li([f"{role_name}: ", html.Strong(format_value(v, ind, st), id=f"{slug}-key-{role}"),
+                                  *why]))
+    if ind.unit == "count":
+        items.append(html.Li(planner.count_note(ind_id), className="small"))
     return html.Section([
-        html.H2(f"{ind.label}, {period_text(period_v)}", className="h5"),
+        html.H2(f"{ind.label}, {period_text(period_v, ind)}", className="h5"),
         html.P([f"{who}: ", html.Strong(format_value(value, ind, status), id=f"{slug}-key-value",
                                         className="fs-4")], className="mb-1"),
         html.Ul(items, className="mb-1"),

@@ -86,15 +86,18 @@ def values_table(df: pd.DataFrame, ind_id: str, name_col: str = "area_name", lab
 
 
 def change_list(rel, ind_id: str, code: str, period: str) -> list[tuple[str, float]]:
-    """[(when, delta)] against the previous period and a year earlier (when they differ)."""
+    """[(when, delta)] against the previous period and a year earlier (when they differ), never across a
+    series break or from or into a part year."""
+    from components import planner
+
     value, _ = rel.value(ind_id, code, period)
     out = []
     prev = rel.previous_period(ind_id, period)
     year = rel.period_offset(ind_id, period, 12)
-    for when in dict.fromkeys(p for p in (prev, year) if p):
+    for when in dict.fromkeys(p for p in (prev, year) if p and planner.comparable(ind_id, p, period)):
         before, _ = rel.value(ind_id, code, when)
         if not (is_missing(value) or is_missing(before)):
-            out.append((period_text(when), value - before))
+            out.append((period_text(when, INDICATORS[ind_id]), value - before))
     return out
 
 

@@ -37,7 +37,8 @@ def _sentences(diff: dict) -> list[str]:
     out = []
     for p in diff.get("new_periods") or []:
         n = len(p.get("periods") or [])
-        out.append(f"{p.get('label') or _label(p.get('indicator'))}: new figures up to {period_text(p.get('latest'))}"
+        out.append(f"{p.get('label') or _label(p.get('indicator'))}: new figures up to "
+                   f"{period_text(p.get('latest'), INDICATORS.get(p.get('indicator')))}"
                    + (f" ({n} new periods)" if n > 1 else "") + ".")
     if s.get("revisions"):
         by = ", ".join(f"{_label(i)} {n}" for i, n in (diff.get("revisions_by_indicator") or {}).items())

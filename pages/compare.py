@@ -5,14 +5,14 @@ import pandas as pd
 from dash import Input, Output, callback, dcc, html
 
 import data_access
-from components import charts, params
+from components import charts, params, planner
 from components.cards import data_table, friendly_message, spec_card
 from components.formatting import format_value, period_text
 from components.views import (
     demo_notice,
     safe_layout,
 )
-from vocab.catalogue import INDICATORS, TOPICS
+from vocab.catalogue import INDICATORS
 
 dash.register_page(__name__, path="/compare", name="Compare districts", order=6,
                    title="Compare districts - Partner Data Pack", description="Several districts side by side.")
@@ -28,10 +28,10 @@ def latest_table(rel, codes):
     """One row per topic headline, one column per district (latest period), as on screen."""
     rows = []
     for slug in rel.topics():
-        ind_id = TOPICS[slug][1] if TOPICS[slug][1] in rel.indicators(slug) else rel.indicators(slug)[0]
+        ind_id = planner.default_indicator(rel, slug)
         ind = INDICATORS[ind_id]
         period = rel.latest_period(ind_id)
-        row = {"Measure": f"{ind.label} ({period_text(period)})"}
+        row = {"Measure": f"{ind.label} ({period_text(period, ind)})"}
         for code in codes:
             res = rel.resolve(ind_id, code)
             value, status = rel.value(ind_id, res.code, period)
@@ -53,7 +53,7 @@ def layout(areas=None, indicator=None, **_ignored):
     header = [html.H1("Compare districts")]
     try:
         codes = params.areas(areas, rel, list(districts["area_code"].iloc[:2]))
-        headlines = [TOPICS[s][1] for s in rel.topics() if TOPICS[s][1] in rel.indicators()]
+        headlines = [planner.default_indicator(rel, s) for s in rel.topics()]
         ind_id = params.indicator(indicator, rel.indicators(), (headlines or rel.indicators() or [None])[0])
     except params.BadParam as exc:
         return html.Div(header + [friendly_message("That link doesn't work", str(exc), back_href="/compare",

@@ -4,7 +4,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 import data_access
-from components import charts, params
+from components import charts, params, planner
 from components.cards import friendly_message, headline_card, spec_card
 from components.views import change_list, demo_notice, safe_layout
 from vocab.catalogue import INDICATORS, TOPICS
@@ -25,9 +25,7 @@ dash.register_page(__name__, path_template="/district/<area_code>", name="Distri
 
 
 def topic_section(rel, slug: str, code: str):
-    _, ind_id = TOPICS[slug]
-    if ind_id not in rel.indicators(slug):
-        ind_id = rel.indicators(slug)[0]
+    ind_id = planner.default_indicator(rel, slug)
     ind = INDICATORS[ind_id]
     res = rel.resolve(ind_id, code)
     period = rel.latest_period(ind_id, code)
@@ -35,7 +33,7 @@ def topic_section(rel, slug: str, code: str):
         return html.Section([html.H2(TOPICS[slug][0], className="h4"),
                              html.P("No figures for this district in the current release.")], className="mb-4")
     value, status = rel.value(ind_id, res.code, period)
-    comps = [(name, *rel.value(ind_id, c, period)) for _, c, name in rel.comparators(code)]
+    comps = planner.comparators_for(rel, ind_id, res.code, period)
     card = headline_card(f"district-{slug}", ind, rel.area_name(code), value, status, period,
                          change_list(rel, ind_id, res.code, period), comps, label=res.label,
                          link=f"/{slug}?area={code}")

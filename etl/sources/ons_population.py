@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import replace
 from datetime import date
 
 from etl.errors import ProblemCollector, format_error
@@ -165,7 +164,8 @@ def _england_only(records: list[dict], col: ProblemCollector) -> list[dict]:
     return kept
 
 
-def _result(raw: RawFile, records: list[dict], col: ProblemCollector, title: str) -> ParseResult:
+def _result(raw: RawFile, records: list[dict], col: ProblemCollector) -> ParseResult:
+    """Checked rows as a parse result; the files of one source share its title (the manifest lists each)."""
     col.raise_if_any()
     records = _england_only(records, col)
     if not records:
@@ -180,8 +180,7 @@ def _result(raw: RawFile, records: list[dict], col: ProblemCollector, title: str
                       found=" ".join(key))
         seen.setdefault(key, r["source_row"])
     col.raise_if_any()
-    return ParseResult(kind="indicators", table=tidy_frame(records), meta=replace(META, title=title),
-                       warnings=col.warnings)
+    return ParseResult(kind="indicators", table=tidy_frame(records), meta=META, warnings=col.warnings)
 
 
 # --- wide by year ---------------------------------------------------------------------------------
@@ -258,7 +257,7 @@ class WideByYearPopulationParser:
                 value = _count(text, col, line, header[j])
                 if value is not None:
                     records.append(_record(code, name, year, age, sex, value, "ok", line))
-        return _result(raw, _add_sixteen_plus(records), col, META.title + " (by age band, wide by year)")
+        return _result(raw, _add_sixteen_plus(records), col)
 
 
 # --- MYE2: single years of age --------------------------------------------------------------------
@@ -336,7 +335,7 @@ class Mye2PopulationParser:
             records.append(_record(code, name, year, None, sex, total, "ok", line))
             for band, value in bands_from_single_years(counts, top).items():
                 records.append(_record(code, name, year, band, sex, value, "ok", line, derived=True))
-        return _result(raw, records, col, f"Mid-year population estimates, mid-{year} (MYE2, single year of age)")
+        return _result(raw, records, col)
 
 
 # --- Nomis API CSV (NM_31_1, NM_2002_1) -----------------------------------------------------------
@@ -421,7 +420,7 @@ class NomisPopulationParser:
             for band, value in bands_from_single_years(counts, max(counts)).items():
                 if (code, str(year), breakdown(band, sex)) not in have:
                     records.append(_record(code, name, year, band, sex, value, "ok", line, derived=True))
-        return _result(raw, _add_sixteen_plus(records), col, META.title + " (Nomis)")
+        return _result(raw, _add_sixteen_plus(records), col)
 
 
 def _merge_singles(singles: dict[tuple, dict]) -> dict[tuple, dict]:
