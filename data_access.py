@@ -12,6 +12,7 @@ import functools
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -320,6 +321,8 @@ class Release:
                 if ind == indicator_id and bd != "total" and "=" in bd and ";" not in bd:  # one dimension only
                     dim, val = bd.split("=", 1)
                     dims.setdefault(dim, []).append(val)
+            if "age" in dims:  # ages in age order ("Under 19", "19-24", "25+"), not alphabetical
+                dims["age"].sort(key=_age_order)
             return dims
 
         return self._cached(("dims", indicator_id), compute)
@@ -375,6 +378,15 @@ class Release:
         periods = self.periods(indicator_id)
         i = periods.index(period) if period in periods else -1
         return periods[i - 1] if i > 0 else None
+
+
+def _age_order(band: str) -> tuple[int, str]:
+    """'Under 19' -> before 19; '19-24' -> 19; '25+' -> 25; anything else after the bands."""
+    text = str(band).strip().lower()
+    if text.startswith(("under", "less than")):
+        return (-1, text)
+    match = re.match(r"(\d+)", text)
+    return (int(match[1]), text) if match else (999, text)
 
 
 def indicator_meta(indicator_id: str) -> Indicator:

@@ -21,6 +21,7 @@ from components.formatting import (
     STATUS_WORDS,
     breakdown_label,
     format_value,
+    period_phrase,
     period_text,
     polarity_text,
 )
@@ -123,6 +124,10 @@ class ChartSpec:
                 "period": self.period_text, "release_date": self.release_date, "release_id": self.release_id,
                 "url": url, "is_demo": self.is_demo, "notes": notes,
                 "decimals": INDICATORS[self.indicator].decimals}
+
+    def image_subtitle(self) -> str:
+        """The period and notes (breaks, part years, caveats) baked into a PNG/SVG under the title."""
+        return self.period_text + (f". {self.note}" if self.note else "")
 
     def image_source_line(self) -> str:
         demo = " Demo data — not official statistics." if self.is_demo else ""
@@ -318,13 +323,13 @@ def _trend_text(rel, ind_id: str, series: pd.DataFrame, who: str, comparator_cod
     have = series[series["value"].notna()]
     periods = list(have["period"])
     if not periods:
-        return summaries.trend_summary(series.assign(period_label=[period_text(p, ind) for p in series["period"]]),
+        return summaries.trend_summary(series.assign(period_label=[period_phrase(p, ind) for p in series["period"]]),
                                        who, ind, fallback_for=fallback_for)
     run = planner.comparable_run(ind_id, periods)
     parts = []
     if run:
         seg = series[series["period"].isin(run)]
-        seg = seg.assign(period_label=[period_text(p, ind) for p in seg["period"]])
+        seg = seg.assign(period_label=[period_phrase(p, ind) for p in seg["period"]])
         comps = [(name, rel.value(ind_id, code, run[-1])[0]) for name, code in comparator_codes]
         parts.append(summaries.trend_summary(seg, who, ind, comps, fallback_for=fallback_for))
         if run[0] != periods[0]:
@@ -332,12 +337,12 @@ def _trend_text(rel, ind_id: str, series: pd.DataFrame, who: str, comparator_cod
                         for b in planner.breaks_between(ind, earlier, later)), None)
             why = f" ({brk.reason})" if brk else " (a part year)"
             parts.append(f"Earlier figures are not compared: the series is not comparable across "
-                         f"{period_text(run[0], ind)}{why}.")
+                         f"{period_phrase(run[0], ind)}{why}.")
     last = periods[-1]
     if ind.part_period(last):
         value, status = rel.value(ind_id, have["area_code"].iloc[0], last) if "area_code" in have else (
             have["value"].iloc[-1], have["status"].iloc[-1])
-        parts.append(f"{period_text(last, ind)} is {ind.part_period(last)}, so it is not compared with full "
+        parts.append(f"{period_phrase(last, ind)} is {ind.part_period(last)}, so it is not compared with full "
                      f"years: {summaries.possessive(who)} {ind.in_sentence} was "
                      f"{format_value(have['value'].iloc[-1], ind, have['status'].iloc[-1])}.")
     return " ".join(parts)
@@ -381,7 +386,7 @@ def _dot_text(rel, ind_id: str, lines: list[dict], period: str | None, res, name
     if not len(own):
         return f"No {ind.in_sentence} figure is published for {name}."
     comps = [(line["name"], rel.value(ind_id, line["code"], period)[0]) for line in lines[1:]]
-    series = own.assign(period_label=[period_text(p, ind) for p in own["period"]])
+    series = own.assign(period_label=[period_phrase(p, ind) for p in own["period"]])
     return summaries.trend_summary(series, res.label or res.name, ind, comps,
                                    fallback_for=name if res.label else None)
 

@@ -520,7 +520,7 @@ def framed_figure(fig, width: int, height: int, *, title: str = "", subtitle: st
     old_t, old_b = _num(margin.get("t"), 80), _num(margin.get("b"), 80)
     old_l, old_r = _num(margin.get("l"), 80), _num(margin.get("r"), 80)
 
-    title_lines = _wrap(title, width - 40, TITLE_STYLE[0])
+    title_lines = _wrap(title, width - 40, TITLE_STYLE[0] * 1.2)  # bold glyphs are about a fifth wider
     sub_lines = _wrap(subtitle, width - 40, SUBTITLE_STYLE[0])
     foot_lines = _wrap(footnote or "", width - 40, FOOTER_STYLE[0]) + _wrap(source_line, width - 40,
                                                                             FOOTER_STYLE[0])

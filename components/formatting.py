@@ -67,6 +67,11 @@ def period_text(period: str | None, ind: Indicator | None = None) -> str:
     return period
 
 
+def period_phrase(period: str | None, ind: Indicator | None = None) -> str:
+    """The period inside a sentence: 'in 2019/20', 'in March 2021' ('academic year' is for titles)."""
+    return period_text(period, ind).replace(" academic year", "")
+
+
 def axis_suffix(ind: Indicator) -> str:
     return UNIT_SUFFIX.get(ind.unit, "")
 
