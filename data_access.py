@@ -195,6 +195,11 @@ class Release:
         return [i for i, ind in INDICATORS.items() if i in present and ind.topic in TOPICS
                 and (topic is None or ind.topic == topic)]
 
+    def context_indicators(self) -> list[str]:
+        """Series kept as denominators or context (population), present in the release, not charted."""
+        present = set(self.df["indicator"].unique())
+        return [i for i, ind in INDICATORS.items() if i in present and ind.topic not in TOPICS]
+
     def topics(self) -> list[str]:
         return [slug for slug in TOPICS if self.indicators(slug)]
 

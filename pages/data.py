@@ -6,7 +6,7 @@ from dash import html
 import config
 import data_access
 from components import charts, freshness
-from components.cards import data_table
+from components.cards import data_table, published_text
 from components.formatting import period_text, polarity_text
 from components.views import demo_notice, safe_layout
 from vocab.catalogue import INDICATORS, TOPICS
@@ -33,9 +33,13 @@ def sources_table(rel, today: str | None = None):
     rows = []
     for src in rel.sources:
         periods = src.get("periods") or {}
+        ind = next((INDICATORS[i] for i in src.get("indicators", []) if i in INDICATORS), None)
+        first, last = period_text(periods.get("first"), ind), period_text(periods.get("last"), ind)
         rows.append({"Source": src.get("title") or src.get("source_id"), "Publisher": src.get("publisher", ""),
-                     "Periods": f"{period_text(periods.get('first'))} to {period_text(periods.get('last'))}"
-                     if periods else "", "Published": src.get("release_date") or "not recorded",
+                     "Periods": (first if first == last else f"{first} to {last}") if periods else "",
+                     "Published": published_text(src) or (f"not stated (metadata says {src['release_date']}, "
+                                                           "before its latest figures)" if src.get("release_date")
+                                                           else "not recorded"),
                      "Next update": src.get("next_update") or "not announced",
                      "Newer data": freshness.NOTICE if freshness.is_stale(src, today) else "not yet due",
                      "Demo data": "yes" if src.get("is_demo") else "no"})
@@ -43,10 +47,10 @@ def sources_table(rel, today: str | None = None):
 
 
 def definitions_table(rel):
-    rows = [{"Measure": ind.label, "Topic": TOPICS.get(ind.topic, (ind.topic,))[0], "Definition": ind.definition,
+    rows = [{"Measure": ind.label, "Topic": TOPICS.get(ind.topic, ("Context (denominators, not charted)",))[0], "Definition": ind.definition,
              "Published for": ind.published_level.replace("_", "-").replace("upper-tier", "upper-tier councils")
              + " areas", "Reading it": polarity_text(ind)}
-            for i, ind in INDICATORS.items() if i in rel.indicators()]
+            for i, ind in INDICATORS.items() if i in rel.indicators() + rel.context_indicators()]
     return pd.DataFrame(rows)
 
 
