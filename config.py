@@ -59,7 +59,7 @@ SITE_TITLE = os.environ.get("PDP_SITE_TITLE", "Partner Data Pack")
 LICENCE = "Open Government Licence v3.0"
 LICENCE_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 
-# --- reuse in reports (issue 4): downloads, images, PDFs, embeds ------------------------------------
+# --- reuse in reports: downloads, images, PDFs, embeds ------------------------------------
 CHROMIUM_PATH = os.environ.get("PDP_CHROMIUM", "/usr/bin/chromium")  # headless Chromium for PNG/SVG/PDF
 # Image size in layout pixels and pixel density: 800 x 500 at scale 2 -> a 1600 x 1000 px PNG, 16 cm wide
 # at 254 dpi on an A4 page. ?width=&height=&scale= may ask for others within these bounds.

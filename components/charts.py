@@ -1,4 +1,4 @@
-"""The chart registry: one builder per chart kind, giving everything a chart is reused with (issue 4).
+"""The chart registry: one builder per chart kind, giving everything a chart is reused with.
 
 A chart id is ``<indicator id with '-' for '_'>-<kind>`` (``claimant-rate-trend``); its view comes from
 the same query parameters as the topic pages (``area``, ``period``, ``breakdown``, ``comparators``) plus
@@ -18,7 +18,6 @@ import data_access
 from components import figures, params, planner, summaries
 from components.cards import source_line
 from components.formatting import (
-    STATUS_WORDS,
     breakdown_label,
     format_value,
     period_phrase,
@@ -31,6 +30,7 @@ from components.views import (
     series_table,
     values_table,
 )
+from vocab import statuses
 from vocab.catalogue import INDICATORS
 from vocab.periods import frequency
 
@@ -233,10 +233,10 @@ def _cached(folder: str, release_id: str, home: str, ind_id: str, kind: str, vie
 def _spec(rel, ind_id: str, kind: str, view: View, title: str, figure, data: pd.DataFrame, table: pd.DataFrame,
           ptext: str, summary: str, note: str | None = None) -> ChartSpec:
     source = rel.source_for(ind_id)
-    statuses = sorted({str(s) for s in data.get("status", pd.Series(dtype=object)).dropna()} - {"ok"})
+    shown = sorted({str(s) for s in data.get("status", pd.Series(dtype=object)).dropna()} - {"ok"})
     footnote = None
-    if statuses:
-        words = "; ".join(f"{s.replace('_', ' ')}: shown as '{STATUS_WORDS.get(s, s)}'" for s in statuses)
+    if shown:
+        words = "; ".join(f"{s.replace('_', ' ')}: shown as '{statuses.label(s)}'" for s in shown)
         footnote = f"Key: {words}. Missing figures are gaps, never zero."
     return ChartSpec(chart_id=chart_id(ind_id, kind), kind=kind, indicator=ind_id, title=title, figure=figure,
                      data=data.reset_index(drop=True), table=table, source=source,

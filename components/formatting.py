@@ -5,11 +5,9 @@ import calendar
 import math
 import re
 
+from vocab import statuses
 from vocab.catalogue import Indicator
 
-STATUS_WORDS = {"suppressed": "suppressed (small numbers)", "not_available": "not available",
-                "not_applicable": "not applicable", "low": "fewer than 5", "low_reliability": "low reliability",
-                "provisional": "provisional", "revised": "revised"}
 POLARITY_WORDS = {"lower": "Lower is better", "higher": "Higher is better", None: "No judgement: neither "
                   "higher nor lower is better"}
 UNIT_SUFFIX = {"percent": "%", "count": "", "score": "", "per_100k": ""}
@@ -22,7 +20,7 @@ def is_missing(value) -> bool:
 def format_value(value, ind: Indicator, status: str = "ok") -> str:
     """'3.4%', '1,230', '47.2' by the indicator's unit and published ``decimals``; words for gaps."""
     if is_missing(value):
-        return STATUS_WORDS.get(status, "not available")
+        return statuses.label(status)
     return f"{value:,.{ind.decimals}f}{UNIT_SUFFIX.get(ind.unit, '')}"
 
 

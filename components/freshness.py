@@ -1,4 +1,4 @@
-"""Is newer data out? A source's ``next_update`` date (release.json) against today (issue 5 item 6).
+"""Is newer data out? A source's ``next_update`` date (release.json) against today.
 
 Pure functions of the release metadata and a date, so pages and tests pass ``today`` explicitly.
 """

@@ -1,4 +1,4 @@
-"""Plain-English chart summaries: the text alternative of each chart, also shown under it (issue 4).
+"""Plain-English chart summaries: the text alternative of each chart, also shown under it.
 
 Pure functions of data frames and values (no Dash). Rules they follow:
 * numbers as the source rounds them (``Indicator.decimals``; counts with thousands separators;
@@ -20,19 +20,12 @@ from typing import Any
 
 import pandas as pd
 
+from vocab import statuses
 from vocab.catalogue import Indicator
 
 log = logging.getLogger(__name__)
 
 # Why a figure is missing, as a sentence predicate ("Blackpool's figure for March 2021 is ...").
-STATUS_PHRASES = {
-    "suppressed": "suppressed by the publisher to protect confidentiality (small numbers)",
-    "not_available": "not available",
-    "not_applicable": "not applicable",
-    "low": "too small to publish (the publisher shows it only as a low number)",
-}
-# Statuses that qualify a real number; shown in brackets after it.
-STATUS_QUALIFIERS = {"provisional": "provisional", "revised": "revised", "low_reliability": "low reliability"}
 # Area names read with "the" inside a sentence.
 NAMES_WITH_THE = {"North West", "North East", "South East", "South West", "East Midlands", "West Midlands",
                   "East of England", "Humber", "Liverpool City Region"}
@@ -139,12 +132,12 @@ def join_names(names: Sequence[str], limit: int = MAX_TIED_NAMES) -> str:
 
 def _value_phrase(value: float, status: str, ind: Indicator) -> str:
     text = format_number(value, ind)
-    qualifier = STATUS_QUALIFIERS.get(str(status))
+    qualifier = statuses.QUALIFIERS.get(str(status))
     return f"{text} ({qualifier})" if qualifier else text
 
 
 def _missing_phrase(status: Any) -> str:
-    return STATUS_PHRASES.get(str(status), STATUS_PHRASES["not_available"])
+    return statuses.predicate(status)
 
 
 def _comparisons(value: float, ind: Indicator, comparators: Iterable[tuple[str, Any]] | None,

@@ -79,3 +79,11 @@ def release(dash_app):
     import data_access
 
     return data_access.load()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test that drives a browser (uses ``dash_duo``) carries the ``browser`` marker, so
+    ``pytest -m "not browser"`` is the fast loop without any test file having to remember it."""
+    for item in items:
+        if "dash_duo" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
