@@ -9,7 +9,10 @@ from __future__ import annotations
 import csv
 import io
 import math
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 import pandas as pd
 
@@ -17,17 +20,54 @@ from etl.errors import format_error
 from etl.sources.base import RawFile
 
 
+MAX_WORKBOOK_BYTES = 256 * 2**20  # HMRC's and ONS's largest workbooks expand to a few MiB
+HEAD_ROWS = 64  # rows kept in memory for header searches (headers sit in the first ~20)
+
+
+class CsvRows:
+    """A CSV's ``(file line, cells)`` rows, read from the file again on each pass: the first
+    ``HEAD_ROWS`` are kept for header searches, the rest are streamed, so however long the file is
+    it never sits in memory (and a parser that stops early reads no further)."""
+
+    def __init__(self, raw: RawFile):
+        self._raw = raw
+        self._head: list[tuple[int, list[object]]] | None = None
+
+    @property
+    def head(self) -> list[tuple[int, list[object]]]:
+        if self._head is None:
+            self._head = list(islice(self._raw.csv_rows(), HEAD_ROWS))
+        return self._head
+
+    def __iter__(self) -> Iterator[tuple[int, list[object]]]:
+        return self._raw.csv_rows()
+
+    def __bool__(self) -> bool:
+        return bool(self.head)
+
+    def __getitem__(self, key):
+        if isinstance(key, int):
+            if not 0 <= key < HEAD_ROWS:
+                raise IndexError(f"row {key} is beyond the rows kept for header searches")
+            return self.head[key]
+        if key.step is None and key.stop is not None and 0 <= key.stop <= HEAD_ROWS:
+            return self.head[key]
+        return islice(self._raw.csv_rows(), key.start, key.stop, key.step)
+
+
 @dataclass
 class Grid:
-    """A CSV file or one sheet: rows of (file line, cells)."""
+    """A CSV file or one sheet: rows of (file line, cells) (a :class:`CsvRows` for a CSV)."""
 
     name: str | None  # the sheet name; None for a CSV
-    rows: list[tuple[int, list[object]]]
+    rows: list[tuple[int, list[object]]] | CsvRows
     is_csv: bool = False
 
 
 def read_grids(raw: RawFile, max_rows: int | None = None) -> list[Grid]:
     """The file as grids: one per sheet of an XLSX/ODS workbook, or one for a CSV."""
+    if raw.suffix == ".ods" or raw.is_spreadsheet:
+        _refuse_zip_bomb(raw)
     if raw.suffix == ".ods":
         return _read_ods(raw, max_rows)
     if raw.is_spreadsheet:
@@ -36,8 +76,9 @@ def read_grids(raw: RawFile, max_rows: int | None = None) -> list[Grid]:
 
 
 def _read_csv(raw: RawFile, max_rows: int | None) -> Grid:
-    text = "\n".join(raw.head_text(max_rows)) if max_rows else raw.text
-    reader = csv.reader(io.StringIO(text, newline=""))
+    if not max_rows:
+        return Grid(name=None, rows=CsvRows(raw), is_csv=True)
+    reader = csv.reader(io.StringIO("\n".join(raw.head_text(max_rows)), newline=""))
     rows: list[tuple[int, list[object]]] = []
     start = 1
     try:
@@ -48,6 +89,19 @@ def _read_csv(raw: RawFile, max_rows: int | None) -> Grid:
         raise format_error(raw.name, f"the CSV cannot be read ({exc})", row=start,
                            expected="comma-separated cells with balanced quotes") from None
     return Grid(name=None, rows=rows, is_csv=True)
+
+
+def _refuse_zip_bomb(raw: RawFile) -> None:
+    """A workbook is a zip: one that would expand beyond ``MAX_WORKBOOK_BYTES`` is refused unopened."""
+    try:
+        with zipfile.ZipFile(raw.path) as book:
+            expanded = sum(member.file_size for member in book.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return  # not a readable zip: the workbook reader reports it
+    if expanded > MAX_WORKBOOK_BYTES:
+        raise format_error(raw.name, f"the workbook would expand to {expanded / 2**20:,.0f} MiB when opened",
+                           expected=f"a publisher's workbook (under {MAX_WORKBOOK_BYTES // 2**20} MiB expanded)",
+                           found=f"{raw.path.stat().st_size:,} bytes compressed")
 
 
 def _percent_cell(value: object, number_format: str | None) -> object:
