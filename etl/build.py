@@ -15,7 +15,7 @@ import pandas as pd
 from config import HOME_AREA_CODE
 from etl.aggregate import AggregationResult, aggregate
 from etl.domain import text_problems, value_problems
-from etl.errors import EtlError, Problem, ProblemLog, SourceFormatError, ValidationError
+from etl.errors import MAX_PROBLEMS, EtlError, Problem, ProblemLog, SourceFormatError, ValidationError
 from etl.geography import Geography, reconcile_lookups
 from vocab.levels import level_of_code
 from etl.rawfolder import list_extracts
@@ -105,7 +105,7 @@ def resolve_areas(table: pd.DataFrame, geo: Geography, file: str) -> tuple[pd.Da
         df.loc[need_code, "area_code"] = [codes[(n, lvl)] for n, lvl in
                                           df.loc[need_code, ["area_name", "area_level"]].itertuples(index=False)]
         unresolved = df[need_code & df["area_code"].isna()]
-        for (name, level), group in list(unresolved.groupby(["area_name", "area_level"], sort=True))[:50]:
+        for (name, level), group in list(unresolved.groupby(["area_name", "area_level"], sort=True))[:MAX_PROBLEMS]:
             first = group.index[0]
             problems.append(Problem(file=file, row=_row(df, first), column="area name",
                                     message=f"area name not found in the geography lookups ({len(group)} rows)",
@@ -113,7 +113,7 @@ def resolve_areas(table: pd.DataFrame, geo: Geography, file: str) -> tuple[pd.Da
                                              "etl/reference/name_aliases.csv)", found=name))
     levels = df["area_code"].map(lambda c: level_of_code(c) if isinstance(c, str) else None)
     unknown = df[df["area_code"].notna() & levels.isna()]
-    for code, group in list(unknown.groupby("area_code", sort=True))[:50]:
+    for code, group in list(unknown.groupby("area_code", sort=True))[:MAX_PROBLEMS]:
         problems.append(Problem(file=file, row=_row(df, group.index[0]), column="area code",
                                 message=f"unknown area code ({len(group)} rows)",
                                 expected="an English GSS code of a district, county, LEP, LSIP, combined "
@@ -136,7 +136,7 @@ def duplicate_problems(table: pd.DataFrame, file: str) -> list[Problem]:
     dupes = table[table.duplicated(KEY, keep="first")]
     return [Problem(file=file, row=_row(table, idx), message="duplicate row",
                     expected="one row per indicator, area, period and breakdown",
-                    found=" ".join(str(table.at[idx, k]) for k in KEY)) for idx in dupes.index[:50]]
+                    found=" ".join(str(table.at[idx, k]) for k in KEY)) for idx in dupes.index[:MAX_PROBLEMS]]
 
 
 def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,

@@ -100,7 +100,8 @@ CHECKS: list[_Check] = [
                                   "100% is impossible",
            lambda r: "a numerator no larger than its denominator",
            lambda r: f"{_number(r['numerator'])} of {_number(r['denominator'])}",
-           lambda d: (d["_unit"] == "percent") & (d["numerator"] > d["denominator"] * (1 + 1e-9))),
+           lambda d: (d["_unit"] == "percent") & (d["numerator"] > d["denominator"] * (1 + 1e-9))
+           & ~(d["value"] > d["_max"])),  # a value already out of range says it once
     _Check("period", lambda r: f"a period before the {r['_label']} series began",
            lambda r: f"{r['_earliest_label']} or later", lambda r: str(r["period"]),
            lambda d: d["period_start"] < d["_earliest"]),
@@ -151,6 +152,7 @@ def value_problems(df: pd.DataFrame, file: str, today: date) -> list[Problem]:
                 found += f" ({r['indicator']} {r['area_code']} {r['period']} {r['breakdown']})"
             problems.append(Problem(file=file, message=check.message(r), row=row, column=column,
                                     expected=check.expected(r), found=found))
+    problems.sort(key=lambda p: (p.row is None, p.row or 0))
     if failing > len(problems):
         problems.append(Problem(file=file, message=f"{failing - len(problems)} more impossible value(s) not listed",
                                 expected="the values above corrected"))
@@ -171,7 +173,8 @@ def text_problems(table: pd.DataFrame, file: str) -> list[Problem]:
             if len(problems) >= MAX_PROBLEMS:
                 continue
             row = table.at[idx, "source_row"] if "source_row" in table.columns else None
-            problems.append(Problem(file=file, message="a control or invisible character in the text",
+            problems.append(Problem(file=file, message=f"a control or invisible character in the "
+                                                       f"{column.replace('_', ' ')}",
                                     row=int(row) if row is not None and pd.notna(row) else None, column=column,
                                     expected="printable text (no NUL, escape, line-break or direction-override "
                                              "characters)", found=values[idx]))

@@ -279,8 +279,8 @@ def reconcile_lookups(lookups: list[tuple[str, pd.DataFrame]]) -> tuple[list[pd.
                 continue
             row, column = relations[j][keys[0]][1:]
             problems.append(Problem(file=lookups[j][0], row=row, column=column,
-                                    message=f"this lookup and '{lookups[i][0]}' put {what}, and do not both "
-                                            "state their vintage",
+                                    message=f"this lookup and '{lookups[i][0]}' put {what}, and their "
+                                            "vintages do not say which is newer",
                                     expected="lookups that agree, or that state which year they describe "
                                              "(e.g. LEP20CD / LEP21CD headings) so the newer is used; or remove "
                                              "the outdated file",

@@ -206,12 +206,15 @@ def _contract_problems(cases: pd.DataFrame, df: pd.DataFrame, rows: pd.Series | 
     problems: list[Problem] = []
     failing = 0
     cases = cases.assign(_row=cases["index"]).sort_values(["_row"], kind="mergesort", na_position="first")
+    unreadable = set(cases.loc[cases["column"] == "period", "_row"].dropna())
     for (context, check, index), group in cases.groupby(["schema_context", "check", "_row"], dropna=False,
                                                         sort=False):
+        column = group["column"].dropna().iloc[0] if group["column"].notna().any() else None
+        if column in ("period_start", "period_end") and index in unreadable:
+            continue  # an unreadable period has no first or last day: said once, on the period
         failing += 1
         if len(problems) >= MAX_PROBLEMS:
             continue
-        column = group["column"].dropna().iloc[0] if group["column"].notna().any() else None
         line = None
         if rows is not None and pd.notna(index) and index in rows.index and pd.notna(rows[index]):
             line = int(rows[index])

@@ -99,7 +99,7 @@ def parse_iso_interval(text: str) -> str | None:
     y, mo, n, unit = int(m[1]), int(m[2]), int(m[4]), m[5]
     if unit == "Y" and n == 1:
         if mo == 1:
-            return str(y)
+            return f"{y:04d}"
         if mo == 8:
             return academic_year_label(y)
         if mo == 9:  # some DfE-derived ELS series start the academic year in September
