@@ -8,7 +8,6 @@ and ``[count_ceilings]``), and the build date bounds periods from above.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -16,14 +15,10 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from etl.errors import MAX_PROBLEMS, Problem
+from etl.errors import CONTROL_CHARACTERS, MAX_PROBLEMS, Problem
 from vocab.catalogue import COUNT_CEILINGS, INDICATORS
 from vocab.periods import period_bounds
 
-# C0 and C1 control characters (NUL, escape, line breaks ...) and the invisible characters that reorder
-# or hide text (bidirectional overrides, zero-width spaces): never part of a real name, and a way to
-# forge what a report or a terminal shows.
-CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 WHOLE_TOLERANCE = 1e-6  # float noise in a whole number read from a spreadsheet, not a fraction
 
 

@@ -6,10 +6,21 @@ CLI can print it without a traceback.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+# C0 and C1 control characters (NUL, escape, line breaks ...) and the invisible characters that reorder
+# or hide text (bidirectional overrides, zero-width spaces): never part of a real name, and a way to
+# forge what a report or a terminal shows.
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with any control or invisible character written as an escape (a report cannot be forged)."""
+    return CONTROL_CHARACTERS.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
 
 
 @dataclass(frozen=True)
@@ -25,16 +36,16 @@ class Problem:
     severity: str = "error"  # "error" fails the build, "warning" is reported only
 
     def __str__(self) -> str:
-        where = f"'{self.file}'"
+        where = f"'{printable(self.file)}'"
         if self.row is not None:
             where += f" row {self.row}"
         if self.column is not None:
-            where += f" column {self.column}"
-        text = f"{where}: {self.message}"
+            where += f" column {printable(self.column)}"
+        text = f"{where}: {printable(self.message)}"
         if self.expected is not None:
-            text += f"; expected {self.expected}"
+            text += f"; expected {printable(self.expected)}"
         if self.found is not None:
-            text += f", found {self.found!r}"
+            text += f", found {printable(repr(self.found))}"
         return text
 
 

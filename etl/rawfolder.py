@@ -15,7 +15,7 @@ import os
 import stat
 from pathlib import Path
 
-from etl.errors import Problem
+from etl.errors import CONTROL_CHARACTERS, Problem
 
 # Files under data/raw that are documentation or companions, not extracts.
 IGNORED_PATTERNS = (".*", "*.md", "README*", "PROVENANCE*", "*.metadata.json", "*.meta.json",
@@ -47,6 +47,10 @@ def list_extracts(raw_dir: Path, skip_names: tuple[str, ...] = ()) -> tuple[list
         for entry in entries:
             path = Path(entry.path)
             if entry.name.startswith(".") or entry.name in skip_names:
+                continue
+            if CONTROL_CHARACTERS.search(entry.name):
+                problems.append(_problem(raw_dir, path, "a name with control or invisible characters: not read",
+                                         expected="a plain file name (rename it)"))
                 continue
             if entry.is_symlink():
                 target, problem = _link_target(raw_dir, root, path)

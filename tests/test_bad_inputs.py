@@ -308,6 +308,8 @@ CASES: dict[str, Case] = {
     "link pointing at itself": Case(link(lambda raw, outside: raw / "more" / "data.csv"), "a symbolic link loop"),
     "FIFO in the raw folder": Case(fifo, "not a regular file but a FIFO"),
     "socket in the raw folder": Case(unix_socket, "not a regular file but a socket"),
+    "file name with a terminal escape": Case(NOMIS, "a name with control or invisible characters", name="x\x1b[2J.csv",
+                                             not_in_report=("\x1b",)),
     # --- files built to exhaust the machine --------------------------------------------------------
     "a 2 MiB line": Case(NOMIS + "x" * (2 * 2**20) + "\n", "a line longer than 1 MiB", 2),
     "workbook expanding to 300 MiB": Case(zip_bomb, "would expand to 300 MiB", name="data.xlsx"),
