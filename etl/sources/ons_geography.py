@@ -14,6 +14,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
+from warnings import catch_warnings, simplefilter
 
 import numpy as np
 import pandas as pd
@@ -365,6 +366,14 @@ def _code_field(columns: list[str]) -> tuple[str, str | None, str | None] | None
 
 
 def _read_geo(raw: RawFile, kind: str):
+    """The layer holding the boundaries. GDAL's warnings about malformed features are silenced: such
+    features come back without a geometry, which :func:`geometry_problems` reports with their codes."""
+    with catch_warnings():
+        simplefilter("ignore", RuntimeWarning)
+        return _read_layer(raw, kind)
+
+
+def _read_layer(raw: RawFile, kind: str):
     import geopandas as gpd
     import pyogrio
 
