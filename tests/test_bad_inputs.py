@@ -490,3 +490,12 @@ def test_million_row_junk_stops_early_with_bounded_memory(kind, scene, tmp_path,
         f"{kind}: the failed build's peak memory ({rss // 1024} MiB) stays near a small good build's " \
         f"({good_build_memory // 1024} MiB), not the file's size"
     assert snapshot(out) == before, f"{kind}: the current release stays untouched"
+
+
+def test_a_fifo_swapped_in_after_listing_is_not_read(tmp_path):
+    from etl.errors import SourceFormatError
+    from etl.sources.base import RawFile
+
+    os.mkfifo(tmp_path / "data.csv")  # no writer: a blocking open would wait for ever
+    with pytest.raises(SourceFormatError, match="not a regular file"):
+        RawFile.at(tmp_path / "data.csv", tmp_path).head_bytes

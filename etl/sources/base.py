@@ -10,8 +10,10 @@ from __future__ import annotations
 import codecs
 import csv
 import importlib
+import os
 import pkgutil
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -94,7 +96,12 @@ class RawFile:
 
     @cached_property
     def head_bytes(self) -> bytes:
-        with open(self.path, "rb") as fh:
+        """The first 64 KiB, read by the first look at a file: opened without blocking and checked to be
+        a regular file, so a FIFO that replaced it since the folder was listed cannot hang the build."""
+        with os.fdopen(os.open(self.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise format_error(self.name, "not a regular file; it was not read",
+                                   expected="a downloaded extract (a regular file)")
             return fh.read(65536)
 
     @property
