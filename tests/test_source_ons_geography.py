@@ -62,8 +62,8 @@ def test_generic_lookup_with_two_lep_columns():
 def test_lep_code_list_is_names():
     result = lookup(FIXTURES / "lep_names.csv")
     assert result.kind == "names", "a single code/name pair is a names table"
-    assert result.table.drop(columns=["source_row"]).to_dict("records")[0] == {"area_code": "E37000019", "area_name": "Lancashire",
-                                                  "area_level": "lep"}, "BOM stripped, level lep"
+    first = result.table.drop(columns=["source_row"]).to_dict("records")[0]
+    assert first == {"area_code": "E37000019", "area_name": "Lancashire", "area_level": "lep"}, "BOM stripped, level lep"
 
 
 def test_changes_file():
