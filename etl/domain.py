@@ -162,8 +162,8 @@ def text_problems(table: pd.DataFrame, file: str) -> list[Problem]:
         if column.startswith("source_") or table[column].dtype != object:
             continue
         values = table[column]
-        bad = values.map(lambda v: isinstance(v, str) and CONTROL_CHARACTERS.search(v) is not None)
-        for idx in values.index[bad.to_numpy(dtype=bool)]:
+        flagged = [v for v in values.dropna().unique() if isinstance(v, str) and CONTROL_CHARACTERS.search(v)]
+        for idx in values.index[values.isin(flagged).to_numpy(dtype=bool)] if flagged else []:
             failing += 1
             if len(problems) >= MAX_PROBLEMS:
                 continue
