@@ -5,32 +5,24 @@ raises one ``EtlError`` listing them; nothing is written to the output folder in
 """
 from __future__ import annotations
 
-import fnmatch
 import sys
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from config import HOME_AREA_CODE
 from etl.aggregate import AggregationResult, aggregate
-from etl.errors import EtlError, Problem, ProblemLog, SourceFormatError, ValidationError
-from etl.geography import Geography
+from etl.domain import text_problems, value_problems
+from etl.errors import MAX_PROBLEMS, EtlError, Problem, ProblemLog, SourceFormatError, ValidationError
+from etl.geography import Geography, reconcile_lookups
 from vocab.levels import level_of_code
+from etl.rawfolder import list_extracts
 from etl.release import sha256_file, write_release
-from etl.schema import (
-    KEY,
-    OPTIONAL_PARSER_COLUMNS,
-    coerce_types,
-    empty_tidy,
-    sort_tidy,
-    validate_tidy,
-)
+from etl.schema import KEY, OPTIONAL_PARSER_COLUMNS, coerce_types, empty_tidy, sort_tidy, validate_tidy
 from etl.sources.base import ParseResult, RawFile, all_finalisers, all_parsers, detect
 
-# Files under data/raw that are documentation or companions, not extracts.
-IGNORED_PATTERNS = (".*", "*.md", "README*", "PROVENANCE*", "*.metadata.json", "*.meta.json",
-                    "fetch-manifest.json", "fetch-state.json", "*.period.txt")
 DEMO_MARKER = "PDP-DEMO-DATA.txt"  # a raw folder holding this file is a synthetic demo pack
 
 
@@ -57,56 +49,49 @@ class BuildOutcome:
     release_id: str | None = None
 
 
-def raw_files(raw_dir: Path) -> list[Path]:
-    """Every extract under ``raw_dir`` (sub-folders too), in a stable order."""
+def parse_all(raw_dir: Path, log: ProblemLog, progress: bool = False) -> list[ParsedFile]:
+    """Detect and parse every file; problems are logged, not raised, so one report lists them all."""
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise SourceFormatError(Problem(file=str(raw_dir), message="the raw-data folder does not exist",
                                         expected="a folder of downloaded extracts"))
-    found = []
-    for path in sorted(raw_dir.rglob("*")):
-        rel_parts = path.relative_to(raw_dir).parts
-        if not path.is_file() or any(p.startswith(".") for p in rel_parts) or path.name == DEMO_MARKER:
-            continue
-        if any(fnmatch.fnmatch(path.name, pattern) for pattern in IGNORED_PATTERNS):
-            continue
-        found.append(path)
-    return found
-
-
-def parse_all(raw_dir: Path, log: ProblemLog, progress: bool = False) -> list[ParsedFile]:
-    """Detect and parse every file; problems are logged, not raised, so one report lists them all."""
     parsers = all_parsers()
-    paths = raw_files(raw_dir)
+    extracts, problems = list_extracts(raw_dir, skip_names=(DEMO_MARKER,))
+    log.extend(problems)
     parsed = []
-    with _progress(progress, len(paths)) as advance:
-        for path in paths:
-            raw = RawFile.at(path, raw_dir)
+    with _progress(progress, len(extracts)) as advance:
+        for path, name in extracts:
+            raw = RawFile(path=path, name=name, root=raw_dir.resolve())
             try:
                 parser = detect(raw, parsers)
                 result = parser.parse(raw)
                 log.extend(result.warnings)
+                log.extend(text_problems(result.table, raw.name))
                 parsed.append(ParsedFile(raw=raw, result=result, sha256=sha256_file(path)))
             except EtlError as exc:
                 log.extend(exc.problems)
             except Exception as exc:  # an unexpected parser failure is still reported against the file
                 log.add(Problem(file=raw.name, message=f"the file could not be read ({type(exc).__name__}: {exc})"))
             advance(raw.name)
-    if not paths:
+    if not extracts and not problems:
         log.add(Problem(file=str(raw_dir), message="no extracts found", expected="publishers' files"))
     return parsed
 
 
-def build_geography(parsed: list[ParsedFile]) -> Geography:
+def build_geography(parsed: list[ParsedFile], log: ProblemLog) -> Geography:
+    """The geography from every lookup (made to agree first) and the codes and names the data carry."""
     tables = {"hierarchy": [], "names": [], "changes": []}
     observed = []
     for item in parsed:
         if item.result.kind in tables:
-            tables[item.result.kind].append(item.result.table)
+            tables[item.result.kind].append((item.raw.name, item.result.table))
         elif item.result.kind == "indicators":
             observed.append(item.result.table.dropna(subset=["area_code", "area_name"])[
                 ["area_code", "area_name"]].drop_duplicates())
-    return Geography.from_tables(tables["hierarchy"], tables["names"], tables["changes"], observed)
+    hierarchy, problems = reconcile_lookups(tables["hierarchy"])
+    log.extend(problems)
+    return Geography.from_tables(hierarchy, [t for _, t in tables["names"]], [t for _, t in tables["changes"]],
+                                 observed)
 
 
 def resolve_areas(table: pd.DataFrame, geo: Geography, file: str) -> tuple[pd.DataFrame, list[Problem]]:
@@ -120,7 +105,7 @@ def resolve_areas(table: pd.DataFrame, geo: Geography, file: str) -> tuple[pd.Da
         df.loc[need_code, "area_code"] = [codes[(n, lvl)] for n, lvl in
                                           df.loc[need_code, ["area_name", "area_level"]].itertuples(index=False)]
         unresolved = df[need_code & df["area_code"].isna()]
-        for (name, level), group in list(unresolved.groupby(["area_name", "area_level"], sort=True))[:50]:
+        for (name, level), group in list(unresolved.groupby(["area_name", "area_level"], sort=True))[:MAX_PROBLEMS]:
             first = group.index[0]
             problems.append(Problem(file=file, row=_row(df, first), column="area name",
                                     message=f"area name not found in the geography lookups ({len(group)} rows)",
@@ -128,7 +113,7 @@ def resolve_areas(table: pd.DataFrame, geo: Geography, file: str) -> tuple[pd.Da
                                              "etl/reference/name_aliases.csv)", found=name))
     levels = df["area_code"].map(lambda c: level_of_code(c) if isinstance(c, str) else None)
     unknown = df[df["area_code"].notna() & levels.isna()]
-    for code, group in list(unknown.groupby("area_code", sort=True))[:50]:
+    for code, group in list(unknown.groupby("area_code", sort=True))[:MAX_PROBLEMS]:
         problems.append(Problem(file=file, row=_row(df, group.index[0]), column="area code",
                                 message=f"unknown area code ({len(group)} rows)",
                                 expected="an English GSS code of a district, county, LEP, LSIP, combined "
@@ -151,10 +136,11 @@ def duplicate_problems(table: pd.DataFrame, file: str) -> list[Problem]:
     dupes = table[table.duplicated(KEY, keep="first")]
     return [Problem(file=file, row=_row(table, idx), message="duplicate row",
                     expected="one row per indicator, area, period and breakdown",
-                    found=" ".join(str(table.at[idx, k]) for k in KEY)) for idx in dupes.index[:50]]
+                    found=" ".join(str(table.at[idx, k]) for k in KEY)) for idx in dupes.index[:MAX_PROBLEMS]]
 
 
-def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog) -> tuple[pd.DataFrame, list[str]]:
+def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
+            today: date) -> tuple[pd.DataFrame, list[str]]:
     """All files' indicator rows in one table; where two files give the same key, the later file wins."""
     frames, superseded = [], []
     for order, item in enumerate(parsed):
@@ -163,9 +149,8 @@ def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog) -> tuple[
         table, problems = resolve_areas(item.result.table, geo, item.raw.name)
         problems += duplicate_problems(table.dropna(subset=["area_code"]), item.raw.name)
         if not problems:  # check the file's own rows against the contract, so errors name the file
-            rows = table["source_row"] if "source_row" in table.columns else None
-            checked = coerce_types(table.drop(columns=[c for c in OPTIONAL_PARSER_COLUMNS if c in table.columns]))
-            problems += validate_tidy(checked, file=item.raw.name, source_rows=rows)
+            problems += validate_tidy(table, file=item.raw.name)
+        problems += value_problems(table, item.raw.name, today)
         log.extend(problems)
         frames.append(table.assign(_order=order, _file=item.raw.name))
     if not frames:
@@ -198,18 +183,22 @@ def combine_boundaries(parsed: list[ParsedFile]):
     return gdf.drop_duplicates("area_code", keep="first").sort_values("area_code").reset_index(drop=True)
 
 
-def run(raw_dir: Path, *, progress: bool = False) -> BuildOutcome:
-    """Parse, resolve, aggregate and validate everything under ``raw_dir`` without writing anything."""
+def run(raw_dir: Path, *, progress: bool = False, today: date | None = None) -> BuildOutcome:
+    """Parse, resolve, aggregate and validate everything under ``raw_dir`` without writing anything.
+
+    ``today`` (default: the build date) bounds periods: none may start after it."""
+    today = today or date.today()
     log = ProblemLog()
     parsed = parse_all(raw_dir, log, progress)
-    geo = build_geography(parsed)
-    published, superseded = combine(parsed, geo, log)
+    geo = build_geography(parsed, log)
+    published, superseded = combine(parsed, geo, log, today)
     aggregation = aggregate(published, geo) if not published.empty else AggregationResult(
         published.iloc[0:0], pd.DataFrame(), [])
     indicators = sort_tidy(pd.concat([published, aggregation.rows], ignore_index=True))
     indicators = coerce_types(indicators) if not indicators.empty else indicators
     if not log.errors:
         log.extend(validate_tidy(indicators))
+        log.extend(value_problems(indicators, "indicators table", today))
     areas = geo.areas_table(indicators["area_code"].unique().tolist()) if not indicators.empty else None
     is_demo = (Path(raw_dir) / DEMO_MARKER).exists()
     return BuildOutcome(indicators=indicators, areas=areas, boundaries=combine_boundaries(parsed), files=parsed,
@@ -217,12 +206,12 @@ def run(raw_dir: Path, *, progress: bool = False) -> BuildOutcome:
 
 
 def build(raw_dir: Path, out_dir: Path, *, progress: bool = False, strict: bool = False,
-          home_area: str = HOME_AREA_CODE) -> BuildOutcome:
+          home_area: str = HOME_AREA_CODE, today: date | None = None) -> BuildOutcome:
     """Run the pipeline and, only if nothing is wrong, write a new release and make it current."""
     from etl.qa import as_problems, qa_findings, qa_html
     from etl.validate import release_meta, report_text
 
-    outcome = run(raw_dir, progress=progress)
+    outcome = run(raw_dir, progress=progress, today=today)
     findings = qa_findings(outcome, home_area) if not outcome.log.errors else []
     outcome.log.extend(as_problems(findings))
     problems = outcome.log.errors + (outcome.log.warnings if strict else [])

@@ -6,8 +6,21 @@ CLI can print it without a traceback.
 """
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+# C0 and C1 control characters (NUL, escape, line breaks ...) and the invisible characters that reorder
+# or hide text (bidirectional overrides, zero-width spaces): never part of a real name, and a way to
+# forge what a report or a terminal shows.
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with any control or invisible character written as an escape (a report cannot be forged)."""
+    return CONTROL_CHARACTERS.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
 
 
 @dataclass(frozen=True)
@@ -23,16 +36,16 @@ class Problem:
     severity: str = "error"  # "error" fails the build, "warning" is reported only
 
     def __str__(self) -> str:
-        where = f"'{self.file}'"
+        where = f"'{printable(self.file)}'"
         if self.row is not None:
             where += f" row {self.row}"
         if self.column is not None:
-            where += f" column {self.column}"
-        text = f"{where}: {self.message}"
+            where += f" column {printable(self.column)}"
+        text = f"{where}: {printable(self.message)}"
         if self.expected is not None:
-            text += f"; expected {self.expected}"
+            text += f"; expected {printable(self.expected)}"
         if self.found is not None:
-            text += f", found {self.found!r}"
+            text += f", found {printable(repr(self.found))}"
         return text
 
 
@@ -89,18 +102,25 @@ class ProblemLog:
         return [p for p in self.problems if p.severity == "warning"]
 
 
-MAX_PROBLEMS = 50  # per file: enough to see the pattern, few enough to read
+MAX_PROBLEMS = 50  # per file: enough to see the pattern, few enough to read; parsers stop reading there
+SKIPPED_LINES_SHOWN = 10  # a warning about skipped rows lists this many of their lines
 
 
 @dataclass
 class ProblemCollector:
     """One file's problems while it is parsed: errors (capped at ``MAX_PROBLEMS``), warnings and rows
-    skipped on purpose (grouped by reason), raised together so one report lists them all."""
+    skipped on purpose (grouped by reason), raised together so one report lists them all.
+
+    Once ``full``, a parser stops reading: a junk file costs the same as its first problems, and the
+    report says that the rest of the file was not checked.
+    """
 
     file: str
     errors: list[Problem] = field(default_factory=list)
     notes: list[Problem] = field(default_factory=list)
-    skipped: dict[str, list[int]] = field(default_factory=dict)  # reason -> file lines
+    skipped: dict[str, list[int]] = field(default_factory=dict)  # reason -> first file lines
+    skipped_counts: dict[str, int] = field(default_factory=dict)  # reason -> rows
+    stopped_at: int | None = None  # the file line where reading stopped once the cap was reached
 
     def error(self, message: str, row: int | None = None, column: str | None = None,
               expected: str | None = None, found: object = None) -> None:
@@ -108,22 +128,51 @@ class ProblemCollector:
             self.errors.append(Problem(file=self.file, message=message, row=row, column=column,
                                        expected=expected, found=None if found is None else str(found)))
 
-    def warn(self, message: str, row: int | None = None, column: str | None = None, found: object = None) -> None:
-        self.notes.append(Problem(file=self.file, message=message, row=row, column=column,
+    def warn(self, message: str, row: int | None = None, column: str | None = None, found: object = None,
+             expected: str | None = None) -> None:
+        self.notes.append(Problem(file=self.file, message=message, row=row, column=column, expected=expected,
                                   found=None if found is None else str(found), severity="warning"))
 
     def skip(self, reason: str, line: int) -> None:
-        self.skipped.setdefault(reason, []).append(line)
+        lines = self.skipped.setdefault(reason, [])
+        if len(lines) < SKIPPED_LINES_SHOWN + 1:
+            lines.append(line)
+        self.skipped_counts[reason] = self.skipped_counts.get(reason, 0) + 1
+
+    @property
+    def full(self) -> bool:
+        """True once the cap is reached: the caller should stop reading (and say where, with ``stop``)."""
+        return len(self.errors) >= MAX_PROBLEMS
+
+    def stop(self, line: int | None) -> None:
+        self.stopped_at = line
+
+    def until_full(self, rows: Iterable[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
+        """``(line, cells)`` rows until the cap is reached; reading stops there and the report says so."""
+        for row in rows:
+            if self.full:
+                self.stop(row[0])
+                return
+            yield row
 
     @property
     def warnings(self) -> list[Problem]:
         out = list(self.notes)
         for reason, lines in self.skipped.items():
-            shown = ", ".join(str(n) for n in lines[:10]) + (", ..." if len(lines) > 10 else "")
-            out.append(Problem(file=self.file, message=f"skipped {len(lines)} row(s): {reason} (lines {shown})",
+            count = self.skipped_counts[reason]
+            shown = ", ".join(str(n) for n in lines[:SKIPPED_LINES_SHOWN]) + (
+                ", ..." if count > SKIPPED_LINES_SHOWN else "")
+            out.append(Problem(file=self.file, message=f"skipped {count} row(s): {reason} (lines {shown})",
                                severity="warning"))
         return out
 
     def raise_if_any(self) -> None:
         if self.errors:
-            raise SourceFormatError(self.errors)
+            raise SourceFormatError(self.errors + self._stopped())
+
+    def _stopped(self) -> list[Problem]:
+        if self.stopped_at is None:
+            return []
+        return [Problem(file=self.file, row=self.stopped_at,
+                        message=f"reading stopped here after {MAX_PROBLEMS} problems: the rest of the file was "
+                                "not checked", expected="the problems above fixed (is this the right file?)")]

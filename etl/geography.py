@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from config import COUNTRY_CODE
+from etl.errors import Problem
 from vocab.levels import PARENT_LEVELS, UNITARY_PREFIXES, level_of_code
 
 SUCCESSION_TYPES = ("merger", "merge", "new_code", "recode")  # ONS change types where a code is replaced
@@ -242,3 +243,69 @@ class Geography:
         districts = [d for d in self.districts if self.parent_of(d, level) == area_code]
         found = {self.parent_of(d, "region") for d in districts}
         return found.pop() if len(found) == 1 else None
+
+
+def reconcile_lookups(lookups: list[tuple[str, pd.DataFrame]]) -> tuple[list[pd.DataFrame], list[Problem]]:
+    """District -> parent lookups from several files, made to agree before they are combined.
+
+    Two files that place a district under different parents at one level (a second LAD -> LEP file
+    moving Burnley into another LEP) would silently change both parents' totals. Where both files
+    state their vintage (``LEP20CD`` vs ``LEP21CD`` headings, a year in the title) the newer wins and a
+    warning says so; otherwise it is an error naming both files. ``lookups`` are (file name, hierarchy
+    table) pairs in build order; the tables come back in the same order.
+    """
+    kept = [table for _, table in lookups]
+    problems: list[Problem] = []
+    relations = [_relation(table) for table in kept]
+    vintages = [_vintages(table) for table in kept]
+    for i, j in ((i, j) for j in range(len(lookups)) for i in range(j)):
+        common = relations[i].keys() & relations[j].keys()
+        differ = sorted(k for k in common if relations[i][k][0] != relations[j][k][0])
+        for level in sorted({lvl for _, lvl in differ}):
+            keys = [k for k in differ if k[1] == level]
+            vi, vj = vintages[i].get(level), vintages[j].get(level)
+            examples = "; ".join(f"{child}: {', '.join(sorted(relations[j][(child, lvl)][0]))} here, "
+                                 f"{', '.join(sorted(relations[i][(child, lvl)][0]))} in '{lookups[i][0]}'"
+                                 for child, lvl in keys[:5]) + ("; ..." if len(keys) > 5 else "")
+            what = f"{len(keys)} district(s) under different {level.replace('_', ' ')} parents"
+            if vi is not None and vj is not None and vi != vj:
+                newer, older = (j, i) if vj > vi else (i, j)
+                drop = kept[older]["child_code"].isin([c for c, _ in keys]) & (kept[older]["parent_level"] == level)
+                kept[older] = kept[older][~drop]
+                problems.append(Problem(file=lookups[newer][0], severity="warning",
+                                        message=f"this lookup ({max(vi, vj)}) and '{lookups[older][0]}' "
+                                                f"({min(vi, vj)}) put {what}: the newer one, this file, is used",
+                                        found=examples))
+                continue
+            row, column = relations[j][keys[0]][1:]
+            problems.append(Problem(file=lookups[j][0], row=row, column=column,
+                                    message=f"this lookup and '{lookups[i][0]}' put {what}, and their "
+                                            "vintages do not say which is newer",
+                                    expected="lookups that agree, or that state which year they describe "
+                                             "(e.g. LEP20CD / LEP21CD headings) so the newer is used; or remove "
+                                             "the outdated file",
+                                    found=examples))
+    return kept, problems
+
+
+def _relation(table: pd.DataFrame) -> dict[tuple[str, str], tuple[frozenset, int | None, str | None]]:
+    """(district, parent level) -> (its parents in this file, first file line, column)."""
+    out: dict[tuple[str, str], tuple[frozenset, int | None, str | None]] = {}
+    rows = table["source_row"] if "source_row" in table.columns else pd.Series(None, index=table.index)
+    columns = table["source_column"] if "source_column" in table.columns else pd.Series(None, index=table.index)
+    groups = {}
+    for child, parent, level, row, column in zip(table["child_code"], table["parent_code"], table["parent_level"],
+                                                 rows, columns):
+        entry = groups.setdefault((child, level), [set(), row, column])
+        entry[0].add(parent)
+    for key, (parents, row, column) in groups.items():
+        out[key] = (frozenset(parents), None if pd.isna(row) else int(row), column)
+    return out
+
+
+def _vintages(table: pd.DataFrame) -> dict[str, int]:
+    """Parent level -> the year the file says its lookup describes (levels it does not date are absent)."""
+    if "vintage" not in table.columns:
+        return {}
+    found = table.dropna(subset=["vintage"]).groupby("parent_level")["vintage"].max()
+    return {level: int(year) for level, year in found.items()}

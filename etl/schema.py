@@ -15,7 +15,7 @@ import pyarrow as pa_arrow
 
 from vocab.catalogue import INDICATORS, UNITS
 from vocab.levels import AREA_LEVELS
-from etl.errors import Problem
+from etl.errors import MAX_PROBLEMS, Problem
 from vocab.periods import period_bounds
 
 STATUSES = ("ok", "suppressed", "not_available", "not_applicable", "low", "low_reliability",
@@ -37,9 +37,12 @@ MARKERS: dict[str, str] = {
 TIDY_COLUMNS = ["indicator", "area_code", "area_name", "area_level", "period", "period_start", "period_end",
                 "breakdown", "value", "status", "numerator", "denominator", "unit", "source", "derived"]
 KEY = ["indicator", "area_code", "period", "breakdown"]
-# Columns a parser may add for the build's use; the build drops them before validation.
-# source_row: the 1-based file line a row came from (for error messages after name matching).
-OPTIONAL_PARSER_COLUMNS = ["source_row"]
+# Columns a parser may add for the build's use; the build drops them before writing. They locate a
+# problem found after parsing (a name not matched, an impossible value) as the user sees the file:
+# source_row: the 1-based file line a row came from; source_column: the heading its value came from;
+# source_parts: the heading(s) its numerator and denominator came from.
+OPTIONAL_PARSER_COLUMNS = ["source_row", "source_column", "source_parts"]
+VALUE_STATUS_CHECK = "value is NaN exactly when status has no value"
 
 ARROW_SCHEMA = pa_arrow.schema([
     ("indicator", pa_arrow.string()), ("area_code", pa_arrow.string()), ("area_name", pa_arrow.string()),
@@ -148,45 +151,87 @@ TIDY_SCHEMA = pa.DataFrameSchema(
         "period_start": pa.Column("datetime64[ms]", nullable=False),
         "period_end": pa.Column("datetime64[ms]", nullable=False),
         "breakdown": pa.Column(object, pa.Check.str_matches(r"^(total|[a-z_]+=.+)$"), nullable=False),
-        "value": pa.Column("float64", pa.Check.ge(0, error="value >= 0 (no indicator here can be negative)"),
-                           nullable=True),
+        "value": pa.Column("float64", nullable=True),  # its domain is etl.domain's (catalogue) to check
         "status": pa.Column(object, pa.Check.isin(list(STATUSES)), nullable=False),
-        "numerator": pa.Column("float64", pa.Check.ge(0), nullable=True),
-        "denominator": pa.Column("float64", pa.Check.ge(0), nullable=True),
+        "numerator": pa.Column("float64", nullable=True),
+        "denominator": pa.Column("float64", nullable=True),
         "unit": pa.Column(object, pa.Check.isin(list(UNITS)), nullable=False),
         "source": pa.Column(object, nullable=False),
         "derived": pa.Column(bool, nullable=False),
     },
-    checks=[pa.Check(_value_matches_status, error="value is NaN exactly when status has no value"),
-            pa.Check(lambda df: ~((df["unit"] == "percent") & (df["value"] > 100)), error="a percentage <= 100")],
+    checks=[pa.Check(_value_matches_status, error=VALUE_STATUS_CHECK)],
     unique=KEY,
     strict=True,
     ordered=True,
 )
 
 
-def validate_tidy(df: pd.DataFrame, file: str = "indicators table",
-                  source_rows: pd.Series | None = None) -> list[Problem]:
-    """Every way ``df`` breaks the contract, as problems (empty list when it is valid).
+# How each kind of contract failure reads in a report: column -> (message, expected).
+COLUMN_FAILURES: dict[str, tuple[str, str]] = {
+    "indicator": ("an indicator that is not in the catalogue", "an indicator id from vocab/catalogue.toml"),
+    "area_code": ("not a GSS area code", "a code like E07000117"),
+    "area_level": ("an unknown area level", "one of " + ", ".join(AREA_LEVELS)),
+    "period": ("a period label that cannot be read", "'2020-03', '2017/18', '2020' or '2020-Q2' (a real date)"),
+    "period_start": ("a period without a first day", "a period label that can be read"),
+    "period_end": ("a period without a last day", "a period label that can be read"),
+    "breakdown": ("a breakdown that is not 'total' or 'dimension=value'", "'total' or e.g. 'age=18-24'"),
+    "status": ("an unknown status", "one of " + ", ".join(STATUSES)),
+    "unit": ("an unknown unit", "one of " + ", ".join(UNITS)),
+}
+ROW_FAILURES: dict[str, tuple[str, str, str]] = {  # frame-level check -> (columns, message, expected)
+    VALUE_STATUS_CHECK: ("value, status", "a value and its status disagree",
+                         "a number with a status that keeps one (ok, provisional ...), or no number with a marker "
+                         "status (suppressed, not_available ...)"),
+    "multiple_fields_uniqueness": (", ".join(KEY), "the same indicator, area, period and breakdown twice",
+                                   "one row per indicator, area, period and breakdown"),
+}
 
-    ``source_rows`` maps the frame's index to file lines, so a problem can name the row.
+
+def validate_tidy(df: pd.DataFrame, file: str = "indicators table") -> list[Problem]:
+    """Every way ``df`` breaks the contract, one problem per failing row (capped), each naming the
+    file line (a parser's ``source_row``) and the column; empty when the table is valid.
+
+    ``df`` may carry the parsers' OPTIONAL_PARSER_COLUMNS: they locate problems and are not checked.
     """
+    rows = df["source_row"] if "source_row" in df.columns else None
+    checked = coerce_types(df.drop(columns=[c for c in OPTIONAL_PARSER_COLUMNS if c in df.columns]))
     try:
-        TIDY_SCHEMA.validate(df, lazy=True)
+        TIDY_SCHEMA.validate(checked, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        problems = []
-        cases = exc.failure_cases
-        for check, group in cases.groupby("check", dropna=False, sort=False):
-            columns = [c for c in group["column"].dropna().unique().tolist() if c in TIDY_COLUMNS]
-            rows = sorted({int(i) for i in group["index"].dropna().tolist()})
-            found = ", ".join(dict.fromkeys(str(v) for v in group["failure_case"].head(20)))
-            if len(columns) != 1:  # a check on whole rows: show the offending keys instead
-                found = "; ".join(" ".join(str(df.loc[i, k]) for k in KEY) for i in rows[:5] if i in df.index)
-            line = None
-            if source_rows is not None and rows and rows[0] in source_rows.index and pd.notna(source_rows[rows[0]]):
-                line = int(source_rows[rows[0]])
-            problems.append(Problem(file=file, message=f"{len(rows) or len(group)} row(s) fail the check", row=line,
-                                    column=columns[0] if len(columns) == 1 else None,
-                                    expected=str(check), found=found))
-        return problems
+        return _contract_problems(exc.failure_cases, checked, rows, file)
     return []
+
+
+def _contract_problems(cases: pd.DataFrame, df: pd.DataFrame, rows: pd.Series | None, file: str) -> list[Problem]:
+    problems: list[Problem] = []
+    failing = 0
+    cases = cases.assign(_row=cases["index"]).sort_values(["_row"], kind="mergesort", na_position="first")
+    unreadable = set(cases.loc[cases["column"] == "period", "_row"].dropna())
+    for (context, check, index), group in cases.groupby(["schema_context", "check", "_row"], dropna=False,
+                                                        sort=False):
+        column = group["column"].dropna().iloc[0] if group["column"].notna().any() else None
+        if column in ("period_start", "period_end") and index in unreadable:
+            continue  # an unreadable period has no first or last day: said once, on the period
+        failing += 1
+        if len(problems) >= MAX_PROBLEMS:
+            continue
+        line = None
+        if rows is not None and pd.notna(index) and index in rows.index and pd.notna(rows[index]):
+            line = int(rows[index])
+        if context == "DataFrameSchema" and check in ROW_FAILURES:
+            columns, message, expected = ROW_FAILURES[check]
+            found = " ".join(str(df.at[index, c]) for c in columns.split(", ")) if index in df.index else None
+            problems.append(Problem(file=file, message=message, row=line, column=columns, expected=expected,
+                                    found=found))
+            continue
+        message, expected = COLUMN_FAILURES.get(column, ("a cell that breaks the tidy-table contract", str(check)))
+        if pd.isna(index):  # the whole column (a wrong type, a missing column)
+            message, expected = "a column that breaks the tidy-table contract", str(check)
+        elif check == "not_nullable":
+            message, expected = "an empty cell where the contract needs a value", f"a {column}"
+        found = ", ".join(dict.fromkeys(str(v) for v in group["failure_case"].head(5)))
+        problems.append(Problem(file=file, message=message, row=line, column=column, expected=expected, found=found))
+    if failing > len(problems):
+        problems.append(Problem(file=file, message=f"{failing - len(problems)} more contract failure(s) not listed",
+                                expected="the rows above corrected"))
+    return problems

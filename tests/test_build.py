@@ -105,6 +105,7 @@ BAD_INPUTS = {
 }
 
 
+@pytest.mark.bad_input
 @pytest.mark.parametrize("case", sorted(BAD_INPUTS))
 def test_bad_input_fails_clearly_and_keeps_the_previous_release(case, good_raw, tmp_path, capsys):
     name, content, expected = BAD_INPUTS[case]

@@ -42,7 +42,8 @@ def test_every_break_is_reported_in_one_run():
                      _row(value=math.nan, status="ok", period="2020-08")])
     problems = validate_tidy(df)
     text = "\n".join(str(p) for p in problems)
-    assert "uniqueness" in text, "duplicate keys are reported"
-    assert "nope" in text, "an unknown indicator is reported with the value found"
-    assert "X1" in text, "a malformed area code is reported"
-    assert "NaN exactly when" in text, "a missing value marked ok is reported"
+    assert "the same indicator, area, period and breakdown twice" in text, "duplicate keys are reported"
+    assert "not in the catalogue" in text and "'nope'" in text, "an unknown indicator is reported with the value found"
+    assert "not a GSS area code" in text and "'X1'" in text, "a malformed area code is reported"
+    assert "a value and its status disagree" in text, "a missing value marked ok is reported"
+    assert all(p.column for p in problems), f"every problem names its column: {problems}"

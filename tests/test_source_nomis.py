@@ -227,7 +227,10 @@ def test_non_gss_code_is_an_error(tmp_path):
 def test_problem_list_is_capped(tmp_path):
     text = API_HEADER + "".join(ROW_COUNT.replace("2345", '"bad"').replace("E07000117", f"E07{i:06d}")
                                 for i in range(80))
-    assert len(_problems(_write(tmp_path, text), API)) == 50, "at most 50 problems per file are listed"
+    problems = _problems(_write(tmp_path, text), API)
+    assert len(problems) == 51, "at most 50 problems per file are listed, then where reading stopped"
+    assert problems[-1].row == 52 and "reading stopped" in problems[-1].message, \
+        "the report says the file was read only up to the row after the 50th problem"
 
 
 def test_query_tool_unknown_heading_and_text_value(tmp_path):

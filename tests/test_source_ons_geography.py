@@ -36,8 +36,10 @@ def test_ltla_lookup_gives_parents_but_no_self_or_metropolitan_county():
     result = lookup(FIXTURES / "ltla_lookup.csv")
     table = result.table
     assert result.kind == "hierarchy" and result.meta.source_id == "ons_lookups", "a hierarchy from ons_lookups"
-    assert list(table.columns) == ["child_code", "child_name", "parent_code", "parent_name", "parent_level"], \
-        "the hierarchy contract's columns"
+    assert list(table.columns) == ["child_code", "child_name", "parent_code", "parent_name", "parent_level",
+                                   "vintage", "source_row", "source_column"], \
+        "the hierarchy contract's columns, then the vintage and where each row came from"
+    assert table["vintage"].isna().all(), "ltlacd/ctycd headings and no title state no vintage"
     burnley = table[table["child_code"] == "E07000117"].set_index("parent_level")["parent_code"].to_dict()
     assert burnley == {"upper_tier": "E10000017", "region": "E12000002", "country": "E92000001"}, \
         "an E07 district gets its county, region and country"
@@ -60,8 +62,8 @@ def test_generic_lookup_with_two_lep_columns():
 def test_lep_code_list_is_names():
     result = lookup(FIXTURES / "lep_names.csv")
     assert result.kind == "names", "a single code/name pair is a names table"
-    assert result.table.to_dict("records")[0] == {"area_code": "E37000019", "area_name": "Lancashire",
-                                                  "area_level": "lep"}, "BOM stripped, level lep"
+    first = result.table.drop(columns=["source_row"]).to_dict("records")[0]
+    assert first == {"area_code": "E37000019", "area_name": "Lancashire", "area_level": "lep"}, "BOM stripped, level lep"
 
 
 def test_changes_file():
@@ -114,9 +116,9 @@ def test_lookup_sheet_is_chosen_by_its_headers(tmp_path):
     book.save(path)
     result = lookup(path)
     assert result.kind == "hierarchy", "the district -> LSIP sheet wins over the code list and the sources sheet"
-    assert result.table.to_dict("records") == [{"child_code": "E06000009", "child_name": "Blackpool",
-                                                "parent_code": "E69000019", "parent_name": "Lancashire",
-                                                "parent_level": "lsip"}], "names are trimmed"
+    assert result.table.drop(columns=["source_row", "source_column"]).to_dict("records") == [{
+        "child_code": "E06000009", "child_name": "Blackpool", "parent_code": "E69000019", "parent_name": "Lancashire",
+        "parent_level": "lsip", "vintage": 2023}], "names are trimmed; LSIP23CD states the 2023 vintage"
 
 
 # --- boundaries ---------------------------------------------------------------------------------

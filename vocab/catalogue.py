@@ -3,13 +3,18 @@
 The facts are data in ``catalogue.toml`` beside this module, checked when it is loaded (a wrong or
 unknown key fails at import with the indicator and key named). ``aggregation`` is one of ``sum``
 (counts), ``ratio`` (sum of numerators / sum of denominators), ``weighted_mean`` (mean weighted by
-``denominator``) or ``none`` (only the publisher's figure). Rates are never averaged.
+``denominator``) or ``none`` (only the publisher's figure). Rates are never averaged. Each indicator
+also declares its domain (``min``/``max``, whole numbers, the periods the series can have) and
+``count_ceilings`` the largest count an area of each level can have: the ETL refuses anything outside.
 """
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
+
+from vocab.levels import AREA_LEVELS
+from vocab.periods import period_bounds
 
 CATALOGUE_TOML = Path(__file__).with_name("catalogue.toml")
 SERIES_TOML = Path(__file__).with_name("series.toml")
@@ -54,6 +59,13 @@ class Indicator:
     breaks: tuple[Break, ...] = ()
     part_periods: tuple[tuple[str, str], ...] = ()  # (period, why it is incomplete)
     caveats: tuple[str, ...] = ()
+    # The domain: a value outside it is impossible and fails the build (counts are also held under
+    # COUNT_CEILINGS for their area's level).
+    min: float = 0
+    max: float | None = None
+    whole_numbers: bool | None = None  # None: whole numbers exactly when the unit is a count
+    earliest_period: str | None = None  # the series cannot have a period that starts before this one
+    latest_period: str | None = None  # the series ended: no period starts after this one ends
 
     @property
     def is_rate(self) -> bool:
@@ -66,6 +78,10 @@ class Indicator:
     def break_before(self, period: str) -> Break | None:
         """The break that starts at ``period`` (the series is not comparable with earlier periods)."""
         return next((b for b in self.breaks if b.starts == period), None)
+    @property
+    def is_whole(self) -> bool:
+        """Whether the publisher publishes this only as whole numbers."""
+        return self.unit == "count" if self.whole_numbers is None else self.whole_numbers
 
 
 def _indicator(ind_id: str, entry: dict, topics: dict) -> Indicator:
@@ -82,6 +98,7 @@ def _indicator(ind_id: str, entry: dict, topics: dict) -> Indicator:
     for key, allowed in checks:
         if entry[key] not in allowed:
             raise CatalogueError(f"indicator {ind_id!r}: {key} {entry[key]!r} is not one of {allowed}")
+    _check_domain(ind_id, entry)
     return Indicator(id=ind_id, **entry)
 
 
@@ -104,9 +121,43 @@ def _series(ind_id: str, entry: dict) -> dict:
     return out
 
 
+def _check_domain(ind_id: str, entry: dict) -> None:
+    """The domain keys state something possible: numbers, min < max, readable periods in order."""
+    for key in ("min", "max"):
+        if key in entry and (isinstance(entry[key], bool) or not isinstance(entry[key], (int, float))):
+            raise CatalogueError(f"indicator {ind_id!r}: {key} {entry[key]!r} is not a number")
+    if "max" in entry and entry["max"] <= entry.get("min", 0):
+        raise CatalogueError(f"indicator {ind_id!r}: max {entry['max']!r} is not above min {entry.get('min', 0)!r}")
+    if "whole_numbers" in entry and not isinstance(entry["whole_numbers"], bool):
+        raise CatalogueError(f"indicator {ind_id!r}: whole_numbers {entry['whole_numbers']!r} is not true or false")
+    bounds = {}
+    for key in ("earliest_period", "latest_period"):
+        if key in entry:
+            bounds[key] = period_bounds(str(entry[key]))
+            if bounds[key] is None:
+                raise CatalogueError(f"indicator {ind_id!r}: {key} {entry[key]!r} is not a period label "
+                                     "('2020-03', '2017/18', '2020', '2020-Q2')")
+    if len(bounds) == 2 and bounds["latest_period"][1] < bounds["earliest_period"][0]:
+        raise CatalogueError(f"indicator {ind_id!r}: latest_period is before earliest_period")
+
+
+def _count_ceilings(data: dict) -> dict[str, float]:
+    """The largest count any area of a level can have (every level named, each a positive number)."""
+    ceilings = data.get("count_ceilings", {})
+    if unknown := set(ceilings) - set(AREA_LEVELS):
+        raise CatalogueError(f"count_ceilings: unknown area level(s) {', '.join(sorted(unknown))}")
+    if missing := set(AREA_LEVELS) - set(ceilings):
+        raise CatalogueError(f"count_ceilings: missing area level(s) {', '.join(sorted(missing))}")
+    for level, ceiling in ceilings.items():
+        if isinstance(ceiling, bool) or not isinstance(ceiling, (int, float)) or ceiling <= 0:
+            raise CatalogueError(f"count_ceilings: {level} {ceiling!r} is not a positive number")
+    return {level: float(ceiling) for level, ceiling in ceilings.items()}
+
+
 def load(path: Path = CATALOGUE_TOML, series_path: Path = SERIES_TOML
-         ) -> tuple[dict[str, Indicator], dict[str, tuple[str, str]], dict]:
-    """(indicators, topics, qa settings) from the catalogue and series files, checked."""
+         ) -> tuple[dict[str, Indicator], dict[str, tuple[str, str]], dict, dict[str, float]]:
+    """(indicators, topics, qa settings, count ceilings by area level) from the catalogue and series files,
+    checked."""
     with open(path, "rb") as fh:
         data = tomllib.load(fh)
     with open(series_path, "rb") as fh:
@@ -119,10 +170,10 @@ def load(path: Path = CATALOGUE_TOML, series_path: Path = SERIES_TOML
     for slug, (_title, headline) in topics.items():
         if indicators.get(headline) is None or indicators[headline].topic != slug:
             raise CatalogueError(f"topic {slug!r}: headline {headline!r} is not one of its indicators")
-    return indicators, topics, data.get("qa", {})
+    return indicators, topics, data.get("qa", {}), _count_ceilings(data)
 
 
-INDICATORS, TOPICS, QA = load()
+INDICATORS, TOPICS, QA, COUNT_CEILINGS = load()
 QA_MIN_COUNT_CHANGE = QA.get("min_count_change", 0)
 
 

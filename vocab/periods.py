@@ -19,11 +19,14 @@ def month_label(year: int, month: int) -> str:
 
 
 def academic_year_label(start_year: int) -> str:
-    return f"{start_year}/{(start_year + 1) % 100:02d}"
+    return f"{start_year:04d}/{(start_year + 1) % 100:02d}"
 
 
 def period_bounds(label: str) -> tuple[date, date] | None:
-    """First and last day covered by a normalised period label."""
+    """First and last day covered by a normalised period label (None for year 0 or 9999's next year:
+    no calendar date can hold them)."""
+    if not re.match(r"\d{4}", label) or not 1 <= int(label[:4]) <= 9998:
+        return None
     if m := re.fullmatch(r"(\d{4})-(\d{2})", label):
         y, mo = int(m[1]), int(m[2])
         if 1 <= mo <= 12:
@@ -96,7 +99,7 @@ def parse_iso_interval(text: str) -> str | None:
     y, mo, n, unit = int(m[1]), int(m[2]), int(m[4]), m[5]
     if unit == "Y" and n == 1:
         if mo == 1:
-            return str(y)
+            return f"{y:04d}"
         if mo == 8:
             return academic_year_label(y)
         if mo == 9:  # some DfE-derived ELS series start the academic year in September

@@ -7,10 +7,14 @@ finds them, so adding a publisher means adding one module.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import importlib
-import io
+import os
 import pkgutil
+import re
+import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -22,6 +26,11 @@ from etl.errors import Problem, SourceFormatError, format_error
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".ods", ".xls"}
 GEO_SUFFIXES = {".gpkg", ".geojson", ".topojson", ".shp"}
+MAX_LINE_BYTES = 2**20  # no publisher's CSV line comes near this; a longer one is not a table
+_CONTROL_BYTES = frozenset(range(32)) - frozenset(b"\t\n\r\f")
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32 (little-endian)"), (codecs.BOM_UTF32_BE, "UTF-32 (big-endian)"),
+              (codecs.BOM_UTF16_LE, "UTF-16 (little-endian)"), (codecs.BOM_UTF16_BE, "UTF-16 (big-endian)"))
+_LONE_CR = re.compile(r"(?<=\r)(?!\n|$)")
 
 
 @dataclass(frozen=True)
@@ -62,12 +71,24 @@ class RawFile:
 
     path: Path
     name: str
+    root: Path | None = None  # the raw folder: companion files are read only from inside it
 
     @classmethod
     def at(cls, path: Path | str, root: Path | str | None = None) -> "RawFile":
         path = Path(path)
         name = str(path.relative_to(root)) if root and path.is_relative_to(root) else path.name
-        return cls(path=path, name=name)
+        return cls(path=path, name=name, root=Path(root).resolve() if root else None)
+
+    def companion(self, suffix: str) -> Path | None:
+        """The file beside this one with ``suffix`` (e.g. '.metadata.json') when it is a regular file
+        inside the raw folder; None otherwise (a link leaving the folder or a FIFO is never opened)."""
+        candidate = self.path.with_suffix(suffix)
+        try:
+            real = candidate.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return None
+        inside = self.root is None or real.is_relative_to(self.root)
+        return real if inside and real.is_file() else None
 
     @property
     def suffix(self) -> str:
@@ -75,7 +96,12 @@ class RawFile:
 
     @cached_property
     def head_bytes(self) -> bytes:
-        with open(self.path, "rb") as fh:
+        """The first 64 KiB, read by the first look at a file: opened without blocking and checked to be
+        a regular file, so a FIFO that replaced it since the folder was listed cannot hang the build."""
+        with os.fdopen(os.open(self.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise format_error(self.name, "not a regular file; it was not read",
+                                   expected="a downloaded extract (a regular file)")
             return fh.read(65536)
 
     @property
@@ -89,20 +115,38 @@ class RawFile:
 
     @property
     def looks_binary(self) -> bool:
-        return b"\x00" in self.head_bytes[:4096] or self.is_parquet or self.head_bytes[:4] == b"PK\x03\x04" or \
-            self.head_bytes[:16].startswith(b"SQLite format 3")
+        """A known binary format, or a head whose bytes are mostly not text (one stray NUL in a name is
+        still text, so that its row and column can be reported)."""
+        head = self.head_bytes
+        if self.is_parquet or head[:4] == b"PK\x03\x04" or head[:16].startswith(b"SQLite format 3") or \
+                head[:2] == b"\x1f\x8b":
+            return True
+        sample = head[:4096]
+        return bool(sample) and sum(1 for b in sample if b in _CONTROL_BYTES) > len(sample) // 20
+
+    @property
+    def wide_encoding(self) -> str | None:
+        """'UTF-16 (little-endian)' etc. when the file is UTF-16/32 text (with or without a byte-order mark)."""
+        head = self.head_bytes
+        for bom, name in _WIDE_BOMS:
+            if head.startswith(bom):
+                return name
+        sample = head[:512] if len(head) >= 512 else head[: len(head) - len(head) % 2]
+        if len(sample) >= 8:
+            even, odd = sample[0::2], sample[1::2]
+            if not any(odd) and all(32 <= b < 127 or b in b"\t\r\n" for b in even):
+                return "UTF-16 (little-endian, no byte-order mark)"
+            if not any(even) and all(32 <= b < 127 or b in b"\t\r\n" for b in odd):
+                return "UTF-16 (big-endian, no byte-order mark)"
+        return None
 
     @cached_property
     def text(self) -> str:
-        """The whole file as text (UTF-8, BOM allowed); a clear error names the bad line."""
+        """The whole file as text (UTF-8, BOM allowed), for the few layouts that need all of it at once
+        (JSON); tables are read line by line with :meth:`lines` and :meth:`csv_rows`."""
         data = self.path.read_bytes()
         if not data.strip():
             raise format_error(self.name, "the file is empty", expected="a header row and data rows")
-        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            try:
-                return data.decode("utf-16")
-            except UnicodeDecodeError:
-                pass
         try:
             return data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -110,6 +154,31 @@ class RawFile:
             raise format_error(self.name, "the file is not UTF-8 text", row=line,
                                expected="UTF-8 text (in Excel: Save As 'CSV UTF-8')",
                                found=data[exc.start: exc.start + 8]) from None
+
+    def lines(self) -> Iterator[str]:
+        """The file's lines as text, read one at a time (memory stays small however long the file is).
+
+        A line that is not UTF-8, or longer than ``MAX_LINE_BYTES``, is an error naming its line number.
+        """
+        with open(self.path, "rb") as fh:
+            number = 0
+            while data := fh.readline(MAX_LINE_BYTES + 1):
+                number += 1
+                if len(data) > MAX_LINE_BYTES:
+                    raise format_error(self.name, f"a line longer than {MAX_LINE_BYTES // 2**20} MiB", row=number,
+                                       expected="a publisher's table (lines of a few KB, ending in a line break)",
+                                       found=f"{MAX_LINE_BYTES:,}+ bytes without a line break")
+                if number == 1 and data.startswith(codecs.BOM_UTF8):
+                    data = data[len(codecs.BOM_UTF8):]
+                try:
+                    text = data.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise format_error(self.name, "the file is not UTF-8 text", row=number,
+                                       expected="UTF-8 text (in Excel: Save As 'CSV UTF-8')",
+                                       found=data[exc.start: exc.start + 8]) from None
+                pieces = _LONE_CR.split(text)  # classic-Mac line breaks: one line each, as an editor shows
+                number += len(pieces) - 1
+                yield from pieces
 
     def head_text(self, max_lines: int = 30) -> list[str]:
         """The first lines as text, for sniffing; empty for binary or undecodable files."""
@@ -136,32 +205,17 @@ class RawFile:
                 return [c.strip() for c in next(csv.reader([line]))]
         return []
 
-    def csv_records(self) -> list[tuple[int, list[str]]]:
-        """(first file line, cells) for every CSV record; line numbers as an editor shows them."""
-        reader = csv.reader(io.StringIO(self.text, newline=""))
-        rows, last = [], 0
+    def csv_rows(self) -> Iterator[tuple[int, list[str]]]:
+        """(first file line, cells) for every CSV record, streamed; line numbers as an editor shows them."""
+        reader = csv.reader(self.lines())
+        last = 0
         try:
             for cells in reader:
-                rows.append((last + 1, cells))
+                yield last + 1, cells
                 last = reader.line_num
         except csv.Error as exc:
             raise SourceFormatError(Problem(file=self.name, message=f"the CSV cannot be read ({exc})", row=last + 1,
                                             expected="well-formed CSV (quotes closed on every line)")) from None
-        return rows
-
-    def read_csv(self, header_line: int = 0, **kwargs) -> pd.DataFrame:
-        """The CSV as strings (no NA guessing), header on 0-based line ``header_line``.
-
-        Row ``i`` of the frame is line ``header_line + 2 + i`` of the file (see :func:`line_of`).
-        """
-        try:
-            return pd.read_csv(io.StringIO(self.text), dtype=str, keep_default_na=False, skiprows=header_line,
-                               skipinitialspace=True, **kwargs)
-        except pd.errors.ParserError as exc:
-            raise format_error(self.name, f"the CSV cannot be read ({exc})",
-                               expected="the same number of cells on every row") from None
-        except pd.errors.EmptyDataError:
-            raise format_error(self.name, "the file has no header row", expected="a header row") from None
 
 
 def line_of(index: int, header_line: int = 0) -> int:
@@ -214,6 +268,10 @@ def detect(raw: RawFile, parsers: list[Parser] | None = None) -> Parser:
     parsers = all_parsers() if parsers is None else parsers
     if raw.path.stat().st_size == 0 or not raw.head_bytes.strip():
         raise format_error(raw.name, "the file is empty", expected="a publisher's extract")
+    if (encoding := raw.wide_encoding) is not None:
+        raise format_error(raw.name, f"the file is {encoding.split(' (')[0]} text, not UTF-8", row=1,
+                           expected="UTF-8 text (in Excel: Save As 'CSV UTF-8'; in a text editor: save as UTF-8)",
+                           found=encoding)
     claims = []
     for parser in parsers:
         try:

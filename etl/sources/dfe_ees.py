@@ -23,17 +23,14 @@ Rules kept as data at the top of the module:
 """
 from __future__ import annotations
 
-import csv
-import io
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from etl.errors import Problem, SourceFormatError
+from etl.errors import Problem, ProblemCollector, SourceFormatError
 from vocab.periods import parse_dfe_time_period
 from etl.schema import GSS, parse_cell, tidy_frame
 from etl.sources.base import ParseResult, RawFile, SourceMeta
-
-MAX_PROBLEMS = 50
 
 
 @dataclass(frozen=True)
@@ -160,43 +157,40 @@ NON_FILTER_COLUMNS = {
 # ------------------------------------------------------------------------------------------
 # reading
 # ------------------------------------------------------------------------------------------
-def read_rows(raw: RawFile) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Header and (file line, cells) of every data row, with cells stripped.
+def read_rows(raw: RawFile, col: ProblemCollector) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The header, and a stream of (file line, cells) of the data rows with cells stripped.
 
     A row may carry one extra *empty* trailing cell (seen in NCCIS files); a row with extra
-    non-empty cells or too few cells is an error naming its line. Blank lines are ignored.
+    non-empty cells or too few cells is an error (in ``col``) naming its line and is not yielded.
+    Blank lines are ignored.
     """
-    reader = csv.reader(io.StringIO(raw.text, newline=""))
+    rows = raw.csv_rows()
     header: list[str] | None = None
-    rows: list[tuple[int, list[str]]] = []
-    problems: list[Problem] = []
-    last_line = 0
-    for cells in reader:
-        line, last_line = last_line + 1, reader.line_num
+    for _line, cells in rows:
         cells = [c.strip() for c in cells]
-        if not any(cells):
-            continue
-        if header is None:
+        if any(cells):
             header = cells
             while header and not header[-1]:
                 header.pop()
-            continue
-        if len(cells) > len(header) and not any(cells[len(header):]):
-            cells = cells[: len(header)]
-        if len(cells) != len(header):
-            problems.append(Problem(file=raw.name, message="the row has the wrong number of cells", row=line,
-                                    expected=f"{len(header)} cells like the header",
-                                    found=f"{len(cells)} cells"))
-            if len(problems) >= MAX_PROBLEMS:
-                break
-            continue
-        rows.append((line, cells))
+            break
     if header is None:
         raise SourceFormatError(Problem(file=raw.name, message="the file has no header row", row=1,
                                         expected="a header row"))
-    if problems:
-        raise SourceFormatError(problems)
-    return header, rows
+
+    def data() -> Iterator[tuple[int, list[str]]]:
+        for line, cells in rows:
+            cells = [c.strip() for c in cells]
+            if not any(cells):
+                continue
+            if len(cells) > len(header) and not any(cells[len(header):]):
+                cells = cells[: len(header)]
+            if len(cells) != len(header):
+                col.error("the row has the wrong number of cells", row=line,
+                          expected=f"{len(header)} cells like the header", found=f"{len(cells)} cells")
+                continue
+            yield line, cells
+
+    return header, data()
 
 
 def _lower_map(header: list[str]) -> dict[str, str]:
@@ -237,41 +231,29 @@ class _CellCache:
         return self._seen[text]
 
 
-@dataclass
-class _Collector:
-    raw: RawFile
-    errors: list[Problem] = field(default_factory=list)
-    skipped: dict[str, list[int]] = field(default_factory=dict)  # reason -> lines
-    notes: list[str] = field(default_factory=list)
-
-    def error(self, message: str, row: int | None = None, column: str | None = None,
-              expected: str | None = None, found: object = None) -> None:
-        if len(self.errors) < MAX_PROBLEMS:
-            self.errors.append(Problem(file=self.raw.name, message=message, row=row, column=column,
-                                       expected=expected, found=None if found is None else str(found)))
-
-    def skip(self, reason: str, line: int) -> None:
-        self.skipped.setdefault(reason, []).append(line)
-
-    def warnings(self) -> list[Problem]:
-        out = [Problem(file=self.raw.name, message=note, severity="warning") for note in self.notes]
-        for reason, lines in self.skipped.items():
-            shown = ", ".join(str(n) for n in lines[:10]) + (", ..." if len(lines) > 10 else "")
-            out.append(Problem(file=self.raw.name, message=f"skipped {len(lines)} row(s): {reason} (lines {shown})",
-                               severity="warning"))
-        return out
+def _total_candidates(dataset: Dataset, header: list[str], measure_columns: set[str]) -> dict[int, set[str]]:
+    """Column index -> the values that would mark it a filter's "all" (a file's other values are not needed)."""
+    out = {}
+    for i, name in enumerate(header):
+        key = name.lower()
+        if key in NON_FILTER_COLUMNS or key in measure_columns:
+            continue
+        rule = dataset.filters.get(key)
+        out[i] = set(GENERIC_TOTALS) | set(rule.totals if rule else ())
+    return out
 
 
-def _filter_plan(dataset: Dataset, header: list[str], rows: list[tuple[int, list[str]]],
+def _filter_plan(dataset: Dataset, header: list[str], seen_totals: dict[int, set[str]],
                  measure_columns: set[str]) -> dict[int, tuple[str, Filter, str]]:
-    """Column index -> (column name, rule, the value meaning "all" in this file) for every filter."""
+    """Column index -> (column name, rule, the value meaning "all" in this file) for every filter;
+    ``seen_totals`` holds, per column, the candidate "all" values that occur in the file."""
     plan = {}
     for i, name in enumerate(header):
         key = name.lower()
         if key in NON_FILTER_COLUMNS or key in measure_columns:
             continue
         rule = dataset.filters.get(key)
-        values = {cells[i] for _, cells in rows}
+        values = seen_totals.get(i, set())
         if rule is None:
             if not any(v in GENERIC_TOTALS for v in values):
                 continue  # a contextual measure or label column: not a filter
@@ -281,7 +263,7 @@ def _filter_plan(dataset: Dataset, header: list[str], rows: list[tuple[int, list
     return plan
 
 
-def _breakdown(cells: list[str], plan: dict[int, tuple[str, Filter, str]], col: _Collector,
+def _breakdown(cells: list[str], plan: dict[int, tuple[str, Filter, str]], col: ProblemCollector,
                line: int) -> str | None:
     """The row's breakdown label, or None when the row is skipped (reason recorded)."""
     parts = []
@@ -307,7 +289,7 @@ def _breakdown(cells: list[str], plan: dict[int, tuple[str, Filter, str]], col: 
     return parts[0] if parts else "total"
 
 
-def _area(cells: list[str], idx: dict[str, int], layout: str, col: _Collector,
+def _area(cells: list[str], idx: dict[str, int], layout: str, col: ProblemCollector,
           line: int) -> tuple[str, str, str] | None:
     """(area_code, area_name, area_level) of a row, or None when skipped or wrong (recorded)."""
     level_text = cells[idx["geographic_level"]]
@@ -347,7 +329,7 @@ def _area(cells: list[str], idx: dict[str, int], layout: str, col: _Collector,
 
 
 def _measure_row(measure: Measure, cells: list[str], value_i: int, weight_i: int | None, cache: _CellCache,
-                 col: _Collector, line: int, column: str, weight_column: str | None) -> dict | None:
+                 col: ProblemCollector, line: int, column: str, weight_column: str | None) -> dict | None:
     parsed = cache(cells[value_i])
     if parsed is None:
         col.error("the cell is not a number or a known marker", row=line, column=column,
@@ -365,12 +347,14 @@ def _measure_row(measure: Measure, cells: list[str], value_i: int, weight_i: int
         if not math.isnan(value) and not math.isnan(weight[0]):
             denominator = weight[0]
             numerator = value * denominator / (100.0 if measure.combine == "percent" else 1.0)
-    return {"value": value, "status": status, "numerator": numerator, "denominator": denominator}
+    return {"value": value, "status": status, "numerator": numerator, "denominator": denominator,
+            "source_column": column, "source_parts": f"{column} x {weight_column}" if weight_column else None}
 
 
 def parse_ees(raw: RawFile, dataset: Dataset) -> ParseResult:
     """Parse an EES underlying or permalink CSV of ``dataset`` into tidy rows."""
-    header, rows = read_rows(raw)
+    col = ProblemCollector(raw.name)
+    header, rows = read_rows(raw, col)
     layout = layout_of(header)
     if layout is None:
         wanted = PERMALINK_COLUMNS if "location" in {h.lower() for h in header} else UNDERLYING_COLUMNS
@@ -381,7 +365,6 @@ def parse_ees(raw: RawFile, dataset: Dataset) -> ParseResult:
                                          found=", ".join(header[:12])) for c in missing])
     lower = _lower_map(header)
     idx = {h.lower(): i for i, h in enumerate(header)}
-    col = _Collector(raw)
     measures = []  # (measure, value index, value column, weight index, weight column)
     for m in dataset.measures:
         value_col = next((lower[c.lower()] for c in m.columns if c.lower() in lower), None)
@@ -389,8 +372,8 @@ def parse_ees(raw: RawFile, dataset: Dataset) -> ParseResult:
             continue
         weight_col = next((lower[c.lower()] for c in m.weight if c.lower() in lower), None)
         if m.weight and weight_col is None:
-            col.notes.append(f"no {' or '.join(m.weight)} column: {m.indicator} rows have no denominator, "
-                             "so areas made of several areas cannot be computed from them")
+            col.warn(f"no {' or '.join(m.weight)} column: {m.indicator} rows have no denominator, "
+                     "so areas made of several areas cannot be computed from them")
         measures.append((m, idx[value_col.lower()], value_col, idx[weight_col.lower()] if weight_col else None,
                          weight_col))
     if not measures:
@@ -399,13 +382,15 @@ def parse_ees(raw: RawFile, dataset: Dataset) -> ParseResult:
                                         found=", ".join(header)))
     measure_columns = {c.lower() for m in dataset.measures for c in m.columns + m.weight}
     measure_columns |= {c.lower() for d in DATASETS for m in d.measures for c in m.columns + m.weight}
-    plan = _filter_plan(dataset, header, rows, measure_columns)
-    version_i = idx.get("version")
+    candidates = _total_candidates(dataset, header, measure_columns)
+    seen_totals: dict[int, set[str]] = {}
     ident_i = idx.get("time_identifier")
-    cache = _CellCache()
     periods: dict[tuple[str, str], str | None] = {}
-    out: list[dict] = []
-    for line, cells in rows:
+    kept: list[tuple[int, list[str], tuple[str, str, str], str]] = []
+    for line, cells in col.until_full(rows):
+        for i, values in candidates.items():
+            if cells[i] in values:
+                seen_totals.setdefault(i, set()).add(cells[i])
         area = _area(cells, idx, layout, col, line)
         if area is None:
             continue
@@ -417,6 +402,14 @@ def parse_ees(raw: RawFile, dataset: Dataset) -> ParseResult:
             col.error("the time period is not understood", row=line, column="time_period",
                       expected="a year like 2021 or an academic year like 201718", found=tp)
             continue
+        kept.append((line, cells, area, period))
+    if col.full:
+        col.raise_if_any()
+    plan = _filter_plan(dataset, header, seen_totals, measure_columns)
+    version_i = idx.get("version")
+    cache = _CellCache()
+    out: list[dict] = []
+    for line, cells, area, period in col.until_full(kept):
         breakdown = _breakdown(cells, plan, col, line)
         if breakdown is None:
             continue
@@ -431,15 +424,15 @@ def parse_ees(raw: RawFile, dataset: Dataset) -> ParseResult:
                         "area_level": area[2], "period": period, "breakdown": breakdown, "unit": m.unit,
                         "source": dataset.source_id, "source_row": line, **row})
     out = _resolve_duplicates(out, col)
-    if col.errors:
-        raise SourceFormatError(col.errors)
+    col.raise_if_any()
     meta = SourceMeta(source_id=dataset.source_id, publisher="Department for Education", title=dataset.title,
                       url="https://explore-education-statistics.service.gov.uk/")
-    return ParseResult("indicators", tidy_frame(out), meta, col.warnings())
+    return ParseResult("indicators", tidy_frame(out), meta, col.warnings)
 
 
-def _resolve_duplicates(rows: list[dict], col: _Collector) -> list[dict]:
-    """Drop a unitary's LA row when its district row is also given; any other repeat is an error."""
+def _resolve_duplicates(rows: list[dict], col: ProblemCollector) -> list[dict]:
+    """Drop a unitary's LA row when its district row is also given with the same value (or only one of
+    them has a value); two different values, or any other repeat, is an error."""
     seen: dict[tuple, int] = {}
     keep: list[dict] = []
     for row in rows:
@@ -456,16 +449,20 @@ def _resolve_duplicates(rows: list[dict], col: _Collector) -> list[dict]:
                 # e.g. no district tables that year: the LA row's value stands for the unitary
                 reason = "a unitary authority given at both LA and district level: the LA row's value is used"
                 district, other = {**other, "area_level": "district"}, district
-            elif math.isnan(district["value"]) or abs(district["value"] - other["value"]) < 1e-9:
+            elif math.isnan(district["value"]) or math.isnan(other["value"]) or \
+                    abs(district["value"] - other["value"]) < 1e-9:
                 reason = "a unitary authority given at both LA and district level: the district row is used"
             else:
-                reason = ("a unitary authority given at both LA and district level with DIFFERENT values: "
-                          "the district row is used")
+                col.error("a unitary authority given at both LA and district level with different values",
+                          row=row["source_row"], column=row["source_column"],
+                          expected=f"{first['value']:g} as on line {first['source_row']} (which one is right?)",
+                          found=f"{row['value']:g}")
+                continue
             keep[seen[key]] = district
             col.skip(reason, other["source_row"])
             continue
         col.error("the same indicator, area, period and breakdown appear twice", row=row["source_row"],
-                  expected="one row per area, period and filter values",
+                  column=row["source_column"], expected="one row per area, period and filter values",
                   found=f"{row['area_code']} {row['period']} {row['breakdown']} also on line {first['source_row']}")
     return keep
 

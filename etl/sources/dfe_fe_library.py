@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import math
 
-from etl.errors import Problem, SourceFormatError
+from etl.errors import Problem, ProblemCollector, SourceFormatError
 from vocab.periods import parse_dfe_time_period
 from etl.schema import parse_cell, tidy_frame
 from etl.sources.base import ParseResult, RawFile, SourceMeta
-from etl.sources.dfe_ees import MAX_PROBLEMS, read_rows
+from etl.sources.dfe_ees import read_rows
 
 REQUIRED = ["year", "level", "la_name", "SSA", "Age"]
 MEASURES = {"Starts": "apprenticeship_starts", "Achievements": "apprenticeship_achievements"}
@@ -47,7 +47,8 @@ class FeLibraryParser:
         return all(c in header for c in REQUIRED) and any(m in header for m in MEASURES)
 
     def parse(self, raw: RawFile) -> ParseResult:
-        header, rows = read_rows(raw)
+        col = ProblemCollector(raw.name)
+        header, rows = read_rows(raw, col)
         missing = [c for c in REQUIRED if c not in header]
         measures = {c: ind for c, ind in MEASURES.items() if c in header}
         if missing or not measures:
@@ -56,62 +57,51 @@ class FeLibraryParser:
                                              found=", ".join(header))
                                      for c in missing + ([] if measures else ["Starts"])])
         idx = {h: i for i, h in enumerate(header)}
-        errors: list[Problem] = []
-        skipped: dict[str, list[int]] = {}
         seen: dict[tuple, int] = {}
         out: list[dict] = []
-
-        def error(**kw):
-            if len(errors) < MAX_PROBLEMS:
-                errors.append(Problem(file=raw.name, **kw))
-
-        for line, cells in rows:
+        for line, cells in col.until_full(rows):
             name = cells[idx["la_name"]]
             if not name:
-                error(message="the district name is empty", row=line, column="la_name", expected="a district name",
-                      found="")
+                col.error("the district name is empty", row=line, column="la_name", expected="a district name",
+                          found="")
                 continue
             special = SPECIAL_NAMES.get(name, ())
             if special is None:
-                skipped.setdefault(f"la_name '{name}' is not an area", []).append(line)
+                col.skip(f"la_name '{name}' is not an area", line)
                 continue
             period = parse_dfe_time_period(cells[idx["year"]], "Academic year")
             if period is None:
-                error(message="the year is not understood", row=line, column="year",
-                      expected="an academic year like 201617", found=cells[idx["year"]])
+                col.error("the year is not understood", row=line, column="year",
+                          expected="an academic year like 201617", found=cells[idx["year"]])
                 continue
             parts = [f"{dim}={cells[idx[c]]}" for c, dim in DIMENSIONS.items() if cells[idx[c]] != TOTAL]
             if len(parts) > 1:
-                skipped.setdefault("more than one of level/SSA/Age is not 'Totals'", []).append(line)
+                col.skip("more than one of level/SSA/Age is not 'Totals'", line)
                 continue
             breakdown = parts[0] if parts else "total"
             key = (name, period, breakdown)
             if key in seen:
-                error(message="the same district, year and breakdown appear twice", row=line,
-                      expected="one row per district, year, level, SSA and age",
-                      found=f"{name} {period} {breakdown} also on line {seen[key]}")
+                col.error("the same district, year and breakdown appear twice", row=line,
+                          expected="one row per district, year, level, SSA and age",
+                          found=f"{name} {period} {breakdown} also on line {seen[key]}")
                 continue
             seen[key] = line
             code, area_name, level = special if special else (None, name, "district")
             for column, indicator in measures.items():
                 parsed = parse_cell(cells[idx[column]])
                 if parsed is None:
-                    error(message="the cell is not a number", row=line, column=column, expected="a count",
-                          found=cells[idx[column]])
+                    col.error("the cell is not a number", row=line, column=column, expected="a count",
+                              found=cells[idx[column]])
                     continue
                 out.append({"indicator": indicator, "area_code": code, "area_name": area_name, "area_level": level,
                             "period": period, "breakdown": breakdown, "value": parsed[0], "status": parsed[1],
                             "numerator": math.nan, "denominator": math.nan, "unit": "count", "source": SOURCE_ID,
-                            "source_row": line})
-        if errors:
-            raise SourceFormatError(errors)
-        warnings = [Problem(file=raw.name, message=f"skipped {len(lines)} row(s): {reason} (lines "
-                            + ", ".join(map(str, lines[:10])) + (", ..." if len(lines) > 10 else "") + ")",
-                            severity="warning") for reason, lines in skipped.items()]
+                            "source_row": line, "source_column": column})
+        col.raise_if_any()
         meta = SourceMeta(source_id=SOURCE_ID, publisher="Department for Education",
                           title="FE data library: apprenticeship starts and achievements by district, sector and age",
                           url="https://www.gov.uk/government/statistical-data-sets/fe-data-library-apprenticeships")
-        return ParseResult("indicators", tidy_frame(out), meta, warnings)
+        return ParseResult("indicators", tidy_frame(out), meta, col.warnings)
 
 
 PARSERS = [FeLibraryParser()]

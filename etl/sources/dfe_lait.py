@@ -24,7 +24,7 @@ import re
 import pandas as pd
 
 from vocab.catalogue import indicator
-from etl.errors import Problem, SourceFormatError
+from etl.errors import Problem, ProblemCollector, SourceFormatError
 from vocab.periods import academic_year_label, parse_year_or_academic
 from etl.schema import parse_cell, tidy_frame
 from etl.sources.base import ParseResult, RawFile, SourceMeta, line_of
@@ -43,7 +43,7 @@ REGIONS = {  # LAIT and ONS spellings
 NOT_AREAS = {"London (Inner)", "London (Outer)", "Inner London", "Outer London"}
 FORMER_SUFFIX = " (Pre LG)"
 SOURCE_ID = "dfe_lait"
-MAX_PROBLEMS = 50
+BATCH_ROWS = 100_000
 
 
 def period_of(years: str) -> tuple[str | None, str]:
@@ -74,46 +74,63 @@ class LaitParser:
             return False
         return all(c in raw.first_row() for c in REQUIRED)
 
-    def _frame(self, raw: RawFile) -> pd.DataFrame:
-        if raw.is_parquet:
-            import pyarrow.parquet as pq
+    def _frame(self, raw: RawFile, col: ProblemCollector) -> pd.DataFrame:
+        """The rows of the indicators we use, with their file line, read in batches: a LAIT file holds
+        hundreds of indicators and only ours are kept in memory."""
+        return self._parquet(raw) if raw.is_parquet else self._csv(raw, col)
 
-            names = pq.read_schema(raw.path).names
-            missing = [c for c in REQUIRED if c not in names]
-            if missing:
-                raise SourceFormatError([Problem(file=raw.name, message="a required column is missing", column=c,
-                                                 expected=", ".join(REQUIRED), found=", ".join(names))
-                                         for c in missing])
-            df = pd.read_parquet(raw.path, columns=REQUIRED)
-        else:
-            df = raw.read_csv()
-            missing = [c for c in REQUIRED if c not in df.columns]
-            if missing:
-                raise SourceFormatError([Problem(file=raw.name, message="a required column is missing", row=1,
-                                                 column=c, expected=", ".join(REQUIRED),
-                                                 found=", ".join(df.columns)) for c in missing])
-        df = df[df["Short Desc"].isin(list(SHORT_DESCS))]
-        # parquet rows are numbered as the same table exported to CSV (header on line 1)
+    def _parquet(self, raw: RawFile) -> pd.DataFrame:
+        import pyarrow.parquet as pq
+
+        names = pq.read_schema(raw.path).names
+        missing = [c for c in REQUIRED if c not in names]
+        if missing:
+            raise SourceFormatError([Problem(file=raw.name, message="a required column is missing", column=c,
+                                             expected=", ".join(REQUIRED), found=", ".join(names))
+                                     for c in missing])
+        frames, offset = [], 0
+        for batch in pq.ParquetFile(raw.path).iter_batches(columns=REQUIRED, batch_size=BATCH_ROWS):
+            df = batch.to_pandas()
+            # parquet rows are numbered as the same table exported to CSV (header on line 1)
+            df.index = range(offset, offset + len(df))
+            offset += len(df)
+            frames.append(df[df["Short Desc"].isin(list(SHORT_DESCS))])
+        df = pd.concat(frames) if frames else pd.DataFrame(columns=REQUIRED)
         return df.assign(source_row=[line_of(i) for i in df.index])
 
+    def _csv(self, raw: RawFile, col: ProblemCollector) -> pd.DataFrame:
+        rows = ((line, [c.lstrip() for c in cells]) for line, cells in raw.csv_rows() if any(c.strip() for c in cells))
+        first = next(rows, None)
+        header = first[1] if first else []
+        missing = [c for c in REQUIRED if c not in header]
+        if missing:
+            raise SourceFormatError([Problem(file=raw.name, message="a required column is missing", row=1,
+                                             column=c, expected=", ".join(REQUIRED),
+                                             found=", ".join(header)) for c in missing])
+        at = [header.index(c) for c in REQUIRED]
+        kept = []
+        for line, cells in col.until_full(rows):
+            if len(cells) != len(header):
+                col.error("the row has the wrong number of cells", row=line, expected=f"{len(header)} cells",
+                          found=f"{len(cells)} cells")
+            elif cells[at[0]] in SHORT_DESCS:
+                kept.append([cells[j] for j in at] + [line])
+        col.raise_if_any()
+        return pd.DataFrame(kept, columns=REQUIRED + ["source_row"])
+
     def parse(self, raw: RawFile) -> ParseResult:
-        df = self._frame(raw)
+        col = ProblemCollector(raw.name)
+        df = self._frame(raw, col)
         if df.empty:
             raise SourceFormatError(Problem(file=raw.name, message="no indicator we use is in this LAIT file",
                                             column="Short Desc", expected=", ".join(SHORT_DESCS),
                                             found="none of them"))
-        errors: list[Problem] = []
         former: list[tuple[int, str, bool]] = []  # (line, name, has a value)
         not_areas: list[int] = []
         seen: dict[tuple, int] = {}
         out: list[dict] = []
-
-        def error(**kw):
-            if len(errors) < MAX_PROBLEMS:
-                errors.append(Problem(file=raw.name, **kw))
-
-        for short, years, name, text, line in zip(df["Short Desc"], df["Years"], df["LA and Regions"],
-                                                  df["Values"], df["source_row"]):
+        rows = zip(df["source_row"], zip(df["Short Desc"], df["Years"], df["LA and Regions"], df["Values"]))
+        for line, (short, years, name, text) in col.until_full(rows):
             ind = indicator(SHORT_DESCS[short])
             name = "" if name is None or (isinstance(name, float) and math.isnan(name)) else str(name).strip()
             if name in NOT_AREAS:
@@ -123,18 +140,17 @@ class LaitParser:
                 former.append((line, name, str(text).strip() not in ("-", "")))
                 continue
             if not name:
-                error(message="the area name is empty", row=line, column="LA and Regions", expected="a name",
-                      found="")
+                col.error("the area name is empty", row=line, column="LA and Regions", expected="a name", found="")
                 continue
             period, period_status = period_of(years)
             if period is None:
-                error(message="the year is not understood", row=line, column="Years",
-                      expected="an end-of-academic-year like 2018", found=years)
+                col.error("the year is not understood", row=line, column="Years",
+                          expected="an end-of-academic-year like 2018", found=years)
                 continue
             parsed = parse_cell(text)
             if parsed is None:
-                error(message="the value is not a number or '-'", row=line, column="Values",
-                      expected="a number or '-'", found=text)
+                col.error("the value is not a number or '-'", row=line, column="Values", expected="a number or '-'",
+                          found=text)
                 continue
             value, status = parsed
             if status == "ok":
@@ -148,16 +164,15 @@ class LaitParser:
                 code, level = None, "upper_tier"
             key = (ind.id, name, period)
             if key in seen:
-                error(message="the same indicator, area and year appear twice", row=line,
-                      expected="one row per area and year", found=f"{name} {years} also on line {seen[key]}")
+                col.error("the same indicator, area and year appear twice", row=line, column="LA and Regions",
+                          expected="one row per area and year", found=f"{name} {years} also on line {seen[key]}")
                 continue
             seen[key] = line
             out.append({"indicator": ind.id, "area_code": code, "area_name": name, "area_level": level,
                         "period": period, "breakdown": "total", "value": value, "status": status,
                         "numerator": math.nan, "denominator": math.nan, "unit": ind.unit, "source": SOURCE_ID,
-                        "source_row": int(line)})
-        if errors:
-            raise SourceFormatError(errors)
+                        "source_row": int(line), "source_column": "Values"})
+        col.raise_if_any()
         warnings = [Problem(file=raw.name, severity="warning",
                             message="LAIT gives no pupil counts: Attainment 8 rows have no weight, so LEP and "
                                     "other combined-area values cannot be computed from them")]

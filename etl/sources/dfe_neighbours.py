@@ -73,7 +73,7 @@ class DfeStatisticalNeighboursParser:
         i, where, ranks = _header(grid.rows)
         header = [str(c or "").strip() for c in grid.rows[i][1]]
         rows, seen, is_current = [], {}, True
-        for line, cells in grid.rows[i + 1:]:
+        for line, cells in col.until_full(grid.rows[i + 1:]):
             filled = [str(c).strip() for c in cells if c is not None and str(c).strip()]
             if not filled:
                 continue

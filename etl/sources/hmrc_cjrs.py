@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from etl.errors import Problem, SourceFormatError, format_error
+from etl.errors import ProblemCollector, format_error
 from vocab.periods import month_label, parse_month_name
 from etl.schema import GSS, parse_cell, tidy_frame
 from etl.sources.base import ParseResult, RawFile, SourceMeta
@@ -73,7 +73,6 @@ UNDATED_RELEASE = "2020-08"
 
 HEADER_SEARCH_ROWS = 20  # HMRC puts up to ~15 title rows above the header
 SNIFF_ROWS = 20
-MAX_PROBLEMS = 50
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december")
 _MONTH_RE = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?" \
@@ -252,25 +251,11 @@ def _cell_text(cell: object) -> str:
 
 # --- parsing ---------------------------------------------------------------------------------
 
-@dataclass
-class _Log:
-    raw: RawFile
-    errors: list[Problem]
-    warnings: list[Problem]
-
-    def error(self, message: str, **where) -> None:
-        if len(self.errors) < MAX_PROBLEMS:
-            self.errors.append(Problem(file=self.raw.name, message=message, **where))
-
-    def warn(self, message: str, **where) -> None:
-        self.warnings.append(Problem(file=self.raw.name, message=message, severity="warning", **where))
-
-
 def _is_lead_sheet(sheet: Grid, titles: list[str]) -> bool:
     return bool(re.search(r"local authorit|\bla\b", " ".join([sheet.name or "", *titles]), re.I))
 
 
-def sheet_rows(sheet: Grid, header_index: int, log: _Log, default_release: str | None) -> list[dict]:
+def sheet_rows(sheet: Grid, header_index: int, log: ProblemCollector, default_release: str | None) -> list[dict]:
     """Tidy rows of one table (CSV or sheet); problems go to ``log``.
 
     ``default_release`` (a RELEASES key) dates columns that neither their heading nor the
@@ -306,7 +291,7 @@ def sheet_rows(sheet: Grid, header_index: int, log: _Log, default_release: str |
     out: list[dict] = []
     pending: list[tuple[int, str, str | None, float, float]] = []
     unused: list[tuple[int, str]] = []
-    for line, cells in sheet.rows[header_index + 1:]:
+    for line, cells in log.until_full(sheet.rows[header_index + 1:]):
         cells = list(cells)
         if sheet.is_csv and any(_cell_text(c) for c in cells) and len(cells) < width:
             log.error(f"the row has {len(cells)} cells but the header has {len(header)}", row=line,
@@ -321,8 +306,8 @@ def sheet_rows(sheet: Grid, header_index: int, log: _Log, default_release: str |
                 log.warn("a combined or non-standard area code is not a single GSS code; the row is skipped",
                          row=line, column=code_col.header, expected="one GSS code like E07000117", found=code)
             elif values_present and code and not _looks_like_note(code):
-                log.warn("a row with figures has no GSS area code; it is skipped", row=line,
-                         column=code_col.header, expected="a GSS code like E07000117", found=code)
+                log.error("a row with figures has no GSS area code", row=line, column=code_col.header,
+                          expected="a GSS code like E07000117 (or a note below the table)", found=code)
             continue
         if not code.startswith("E"):
             continue  # Wales, Scotland, Northern Ireland, UK: outside the pack
@@ -340,7 +325,10 @@ def sheet_rows(sheet: Grid, header_index: int, log: _Log, default_release: str |
                               expected="a number or a marker (c, x, -, .., *)", found=_cell_text(cell))
                     continue
                 parsed[role] = result
-            out.extend(_indicator_rows(code, name, period, parsed))
+            headings = _headings(roles)
+            out.extend({**row, "source_row": line, "source_column": headings[row["indicator"]],
+                        "source_parts": headings["source_parts"]}
+                       for row in _indicator_rows(code, name, period, parsed))
             if "furloughed" in parsed and "eligible" in parsed and code.startswith(DISTRICT_PREFIXES):
                 pending.append((line, code, period, parsed["furloughed"][0], parsed["eligible"][0]))
     _mark_combined(out, pending, log)
@@ -349,6 +337,14 @@ def sheet_rows(sheet: Grid, header_index: int, log: _Log, default_release: str |
                  row=unused[0][0], column=code_col.header, expected="codes starting " + ", ".join(KNOWN_PREFIXES),
                  found=", ".join(c for _, c in unused[:5]))
     return out
+
+
+def _headings(roles: dict[str, Column]) -> dict[str, str]:
+    """Where a row's figures come from, for reports: indicator -> heading(s), and the ratio's parts."""
+    head = {role: col.header for role, col in roles.items()}
+    parts = f"{head['furloughed']} / {head['eligible']}" if "furloughed" in head and "eligible" in head else None
+    return {"furloughed_employments": head.get("furloughed"),
+            "furlough_take_up": head.get("take_up") or parts, "source_parts": parts}
 
 
 def _looks_like_note(text: str) -> bool:
@@ -393,7 +389,8 @@ REPORTED_WITH = {"E09000001": "E09000033",  # City of London with Westminster
                  "E06000053": "E06000052"}  # Isles of Scilly with Cornwall
 
 
-def _mark_combined(rows: list[dict], pending: list[tuple[int, str, str | None, float, float]], log: _Log) -> None:
+def _mark_combined(rows: list[dict], pending: list[tuple[int, str, str | None, float, float]],
+                   log: ProblemCollector) -> None:
     """A combined figure is kept once, on the larger authority; the smaller one is ``not_applicable``
     (it has no figure of its own), so sums over districts count the pair once. Other identical
     neighbours are only reported."""
@@ -451,7 +448,7 @@ class CjrsLocalAuthorityParser:
             return False
 
     def parse(self, raw: RawFile) -> ParseResult:
-        log = _Log(raw, [], [])
+        log = ProblemCollector(raw.name)
         sheets = read_grids(raw)
         found = [(s, i) for s in sheets if (i := find_header(s)) is not None]
         if not found:
@@ -473,11 +470,12 @@ class CjrsLocalAuthorityParser:
             release_date = RELEASES[default_release].release_date
         rows: list[dict] = []
         for sheet, index in (lead or found):
-            rows.extend(sheet_rows(sheet, index, log, default_release))
-        if log.errors:
-            raise SourceFormatError(log.errors)
+            if not log.full:
+                rows.extend(sheet_rows(sheet, index, log, default_release))
+        log.raise_if_any()
         _scale_fractional_take_up(rows)
         rows = _dedupe(rows, log)
+        log.raise_if_any()
         if not rows:
             raise format_error(raw.name, "no English area rows found under the header",
                                expected="rows with GSS codes such as E07000117")
@@ -485,16 +483,19 @@ class CjrsLocalAuthorityParser:
         return ParseResult(kind="indicators", table=tidy_frame(rows), meta=meta, warnings=log.warnings)
 
 
-def _dedupe(rows: list[dict], log: _Log) -> list[dict]:
-    """One row per (indicator, area, period): a region table repeating an area keeps the first."""
+def _dedupe(rows: list[dict], log: ProblemCollector) -> list[dict]:
+    """One row per (indicator, area, period): a region table repeating an area with the same figures
+    is read once; the same area with different figures is an error (which one is right?)."""
     seen: dict[tuple, dict] = {}
     for r in rows:
         key = (r["indicator"], r["area_code"], r["period"])
         if key not in seen:
             seen[key] = r
         elif not _same(seen[key]["value"], r["value"]):
-            log.warn(f"{r['area_code']} {r['indicator']} {r['period']} appears twice with different values; "
-                     f"the first ({seen[key]['value']}) is kept", found=str(r["value"]))
+            first = seen[key]
+            log.error(f"{r['area_code']} appears twice for {r['period']} with different figures", row=r["source_row"],
+                      column=r["source_column"], expected=f"{first['value']:g} as on line {first['source_row']}, or "
+                                                          "one row per area and date", found=f"{r['value']:g}")
     return list(seen.values())
 
 

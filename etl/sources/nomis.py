@@ -24,15 +24,15 @@ from __future__ import annotations
 import csv
 import math
 import re
+from collections import deque
+from collections.abc import Iterator
 
 import pandas as pd
 
-from etl.errors import Problem, SourceFormatError
+from etl.errors import Problem, ProblemCollector, SourceFormatError
 from vocab.periods import parse_month_name
 from etl.schema import GSS, MARKERS, STATUSES_WITH_VALUE, parse_cell, tidy_frame
 from etl.sources.base import ParseResult, RawFile, SourceMeta
-
-MAX_PROBLEMS = 50
 
 META = SourceMeta(source_id="ons_nomis_claimant_count", publisher="Office for National Statistics (Nomis)",
                   title="Claimant count by sex and age (NM_162_1)",
@@ -89,36 +89,14 @@ QUERY_LABELS: dict[str, str] = {"date": "date", "sex": "sex", "gender": "sex", "
 # Query-tool column headings that carry no observation (skipped)
 QUERY_SKIP_COLUMNS = {"", "flag", "flags", "conf", "numerator", "denominator", "note", "notes"}
 
+# A query-tool download has a title and a few footnote and blank lines around its tables; far more is not one.
+MAX_LINES_OUTSIDE_TABLES = 500
 CODE_AND_NAME = re.compile(r"^([EWSNK]\d{8})\s*:\s*(.+)$")
 LABEL_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z /]*?)\s*:\s*(.*)$")
 
 
 # ---------------------------------------------------------------------------------------------
 # shared helpers
-
-
-
-
-class _Problems:
-    """Collects a file's problems (capped) so one error lists them all."""
-
-    def __init__(self, raw: RawFile):
-        self.raw, self.errors, self.warnings = raw, [], []
-
-    def error(self, message: str, row: int | None = None, column: str | None = None,
-              expected: str | None = None, found: object = None) -> None:
-        if len(self.errors) < MAX_PROBLEMS:
-            self.errors.append(Problem(file=self.raw.name, message=message, row=row, column=column,
-                                       expected=expected, found=None if found is None else str(found)))
-
-    def warn(self, message: str, row: int | None = None, column: str | None = None,
-             found: object = None) -> None:
-        self.warnings.append(Problem(file=self.raw.name, message=message, row=row, column=column,
-                                     found=None if found is None else str(found), severity="warning"))
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise SourceFormatError(self.errors)
 
 
 def normalise_age(label: str) -> str | None:
@@ -210,28 +188,27 @@ def fill_rate_parts(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _finish(records: list[dict], problems: _Problems) -> ParseResult:
+def _finish(records: list[dict], problems: ProblemCollector) -> ParseResult:
     """Duplicate check, ratio parts, tidy frame."""
     seen: dict[tuple, int] = {}
     for r in records:
         key = (r["indicator"], r["area_code"], r["period"], r["breakdown"])
         if key in seen:
             problems.error("a duplicate row: the same measure, area, date, sex and age appear twice",
-                           row=r["line"], expected=f"one row per key (first seen on row {seen[key]})",
+                           row=r["source_row"], expected=f"one row per key (first seen on row {seen[key]})",
                            found=" ".join(key))
         else:
-            seen[key] = r["line"]
+            seen[key] = r["source_row"]
     problems.raise_if_any()
     if not records:
-        raise SourceFormatError(Problem(file=problems.raw.name, message="the file has no claimant count rows",
+        raise SourceFormatError(Problem(file=problems.file, message="the file has no claimant count rows",
                                         expected="rows for 'Claimant count' or 'Claimants as a proportion of "
                                                  "residents aged 16-64'"))
     _add_ratio_parts(records)
-    rows = [{k: v for k, v in r.items() if k != "line"} for r in records]
-    return ParseResult(kind="indicators", table=tidy_frame(rows), meta=META, warnings=problems.warnings)
+    return ParseResult(kind="indicators", table=tidy_frame(records), meta=META, warnings=problems.warnings)
 
 
-def _record(problems: _Problems, line: int, *, code: str, name: str | None, date: str, sex: str, age: str,
+def _record(problems: ProblemCollector, line: int, *, code: str, name: str | None, date: str, sex: str, age: str,
             measure: str, value_text: str, status: str | None, columns: dict[str, str],
             skipped: dict[str, list[int]]) -> dict | None:
     """Validate one observation's cells -> a record (or None when skipped / in error)."""
@@ -242,7 +219,7 @@ def _record(problems: _Problems, line: int, *, code: str, name: str | None, date
                        expected="one of: " + "; ".join(f"'{m}'" for m in MEASURES), found=measure)
         ok = False
     elif MEASURES[measure_key] is None:
-        skipped.setdefault(f"measure '{measure.strip()}' (not in the catalogue)", []).append(line)
+        _skip(skipped, f"measure '{measure.strip()}' (not in the catalogue)", line)
         return None
     period = parse_month_name(date)
     if period is None:
@@ -274,17 +251,23 @@ def _record(problems: _Problems, line: int, *, code: str, name: str | None, date
     if not ok:
         return None
     if not code.startswith("E"):
-        skipped.setdefault("areas outside England (the product is England-only)", []).append(line)
+        _skip(skipped, "areas outside England (the product is England-only)", line)
         return None
     indicator, unit = MEASURES[measure_key]
-    return {"line": line, "indicator": indicator, "area_code": code, "area_name": name or None, "area_level": None,
-            "period": period, "breakdown": breakdown_label(age_band, SEXES[sex_key]), "value": obs[0],
-            "status": obs[1], "unit": unit, "source": META.source_id}
+    return {"source_row": line, "source_column": columns["value"], "indicator": indicator, "area_code": code,
+            "area_name": name or None, "area_level": None, "period": period,
+            "breakdown": breakdown_label(age_band, SEXES[sex_key]), "value": obs[0], "status": obs[1], "unit": unit,
+            "source": META.source_id}
 
 
-def _warn_skipped(problems: _Problems, skipped: dict[str, list[int]]) -> None:
-    for what, lines in skipped.items():
-        problems.warn(f"{len(lines)} row(s) skipped: {what}", row=lines[0])
+def _skip(skipped: dict[str, list[int]], what: str, line: int) -> None:
+    """Count a row skipped on purpose: [first line, rows] per reason (however many rows, two numbers)."""
+    skipped.setdefault(what, [line, 0])[1] += 1
+
+
+def _warn_skipped(problems: ProblemCollector, skipped: dict[str, list[int]]) -> None:
+    for what, (first, count) in skipped.items():
+        problems.warn(f"{count} row(s) skipped: {what}", row=first)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -313,13 +296,13 @@ class NomisApiParser:
             return False
 
     def parse(self, raw: RawFile) -> ParseResult:
-        rows = raw.csv_records()
-        rows = [(line, cells) for line, cells in rows if any(c.strip() for c in cells)]
-        problems = _Problems(raw)
-        if not rows:
+        rows = ((line, cells) for line, cells in raw.csv_rows() if any(c.strip() for c in cells))
+        problems = ProblemCollector(raw.name)
+        first = next(rows, None)
+        if first is None:
             raise SourceFormatError(Problem(file=raw.name, message="the file has no header row",
                                             expected="a Nomis API header row"))
-        header_line, header = rows[0]
+        header_line, header = first
         header = [c.strip().upper() for c in header]
         where: dict[str, int] = {}
         for field, names in API_COLUMNS.items():
@@ -342,7 +325,7 @@ class NomisApiParser:
             i = where.get(field)
             return cells[i].strip() if i is not None else default
 
-        for line, cells in rows[1:]:
+        for line, cells in problems.until_full(rows):
             if len(cells) != len(header):
                 problems.error("a row with the wrong number of cells (truncated or joined line?)", row=line,
                                expected=f"{len(header)} cells as in the header", found=f"{len(cells)} cells")
@@ -353,7 +336,7 @@ class NomisApiParser:
                                expected="Value or Percent", found=cell(cells, "measures"))
                 continue
             if not MEASURES_KIND[measures]:
-                skipped.setdefault("MEASURES_NAME 'Percent' (shares of a total, not rates)", []).append(line)
+                _skip(skipped, "MEASURES_NAME 'Percent' (shares of a total, not rates)", line)
                 continue
             status = status_of(cell(cells, "status"), cell(cells, "status_name"), cell(cells, "conf"))
             rec = _record(problems, line, code=cell(cells, "area_code"), name=cell(cells, "area_name"),
@@ -408,18 +391,35 @@ def _is_data_row(cells: list[str], has_mnemonic: bool) -> bool:
     return sum(1 for c in cells if c.strip()) >= 3
 
 
-def _is_header(rows: list[tuple[int, list[str]]], i: int) -> bool:
-    """A table header: second cell 'mnemonic', or >= 2 cells followed by a 'CODE : name' row."""
-    cells = [c.strip() for c in rows[i][1]]
+def _is_header(cells: list[str], following: list[tuple[int, list[str]]]) -> bool:
+    """A table header: second cell 'mnemonic', or >= 2 cells followed by a 'CODE : name' row
+    (``following`` = the next two rows)."""
+    cells = [c.strip() for c in cells]
     if len(cells) >= 3 and cells[1].lower() == "mnemonic":
         return True
     if sum(1 for c in cells if c) < 2 or _label_line(cells):
         return False
-    for _, nxt in rows[i + 1:i + 3]:
+    for _, nxt in following:
         if not any(c.strip() for c in nxt):
             continue
         return bool(CODE_AND_NAME.match(nxt[0].strip()))
     return False
+
+
+class _Lookahead:
+    """Rows read one at a time with a peek at the next few (a query-tool table is known by the row
+    after its header), so the file is never held in memory."""
+
+    def __init__(self, rows: Iterator[tuple[int, list[str]]]):
+        self._rows, self._buffer = rows, deque()
+
+    def peek(self, n: int) -> list[tuple[int, list[str]]]:
+        while len(self._buffer) < n and (row := next(self._rows, None)) is not None:
+            self._buffer.append(row)
+        return list(self._buffer)[:n]
+
+    def pop(self) -> tuple[int, list[str]] | None:
+        return self._buffer.popleft() if self.peek(1) else None
 
 
 class NomisQueryParser:
@@ -444,24 +444,30 @@ class NomisQueryParser:
             return False
 
     def parse(self, raw: RawFile) -> ParseResult:
-        rows = raw.csv_records()
-        problems = _Problems(raw)
+        rows = _Lookahead(raw.csv_rows())
+        problems = ProblemCollector(raw.name)
         records, skipped = [], {}
         context: dict[str, tuple[str, int]] = {}  # dimension -> (value, line) from title lines
-        tables = 0
-        i = 0
-        while i < len(rows):
-            line, cells = rows[i]
+        tables = outside = 0
+        while not problems.full and (row := rows.pop()) is not None:
+            line, cells = row
             label = _label_line(cells)
             if label:
                 context[label[0]] = (label[1], line)
-                i += 1
                 continue
-            if not _is_header(rows, i):
-                i += 1  # a title or footnote line
+            if not _is_header(cells, rows.peek(2)):
+                outside += 1  # a title, footnote or blank line
+                if outside > MAX_LINES_OUTSIDE_TABLES:
+                    problems.error(f"more than {MAX_LINES_OUTSIDE_TABLES} lines outside any table", row=line,
+                                   expected="a query-tool download: title lines, tables and a few footnotes",
+                                   found=",".join(cells)[:80])
+                    break
                 continue
             tables += 1
-            i = self._table(rows, i, context, problems, records, skipped)
+            self._table(line, cells, rows, context, problems, records, skipped)
+        if problems.full and rows.peek(1):
+            problems.stop(rows.peek(1)[0][0])
+        problems.raise_if_any()
         if not tables:
             raise SourceFormatError(Problem(file=raw.name, message="no table found under the title lines",
                                             expected="a header row whose first cell is the geography type and "
@@ -469,9 +475,9 @@ class NomisQueryParser:
         _warn_skipped(problems, skipped)
         return _finish(records, problems)
 
-    def _table(self, rows, i, context, problems, records, skipped) -> int:
-        """Parse the table whose header is rows[i]; return the index after its last data row."""
-        header_line, header = rows[i][0], [c.strip() for c in rows[i][1]]
+    def _table(self, header_line, header, rows, context, problems, records, skipped) -> None:
+        """Parse the table under ``header``, reading ``rows`` up to its last data row."""
+        header = [c.strip() for c in header]
         has_mnemonic = len(header) > 1 and header[1].lower() == "mnemonic"
         first_value = 2 if has_mnemonic else 1
         columns: list[tuple[int, str, str]] = []  # (cell index, dimension, label)
@@ -495,19 +501,18 @@ class NomisQueryParser:
         measures = context.get("measures", ("Value", 0))[0].lower()
         keep = MEASURES_KIND.get(measures, True)
         header_ok = len(problems.errors) == errors_before
-        i += 1
         started = False
-        while i < len(rows):
-            line, cells = rows[i]
+        while not problems.full and (following := rows.peek(1)):
+            line, cells = following[0]
             if not any(c.strip() for c in cells):
                 if started:
                     break
-                i += 1
+                rows.pop()
                 continue
             if not _is_data_row(cells, has_mnemonic):
                 break
             started = True
-            i += 1
+            rows.pop()
             if not header_ok:
                 continue  # the header's problems are reported once, not on every row
             first = cells[0].strip()
@@ -524,7 +529,7 @@ class NomisQueryParser:
                                expected=f"{len(header)} cells", found=f"{len(cells)} cells")
                 continue
             if not keep:
-                skipped.setdefault("a 'Percent' table (shares of a total, not rates)", []).append(line)
+                _skip(skipped, "a 'Percent' table (shares of a total, not rates)", line)
                 continue
             for j, dim, label in columns:
                 fixed = {k: v for k, (v, _) in context.items()}
@@ -541,7 +546,6 @@ class NomisQueryParser:
                               skipped=skipped)
                 if rec is not None:
                     records.append(rec)
-        return i
 
 
 PARSERS = [NomisApiParser(), NomisQueryParser()]

@@ -22,12 +22,10 @@ import re
 from collections import Counter
 from dataclasses import replace
 
-from etl.errors import Problem, SourceFormatError
+from etl.errors import Problem, ProblemCollector, SourceFormatError
 from vocab.periods import academic_year_label, parse_iso_interval, parse_year_or_academic
 from etl.schema import GSS, MARKERS, STATUSES_WITH_VALUE, parse_cell, tidy_frame
 from etl.sources.base import ParseResult, RawFile, SourceMeta
-
-MAX_PROBLEMS = 50
 
 # our field -> accepted headings (compared in lower case), both generations and the CSVW titles
 HEADINGS: dict[str, tuple[str, ...]] = {
@@ -147,11 +145,12 @@ class OnsElsParser:
             return False
 
     def parse(self, raw: RawFile) -> ParseResult:
-        rows = [(line, cells) for line, cells in raw.csv_records() if any(c.strip() for c in cells)]
-        if not rows:
+        rows = ((line, cells) for line, cells in raw.csv_rows() if any(c.strip() for c in cells))
+        first = next(rows, None)
+        if first is None:
             raise SourceFormatError(Problem(file=raw.name, message="the file has no header row",
                                             expected="an ELS header row"))
-        header_line, header = rows[0][0], [c.strip() for c in rows[0][1]]
+        header_line, header = first[0], [c.strip() for c in first[1]]
         where = _header_fields(header)
         missing = [f for f in REQUIRED if f not in where]
         if missing:
@@ -159,18 +158,16 @@ class OnsElsParser:
                                              column=HEADINGS[f][0], expected="columns " + ", ".join(
                                                  HEADINGS[r][0] for r in REQUIRED), found=", ".join(header))
                                      for f in missing])
-        errors: list[Problem] = []
-        skipped: dict[str, list[int]] = {}
+        col = ProblemCollector(raw.name)
+        skipped: dict[str, list[int]] = {}  # indicator name -> [first line, rows]
         records: list[dict] = []
         seen: dict[tuple, int] = {}
 
         def err(message, line, field=None, expected=None, found=None):
-            if len(errors) < MAX_PROBLEMS:
-                errors.append(Problem(file=raw.name, message=message, row=line,
-                                      column=header[where[field]] if field in where else field,
-                                      expected=expected, found=None if found is None else str(found)))
+            col.error(message, row=line, column=header[where[field]] if field in where else field,
+                      expected=expected, found=found)
 
-        for line, cells in rows[1:]:
+        for line, cells in col.until_full(rows):
             if len(cells) != len(header):
                 err("a row with the wrong number of cells (truncated or joined line?)", line,
                     expected=f"{len(header)} cells as in the header", found=f"{len(cells)} cells")
@@ -189,7 +186,7 @@ class OnsElsParser:
             name = cell("indicator") or cell("variable")
             spec = ELS_INDICATORS.get(" ".join(name.split()).lower())
             if spec is None:
-                skipped.setdefault(name, []).append(line)
+                skipped.setdefault(name, [line, 0])[1] += 1
                 continue
             indicator, unit, source_id, kind = spec
             period = parse_period(cell("period"), kind)
@@ -212,14 +209,14 @@ class OnsElsParser:
                     found=" ".join(key))
                 continue
             seen[key] = line
-            records.append({"indicator": indicator, "area_code": code, "area_name": cell("area_name") or None,
+            records.append({"source_row": line, "source_column": header[where["value"]],
+                            "indicator": indicator, "area_code": code, "area_name": cell("area_name") or None,
                             "area_level": GEOGRAPHY_LEVELS.get(cell("geography").lower()), "period": period,
                             "value": obs[0], "status": obs[1], "unit": unit, "source": source_id})
-        if errors:
-            raise SourceFormatError(errors)
-        warnings = [Problem(file=raw.name, message=f"indicator '{n}' is not in the catalogue: {len(lines)} row(s) "
-                                                   "skipped", row=lines[0], column=header[where["indicator"]],
-                            found=n, severity="warning") for n, lines in skipped.items()]
+        col.raise_if_any()
+        warnings = [Problem(file=raw.name, message=f"indicator '{n}' is not in the catalogue: {count} row(s) "
+                                                   "skipped", row=first_line, column=header[where["indicator"]],
+                            found=n, severity="warning") for n, (first_line, count) in skipped.items()]
         if not records:
             raise SourceFormatError(Problem(file=raw.name, message="no rows for an indicator we know (in England)",
                                             expected="one of: " + ", ".join(f"'{k}'" for k in ELS_INDICATORS),
@@ -236,16 +233,16 @@ def with_companion_metadata(meta: SourceMeta, raw: RawFile) -> SourceMeta:
     """ELS publishes ``<name>.json`` beside each CSV; saved as ``<name>.metadata.json`` (which the build
     does not read as an extract), its ``sourceDate`` is the publisher's release date and ``sourceURL``
     the release page."""
-    for candidate in (raw.path.with_suffix(".metadata.json"),):
-        if candidate.is_file():
-            try:
-                info = json.loads(candidate.read_text(encoding="utf-8")).get("ess-beta-metadata", {})
-            except (ValueError, OSError, AttributeError):
-                return meta
-            released = str(info.get("sourceDate") or "")
-            if m := re.fullmatch(r"(\d{2})/(\d{2})/(\d{4})", released):
-                meta = replace(meta, release_date=f"{m[3]}-{m[2]}-{m[1]}")
-            if info.get("sourceURL"):
-                meta = replace(meta, url=info["sourceURL"])
-            return meta
+    candidate = raw.companion(".metadata.json")
+    if candidate is None:
+        return meta
+    try:
+        info = json.loads(candidate.read_text(encoding="utf-8")).get("ess-beta-metadata", {})
+    except (ValueError, OSError, AttributeError):
+        return meta
+    released = str(info.get("sourceDate") or "")
+    if m := re.fullmatch(r"(\d{2})/(\d{2})/(\d{4})", released):
+        meta = replace(meta, release_date=f"{m[3]}-{m[2]}-{m[1]}")
+    if info.get("sourceURL"):
+        meta = replace(meta, url=info["sourceURL"])
     return meta

@@ -14,11 +14,12 @@ import json
 import math
 import re
 from dataclasses import dataclass
+from warnings import catch_warnings, simplefilter
 
 import numpy as np
 import pandas as pd
 
-from etl.errors import Problem, SourceFormatError, format_error
+from etl.errors import MAX_PROBLEMS, Problem, ProblemCollector, SourceFormatError, format_error
 from etl.sources.base import ParseResult, RawFile, SourceMeta
 from etl.sources.grids import Grid, read_grids
 from vocab.levels import level_of_code
@@ -44,7 +45,7 @@ CHANGES_COLUMNS = {"old_code": "oldcd", "old_name": "oldnm", "new_code": "newcd"
 COLUMN = re.compile(r"^(?P<geo>[a-z]+?)(?P<yy>\d{2})?(?P<part>cd|nm|nmw)(?P<n>\d?)$")
 GSS = re.compile(r"^[EWSNK]\d{8}$")
 HEADER_SEARCH_ROWS = 5
-MAX_PROBLEMS = 50
+YEAR_IN_TITLE = re.compile(r"\b(20\d\d)\b")
 
 # Boundaries: code properties in order of preference (the finest geography first), and
 # TopoJSON layers (ONSvisual uk-topojson) in the same order.
@@ -54,6 +55,9 @@ TOPOJSON_LAYERS = ("ltla", "lad", "utla", "cty", "cauth", "rgn", "ctry")
 SIMPLIFY_TOLERANCE = 0.001  # degrees (~70-110 m): plenty for a district choropleth on a phone
 WGS84 = "EPSG:4326"
 BRITISH_NATIONAL_GRID = "EPSG:27700"
+BNG_EXTENT = (-100_000, -100_000, 800_000, 1_400_000)  # metres: Great Britain with a margin
+ENGLAND_EXTENT = (-7.0, 49.6, 2.1, 56.0)  # lon/lat: the Isles of Scilly to Lowestoft, to Berwick, with a margin
+POLYGONAL = ("Polygon", "MultiPolygon", "GeometryCollection")  # a collection's polygon parts are kept
 
 
 def _meta(source_id: str, title: str) -> SourceMeta:
@@ -73,6 +77,7 @@ class GeoColumn:
     geo: str
     part: str  # cd, nm or nmw
     n: str  # '' or '1', '2' for lookups that allow two parents (LEP21CD1, LEP21CD2)
+    yy: str | None = None  # the vintage ONS writes into the heading: LEP21CD -> '21'
 
 
 def classify_header(cells: list[object]) -> list[GeoColumn] | None:
@@ -86,7 +91,7 @@ def classify_header(cells: list[object]) -> list[GeoColumn] | None:
         m = COLUMN.match(key)
         if not m or (m["geo"] not in GEO_LEVELS and m["geo"] not in SKIPPED_GEOS):
             return None
-        columns.append(GeoColumn(j, text, m["geo"], m["part"], m["n"]))
+        columns.append(GeoColumn(j, text, m["geo"], m["part"], m["n"], m["yy"]))
     if not any(c.part == "cd" for c in columns):
         return None
     return columns
@@ -134,16 +139,6 @@ def _best_table(grids: list[Grid]) -> tuple[Grid, int, list[GeoColumn]] | None:
 
 # --- lookups: parsing -------------------------------------------------------------------------
 
-@dataclass
-class _Log:
-    raw: RawFile
-    errors: list[Problem]
-
-    def error(self, message: str, **where) -> None:
-        if len(self.errors) < MAX_PROBLEMS:
-            self.errors.append(Problem(file=self.raw.name, message=message, **where))
-
-
 def _strings(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Text columns as Python strings with None for blanks (pandas 3 would make them NaN)."""
     for col in columns:
@@ -157,10 +152,10 @@ def _text(cell: object) -> str:
     return str(cell).strip()
 
 
-def _data_rows(grid: Grid, index: int, width: int, log: _Log, csv_like: bool):
-    """(line, padded cells) of the rows under the header; short CSV rows are reported."""
+def _data_rows(grid: Grid, index: int, width: int, log: ProblemCollector, csv_like: bool):
+    """(line, padded cells) of the rows under the header (until the problem cap); short CSV rows are reported."""
     header = grid.rows[index][1]
-    for line, cells in grid.rows[index + 1:]:
+    for line, cells in log.until_full(grid.rows[index + 1:]):
         cells = list(cells)
         if not any(_text(c) for c in cells):
             continue
@@ -172,7 +167,8 @@ def _data_rows(grid: Grid, index: int, width: int, log: _Log, csv_like: bool):
         yield line, cells + [None] * (width - len(cells))
 
 
-def _code(cells: list[object], col: GeoColumn, line: int, log: _Log, *, required: bool) -> str | None:
+def _code(cells: list[object], col: GeoColumn, line: int, log: ProblemCollector, *,
+          required: bool) -> str | None:
     code = _text(cells[col.index])
     if not code:
         if required:
@@ -184,15 +180,29 @@ def _code(cells: list[object], col: GeoColumn, line: int, log: _Log, *, required
     return code
 
 
+def vintage_of(grid: Grid, index: int, columns: list[GeoColumn], column: GeoColumn) -> int | None:
+    """The year a lookup column describes: from its heading (LEP21CD -> 2021), else the district
+    column's (LAD21CD), else a year in the title rows or the sheet name; None when the file never says."""
+    child = next((c for c in columns if c.geo in CHILD_GEOS and c.part == "cd"), None)
+    for col in (column, child):
+        if col is not None and col.yy:
+            return 2000 + int(col.yy)
+    titles = " ".join(_text(c) for _, cells in grid.rows[:index] for c in cells) + " " + (grid.name or "")
+    years = [int(y) for y in YEAR_IN_TITLE.findall(titles)]
+    return max(years) if years else None
+
+
 def parse_hierarchy(raw: RawFile, grid: Grid, index: int, columns: list[GeoColumn]) -> pd.DataFrame:
-    log = _Log(raw, [])
+    log = ProblemCollector(raw.name)
     child_geo = next(g for g in CHILD_GEOS if any(c.geo == g and c.part == "cd" for c in columns))
     child_cd = next(c for c in columns if c.geo == child_geo and c.part == "cd")
     child_nm = next((c for c in columns if c.geo == child_geo and c.part == "nm" and c.n == child_cd.n), None)
     parents = [(c, next((x for x in columns if x.geo == c.geo and x.part == "nm" and x.n == c.n), None))
                for c in columns if c.part == "cd" and c.geo != child_geo and c.geo not in SKIPPED_GEOS]
+    vintages = {cd.header: vintage_of(grid, index, columns, cd) for cd, _ in parents}
     width = max(c.index for c in columns) + 1
     out = []
+    seen: dict[tuple[str, str], tuple[str, int]] = {}  # (district, parent column) -> (parent, line)
     for line, cells in _data_rows(grid, index, width, log, grid.is_csv):
         child = _code(cells, child_cd, line, log, required=True)
         if child is None or not child.startswith("E"):
@@ -202,40 +212,56 @@ def parse_hierarchy(raw: RawFile, grid: Grid, index: int, columns: list[GeoColum
             parent = _code(cells, cd, line, log, required=False)
             if parent is None or parent == child:  # no county (unitary), or the unitary is its own upper tier
                 continue
+            first = seen.setdefault((child, cd.header), (parent, line))
+            if first[0] != parent:
+                log.error("the district is listed again with a different parent", row=line, column=cd.header,
+                          expected=f"{first[0]} as on line {first[1]} (one parent per district and column)",
+                          found=f"{child} -> {parent}")
+                continue
             out.append({"child_code": child, "child_name": child_name or None, "parent_code": parent,
                         "parent_name": (_text(cells[nm.index]) if nm else "") or None,
-                        "parent_level": level_of(parent, cd.geo)})
-    if log.errors:
-        raise SourceFormatError(log.errors)
+                        "parent_level": level_of(parent, cd.geo), "vintage": vintages[cd.header],
+                        "source_row": line, "source_column": cd.header})
+    log.raise_if_any()
     if not out:
         raise format_error(raw.name, "the lookup has no English district rows", row=grid.rows[index][0] + 1,
                            expected="rows like E07000117,Burnley,E37000019,Lancashire")
-    df = pd.DataFrame(out).drop_duplicates().reset_index(drop=True)
-    return _strings(df, list(df.columns))
+    df = pd.DataFrame(out)
+    df = df.drop_duplicates(["child_code", "child_name", "parent_code", "parent_name", "parent_level"]).reset_index(
+        drop=True)
+    df = _strings(df, [c for c in df.columns if c not in ("vintage", "source_row")])
+    df["vintage"] = df["vintage"].astype("Int64")
+    return df
 
 
 def parse_names(raw: RawFile, grid: Grid, index: int, columns: list[GeoColumn]) -> pd.DataFrame:
-    log = _Log(raw, [])
+    log = ProblemCollector(raw.name)
     cd = next(c for c in columns if c.part == "cd")
     nm = next((c for c in columns if c.part == "nm" and c.geo == cd.geo), None)
     width = max(c.index for c in columns) + 1
     out = []
+    seen: dict[str, tuple[str | None, int]] = {}  # code -> (name, line)
     for line, cells in _data_rows(grid, index, width, log, grid.is_csv):
         code = _code(cells, cd, line, log, required=True)
         if code is None or not code.startswith("E"):
             continue
-        out.append({"area_code": code, "area_name": (_text(cells[nm.index]) if nm else "") or None,
-                    "area_level": level_of(code, cd.geo)})
-    if log.errors:
-        raise SourceFormatError(log.errors)
+        name = (_text(cells[nm.index]) if nm else "") or None
+        first = seen.setdefault(code, (name, line))
+        if first[0] != name:
+            log.error("the code is listed again with a different name", row=line,
+                      column=nm.header if nm else cd.header, expected=f"{first[0]!r} as on line {first[1]}",
+                      found=f"{code} {name}")
+            continue
+        out.append({"area_code": code, "area_name": name, "area_level": level_of(code, cd.geo), "source_row": line})
+    log.raise_if_any()
     if not out:
         raise format_error(raw.name, "no English area codes under the header", expected="codes like E37000019")
     df = pd.DataFrame(out).drop_duplicates("area_code").reset_index(drop=True)
-    return _strings(df, list(df.columns))
+    return _strings(df, ["area_code", "area_name", "area_level"])
 
 
 def parse_changes(raw: RawFile, grid: Grid, index: int) -> pd.DataFrame:
-    log = _Log(raw, [])
+    log = ProblemCollector(raw.name)
     header = [str(c or "").strip().lstrip("\ufeff").lower() for c in grid.rows[index][1]]
     where = {ours: header.index(theirs) for ours, theirs in CHANGES_COLUMNS.items() if theirs in header}
     cols = {ours: GeoColumn(j, CHANGES_COLUMNS[ours], "", "cd", "") for ours, j in where.items()}
@@ -255,8 +281,7 @@ def parse_changes(raw: RawFile, grid: Grid, index: int) -> pd.DataFrame:
                     else None, "new_code": new,
                     "new_name": (_text(cells[where["new_name"]]) or None) if "new_name" in where and new else None,
                     "change_type": _text(cells[where["change_type"]]) or None, "year": year})
-    if log.errors:
-        raise SourceFormatError(log.errors)
+    log.raise_if_any()
     df = _strings(pd.DataFrame(out, columns=["old_code", "old_name", "new_code", "new_name", "change_type", "year"]),
                   ["old_code", "old_name", "new_code", "new_name", "change_type"])
     df["year"] = df["year"].astype("int64")
@@ -341,6 +366,14 @@ def _code_field(columns: list[str]) -> tuple[str, str | None, str | None] | None
 
 
 def _read_geo(raw: RawFile, kind: str):
+    """The layer holding the boundaries. GDAL's warnings about malformed features are silenced: such
+    features come back without a geometry, which :func:`geometry_problems` reports with their codes."""
+    with catch_warnings():
+        simplefilter("ignore", RuntimeWarning)
+        return _read_layer(raw, kind)
+
+
+def _read_layer(raw: RawFile, kind: str):
     import geopandas as gpd
     import pyogrio
 
@@ -369,9 +402,16 @@ def _read_geo(raw: RawFile, kind: str):
 
 
 def _assume_crs(gdf, raw: RawFile, warnings: list[Problem]):
-    """A file without a CRS: lon/lat numbers are WGS84, metre-sized numbers British National Grid."""
+    """A file without a CRS: lon/lat numbers are WGS84, metre-sized numbers British National Grid.
+    Coordinates that are neither (a damaged or foreign file) are an error, not a guess."""
     minx, miny, maxx, maxy = gdf.total_bounds
     looks_lonlat = -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90
+    looks_bng = BNG_EXTENT[0] <= minx <= maxx <= BNG_EXTENT[2] and BNG_EXTENT[1] <= miny <= maxy <= BNG_EXTENT[3]
+    if (gdf.crs is None or gdf.crs.to_epsg() == 4326) and not looks_lonlat and not looks_bng:
+        raise format_error(raw.name, "the coordinates are neither longitude/latitude nor British National Grid "
+                                     "metres", column="geometry",
+                           expected="a boundary file in WGS84 or EPSG:27700",
+                           found=f"x {minx:.6g} to {maxx:.6g}, y {miny:.6g} to {maxy:.6g}")
     if gdf.crs is None:
         return gdf.set_crs(WGS84 if looks_lonlat else BRITISH_NATIONAL_GRID)
     if gdf.crs.to_epsg() == 4326 and not looks_lonlat:
@@ -379,6 +419,40 @@ def _assume_crs(gdf, raw: RawFile, warnings: list[Problem]):
                                 "WGS84; read as British National Grid (EPSG:27700)", severity="warning"))
         return gdf.set_crs(BRITISH_NATIONAL_GRID, allow_override=True)
     return gdf
+
+
+def geometry_problems(gdf, raw: RawFile, code_col: str) -> list[Problem]:
+    """English features whose geometry cannot be an area: missing, empty, not a polygon, or with
+    coordinates that are not finite numbers (checked before any reprojection or repair)."""
+    import shapely
+
+    problems = []
+    for number, (code, geom) in enumerate(zip(gdf[code_col], gdf.geometry.values), start=1):
+        if not str(code).strip().startswith("E"):
+            continue
+        if geom is None or geom.is_empty:
+            reason = "a feature without a geometry"
+        elif geom.geom_type not in POLYGONAL:
+            reason = f"a feature whose geometry is not an area ({geom.geom_type})"
+        elif not np.isfinite(shapely.get_coordinates(geom)).all():
+            reason = "a feature with coordinates that are not finite numbers"
+        else:
+            continue
+        problems.append(Problem(file=raw.name, message=reason, column="geometry",
+                                expected="a polygon or multipolygon for every area",
+                                found=f"feature {number} ({code})"))
+    return problems
+
+
+def outside_england(df, raw: RawFile) -> list[Problem]:
+    """Areas (in WGS84) that do not lie within England's bounding box: a wrong projection or junk."""
+    bounds = df.geometry.bounds
+    west, south, east, north = ENGLAND_EXTENT
+    outside = (bounds["minx"] < west) | (bounds["maxx"] > east) | (bounds["miny"] < south) | (bounds["maxy"] > north)
+    return [Problem(file=raw.name, message="an area that does not lie in England", column="geometry",
+                    expected=f"longitude {west} to {east}, latitude {south} to {north} (WGS84)",
+                    found=f"{code}: {b.minx:.4g}, {b.miny:.4g} to {b.maxx:.4g}, {b.maxy:.4g}")
+            for code, b in zip(df.loc[outside, "area_code"], bounds[outside].itertuples())]
 
 
 def _polygonal(geom):
@@ -393,6 +467,14 @@ def _polygonal(geom):
         return geom
     parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
     return shapely.union_all(parts) if parts else None
+
+
+def _duplicate_codes(df, raw: RawFile, code_col: str) -> list[Problem]:
+    """One feature per area: two shapes for one code would leave which one is drawn to chance."""
+    dupes = df[df["area_code"].duplicated(keep=False)]
+    return [Problem(file=raw.name, message="two features with the same area code", column=code_col,
+                    expected="one feature per area", found=code)
+            for code in dict.fromkeys(dupes["area_code"])][:MAX_PROBLEMS]
 
 
 def _current_and_older(gdf):
@@ -461,7 +543,9 @@ class OnsBoundaryParser:
                                expected="a property like LAD22CD, LEP21CD, CTYUA21CD, RGN21CD or areacd",
                                found=", ".join(fields) or "no properties")
         code_col, name_col, geo = field
-        gdf = _assume_crs(gdf, raw, warnings)
+        if problems := geometry_problems(gdf, raw, code_col):
+            raise SourceFormatError(problems[:MAX_PROBLEMS])
+        gdf = _assume_crs(gdf[gdf.geometry.notna()], raw, warnings)
         df = gpd.GeoDataFrame({
             "area_code": gdf[code_col].astype(str).str.strip(),
             "area_name": gdf[name_col].astype(str).str.strip() if name_col else None,
@@ -477,12 +561,20 @@ class OnsBoundaryParser:
             raise format_error(raw.name, "no English areas in the file", column=code_col,
                                expected="codes starting with E")
         df = df.to_crs(WGS84)
+        if problems := outside_england(df, raw):
+            raise SourceFormatError(problems[:MAX_PROBLEMS])
         df["geometry"] = [_polygonal(g) for g in df.geometry.values]
         if kind != "topojson":
+            if problems := _duplicate_codes(df, raw, code_col):
+                raise SourceFormatError(problems)
             df = df.drop(columns=["start", "end"])
         df, older = _current_and_older(df)
         df = df.set_geometry(simplify_for_web(df.geometry.values, older), crs=WGS84)
-        df = df[df.geometry.notna() & ~df.geometry.is_empty]
+        lost = df[df.geometry.isna() | df.geometry.is_empty]
+        if len(lost):
+            raise format_error(raw.name, f"{len(lost)} area(s) have no shape left once repaired and simplified",
+                               column="geometry", expected="polygons larger than about 100 m across",
+                               found=", ".join(lost["area_code"].head(5)))
         layer_geo = layer if layer in GEO_LEVELS else None
         df["area_level"] = [level_of(c, geo or layer_geo) for c in df["area_code"]]
         out = gpd.GeoDataFrame(df[["area_code", "area_name", "area_level", "geometry"]], geometry="geometry",

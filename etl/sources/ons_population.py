@@ -53,6 +53,8 @@ WIDE_AGE_HEADINGS = ("age_band", "age band", "age", "age group", "age_group", "a
 WIDE_SEX_HEADINGS = ("sex", "gender", "sex_name")
 YEAR = re.compile(r"^(?:mid-?)?(19[5-9]\d|20\d\d)(?:\.0)?$")
 
+NOMIS_COUNT_MEASURES = ("value", "20100")
+NOMIS_OTHER_MEASURES = ("percent", "20301")  # shares of a total: skipped
 NOMIS_COLUMNS = {"date": ("DATE_NAME", "DATE_CODE", "DATE"), "area_code": ("GEOGRAPHY_CODE",),
                  "area_name": ("GEOGRAPHY_NAME",), "sex": ("SEX_NAME", "GENDER_NAME", "C_SEX_NAME"),
                  "age": ("AGE_NAME", "C_AGE_NAME"), "measures": ("MEASURES_NAME",), "value": ("OBS_VALUE",),
@@ -110,11 +112,11 @@ def mid_year(year: int) -> date:
 
 
 def _record(code: str, name: str | None, year: int, age: str | None, sex: str | None, value: float,
-            status: str, line: int, derived: bool = False) -> dict:
+            status: str, line: int, derived: bool = False, column: str | None = None) -> dict:
     return {"indicator": INDICATOR, "area_code": code, "area_name": name or None, "area_level": None,
             "period": str(year), "period_start": mid_year(year), "period_end": mid_year(year),
             "breakdown": breakdown(age, sex), "value": value, "status": status, "unit": "count",
-            "source": META.source_id, "derived": derived, "source_row": line}
+            "source": META.source_id, "derived": derived, "source_row": line, "source_column": column}
 
 
 def _count(text: object, col: ProblemCollector, line: int, column: str) -> float | None:
@@ -224,7 +226,7 @@ class WideByYearPopulationParser:
                                expected="e.g. region,region_code,age_band,2001,...")
         i, header, where = found
         records = []
-        for line, cells in grid.rows[i + 1:]:
+        for line, cells in col.until_full(grid.rows[i + 1:]):
             if not any(str(c or "").strip() for c in cells):
                 continue
             if len(cells) < len(header):
@@ -252,11 +254,12 @@ class WideByYearPopulationParser:
             for j, year in where["years"].items():
                 text = cells[j]
                 if text is None or not str(text).strip():
-                    records.append(_record(code, name, year, age, sex, math.nan, "not_available", line))
+                    records.append(_record(code, name, year, age, sex, math.nan, "not_available", line,
+                                           column=header[j]))
                     continue
                 value = _count(text, col, line, header[j])
                 if value is not None:
-                    records.append(_record(code, name, year, age, sex, value, "ok", line))
+                    records.append(_record(code, name, year, age, sex, value, "ok", line, column=header[j]))
         return _result(raw, _add_sixteen_plus(records), col)
 
 
@@ -309,7 +312,7 @@ class Mye2PopulationParser:
                                expected=f"columns 0, 1, ..., {top}+", found=", ".join(header[all_i + 1:all_i + 6]))
         name_i = folded.index("name") if "name" in folded else None
         records = []
-        for line, row in grid.rows[i + 1:]:
+        for line, row in col.until_full(grid.rows[i + 1:]):
             if not any(str(c or "").strip() for c in row):
                 continue
             code = str(row[0] or "").strip()
@@ -332,9 +335,10 @@ class Mye2PopulationParser:
                           expected=f"{sum(counts.values()):,.0f}", found=row[all_i])
                 continue
             name = str(row[name_i]).strip() if name_i is not None and row[name_i] else None
-            records.append(_record(code, name, year, None, sex, total, "ok", line))
+            records.append(_record(code, name, year, None, sex, total, "ok", line, column=header[all_i]))
             for band, value in bands_from_single_years(counts, top).items():
-                records.append(_record(code, name, year, band, sex, value, "ok", line, derived=True))
+                records.append(_record(code, name, year, band, sex, value, "ok", line, derived=True,
+                                       column="single years of age"))
         return _result(raw, records, col)
 
 
@@ -367,12 +371,12 @@ class NomisPopulationParser:
 
     def parse(self, raw: RawFile) -> ParseResult:
         col = ProblemCollector(raw.name)
-        records_in = raw.csv_records()
-        header_line, header = records_in[0]
+        rows = raw.csv_rows()
+        header_line, header = next(rows)
         where = _nomis_fields(header)
         singles: dict[tuple, dict] = {}  # (code, year, sex) -> {age: value} for single-year rows
         records = []
-        for line, cells in records_in[1:]:
+        for line, cells in col.until_full(rows):
             if not any(c.strip() for c in cells):
                 continue
             if len(cells) != len(header):
@@ -383,8 +387,12 @@ class NomisPopulationParser:
             def cell(f: str) -> str:
                 return cells[where[f]].strip() if f in where else ""
 
-            if "measures" in where and _fold(cell("measures")) not in ("value", "20100"):
-                col.skip(f"measures '{cell('measures')}' is not the count", line)
+            if "measures" in where and _fold(cell("measures")) not in NOMIS_COUNT_MEASURES:
+                if _fold(cell("measures")) in NOMIS_OTHER_MEASURES:
+                    col.skip(f"measures '{cell('measures')}' is not the count", line)
+                else:
+                    col.error("an unknown MEASURES value", row=line, column=header[where["measures"]],
+                              expected="Value (or Percent, which is skipped)", found=cell("measures"))
                 continue
             code = cell("area_code")
             if not GSS.match(code):
@@ -414,23 +422,31 @@ class NomisPopulationParser:
                 else:
                     singles.setdefault((code, cell("area_name"), year, sex, line), {})[one] = value
                 continue
-            records.append(_record(code, cell("area_name"), year, age, sex, value, status, line))
+            records.append(_record(code, cell("area_name"), year, age, sex, value, status, line,
+                                   column=header[where["value"]]))
         have = {(r["area_code"], r["period"], r["breakdown"]) for r in records}
-        for (code, name, year, sex, line), counts in _merge_singles(singles).items():
+        for (code, name, year, sex, line), counts in _merge_singles(singles, col).items():
             for band, value in bands_from_single_years(counts, max(counts)).items():
                 if (code, str(year), breakdown(band, sex)) not in have:
-                    records.append(_record(code, name, year, band, sex, value, "ok", line, derived=True))
+                    records.append(_record(code, name, year, band, sex, value, "ok", line, derived=True,
+                                           column="single years of age"))
         return _result(raw, _add_sixteen_plus(records), col)
 
 
-def _merge_singles(singles: dict[tuple, dict]) -> dict[tuple, dict]:
-    """Single-year rows grouped per (area, year, sex), keyed by the first line they appeared on."""
+def _merge_singles(singles: dict[tuple, dict], col: ProblemCollector) -> dict[tuple, dict]:
+    """Single-year rows grouped per (area, year, sex), keyed by the first line they appeared on; one
+    age given twice with different counts is an error (which is right?)."""
     merged: dict[tuple, tuple[tuple, dict]] = {}
     for (code, name, year, sex, line), counts in singles.items():
         key = (code, year, sex)
         if key not in merged:
             merged[key] = ((code, name, year, sex, line), {})
-        merged[key][1].update(counts)
+        known = merged[key][1]
+        for age, value in counts.items():
+            if age in known and known[age] != value:
+                col.error("the same area, year and age appear twice with different counts", row=line,
+                          column="OBS_VALUE", expected=f"{known[age]:,.0f} as given earlier", found=f"{value:,.0f}")
+            known.setdefault(age, value)
     return dict(merged.values())
 
 

@@ -1,0 +1,179 @@
+"""Impossible values: what no publisher can have meant, checked against the catalogue's declared domain.
+
+The tidy-table schema (``etl.schema``) says what a row must look like; this module says what its
+numbers, periods and names may be. Both run on each file's rows (so a problem names the file, its
+row and the publisher's column) and on the finished table. Nothing here guesses: every bound is data
+in ``vocab/catalogue.toml`` (``min``/``max``, ``whole_numbers``, ``earliest_period``/``latest_period``
+and ``[count_ceilings]``), and the build date bounds periods from above.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from etl.errors import CONTROL_CHARACTERS, MAX_PROBLEMS, Problem
+from vocab.catalogue import COUNT_CEILINGS, INDICATORS
+from vocab.periods import period_bounds
+
+WHOLE_TOLERANCE = 1e-6  # float noise in a whole number read from a spreadsheet, not a fraction
+
+
+def _rules() -> pd.DataFrame:
+    """One row per indicator: the catalogue's domain as columns, for vectorised checks."""
+    rows = []
+    for ind in INDICATORS.values():
+        earliest = period_bounds(ind.earliest_period) if ind.earliest_period else None
+        latest = period_bounds(ind.latest_period) if ind.latest_period else None
+        rows.append({"indicator": ind.id, "_label": ind.label, "_unit": ind.unit, "_min": float(ind.min),
+                     "_max": np.nan if ind.max is None else float(ind.max), "_whole": ind.is_whole,
+                     "_earliest": pd.Timestamp(earliest[0]) if earliest else pd.NaT,
+                     "_earliest_label": ind.earliest_period, "_latest": pd.Timestamp(latest[1]) if latest else pd.NaT,
+                     "_latest_label": ind.latest_period, "_den_label": ind.denominator_label or "its denominator"})
+    return pd.DataFrame(rows).set_index("indicator")
+
+
+RULES = _rules()
+
+
+@dataclass(frozen=True)
+class _Check:
+    """One impossible-value rule: which rows break it and how the report describes them."""
+
+    part: str  # the tidy column at fault: value, numerator, denominator or period
+    message: Callable[[pd.Series], str]
+    expected: Callable[[pd.Series], str]
+    found: Callable[[pd.Series], str]
+    fails: Callable[[pd.DataFrame], pd.Series]
+
+
+def _number(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 1e4 and abs(x) < 1e15 and float(x).is_integer() else f"{x:g}"
+
+
+def _not_finite(part: str) -> _Check:
+    return _Check(part, lambda r: f"the {part} is not a finite number (too large to be real?)",
+                  lambda r: "a number within the indicator's range", lambda r: str(r[part]),
+                  lambda d: d[part].notna() & ~np.isfinite(d[part].to_numpy(dtype=float)))
+
+
+def _negative(part: str, when: Callable[[pd.DataFrame], pd.Series]) -> _Check:
+    return _Check(part, lambda r: f"a negative {part}", lambda r: "0 or more", lambda r: _number(r[part]),
+                  lambda d: when(d) & (d[part] < 0))
+
+
+CHECKS: list[_Check] = [
+    _not_finite("value"),
+    _Check("value", lambda r: f"a value below the smallest possible {r['_label']}",
+           lambda r: f"at least {_number(r['_min'])}", lambda r: _number(r["value"]),
+           lambda d: np.isfinite(d["value"].to_numpy(dtype=float)) & (d["value"] < d["_min"])),
+    _Check("value", lambda r: f"a value above the largest possible {r['_label']}",
+           lambda r: f"at most {_number(r['_max'])}", lambda r: _number(r["value"]),
+           lambda d: np.isfinite(d["value"].to_numpy(dtype=float)) & (d["value"] > d["_max"])),
+    _Check("value", lambda r: f"a count larger than any {str(r['area_level']).replace('_', ' ')} could have",
+           lambda r: f"at most {_number(r['_ceiling'])} for one {str(r['area_level']).replace('_', ' ')}",
+           lambda r: _number(r["value"]),
+           lambda d: (d["_unit"] == "count") & np.isfinite(d["value"].to_numpy(dtype=float))
+           & (d["value"] > d["_ceiling"])),
+    _Check("value", lambda r: f"a fractional {r['_label']}: the publisher publishes whole numbers only",
+           lambda r: "a whole number", lambda r: f"{r['value']:.10g}",
+           lambda d: d["_whole"].fillna(False).astype(bool) & np.isfinite(d["value"].to_numpy(dtype=float))
+           & ((d["value"] - d["value"].round()).abs() > WHOLE_TOLERANCE)),
+    _not_finite("numerator"),
+    _negative("numerator", lambda d: d["_min"] >= 0),  # a sum of negative scores can be negative
+    _not_finite("denominator"),
+    _negative("denominator", lambda d: d["_min"].notna()),
+    _Check("denominator",
+           lambda r: f"a denominator ({r['_den_label']}) larger than any "
+                     f"{str(r['area_level']).replace('_', ' ')} could have",
+           lambda r: f"at most {_number(r['_ceiling'])}", lambda r: _number(r["denominator"]),
+           lambda d: np.isfinite(d["denominator"].to_numpy(dtype=float)) & (d["denominator"] > d["_ceiling"])),
+    _Check("numerator", lambda r: f"the numerator is larger than the denominator ({r['_den_label']}): more than "
+                                  "100% is impossible",
+           lambda r: "a numerator no larger than its denominator",
+           lambda r: f"{_number(r['numerator'])} of {_number(r['denominator'])}",
+           lambda d: (d["_unit"] == "percent") & (d["numerator"] > d["denominator"] * (1 + 1e-9))
+           & ~(d["value"] > d["_max"])),  # a value already out of range says it once
+    _Check("period", lambda r: f"a period before the {r['_label']} series began",
+           lambda r: f"{r['_earliest_label']} or later", lambda r: str(r["period"]),
+           lambda d: d["period_start"] < d["_earliest"]),
+    _Check("period", lambda r: f"a period after the {r['_label']} series ended",
+           lambda r: f"{r['_latest_label']} or earlier", lambda r: str(r["period"]),
+           lambda d: d["period_start"] > d["_latest"]),
+    _Check("period", lambda r: "a period in the future",
+           lambda r: f"a period that has begun by the build date ({r['_today'].date().isoformat()})",
+           lambda r: str(r["period"]), lambda d: d["period_start"] > d["_today"]),
+]
+
+
+def _location(df: pd.DataFrame, idx, part: str) -> tuple[int | None, str]:
+    """(file line, column as the user should see it) of one row's ``part``."""
+    row = df.at[idx, "source_row"] if "source_row" in df.columns else None
+    column = part
+    if part in ("numerator", "denominator") and "source_parts" in df.columns and isinstance(
+            df.at[idx, "source_parts"], str):
+        column = df.at[idx, "source_parts"]
+    elif part == "value" and "source_column" in df.columns and isinstance(df.at[idx, "source_column"], str):
+        column = df.at[idx, "source_column"]
+    return (int(row) if row is not None and pd.notna(row) else None), column
+
+
+def value_problems(df: pd.DataFrame, file: str, today: date) -> list[Problem]:
+    """Every row of a tidy table (a parser's, or the finished one) whose numbers or period are impossible."""
+    if df.empty:
+        return []
+    d = df.join(RULES, on="indicator")
+    d = d[d["_label"].notna()]  # an unknown indicator is the schema's to report
+    for col in ("value", "numerator", "denominator"):
+        d[col] = pd.to_numeric(d[col], errors="coerce").astype("float64")
+    d["_ceiling"] = d["area_level"].map(COUNT_CEILINGS).astype("float64")
+    d["period_start"] = pd.to_datetime(d["period_start"], errors="coerce")
+    d["_today"] = pd.Timestamp(today)
+    problems: list[Problem] = []
+    failing = 0
+    for check in CHECKS:
+        mask = check.fails(d).fillna(False).astype(bool)
+        for idx in d.index[mask.to_numpy()]:
+            failing += 1
+            if len(problems) >= MAX_PROBLEMS:
+                continue
+            r = d.loc[idx]
+            row, column = _location(d, idx, check.part)
+            found = check.found(r)
+            if row is None:  # the finished table: say which row by its key
+                found += f" ({r['indicator']} {r['area_code']} {r['period']} {r['breakdown']})"
+            problems.append(Problem(file=file, message=check.message(r), row=row, column=column,
+                                    expected=check.expected(r), found=found))
+    problems.sort(key=lambda p: (p.row is None, p.row or 0))
+    if failing > len(problems):
+        problems.append(Problem(file=file, message=f"{failing - len(problems)} more impossible value(s) not listed",
+                                expected="the values above corrected"))
+    return problems
+
+
+def text_problems(table: pd.DataFrame, file: str) -> list[Problem]:
+    """Names (and every other text cell) holding control or invisible characters, row by row."""
+    problems: list[Problem] = []
+    failing = 0
+    for column in table.columns:
+        if column.startswith("source_") or table[column].dtype != object:
+            continue
+        values = table[column]
+        flagged = [v for v in values.dropna().unique() if isinstance(v, str) and CONTROL_CHARACTERS.search(v)]
+        for idx in values.index[values.isin(flagged).to_numpy(dtype=bool)] if flagged else []:
+            failing += 1
+            if len(problems) >= MAX_PROBLEMS:
+                continue
+            row = table.at[idx, "source_row"] if "source_row" in table.columns else None
+            problems.append(Problem(file=file, message=f"a control or invisible character in the "
+                                                       f"{column.replace('_', ' ')}",
+                                    row=int(row) if row is not None and pd.notna(row) else None, column=column,
+                                    expected="printable text (no NUL, escape, line-break or direction-override "
+                                             "characters)", found=values[idx]))
+    if failing > len(problems):
+        problems.append(Problem(file=file, message=f"{failing - len(problems)} more cell(s) with control characters "
+                                                   "not listed", expected="printable text"))
+    return problems
