@@ -9,3 +9,12 @@ import os
 
 worker_class = "gthread"
 threads = int(os.environ.get("PDP_GUNICORN_THREADS", "8"))
+# Idle keep-alive connections wait in the worker's poller (not in a thread): keep them longer than a
+# reader's pause between clicks, so the next request does not meet a closed connection.
+keepalive = int(os.environ.get("PDP_GUNICORN_KEEPALIVE", "10"))
+
+
+def post_worker_init(worker):
+    """Answer one page in-process before taking connections: Dash finishes its set-up on its first
+    request and some modules are imported lazily then, which is not safe with several threads at once."""
+    worker.wsgi.test_client().get("/")
