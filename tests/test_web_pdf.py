@@ -152,3 +152,9 @@ def test_export_cache_is_bounded_in_size_and_count(tmp_path):
     assert calls == [1], "the oldest was evicted and is rendered again"
     again = ExportCache(tmp_path / "c", max_items=5, max_bytes=200_000)
     assert again.get_or_render("k19", lambda: b"other") == b"x" * 30_000, "the cache survives a restart (on disk)"
+    big = ExportCache(tmp_path / "big", max_items=1000, max_bytes=1_000_000)
+    for i in range(40):  # callers choose image sizes: 40 large images must not fill the disk
+        big.get_or_render(f"img{i}", lambda: bytes(100_000))
+    files = sum(f.stat().st_size for f in (tmp_path / "big").rglob("*.val"))
+    assert files <= 1_000_000, f"the stored images stay within the byte limit: {files:,} bytes"
+    assert big.count() < 40, f"older ones were evicted: {big.count()} kept"
