@@ -37,7 +37,7 @@ IMAGE_PARAMS = ("width", "height", "scale")
 RELEASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$")
 OWN_PATHS = re.compile(r"^/(download|embed)/|^/district/[^/]+/report(\.pdf)?$")
 REPORT_WIDTH = 680  # layout px of a chart on an A4 page with 15 mm margins
-REPORT_ASSETS = ("bootstrap.min.css", "pdp.css", "plotly-basic.min.js")  # what the report page links to
+ASSET_LINK = re.compile(r'(?:href|src)="/assets/([^"?#]+)"')
 IMAGES = ExportCache(folder_for("images"))
 PDFS = ExportCache(folder_for("reports"))
 
@@ -368,7 +368,7 @@ def report_pdf(area_code: str):
 def report_key(page: str) -> str:
     """The PDF's cache key: its HTML (release, area, template: all it shows) and the static files it uses."""
     digest = hashlib.sha256(page.encode("utf-8"))
-    for name in REPORT_ASSETS:
+    for name in sorted(set(ASSET_LINK.findall(page))):
         stat = (pdf.ASSETS / name).stat()
         digest.update(f"{name}:{stat.st_mtime_ns}:{stat.st_size}".encode())
     return f"report-{digest.hexdigest()}.pdf"

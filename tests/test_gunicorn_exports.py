@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DISTRICTS = ["E07000117", "E07000123", "E06000009", "E07000118", "E07000119", "E07000120", "E07000121",
              "E07000122", "E07000124", "E07000125", "E07000126", "E07000127"]
 ROUTER = ".._pages_content.children..._pages_store.data.."
-pytestmark = pytest.mark.skipif(not Path(config.CHROMIUM_PATH).exists(),
-                                reason=f"{config.CHROMIUM_PATH} not present: PDFs need Chromium")
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not Path(config.CHROMIUM_PATH).exists(),
+                                                         reason=f"{config.CHROMIUM_PATH} not present: PDFs need Chromium")]
 
 
 def dockerfile_command(port: int) -> list[str]:

@@ -156,7 +156,7 @@ def prop_of(components: dict[str, type], cid: str, prop: str) -> Prop:
 
 def registry(dash_app: Dash) -> dict[str, Callback]:
     """Every server-side callback by its output key, with its components' declared types."""
-    components = component_types(dash_app.validation_layout or dash_app.layout)
+    components = component_types(dash_app.validation_layout)
     found = {}
     for key, cb in dash_app.callback_map.items():
         if "callback" not in cb:  # clientside: the browser runs it, the server never does
