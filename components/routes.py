@@ -75,7 +75,7 @@ def _guard(fn):
         except data_access.NoReleaseError:
             return plain(503, "There is no data release to show yet.")
         except exports.ExportError as e:
-            log.error("export failed for %s: %s", request.full_path, e)
+            log.error("export failed for %r: %s", request.full_path[:200], e)
             return plain(503, "Sorry, the file could not be made just now (the image renderer is busy or "
                               "unavailable). Please try again in a minute.")
     return wrapper

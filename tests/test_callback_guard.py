@@ -95,6 +95,41 @@ def test_crafted_callback_posts_get_a_4xx_and_one_log_line(client, caplog, name)
         f"{name}: one log line and no traceback, got {[(r.name, r.getMessage()[:120]) for r in logged]}"
 
 
+def test_a_body_without_length_is_cut_off_at_the_limit(dash_app, caplog):
+    import threading
+
+    import httpx
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, dash_app.server, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    caplog.set_level(logging.INFO)
+    caplog.clear()
+
+    def chunks():  # no Content-Length: sent chunked, 5 MB in all
+        yield b'{"output": "'
+        for _ in range(50):
+            yield b"a" * 100_000
+        yield b'"}'
+
+    try:
+        response = httpx.post(f"http://127.0.0.1:{server.server_port}/_dash-update-component", content=chunks(),
+                              headers={"Content-Type": "application/json"}, timeout=60)
+    finally:
+        server.shutdown()
+    assert response.status_code == 413, f"a chunked body past the limit is refused: {response.status_code}"
+    assert len(problems(caplog)) == 1, f"with one log line: {[r.getMessage() for r in problems(caplog)]}"
+
+
+def test_log_lines_cannot_be_forged(client, caplog):
+    caplog.set_level(logging.INFO)
+    caplog.clear()
+    client.post("/_dash-update-component", data=b'{"x\\nFAKE": 1}', content_type="application/json")
+    client.get("/_dash-component-suites/nope/a%0AFAKE%20LINE.js")
+    assert all("\n" not in r.getMessage() for r in problems(caplog)), \
+        f"client text is quoted, so it never starts a new log line: {[r.getMessage() for r in problems(caplog)]}"
+
+
 def test_wrong_content_type_is_refused(client, caplog):
     caplog.set_level(logging.INFO)
     response = client.post("/_dash-update-component", data=json.dumps(router_body()), content_type="text/plain")

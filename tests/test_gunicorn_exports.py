@@ -116,3 +116,12 @@ def test_concurrent_pdfs_all_succeed_while_pages_answer(gunicorn, count, distric
         f"pages do not queue behind the PDFs: the first ones were answered before any PDF was done: {pages}"
     assert "Traceback" not in log.read_text() and "WORKER TIMEOUT" not in log.read_text(), \
         f"no worker was stuck or crashed: {log.read_text()[-3000:]}"
+
+
+def test_gunicorn_answers_carry_the_headers_and_no_version(gunicorn):
+    base, _ = gunicorn
+    response = httpx.get(f"{base}/")
+    server = response.headers.get("server", "")
+    assert not re.search(r"\d", server), f"the Server header names no version: {server!r}"
+    assert "frame-ancestors 'none'" in response.headers.get("content-security-policy", "") and \
+        response.headers.get("x-content-type-options") == "nosniff", "the security headers come through gunicorn"

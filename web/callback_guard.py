@@ -27,6 +27,7 @@ from dash._utils import split_callback_id
 from dash import dcc
 from dash.exceptions import DependencyException
 from flask import Flask, Response, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 import config
 
@@ -116,10 +117,8 @@ def check_json(body, max_depth: int) -> None:
             stack.extend((v, depth + 1) for v in node)
 
 
-def parse(raw: bytes, max_bytes: int, max_depth: int) -> dict:
+def parse(raw: bytes, max_depth: int) -> dict:
     """The request body as a JSON object, or Refused saying what is wrong with it."""
-    if len(raw) > max_bytes:
-        raise Refused(413, f"the request is larger than {max_bytes:,} bytes")
     try:
         body = json.loads(raw)
     except (UnicodeDecodeError, ValueError):
@@ -131,7 +130,7 @@ def parse(raw: bytes, max_bytes: int, max_depth: int) -> dict:
         raise Refused(400, "the request is not a JSON object")
     unknown = set(body) - BODY_KEYS
     if unknown:
-        raise Refused(400, f"the request has unknown keys: {', '.join(sorted(map(str, unknown)))[:80]}")
+        raise Refused(400, f"the request has unknown keys: {', '.join(sorted(map(repr, unknown)))[:80]}")
     return body
 
 
@@ -206,7 +205,7 @@ def check(body: dict, callbacks: dict[str, Callback]) -> None:
 # --- wiring ------------------------------------------------------------------------------------------------
 
 def refuse(status: int, reason: str) -> Response:
-    log.warning("refused %s %s from %s: %s", request.method, request.path[:120], request.remote_addr, reason)
+    log.warning("refused %s %r from %s: %s", request.method, request.path[:120], request.remote_addr, reason)
     return Response(f"Bad request: {reason}.\n", status=status, mimetype="text/plain")
 
 
@@ -225,6 +224,7 @@ def install(server: Flask, dash_app: Dash) -> None:
     patterns = _server_side_patterns(dash_app)
     if patterns:
         raise RuntimeError(f"the callback guard cannot check pattern-matching server callbacks: {patterns}")
+    server.config["MAX_CONTENT_LENGTH"] = config.CALLBACK_MAX_BYTES  # callbacks are the only request bodies
     built: dict[str, dict[str, Callback]] = {}
     lock = threading.Lock()
 
@@ -241,10 +241,16 @@ def install(server: Flask, dash_app: Dash) -> None:
         try:
             if request.mimetype != "application/json":
                 raise Refused(415, "a callback request must be JSON")
+            too_large = Refused(413, f"the request is larger than {config.CALLBACK_MAX_BYTES:,} bytes")
             if (request.content_length or 0) > config.CALLBACK_MAX_BYTES:
-                raise Refused(413, f"the request is larger than {config.CALLBACK_MAX_BYTES:,} bytes")
-            body = parse(request.get_data(cache=True), config.CALLBACK_MAX_BYTES, config.CALLBACK_MAX_DEPTH)
-            check(body, callbacks())
+                raise too_large
+            try:
+                raw = request.get_data(cache=True)
+            except RequestEntityTooLarge:
+                raise too_large from None
+            if len(raw) >= config.CALLBACK_MAX_BYTES:  # a chunked body is cut off at MAX_CONTENT_LENGTH
+                raise too_large
+            check(parse(raw, config.CALLBACK_MAX_DEPTH), callbacks())
         except Refused as e:
             return refuse(e.status, str(e))
         return None
