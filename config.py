@@ -67,7 +67,8 @@ EXPORT_DEFAULT_SIZE = (800, 500, 2.0)
 EXPORT_IMAGE_LIMITS = {"width": (200, 4000), "height": (200, 4000), "scale": (0.5, 4.0)}
 EXPORT_MAX_PIXELS = 40_000_000  # output width x height after scaling
 EXPORT_RENDER_TIMEOUT = float(os.environ.get("PDP_EXPORT_TIMEOUT", "30"))  # seconds per image or PDF
-EXPORT_BROWSER_TABS = int(os.environ.get("PDP_EXPORT_TABS", "2"))  # images rendered at once per process
+EXPORT_BROWSER_TABS = int(os.environ.get("PDP_EXPORT_TABS", "2"))  # images (and PDFs) rendered at once per process
+EXPORT_QUEUE_TIMEOUT = float(os.environ.get("PDP_EXPORT_QUEUE_TIMEOUT", "60"))  # seconds a PDF may wait for a tab
 EXPORT_CACHE_ITEMS = int(os.environ.get("PDP_EXPORT_CACHE_ITEMS", "2000"))  # rendered images (and PDFs)
 EXPORT_CACHE_DIR = os.environ.get("PDP_EXPORT_CACHE_DIR") or None  # default: pdp-exports in the temp folder
 # Origins allowed to put /embed pages in an iframe, besides this site; env PDP_FRAME_ANCESTORS adds more

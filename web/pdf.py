@@ -5,7 +5,8 @@ is paused (DevTools ``Fetch``): the page itself is answered with the HTML we han
 with that file of this app's ``assets/`` folder, and every other request is failed. So no request can
 make the server fetch an address a client chose, and no export calls back into the server's own workers
 (whose threads it may be occupying). The page also carries a CSP that allows nothing from elsewhere.
-Prints run at most ``config.EXPORT_BROWSER_TABS`` at a time per process; the rest wait their turn.
+Prints run at most ``config.EXPORT_BROWSER_TABS`` at a time per process; the rest wait their turn (up to
+``config.EXPORT_QUEUE_TIMEOUT``), and each print then has its own time limit.
 """
 from __future__ import annotations
 
@@ -55,8 +56,8 @@ def print_html(page: str, *, wait_for: str | None = None, timeout: float | None 
     """
     limit = float(timeout or config.EXPORT_RENDER_TIMEOUT)
     refused = [] if blocked is None else blocked
-    data = exports.in_browser(lambda browser: _print(browser, page, limit, wait_for, refused), limit + 10,
-                              "printing a report to PDF")
+    data = exports.in_browser(lambda browser: _print(browser, page, limit, wait_for, refused),
+                              config.EXPORT_QUEUE_TIMEOUT + limit + 10, "printing a report to PDF")
     if refused:
         log.warning("PDF renderer: refused %d request(s) the page made, e.g. %s", len(refused), refused[0][:120])
     return data
@@ -70,7 +71,12 @@ def _slots() -> asyncio.Semaphore:
 
 
 async def _print(browser, page: str, timeout: float, wait_for: str | None, blocked: list[str]) -> bytes:
-    async with _slots():
+    slots = _slots()
+    try:  # waiting for a free tab is not part of the page's own time limit
+        await asyncio.wait_for(slots.acquire(), config.EXPORT_QUEUE_TIMEOUT)
+    except TimeoutError:
+        raise exports.ExportError(f"the renderer stayed busy for {config.EXPORT_QUEUE_TIMEOUT:g} s") from None
+    try:
         tab = await browser.create_tab("")
         try:
             await _serve_only_our_content(tab, page, blocked)
@@ -80,6 +86,8 @@ async def _print(browser, page: str, timeout: float, wait_for: str | None, block
                 await browser.close_tab(tab.target_id)
             except Exception as e:  # noqa: BLE001 - the tab may already be gone with a crashed renderer
                 log.debug("closing PDF tab: %s", e)
+    finally:
+        slots.release()
 
 
 async def _serve_only_our_content(tab, page: str, blocked: list[str]) -> None:
