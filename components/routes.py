@@ -16,6 +16,7 @@ import functools
 import hashlib
 import html
 import logging
+import os
 import re
 
 import plotly.io as pio
@@ -171,10 +172,20 @@ PAGE_HEAD = """<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="/assets/bootstrap.min.css">
-<link rel="stylesheet" href="/assets/pdp.css">
+<link rel="stylesheet" href="{bootstrap}">
+<link rel="stylesheet" href="{pdp_css}">
 {extra}</head>
 """
+
+
+def asset_url(name: str) -> str:
+    """``/assets/<name>?m=<mtime>``: the fingerprint Dash uses, so the file is cached as immutable."""
+    return f"/assets/{name}?m={os.path.getmtime(pdf.ASSETS / name)}"
+
+
+def page_head(title: str, extra: str) -> str:
+    return PAGE_HEAD.format(title=title, extra=extra, bootstrap=asset_url("bootstrap.min.css"),
+                            pdp_css=asset_url("pdp.css"))
 
 
 # Inline start-up scripts of the embed and report pages: constant text, so the site's CSP allows them by hash.
@@ -236,11 +247,11 @@ def embed(chart: str):
  {e(config.SITE_TITLE)}</a></p>
 </main>
 <script type="application/json" id="pdp-embed-figure">{figure_json(spec.figure)}</script>
-<script src="/assets/plotly-basic.min.js"></script>
+<script src="{asset_url("plotly-basic.min.js")}"></script>
 <script>{EMBED_SCRIPT}</script>
 </body>
 </html>"""
-    response = Response(PAGE_HEAD.format(title=e(f"{spec.title} - {config.SITE_TITLE}"), extra="") + body, mimetype="text/html")
+    response = Response(page_head(title=e(f"{spec.title} - {config.SITE_TITLE}"), extra="") + body, mimetype="text/html")
     response.headers["Content-Security-Policy"] = security.embed_policy()
     response.headers["Cache-Control"] = "public, max-age=86400" if pinned else "public, max-age=300"
     return response
@@ -303,7 +314,7 @@ def report_html(rel, code: str) -> str:
     data = ",".join(f'["{cid}", {fj}]' for cid, fj in figs)
     demo = ('<p class="alert alert-warning py-2 small"><strong>Demo data — not official statistics.</strong> Every '
             'figure in this release is invented by a generator.</p>' if rel.is_demo else "")
-    return PAGE_HEAD.format(title=e(f"{name}: district profile - {config.SITE_TITLE}"), extra=f"<style>{REPORT_CSS}</style>\n") + f"""<body class="pdp-report">
+    return page_head(title=e(f"{name}: district profile - {config.SITE_TITLE}"), extra=f"<style>{REPORT_CSS}</style>\n") + f"""<body class="pdp-report">
 <main id="main-content">
 <nav class="pdp-report-actions mb-3" aria-label="Report actions">
  <a href="/district/{e(code)}">Back to the district profile</a> |
@@ -317,7 +328,7 @@ def report_html(rel, code: str) -> str:
 {''.join(sections)}
 </main>
 <script type="application/json" id="pdp-report-figures">[{data}]</script>
-<script src="/assets/plotly-basic.min.js"></script>
+<script src="{asset_url("plotly-basic.min.js")}"></script>
 <script>{REPORT_SCRIPT}</script>
 </body>
 </html>"""
@@ -325,7 +336,7 @@ def report_html(rel, code: str) -> str:
 
 def not_found_page(message: str) -> Response:
     e = html.escape
-    page = PAGE_HEAD.format(title=e(f"Not found - {config.SITE_TITLE}"), extra="") + f"""<body>
+    page = page_head(title=e(f"Not found - {config.SITE_TITLE}"), extra="") + f"""<body>
 <main class="container py-4" id="main-content"><h1>District not found</h1>
 <p class="lead" id="pdp-friendly-message">{e(message)}</p><a class="btn btn-primary" href="/">Go to the home page</a>
 </main></body></html>"""

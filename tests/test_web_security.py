@@ -208,6 +208,15 @@ def test_made_up_asset_fingerprints_are_neither_cached_nor_immutable(client):
     assert "immutable" not in client.get(fake).headers.get("Cache-Control", ""), f"a made-up one is not: {fake}"
 
 
+def test_embed_and_report_link_fingerprinted_assets(client):
+    for url in (f"/embed/claimant-rate-trend?area={BURNLEY}", f"/district/{BURNLEY}/report"):
+        links = re.findall(r'(?:href|src)="(/assets/[^"]+)"', client.get(url).get_data(as_text=True))
+        assert len(links) == 3 and all("?m=" in link for link in links), f"{url} links fingerprinted files: {links}"
+        for link in links:
+            cache = client.get(link, headers={"Accept-Encoding": "gzip"}).headers.get("Cache-Control", "")
+            assert "immutable" in cache, f"{link} is cached by browsers for good (and compressed once): {cache}"
+
+
 def test_static_cache_is_bounded_in_size_and_count():
     from components.router_cache import BoundedCache
 
