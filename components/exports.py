@@ -557,33 +557,6 @@ def png_size(data: bytes) -> tuple[int, int]:
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
-# ==================================================================================================
-# PDF (printed by web.pdf)
-# ==================================================================================================
-
-# Resolves true once the page has loaded, Dash has rendered (no loading placeholders or pending
-# updates) and nothing changed for a moment; false if that does not happen before the deadline.
-READY_JS = """
-(async () => {
-  const selector = %s;
-  const deadline = Date.now() + %d;
-  const busy = () => document.readyState !== 'complete'
-      || !!document.querySelector('._dash-loading, ._dash-loading-callback, [data-dash-is-loading="true"]')
-      || (selector && !document.querySelector(selector));
-  let quietSince = null;
-  while (Date.now() < deadline) {
-    if (busy()) { quietSince = null; } else if (quietSince === null) { quietSince = Date.now(); }
-    else if (Date.now() - quietSince >= 400) { await document.fonts.ready; return true; }
-    await new Promise(r => setTimeout(r, 100));
-  }
-  return false;
-})()
-"""
-PDF_OPTIONS = {"printBackground": True, "preferCSSPageSize": True, "displayHeaderFooter": False,
-               "paperWidth": 8.27, "paperHeight": 11.69,  # A4 in inches, unless the page's @page says otherwise
-               "marginTop": 0.4, "marginBottom": 0.4, "marginLeft": 0.4, "marginRight": 0.4}
-
-
 def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     """(result, seconds) of ``fn()`` — for bench scripts."""
     t0 = time.perf_counter()

@@ -31,6 +31,28 @@ PAGE_POLICY = (f"default-src 'none'; script-src {ORIGIN} 'unsafe-inline'; style-
                "base-uri 'none'; form-action 'none'")
 _SLOTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # browser event loop -> print semaphore
 
+# Resolves true once the page has loaded, Dash has rendered (no loading placeholders or pending
+# updates) and nothing changed for a moment; false if that does not happen before the deadline.
+READY_JS = """
+(async () => {
+  const selector = %s;
+  const deadline = Date.now() + %d;
+  const busy = () => document.readyState !== 'complete'
+      || !!document.querySelector('._dash-loading, ._dash-loading-callback, [data-dash-is-loading="true"]')
+      || (selector && !document.querySelector(selector));
+  let quietSince = null;
+  while (Date.now() < deadline) {
+    if (busy()) { quietSince = null; } else if (quietSince === null) { quietSince = Date.now(); }
+    else if (Date.now() - quietSince >= 400) { await document.fonts.ready; return true; }
+    await new Promise(r => setTimeout(r, 100));
+  }
+  return false;
+})()
+"""
+PDF_OPTIONS = {"printBackground": True, "preferCSSPageSize": True, "displayHeaderFooter": False,
+               "paperWidth": 8.27, "paperHeight": 11.69,  # A4 in inches, unless the page's @page says otherwise
+               "marginTop": 0.4, "marginBottom": 0.4, "marginLeft": 0.4, "marginRight": 0.4}
+
 
 def asset(url: str) -> tuple[bytes, str] | None:
     """(bytes, content type) of ``ORIGIN/assets/<file>`` when ``<file>`` is a file directly in assets/."""
@@ -124,13 +146,13 @@ async def _load_and_print(tab, timeout: float, wait_for: str | None) -> bytes:
         await asyncio.wait_for(loaded, timeout)
     except TimeoutError:
         raise exports.ExportError(f"the report did not finish loading within {timeout:g} s") from None
-    script = exports.READY_JS % (json.dumps(wait_for), int(timeout * 1000))
+    script = READY_JS % (json.dumps(wait_for), int(timeout * 1000))
     ready = await tab.send_command("Runtime.evaluate", {"expression": script, "awaitPromise": True,
                                                         "returnByValue": True})
     if not ((ready.get("result") or {}).get("result") or {}).get("value"):
         what = f"element {wait_for!r} to appear" if wait_for else "the page to finish rendering"
         raise exports.ExportError(f"waited {timeout:g} s for {what} in the report")
-    printed = await tab.send_command("Page.printToPDF", dict(exports.PDF_OPTIONS))
+    printed = await tab.send_command("Page.printToPDF", dict(PDF_OPTIONS))
     if "error" in printed:
         raise exports.ExportError(f"Chromium could not print the report: {printed['error'].get('message')}")
     return base64.b64decode(printed["result"]["data"])
