@@ -72,6 +72,21 @@ CRAFTED = {
 }
 
 
+def test_values_are_checked_against_the_declared_types():
+    import typing
+
+    from web.callback_guard import fits
+
+    select = typing.Union[str, typing.SupportsFloat, typing.SupportsInt, typing.SupportsComplex, None]
+    checklist = typing.Optional[typing.Sequence[typing.Union[str, typing.SupportsFloat]]]
+    assert fits("E07000117", select) and fits(3, select) and fits(None, select), "text, numbers or unset"
+    assert not fits([1, 2], select) and not fits({"a": 1}, select) and not fits(True, select), \
+        "a select holds one value, and a boolean is not a number"
+    assert fits(["home", 2], checklist) and fits([], checklist), "a checklist holds a list of values"
+    assert not fits("home", checklist) and not fits([["home"]], checklist), "text is not a list; no nesting"
+    assert fits({"any": "thing"}, typing.Any), "an undeclared type takes any JSON value"
+
+
 @pytest.fixture()
 def client(dash_app):
     c = dash_app.server.test_client()

@@ -21,10 +21,9 @@ import types
 import typing
 from dataclasses import dataclass
 
-from dash import Dash
+from dash import Dash, dcc
 from dash._callback import GLOBAL_CALLBACK_MAP
 from dash._utils import split_callback_id
-from dash import dcc
 from dash.exceptions import DependencyException
 from flask import Flask, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
