@@ -13,4 +13,5 @@ COPY . .
 # Builds the demo pack when no release is mounted at /app/data/processed (PDP_PROCESSED_DIR overrides).
 RUN python -m etl demo --out /app/data/processed
 EXPOSE 8050
+# gunicorn also reads /app/gunicorn.conf.py (threaded workers, keep-alive, warm-up before taking connections).
 CMD ["gunicorn", "app:server", "--bind", "0.0.0.0:8050", "--workers", "2", "--no-control-socket", "--timeout", "120"]

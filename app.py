@@ -14,19 +14,22 @@ from dash import MATCH, ClientsideFunction, Dash, Input, Output, State, html
 from dash._pages import (
     _path_to_page,  # the router's own path matcher, so HTTP statuses agree with it
 )
-from flask import request
+from flask import Flask, request
 
 import config
 import data_access
 from components import exports, routes
-from components.router_cache import RouterCache, compress_static, install
+from components.router_cache import ONE_YEAR, RouterCache, compress_static, install
+from web import callback_guard, security
 
 log = logging.getLogger("pdp.app")
 
-ONE_YEAR = 31536000
 # The shell layout and callback list change only on a restart (new code or release): let browsers
 # reuse them briefly so a warm page load is the document plus one router request.
 SHELL_MAX_AGE = int(os.environ.get("PDP_SHELL_MAX_AGE", "60"))
+# Responses compressed on the fly (downloads too); images and workbooks are compressed already.
+COMPRESSED_TYPES = ["text/html", "text/css", "text/plain", "text/csv", "text/javascript", "application/javascript",
+                    "application/json", "image/svg+xml"]
 INDEX_STRING = """<!DOCTYPE html>
 <html lang="en">
     <head>
@@ -95,10 +98,9 @@ def _status_for(path: str) -> int:
 
 
 def _after_request(response):
-    """Long-lived caching for fingerprinted files; honest 404s for unknown pages."""
+    """Long-lived caching for truly fingerprinted files; honest 404s for unknown pages."""
     path = request.path
-    if path.startswith("/assets/") and request.args.get("m") or path.startswith("/_dash-component-suites/") and response.status_code == 200:
-        response.headers["Cache-Control"] = f"public, max-age={ONE_YEAR}, immutable"
+    if path.startswith(("/assets/", "/_dash-component-suites/")):
         response = compress_static(response)
     elif path in ("/_dash-layout", "/_dash-dependencies") and response.status_code == 200:
         response.headers["Cache-Control"] = f"private, max-age={SHELL_MAX_AGE}"
@@ -111,7 +113,7 @@ def _after_request(response):
 
 
 def create_app() -> Dash:
-    """The Dash app: pages, shell, compression and cache headers (builds the demo pack if needed)."""
+    """The Dash app: pages, shell, compression, cache and security headers (builds the demo pack if needed)."""
     release_id, built = data_access.ensure_release()
     if built:
         log.warning("built the demo pack as release %s in %s", release_id, data_access.processed_dir())
@@ -119,7 +121,9 @@ def create_app() -> Dash:
         log.error("no release to serve in %s: pages will say so until one is built", data_access.processed_dir())
     else:
         log.info("serving release %s from %s", release_id, data_access.processed_dir())
-    dash_app = Dash(__name__, use_pages=True, pages_folder=str(config.ROOT / "pages"),
+    server = Flask(__name__)
+    server.config["COMPRESS_MIMETYPES"] = COMPRESSED_TYPES  # read by flask-compress when Dash enables it
+    dash_app = Dash(__name__, server=server, use_pages=True, pages_folder=str(config.ROOT / "pages"),
                     assets_folder=str(config.ROOT / "assets"), title=config.SITE_TITLE, compress=True,
                     suppress_callback_exceptions=False, serve_locally=True, update_title=None,
                     meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
@@ -136,12 +140,14 @@ def create_app() -> Dash:
         Input({"type": "pdp-details", "index": MATCH}, "n_clicks"),
         State({"type": "pdp-table-data", "index": MATCH}, "data"),
         State({"type": "pdp-table-slot", "index": MATCH}, "children"), prevent_initial_call=True)
-    dash_app.server.after_request(_after_request)
-    routes.register(dash_app.server)  # /download, /embed, /district/<code>/report(.pdf): issue 4
+    server.after_request(_after_request)
+    routes.register(server)  # /download, /embed, /district/<code>/report(.pdf)
+    security.install(server, lambda: [*dash_app.csp_hashes(), *routes.INLINE_SCRIPT_HASHES], framable=["pdp_embed"])
+    callback_guard.install(server, dash_app)  # before the router cache, which reads the callback body
     if os.environ.get("PDP_EXPORT_WARM_UP") == "1":
         exports.warm_up()  # start headless Chromium now so the first image export is not slow
     dash_app.router_cache = RouterCache()
-    install(dash_app.server, dash_app.router_cache)
+    install(server, dash_app.router_cache)
     return dash_app
 
 
@@ -154,4 +160,5 @@ server = app.server
 
 if __name__ == "__main__":
     app.run(debug=os.environ.get("PDP_DEBUG") == "1", dev_tools_disable_version_check=True,
-            host=os.environ.get("PDP_HOST", "127.0.0.1"), port=int(os.environ.get("PDP_PORT", "8050")))
+            host=os.environ.get("PDP_HOST", "127.0.0.1"), port=int(os.environ.get("PDP_PORT", "8050")),
+            request_handler=security.QuietRequestHandler)

@@ -67,9 +67,25 @@ EXPORT_DEFAULT_SIZE = (800, 500, 2.0)
 EXPORT_IMAGE_LIMITS = {"width": (200, 4000), "height": (200, 4000), "scale": (0.5, 4.0)}
 EXPORT_MAX_PIXELS = 40_000_000  # output width x height after scaling
 EXPORT_RENDER_TIMEOUT = float(os.environ.get("PDP_EXPORT_TIMEOUT", "30"))  # seconds per image or PDF
-EXPORT_BROWSER_TABS = int(os.environ.get("PDP_EXPORT_TABS", "2"))  # images rendered at once per process
-EXPORT_CACHE_ITEMS = 256  # rendered images kept in memory per process
-EXPORT_CACHE_DIR = os.environ.get("PDP_EXPORT_CACHE_DIR") or None  # optional folder for rendered images
+EXPORT_BROWSER_TABS = int(os.environ.get("PDP_EXPORT_TABS", "2"))  # images (and PDFs) rendered at once per process
+EXPORT_QUEUE_TIMEOUT = float(os.environ.get("PDP_EXPORT_QUEUE_TIMEOUT", "60"))  # seconds a PDF may wait for a tab
+EXPORT_CACHE_ITEMS = int(os.environ.get("PDP_EXPORT_CACHE_ITEMS", "2000"))  # rendered images (and PDFs)
+EXPORT_CACHE_DIR = os.environ.get("PDP_EXPORT_CACHE_DIR") or None  # default: pdp-exports in the temp folder
 # Origins allowed to put /embed pages in an iframe, besides this site; env PDP_FRAME_ANCESTORS adds more
 # (space- or comma-separated, e.g. "https://www.lancashire.gov.uk https://lancashirelep.co.uk").
 FRAME_ANCESTORS: list[str] = []
+
+# --- serving on the web: public address, security headers, bounded caches ----------------------------
+# The site's public address (e.g. "https://data.lancashire-skills.org.uk"): the "View online" line of
+# downloads uses it, never the Host a request names. Empty: that line gives a path on this site.
+PUBLIC_URL = os.environ.get("PDP_PUBLIC_URL", "").strip().rstrip("/")
+# "1" when users reach the site over HTTPS (a TLS proxy in front that sets X-Forwarded-Proto): adds HSTS.
+HTTPS = os.environ.get("PDP_HTTPS", "") == "1"
+HSTS_MAX_AGE = int(os.environ.get("PDP_HSTS_MAX_AGE", str(365 * 24 * 3600)))
+REFERRER_POLICY = os.environ.get("PDP_REFERRER_POLICY", "strict-origin-when-cross-origin")
+EXPORT_CACHE_MB = int(os.environ.get("PDP_EXPORT_CACHE_MB", "256"))  # rendered images and PDFs, on disk
+RELEASE_CACHE_MB = int(os.environ.get("PDP_RELEASE_CACHE_MB", "2048"))  # loaded releases kept in memory
+ROUTER_CACHE_MB = int(os.environ.get("PDP_ROUTER_CACHE_MB", "64"))  # rendered page replies per process
+STATIC_CACHE_MB = int(os.environ.get("PDP_STATIC_CACHE_MB", "32"))  # compressed static files per process
+CALLBACK_MAX_BYTES = 64 * 1024  # a callback request body larger than this is refused (413)
+CALLBACK_MAX_DEPTH = 8  # nesting of lists and objects in a callback request

@@ -1,7 +1,7 @@
 """The dashboard's one data-access module: loads a release once per process and answers queries.
 
 Pages and components never touch files; they ask this module. A release is read once and cached by
-its id (``functools.lru_cache``), so every query after the first is an in-memory lookup. The folder is
+its id (every kept release, within a memory budget), so every query after the first is an in-memory lookup. The folder is
 ``config.PROCESSED_DIR`` unless ``PDP_PROCESSED_DIR`` is set, and the home area is
 ``config.HOME_AREA_CODE`` unless ``PDP_HOME_AREA`` is set; both are read at call time so a deployment
 (or a test) changes them by configuration alone.
@@ -13,6 +13,8 @@ import json
 import logging
 import os
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,15 +108,41 @@ def load(release: str | None = None) -> Release:
 def clear_cache() -> None:
     """Forget loaded releases (tests switch folders and home areas)."""
     _current_release_id.cache_clear()
-    _load.cache_clear()
+    with _RELEASES_LOCK:
+        _RELEASES.clear()
 
 
-@functools.lru_cache(maxsize=4)
+# Loaded releases by (folder, id) -> (release, estimated bytes), least recently used first. Up to
+# config.KEEP_RELEASES are kept (every release a pinned link may name, so cycling ?release= never reads
+# a release twice) within config.RELEASE_CACHE_MB; the release just asked for is always kept.
+_RELEASES: OrderedDict[tuple[str, str], tuple[Release, int]] = OrderedDict()
+_RELEASES_LOCK = threading.Lock()
+
+
 def _load(folder: str, release_id: str) -> Release:
+    key = (folder, release_id)
+    with _RELEASES_LOCK:
+        if key in _RELEASES:
+            _RELEASES.move_to_end(key)
+            return _RELEASES[key][0]
     path = Path(folder) / config.RELEASES_SUBDIR / release_id
     if not (path / "indicators.parquet").is_file():
         raise NoReleaseError(f"release {release_id!r} not found in {folder}")
-    return Release(path)
+    rel = Release(path)
+    size = int(rel.df.memory_usage(deep=True).sum() + rel.areas.memory_usage(deep=True).sum())
+    with _RELEASES_LOCK:
+        _RELEASES[key] = (rel, size)
+        budget = config.RELEASE_CACHE_MB * 1024 * 1024
+        while len(_RELEASES) > 1 and (len(_RELEASES) > max(1, config.KEEP_RELEASES)
+                                      or sum(n for _, n in _RELEASES.values()) > budget):
+            _RELEASES.popitem(last=False)
+    return rel
+
+
+def release_cache_size() -> tuple[int, int]:
+    """(releases held in memory, their estimated bytes)."""
+    with _RELEASES_LOCK:
+        return len(_RELEASES), sum(n for _, n in _RELEASES.values())
 
 
 def is_known_release(release_id: str) -> bool:

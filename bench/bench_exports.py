@@ -1,11 +1,11 @@
-"""Export speed (issue 4): a chart as PNG (browser start, cold render, cached) and a district profile PDF.
+"""Export speed: a chart as PNG (browser start, cold render, cached) and a district profile PDF.
 
 Run from the repo root:  python bench/bench_exports.py [--processed DIR] [--runs 5]
 
 Uses ``--processed`` (or ``PDP_PROCESSED_DIR``) when it holds a release, else the synthetic test release
-(tests/release_factory.py) in a temporary folder. Requests go through the app's own routes (a real
-127.0.0.1 server, since the PDF route prints the report page of the same server). Prints a markdown
-table of medians and writes bench/results/exports.json. Nothing here is asserted.
+(tests/release_factory.py) in a temporary folder. Requests go through the app's own routes on a real
+127.0.0.1 server. Prints a markdown table of medians and writes bench/results/exports.json. Nothing
+here is asserted.
 """
 from __future__ import annotations
 

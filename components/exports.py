@@ -1,14 +1,13 @@
-"""Chart reuse outside the dashboard: data files, images, PDFs and embed headers (issue 4).
+"""Chart reuse outside the dashboard: data files, images and the warm browser that renders them.
 
-Everything here is plain Python (no Dash), so routes in ``app.py`` stay thin and tests call it directly:
+Everything here is plain Python (no Dash), so routes stay thin and tests call it directly:
 
 * ``csv_bytes`` / ``xlsx_bytes``: the tidy data exactly as plotted, under header lines naming the chart,
-  source, period, release and licence (``read_csv_bytes`` reads such a file back, for tests).
+  source, period, release and licence (``read_csv_bytes`` reads such a file back, for tests). Text
+  cells that a spreadsheet would take for a formula are escaped (OWASP: a leading ``'``).
 * ``render_image``: bakes title, subtitle, source line and suppression key into a copy of the figure and
   renders PNG/SVG with kaleido through one warm headless Chromium per process (``warm_up`` starts it).
-* ``ImageCache``: in-memory LRU (+ optional folder) keyed by chart, params, release, format and size.
-* ``html_to_pdf``: prints a page to PDF with the same warm Chromium (DevTools ``Page.printToPDF``).
-* ``content_security_policy`` / ``allowed_frame_ancestors``: the CSP header for ``/embed`` pages.
+* ``in_browser``: runs DevTools work on that browser (``web.pdf`` prints reports with it).
 
 Image size: ``width`` and ``height`` are layout pixels (what fonts are sized against) and ``scale``
 multiplies pixel density, as in plotly. The default 800 x 500 at scale 2 gives a 1600 x 1000 px PNG:
@@ -18,8 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import base64
-import collections
 import concurrent.futures
 import copy
 import hashlib
@@ -29,10 +26,7 @@ import json
 import logging
 import math
 import os
-import re
 import shutil
-import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -52,6 +46,7 @@ HEADER_FIELDS = [("title", "Title"), ("subtitle", "Subtitle"), ("source", "Sourc
 HEADER_PREFIX = "# "
 DEMO_LINE = "Demo data — not official statistics"
 CSV_ENCODING = "utf-8-sig"  # with a byte-order mark so Excel reads 'Ynys Môn' and '—' correctly
+CSV_NEWLINE = "\r\n"  # RFC 4180; it also makes the writer quote any text holding a line break
 
 # --- images ---------------------------------------------------------------------------------------
 IMAGE_FORMATS = ("png", "svg")
@@ -73,23 +68,8 @@ RENDER_TIMEOUT = getattr(config, "EXPORT_RENDER_TIMEOUT", 30.0)
 BROWSER_START_TIMEOUT = 60.0
 BROWSER_TABS = getattr(config, "EXPORT_BROWSER_TABS", 2)
 
-# --- embeds ---------------------------------------------------------------------------------------
-# Dash's renderer and plotly.js need inline scripts (Dash config/renderer start-up), eval (plotly.js
-# builds some functions at run time) and inline styles; everything else stays on this origin.
-CSP_DIRECTIVES = [
-    ("default-src", "'self'"),
-    ("script-src", "'self' 'unsafe-inline' 'unsafe-eval'"),
-    ("style-src", "'self' 'unsafe-inline'"),
-    ("img-src", "'self' data: blob:"),
-    ("font-src", "'self' data:"),
-    ("connect-src", "'self'"),
-    ("worker-src", "'self' blob:"),
-    ("object-src", "'none'"),
-    ("base-uri", "'self'"),
-    ("form-action", "'self'"),
-]
-_ORIGIN = re.compile(r"^(\*|'self'|'none'|https?:|https?://(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?"
-                     r"(:(\d{1,5}|\*))?)$")
+# A text cell starting with one of these is taken for a formula by spreadsheet programs (OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportError(RuntimeError):
@@ -125,15 +105,24 @@ def _one_line(value: Any) -> str:
 
 
 def csv_bytes(df: pd.DataFrame, meta: Mapping[str, Any]) -> bytes:
-    """The plotted data as UTF-8 CSV under '# ' header lines; missing values are empty cells.
+    """The plotted data as UTF-8 CSV (RFC 4180) under '# ' header lines; missing values are empty cells.
 
     The caller chooses and orders the columns (keep ``status`` so an empty value says why it is empty).
+    Text that a spreadsheet would run as a formula gets a leading ``'``; numbers stay numbers.
     """
     out = io.StringIO()
     for line in header_lines(meta):
-        out.write(f"{HEADER_PREFIX}{line}\n")
-    df.to_csv(out, index=False, lineterminator="\n", na_rep="")
+        out.write(f"{HEADER_PREFIX}{line}{CSV_NEWLINE}")
+    text_columns = [c for c in df.columns if not (pd.api.types.is_numeric_dtype(df[c])
+                                                  or pd.api.types.is_datetime64_any_dtype(df[c]))]
+    df.assign(**{str(c): df[c].map(escape_formula, na_action="ignore") for c in text_columns}).to_csv(
+        out, index=False, lineterminator=CSV_NEWLINE, na_rep="")
     return out.getvalue().encode(CSV_ENCODING)
+
+
+def escape_formula(value: Any) -> Any:
+    """``'=SUM(A1)'`` -> ``"'=SUM(A1)"``: text a spreadsheet would take for a formula is prefixed (OWASP)."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
 def read_csv_bytes(data: bytes) -> tuple[dict[str, str], pd.DataFrame]:
@@ -143,7 +132,7 @@ def read_csv_bytes(data: bytes) -> tuple[dict[str, str], pd.DataFrame]:
     meta: dict[str, str] = {}
     n = 0
     while n < len(lines) and lines[n].startswith(HEADER_PREFIX.rstrip()):
-        label, _, value = lines[n][len(HEADER_PREFIX):].rstrip("\n").partition(": ")
+        label, _, value = lines[n][len(HEADER_PREFIX):].rstrip("\r\n").partition(": ")
         meta[label] = value
         n += 1
     df = pd.read_csv(io.StringIO("".join(lines[n:])), keep_default_na=False, na_values=[""])
@@ -166,15 +155,15 @@ def xlsx_bytes(df: pd.DataFrame, meta: Mapping[str, Any]) -> bytes:
     ws.title = "data"
     lines = header_lines(meta)
     for i, line in enumerate(lines, start=1):
-        ws.cell(row=i, column=1, value=line).font = Font(bold=(i == 1), size=14 if i == 1 else 11)
+        _as_text(ws.cell(row=i, column=1, value=line)).font = Font(bold=(i == 1), size=14 if i == 1 else 11)
     top = len(lines) + 2  # one blank row between the header lines and the table
     columns = [str(c) for c in df.columns]
     for j, name in enumerate(columns, start=1):
-        ws.cell(row=top, column=j, value=name).font = Font(bold=True)
+        _as_text(ws.cell(row=top, column=j, value=name)).font = Font(bold=True)
     decimals = meta.get("decimals")
     for i, row in enumerate(df.itertuples(index=False, name=None), start=top + 1):
         for j, value in enumerate(row, start=1):
-            cell = ws.cell(row=i, column=j, value=_excel_value(value))
+            cell = _as_text(ws.cell(row=i, column=j, value=_excel_value(value)))
             if decimals is not None and columns[j - 1] == "value" and isinstance(cell.value, float):
                 cell.number_format = "#,##0" + ("." + "0" * int(decimals) if int(decimals) > 0 else "")
     for j, name in enumerate(columns, start=1):
@@ -196,11 +185,22 @@ def xlsx_bytes(df: pd.DataFrame, meta: Mapping[str, Any]) -> bytes:
         notes.append([label, value] if sep else ["Note", line])
     notes.append(["Missing values", "Empty cells are not zero: the status column says why a value is "
                                     "missing (suppressed, not available, ...)."])
+    for row in notes.iter_rows():
+        for cell in row:
+            _as_text(cell)
     notes.column_dimensions["A"].width = 18
     notes.column_dimensions["B"].width = 100
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _as_text(cell):
+    """Keep a text cell text: openpyxl stores '=...' as a formula, and Excel re-reads '+', '-', '@' as one."""
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+        cell.quotePrefix = cell.value.startswith(FORMULA_STARTS)
+    return cell
 
 
 def _excel_value(value: Any) -> Any:
@@ -264,89 +264,6 @@ def cache_key(chart_id: str, params: Mapping[str, Any], release_id: str, fmt: st
                           "release": release_id, "fmt": fmt, "size": [int(width), int(height), float(scale)]},
                          sort_keys=True)
     return f"{chart_id}-{hashlib.sha256(payload.encode()).hexdigest()[:32]}.{fmt}"
-
-
-class ImageCache:
-    """Rendered images by key: an in-memory LRU, plus an optional folder that survives restarts.
-
-    Renders for the same key are not run twice at once (a per-key lock), so a burst of identical
-    requests costs one render. Keys from ``cache_key`` include the release id, so a new release never
-    serves an old image; point ``folder`` inside the release folder to have pruning remove them.
-    """
-
-    def __init__(self, folder: str | Path | None = None, max_items: int | None = None):
-        self.folder = Path(folder) if folder else None
-        self.max_items = max_items or getattr(config, "EXPORT_CACHE_ITEMS", 256)
-        self._items: collections.OrderedDict[str, bytes] = collections.OrderedDict()
-        self._lock = threading.Lock()
-        self._key_locks: dict[str, threading.Lock] = {}
-        self.hits = 0
-        self.misses = 0
-
-    def get(self, key: str) -> bytes | None:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                self.hits += 1
-                return self._items[key]
-        path = self._path(key)
-        if path is not None and path.is_file():
-            data = path.read_bytes()
-            self._remember(key, data)
-            with self._lock:
-                self.hits += 1
-            return data
-        return None
-
-    def get_or_render(self, key: str, render_fn: Callable[[], bytes]) -> bytes:
-        """The cached bytes for ``key``, calling ``render_fn()`` only when there are none yet."""
-        data = self.get(key)
-        if data is not None:
-            return data
-        with self._lock:
-            key_lock = self._key_locks.setdefault(key, threading.Lock())
-        with key_lock:
-            data = self.get(key)  # another thread may have rendered it while we waited
-            if data is not None:
-                return data
-            with self._lock:
-                self.misses += 1
-            data = render_fn()
-            self._remember(key, data)
-            self._write(key, data)
-        with self._lock:
-            self._key_locks.pop(key, None)
-        return data
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-    def _remember(self, key: str, data: bytes) -> None:
-        with self._lock:
-            self._items[key] = data
-            self._items.move_to_end(key)
-            while len(self._items) > self.max_items:
-                self._items.popitem(last=False)
-
-    def _path(self, key: str) -> Path | None:
-        if self.folder is None:
-            return None
-        safe = re.sub(r"[^A-Za-z0-9._-]", "_", key)[:180]
-        return self.folder / safe
-
-    def _write(self, key: str, data: bytes) -> None:
-        path = self._path(key)
-        if path is None:
-            return
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
-        except OSError as e:  # a read-only or full disk only costs a re-render later
-            log.warning("image cache: could not write %s: %s", path, e)
 
 
 # ==================================================================================================
@@ -480,6 +397,14 @@ def warm_up(background: bool = True) -> None:
 def shutdown() -> None:
     """Close the headless Chromium (tests; it is also closed at exit)."""
     _BROWSER.close()
+
+
+def in_browser(make_coro: Callable[[Any], Any], timeout: float, what: str) -> Any:
+    """Run ``make_coro(browser)`` (a choreographer/kaleido browser) on the warm browser's event loop.
+
+    Starts the browser if needed and restarts a dead one once; ExportError names ``what`` on failure.
+    """
+    return _BROWSER.run(make_coro, timeout, what)
 
 
 # ==================================================================================================
@@ -630,143 +555,6 @@ def png_size(data: bytes) -> tuple[int, int]:
     if len(data) < 24 or data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
         raise ValueError("not a PNG image")
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-
-
-# ==================================================================================================
-# PDF
-# ==================================================================================================
-
-# Resolves true once the page has loaded, Dash has rendered (no loading placeholders or pending
-# updates) and nothing changed for a moment; false if that does not happen before the deadline.
-_READY_JS = """
-(async () => {
-  const selector = %s;
-  const deadline = Date.now() + %d;
-  const busy = () => document.readyState !== 'complete'
-      || !!document.querySelector('._dash-loading, ._dash-loading-callback, [data-dash-is-loading="true"]')
-      || (selector && !document.querySelector(selector));
-  let quietSince = null;
-  while (Date.now() < deadline) {
-    if (busy()) { quietSince = null; } else if (quietSince === null) { quietSince = Date.now(); }
-    else if (Date.now() - quietSince >= 400) { await document.fonts.ready; return true; }
-    await new Promise(r => setTimeout(r, 100));
-  }
-  return false;
-})()
-"""
-PDF_OPTIONS = {"printBackground": True, "preferCSSPageSize": True, "displayHeaderFooter": False,
-               "paperWidth": 8.27, "paperHeight": 11.69,  # A4 in inches, unless the page's @page says otherwise
-               "marginTop": 0.4, "marginBottom": 0.4, "marginLeft": 0.4, "marginRight": 0.4}
-
-
-def html_to_pdf(url: str, timeout: float = 30, wait_for: str | None = None, method: str = "devtools") -> bytes:
-    """Print the page at ``url`` to PDF bytes with headless Chromium (A4 unless the page's CSS says).
-
-    ``devtools`` (default) uses the warm browser, waits until Dash has finished rendering (and until
-    CSS selector ``wait_for`` matches, if given), then prints. ``cli`` runs ``chromium --print-to-pdf``
-    once (a cold start each time; no waiting for callbacks beyond a virtual-time budget).
-    Raises ChromiumNotFoundError without Chromium and ExportError for pages that fail or time out.
-    """
-    if not re.match(r"^(https?|file)://", str(url)):
-        raise ValueError(f"can only print http(s):// or file:// addresses; got {str(url)[:80]!r}")
-    if method == "cli":
-        return _pdf_with_cli(url, timeout)
-    if method != "devtools":
-        raise ValueError(f"method must be 'devtools' or 'cli'; got {method!r}")
-    return _BROWSER.run(lambda k: _print_page(k, url, timeout, wait_for), timeout + 10, f"printing {url} to PDF")
-
-
-async def _print_page(browser, url: str, timeout: float, wait_for: str | None) -> bytes:
-    tab = await browser.create_tab("")
-    try:
-        await tab.send_command("Page.enable")
-        loaded = tab.subscribe_once("Page.loadEventFired")
-        response = await tab.send_command("Page.navigate", {"url": url})
-        error = (response.get("result") or {}).get("errorText") or (response.get("error") or {}).get("message")
-        if error:
-            raise ExportError(f"could not open {url}: {error}")
-        try:
-            await asyncio.wait_for(loaded, timeout)
-        except TimeoutError:
-            raise ExportError(f"{url} did not finish loading within {timeout:g} s") from None
-        script = _READY_JS % (json.dumps(wait_for), int(timeout * 1000))
-        ready = await tab.send_command("Runtime.evaluate", {"expression": script, "awaitPromise": True,
-                                                            "returnByValue": True})
-        if not ((ready.get("result") or {}).get("result") or {}).get("value"):
-            what = f"element {wait_for!r} to appear" if wait_for else "the page to finish rendering"
-            raise ExportError(f"waited {timeout:g} s for {what} at {url}")
-        printed = await tab.send_command("Page.printToPDF", dict(PDF_OPTIONS))
-        if "error" in printed:
-            raise ExportError(f"Chromium could not print {url}: {printed['error'].get('message')}")
-        return base64.b64decode(printed["result"]["data"])
-    finally:
-        try:
-            await browser.close_tab(tab.target_id)
-        except Exception as e:  # the tab may already be gone with a crashed renderer
-            log.debug("closing PDF tab: %s", e)
-
-
-def _pdf_with_cli(url: str, timeout: float) -> bytes:
-    path = chromium_path()
-    with tempfile.TemporaryDirectory(prefix="pdp-pdf-") as tmp:
-        out = Path(tmp) / "page.pdf"
-        cmd = [path, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-               "--disable-background-networking", "--disable-extensions", "--no-first-run",
-               "--no-pdf-header-footer", f"--user-data-dir={Path(tmp) / 'profile'}",
-               f"--virtual-time-budget={int(min(timeout, 20) * 1000)}", f"--print-to-pdf={out}", url]
-        try:
-            proc = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
-        except subprocess.TimeoutExpired:
-            raise ExportError(f"printing {url} to PDF took longer than {timeout:g} s") from None
-        if not out.is_file() or out.stat().st_size == 0:
-            tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
-            raise ExportError(f"Chromium did not print {url} (exit code {proc.returncode}): {' | '.join(tail)}")
-        return out.read_bytes()
-
-
-# ==================================================================================================
-# Embeds
-# ==================================================================================================
-
-def allowed_frame_ancestors(environ: Mapping[str, str] | None = None) -> list[str]:
-    """Origins allowed to frame ``/embed`` pages: config.FRAME_ANCESTORS plus env PDP_FRAME_ANCESTORS.
-
-    The variable holds origins separated by spaces or commas (``https://www.lancashire.gov.uk``).
-    Entries that are not valid CSP sources are left out with a warning rather than breaking the header.
-    """
-    environ = os.environ if environ is None else environ
-    raw = list(getattr(config, "FRAME_ANCESTORS", []) or [])
-    raw += re.split(r"[\s,]+", environ.get("PDP_FRAME_ANCESTORS", "") or "")
-    found: list[str] = []
-    for entry in (e.strip().rstrip("/") for e in raw):
-        if not entry or entry in found:
-            continue
-        if _ORIGIN.match(entry):
-            found.append(entry)
-        else:
-            log.warning("PDP_FRAME_ANCESTORS / FRAME_ANCESTORS: ignoring %r (expected an origin such as "
-                        "https://www.example.gov.uk)", entry)
-    return found
-
-
-def content_security_policy(frame_ancestors: list[str] | None = None) -> str:
-    """The CSP header value for embeds: Dash-compatible defaults plus ``frame-ancestors 'self' ...``.
-
-    ``frame_ancestors`` defaults to ``allowed_frame_ancestors()``; ValueError names an invalid origin.
-    """
-    origins = allowed_frame_ancestors() if frame_ancestors is None else list(frame_ancestors)
-    sources = ["'self'"]
-    for origin in origins:
-        origin = str(origin).strip().rstrip("/")
-        if not _ORIGIN.match(origin):
-            raise ValueError(f"frame ancestor {origin!r} is not an origin such as https://www.example.gov.uk")
-        if origin not in sources:
-            sources.append(origin)
-    if "'none'" in sources:
-        sources = ["'none'"]
-    directives = [f"{name} {value}" for name, value in CSP_DIRECTIVES]
-    directives.append("frame-ancestors " + " ".join(sources))
-    return "; ".join(directives)
 
 
 def timed(fn: Callable[[], Any]) -> tuple[Any, float]:

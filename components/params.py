@@ -90,6 +90,6 @@ def areas(value, release, default: list[str], limit: int = 8) -> list[str]:
 
 def query(**params) -> str:
     """'?area=...&indicator=...' from the non-empty values (lists become comma-separated)."""
-    clean = {k: (",".join(v) if isinstance(v, (list, tuple)) else v) for k, v in params.items()}
+    clean = {k: (",".join(map(str, v)) if isinstance(v, (list, tuple)) else v) for k, v in params.items()}
     clean = {k: v for k, v in clean.items() if v not in (None, "")}
     return "?" + urlencode(clean, safe=",") if clean else ""

@@ -2,14 +2,20 @@
 
 Every view is a pure function of (release, home area, path, query), so the router's JSON reply
 can be kept (already gzipped) and served again without rebuilding or re-serialising the page.
-This is what makes a district switch about as cheap as serving a static file.
+This is what makes a district switch about as cheap as serving a static file. Fingerprinted static
+files are compressed once here too. Both caches are bounded in entries and bytes.
 """
 from __future__ import annotations
 
 import gzip
+import os
+import sys
 from collections import OrderedDict
+from pathlib import Path
 from threading import Lock
 
+import dash
+from dash.fingerprint import check_fingerprint
 from flask import Flask, Response, g, request
 
 try:
@@ -17,20 +23,29 @@ try:
 except ImportError:  # flask-compress works without it; then gzip only
     brotli = None
 
+import config
 import data_access
 
 ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
 MAX_ENTRIES = 1024
+MB = 1024 * 1024
+ONE_YEAR = 31536000
 
 
-class RouterCache:
-    """LRU of (release, home, path, search, encoding) -> (body bytes, content encoding)."""
+class BoundedCache:
+    """A thread-safe LRU bounded both in entries and in bytes (an entry larger than the whole is not kept)."""
 
-    def __init__(self, max_entries: int = MAX_ENTRIES):
+    def __init__(self, max_entries: int = MAX_ENTRIES, max_bytes: int | None = None):
         self.max_entries = max_entries
+        self.max_bytes = max_bytes if max_bytes is not None else config.ROUTER_CACHE_MB * MB
         self._data: OrderedDict = OrderedDict()
+        self._sizes: dict = {}
         self._lock = Lock()
+        self.nbytes = 0
         self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._data)
 
     def get(self, key):
         with self._lock:
@@ -41,39 +56,97 @@ class RouterCache:
             self.misses += 1
             return None
 
-    def put(self, key, value):
+    def put(self, key, value, nbytes: int | None = None):
+        """Keep ``value`` (``nbytes`` long; default ``len(value)``), evicting the least recently used."""
+        size = len(value) if nbytes is None else nbytes
         with self._lock:
+            self._drop(key)
+            if size > self.max_bytes:
+                return
             self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.max_entries:
-                self._data.popitem(last=False)
+            self._sizes[key] = size
+            self.nbytes += size
+            while len(self._data) > self.max_entries or self.nbytes > self.max_bytes:
+                self._drop(next(iter(self._data)))
 
     def clear(self):
         with self._lock:
             self._data.clear()
+            self._sizes.clear()
+            self.nbytes = 0
+
+    def _drop(self, key) -> None:
+        if key in self._data:
+            del self._data[key]
+            self.nbytes -= self._sizes.pop(key)
 
 
-_STATIC: dict[tuple[str, str], bytes] = {}
+class RouterCache(BoundedCache):
+    """Router replies: (release, home, path, search, encoding) -> (body bytes, content encoding)."""
+
+    def put(self, key, value, nbytes: int | None = None):
+        super().put(key, value, len(value[0]) if nbytes is None else nbytes)
+
+
+STATIC = BoundedCache(max_entries=256, max_bytes=config.STATIC_CACHE_MB * MB)
+
+
+def real_fingerprint() -> str | None:
+    """The file behind this static request if its fingerprint is the file's own (mtime), else None.
+
+    Dash links assets as ``/assets/<file>?m=<mtime>`` and package files as
+    ``/_dash-component-suites/<package>/<name>.v<version>m<mtime>.<ext>``; any other ``m`` is made up
+    by the client and must neither be cached nor be marked immutable.
+    """
+    path = request.path
+    if path.startswith("/assets/"):
+        file = _inside(Path(dash.get_app().config.assets_folder), path[len("/assets/"):])
+        if file is not None and request.args.get("m") == str(os.path.getmtime(file)):
+            return str(file)
+        return None
+    package, _, fingerprinted = path[len("/_dash-component-suites/"):].partition("/")
+    plain, has_fingerprint = check_fingerprint(fingerprinted)
+    module = sys.modules.get(package)
+    if not has_fingerprint or module is None or not getattr(module, "__file__", None):
+        return None
+    file = _inside(Path(module.__file__).parent, plain)
+    stamp = fingerprinted.split("/")[-1].split(".")[1].rpartition("m")[2]
+    if file is not None and stamp == str(int(os.stat(file).st_mtime)):
+        return str(file)
+    return None
+
+
+def _inside(folder: Path, relative: str) -> Path | None:
+    folder = folder.resolve()
+    file = (folder / relative).resolve()
+    return file if file.is_file() and folder in file.parents else None
 
 
 def compress_static(response: Response) -> Response:
-    """Compress an immutable (fingerprinted) file once at a high level and reuse the bytes.
+    """Mark a truly fingerprinted file immutable, compress it once at a high level and reuse the bytes.
 
-    flask-compress then leaves it alone (Content-Encoding is set) and keeps its fast default levels
-    for dynamic responses.
+    The cache is keyed on the file, its mtime and the encoding (never on the query string), and is
+    bounded. flask-compress then leaves the response alone (Content-Encoding is set) and keeps its
+    fast default levels for everything else, including static files without a real fingerprint.
     """
+    file = real_fingerprint() if response.status_code == 200 else None
+    if file is None:
+        return response
+    response.headers["Cache-Control"] = f"public, max-age={ONE_YEAR}, immutable"
     accept = request.headers.get("Accept-Encoding", "").lower()
     encoding = "br" if ("br" in accept and brotli is not None) else "gzip" if "gzip" in accept else None
-    if encoding is None or response.status_code != 200 or "Content-Encoding" in response.headers:
+    if encoding is None or "Content-Encoding" in response.headers:
         return response
-    key = (request.full_path, encoding)
+    key = (file, os.path.getmtime(file), encoding)
     response.direct_passthrough = False
-    if key not in _STATIC:
+    body = STATIC.get(key)
+    if body is None:
         data = response.get_data()
-        _STATIC[key] = brotli.compress(data, quality=9) if encoding == "br" else gzip.compress(data, 9)
+        body = brotli.compress(data, quality=9) if encoding == "br" else gzip.compress(data, 9)
+        STATIC.put(key, body)
     else:
         response.close()  # the file send_file opened is not needed: the compressed bytes are cached
-    response.set_data(_STATIC[key])
+    response.set_data(body)
     response.headers["Content-Encoding"] = encoding
     response.headers["Vary"] = "Accept-Encoding"
     return response

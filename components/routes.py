@@ -1,18 +1,22 @@
-"""Flask routes for reusing charts (issue 4): downloads, embeds and the printable district profile.
+"""Flask routes for reusing charts: downloads, embeds and the printable district profile.
 
 * ``/download/<chart_id>.csv|.xlsx|.png|.svg?area=&period=&breakdown=&comparators=&release=``
   (images also take ``width``, ``height`` and ``scale``);
-* ``/embed/<chart_id>?...``: the chart alone for an iframe, with a Content-Security-Policy header;
-* ``/district/<area_code>/report`` (print CSS, A4) and ``/district/<area_code>/report.pdf``.
+* ``/embed/<chart_id>?...``: the chart alone for an iframe, framable by the configured origins;
+* ``/district/<area_code>/report`` (print CSS, A4) and ``/district/<area_code>/report.pdf`` (the same
+  HTML printed offline by ``web.pdf``: the server never fetches a page to print it).
 
 Every answer to a bad link is a 4xx with a plain-text reason, never a 500. The figure and data come
-from ``components.charts``, the same specs the dashboard pages draw.
+from ``components.charts``, the same specs the dashboard pages draw. Nothing here reads the request's
+Host: links in downloads use ``config.PUBLIC_URL``.
 """
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import logging
+import os
 import re
 
 import plotly.io as pio
@@ -23,6 +27,8 @@ import data_access
 from components import charts, exports, params
 from components.formatting import format_value, period_text
 from vocab.catalogue import INDICATORS, TOPICS
+from web import pdf, security
+from web.export_cache import ExportCache, folder_for
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +38,9 @@ IMAGE_PARAMS = ("width", "height", "scale")
 RELEASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$")
 OWN_PATHS = re.compile(r"^/(download|embed)/|^/district/[^/]+/report(\.pdf)?$")
 REPORT_WIDTH = 680  # layout px of a chart on an A4 page with 15 mm margins
-EMBED_HEIGHT = 560  # px, the iframe height in the copied embed code
-IMAGES = exports.ImageCache(folder=config.EXPORT_CACHE_DIR)
-PDFS = exports.ImageCache(max_items=32)
+ASSET_LINK = re.compile(r'(?:href|src)="/assets/([^"?#]+)"')
+IMAGES = ExportCache(folder_for("images"))
+PDFS = ExportCache(folder_for("reports"))
 
 
 class Refused(Exception):
@@ -70,7 +76,7 @@ def _guard(fn):
         except data_access.NoReleaseError:
             return plain(503, "There is no data release to show yet.")
         except exports.ExportError as e:
-            log.error("export failed for %s: %s", request.full_path, e)
+            log.error("export failed for %r: %s", request.full_path[:200], e)
             return plain(503, "Sorry, the file could not be made just now (the image renderer is busy or "
                               "unavailable). Please try again in a minute.")
     return wrapper
@@ -130,7 +136,7 @@ def download(filename: str):
         raise Refused(404, f"Downloads are .csv, .xlsx, .png or .svg files, e.g. /download/claimant-rate-trend.csv "
                            f"(asked for '{filename[:60]}').")
     rel, pinned, spec = chart_from_request(chart, IMAGE_PARAMS if fmt in IMAGE_FORMATS else ())
-    page = request.host_url.rstrip("/") + spec.page_url()
+    page = config.PUBLIC_URL + spec.page_url()
     if fmt == "csv":
         data = exports.csv_bytes(spec.data, spec.meta(page))
     elif fmt == "xlsx":
@@ -141,7 +147,7 @@ def download(filename: str):
         except ValueError as e:
             raise Refused(400, f"That link doesn't work: {e}.") from None
         data = image_bytes(rel, spec, fmt, width, height, scale)
-    response = Response(data, mimetype=exports.IMAGE_MIME[fmt])
+    response = Response(data, content_type=exports.IMAGE_MIME[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{file_name(spec, fmt)}"'
     response.headers["Cache-Control"] = "public, max-age=86400" if pinned else "public, max-age=300"
     return response
@@ -166,10 +172,43 @@ PAGE_HEAD = """<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="/assets/bootstrap.min.css">
-<link rel="stylesheet" href="/assets/pdp.css">
+<link rel="stylesheet" href="{bootstrap}">
+<link rel="stylesheet" href="{pdp_css}">
 {extra}</head>
 """
+
+
+def asset_url(name: str) -> str:
+    """``/assets/<name>?m=<mtime>``: the fingerprint Dash uses, so the file is cached as immutable."""
+    return f"/assets/{name}?m={os.path.getmtime(pdf.ASSETS / name)}"
+
+
+def page_head(title: str, extra: str) -> str:
+    return PAGE_HEAD.format(title=title, extra=extra, bootstrap=asset_url("bootstrap.min.css"),
+                            pdp_css=asset_url("pdp.css"))
+
+
+# Inline start-up scripts of the embed and report pages: constant text, so the site's CSP allows them by hash.
+EMBED_SCRIPT = """
+(function () {
+  var fig = JSON.parse(document.getElementById("pdp-embed-figure").textContent);
+  var el = document.getElementById("pdp-embed-chart");
+  Plotly.newPlot(el, fig.data, fig.layout, {displayModeBar: false, responsive: true, displaylogo: false})
+    .then(function () { document.body.classList.add("pdp-embed-ready"); });
+})();
+"""
+REPORT_SCRIPT = """
+(function () {
+  var print = document.getElementById("pdp-report-print");
+  if (print) { print.addEventListener("click", function () { window.print(); }); }
+  var figs = JSON.parse(document.getElementById("pdp-report-figures").textContent);
+  Promise.all(figs.map(function (f) {
+    return Plotly.newPlot(document.getElementById(f[0]), f[1].data, f[1].layout,
+                          {staticPlot: true, displayModeBar: false});
+  })).then(function () { document.body.classList.add("pdp-report-ready"); });
+})();
+"""
+INLINE_SCRIPT_HASHES = [security.script_hash(EMBED_SCRIPT), security.script_hash(REPORT_SCRIPT)]
 
 
 def figure_json(fig, **layout) -> str:
@@ -208,28 +247,14 @@ def embed(chart: str):
  {e(config.SITE_TITLE)}</a></p>
 </main>
 <script type="application/json" id="pdp-embed-figure">{figure_json(spec.figure)}</script>
-<script src="/assets/plotly-basic.min.js"></script>
-<script>
-(function () {{
-  var fig = JSON.parse(document.getElementById("pdp-embed-figure").textContent);
-  var el = document.getElementById("pdp-embed-chart");
-  Plotly.newPlot(el, fig.data, fig.layout, {{displayModeBar: false, responsive: true, displaylogo: false}})
-    .then(function () {{ document.body.classList.add("pdp-embed-ready"); }});
-}})();
-</script>
+<script src="{asset_url("plotly-basic.min.js")}"></script>
+<script>{EMBED_SCRIPT}</script>
 </body>
 </html>"""
-    response = Response(PAGE_HEAD.format(title=e(f"{spec.title} - {config.SITE_TITLE}"), extra="") + body, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = exports.content_security_policy()
+    response = Response(page_head(title=e(f"{spec.title} - {config.SITE_TITLE}"), extra="") + body, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = security.embed_policy()
     response.headers["Cache-Control"] = "public, max-age=86400" if pinned else "public, max-age=300"
     return response
-
-
-def embed_code(origin: str, spec, pinned: bool = False) -> str:
-    """The iframe snippet a report writer pastes (also built in the browser by assets/pdp.js)."""
-    src = f"{origin.rstrip('/')}/embed/{spec.chart_id}{spec.query(pinned)}"
-    return (f'<iframe src="{html.escape(src)}" title="{html.escape(spec.title)}" width="100%" '
-            f'height="{EMBED_HEIGHT}" style="border:0" loading="lazy"></iframe>')
 
 
 # --- printable district profile ---------------------------------------------------------------------
@@ -289,12 +314,12 @@ def report_html(rel, code: str) -> str:
     data = ",".join(f'["{cid}", {fj}]' for cid, fj in figs)
     demo = ('<p class="alert alert-warning py-2 small"><strong>Demo data — not official statistics.</strong> Every '
             'figure in this release is invented by a generator.</p>' if rel.is_demo else "")
-    return PAGE_HEAD.format(title=e(f"{name}: district profile - {config.SITE_TITLE}"), extra=f"<style>{REPORT_CSS}</style>\n") + f"""<body class="pdp-report">
+    return page_head(title=e(f"{name}: district profile - {config.SITE_TITLE}"), extra=f"<style>{REPORT_CSS}</style>\n") + f"""<body class="pdp-report">
 <main id="main-content">
 <nav class="pdp-report-actions mb-3" aria-label="Report actions">
  <a href="/district/{e(code)}">Back to the district profile</a> |
  <a href="/district/{e(code)}/report.pdf">Download as PDF</a> |
- <button type="button" class="btn btn-link p-0 align-baseline" onclick="window.print()">Print this report</button>
+ <button type="button" class="btn btn-link p-0 align-baseline" id="pdp-report-print">Print this report</button>
 </nav>
 <h1>{e(name)}: district profile</h1>
 {demo}
@@ -303,23 +328,15 @@ def report_html(rel, code: str) -> str:
 {''.join(sections)}
 </main>
 <script type="application/json" id="pdp-report-figures">[{data}]</script>
-<script src="/assets/plotly-basic.min.js"></script>
-<script>
-(function () {{
-  var figs = JSON.parse(document.getElementById("pdp-report-figures").textContent);
-  Promise.all(figs.map(function (f) {{
-    return Plotly.newPlot(document.getElementById(f[0]), f[1].data, f[1].layout,
-                          {{staticPlot: true, displayModeBar: false}});
-  }})).then(function () {{ document.body.classList.add("pdp-report-ready"); }});
-}})();
-</script>
+<script src="{asset_url("plotly-basic.min.js")}"></script>
+<script>{REPORT_SCRIPT}</script>
 </body>
 </html>"""
 
 
 def not_found_page(message: str) -> Response:
     e = html.escape
-    page = PAGE_HEAD.format(title=e(f"Not found - {config.SITE_TITLE}"), extra="") + f"""<body>
+    page = page_head(title=e(f"Not found - {config.SITE_TITLE}"), extra="") + f"""<body>
 <main class="container py-4" id="main-content"><h1>District not found</h1>
 <p class="lead" id="pdp-friendly-message">{e(message)}</p><a class="btn btn-primary" href="/">Go to the home page</a>
 </main></body></html>"""
@@ -350,15 +367,22 @@ def report_pdf(area_code: str):
     rel, code = _district(area_code)
     if code is None:
         return plain(404, f"We don't have a district with the code '{str(area_code)[:20]}' in {rel.home_name()}.")
-    url = f"{request.host_url.rstrip('/')}/district/{code}/report?release={rel.id}"
-    key = exports.cache_key(f"report-{code}", {"home": rel.home_code(), "folder": str(rel.path)}, rel.id, "pdf",
-                            0, 0, 0)
-    data = PDFS.get_or_render(key, lambda: exports.html_to_pdf(url, timeout=config.EXPORT_RENDER_TIMEOUT,
-                                                               wait_for=".pdp-report-ready"))
+    page = report_html(rel, code)
+    data = PDFS.get_or_render(report_key(page), lambda: pdf.print_html(
+        page, wait_for=".pdp-report-ready", timeout=config.EXPORT_RENDER_TIMEOUT))
     response = Response(data, mimetype="application/pdf")
     name = re.sub(r"[^A-Za-z0-9-]", "-", rel.area_name(code))
     response.headers["Content-Disposition"] = f'attachment; filename="{name}-district-profile-{rel.created}.pdf"'
     return response
+
+
+def report_key(page: str) -> str:
+    """The PDF's cache key: its HTML (release, area, template: all it shows) and the static files it uses."""
+    digest = hashlib.sha256(page.encode("utf-8"))
+    for name in sorted(set(ASSET_LINK.findall(page))):
+        stat = (pdf.ASSETS / name).stat()
+        digest.update(f"{name}:{stat.st_mtime_ns}:{stat.st_size}".encode())
+    return f"report-{digest.hexdigest()}.pdf"
 
 
 def register(server: Flask) -> None:

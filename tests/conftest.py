@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 for p in (ROOT, ROOT / "tests"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
+
+# Rendered images and PDFs go to a fresh folder per test run (config reads this when first imported).
+os.environ.setdefault("PDP_EXPORT_CACHE_DIR", tempfile.mkdtemp(prefix="pdp-test-exports-"))
 
 CHROMIUM = "/usr/bin/chromium"
 CHROME_ARGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",

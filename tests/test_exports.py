@@ -1,6 +1,5 @@
 """Chart exports: CSV/XLSX carry the plotted data under the header lines; PNG/SVG are valid images of the
-asked size with the title baked in; the image cache avoids re-rendering; bad sizes are refused plainly;
-a page prints to PDF; the embed CSP carries the configured frame ancestors."""
+asked size with the title baked in; the image cache avoids re-rendering; bad sizes are refused plainly."""
 from __future__ import annotations
 
 import io
@@ -14,6 +13,7 @@ import pytest
 
 import config
 from components import exports
+from web.export_cache import ExportCache
 
 CHROMIUM = Path(getattr(config, "CHROMIUM_PATH", "/usr/bin/chromium"))
 needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(),
@@ -106,46 +106,6 @@ def test_cache_key_changes_with_each_part():
         assert exports.cache_key(*changed) != key, f"part {i} of the key matters"
 
 
-def test_image_cache_renders_once(tmp_path):
-    calls = []
-
-    def render():
-        calls.append(1)
-        return b"image-bytes"
-
-    cache = exports.ImageCache(tmp_path / "images", max_items=2)
-    first = cache.get_or_render("k1.png", render)
-    second = cache.get_or_render("k1.png", render)
-    assert first == second == b"image-bytes" and len(calls) == 1, "a repeated export does not re-render"
-    fresh = exports.ImageCache(tmp_path / "images")
-    assert fresh.get_or_render("k1.png", render) == b"image-bytes" and len(calls) == 1, \
-        "the disk folder serves a new process without rendering"
-    cache.get_or_render("k2.png", render)
-    cache.get_or_render("k3.png", render)
-    cache.folder = None  # memory only from here: k1 was evicted by the LRU
-    cache.get_or_render("k1.png", render)
-    assert len(calls) == 4, "the in-memory LRU keeps at most max_items"
-
-
-# --- embeds -------------------------------------------------------------------------------------------
-
-def test_csp_frame_ancestors_and_dash_needs():
-    csp = exports.content_security_policy(["https://www.lancashire.gov.uk", "https://*.example.org/"])
-    assert csp.endswith("frame-ancestors 'self' https://www.lancashire.gov.uk https://*.example.org"), \
-        f"same origin plus the configured list: {csp}"
-    assert "script-src 'self' 'unsafe-inline' 'unsafe-eval'" in csp, "Dash and plotly.js can run"
-    assert exports.content_security_policy([]).endswith("frame-ancestors 'self'"), "default: same origin only"
-    with pytest.raises(ValueError, match="not an origin"):
-        exports.content_security_policy(["https://ok.org; script-src *"])
-
-
-def test_allowed_frame_ancestors_from_env(monkeypatch):
-    monkeypatch.setattr(config, "FRAME_ANCESTORS", ["https://a.gov.uk"], raising=False)
-    env = {"PDP_FRAME_ANCESTORS": "https://b.org, https://c.org:8443  bad;value https://a.gov.uk"}
-    assert exports.allowed_frame_ancestors(env) == ["https://a.gov.uk", "https://b.org", "https://c.org:8443"], \
-        "config first, then env (space or comma separated), duplicates and invalid entries dropped"
-
-
 # --- images and PDF (headless Chromium) ------------------------------------------------------------------
 
 def sample_figure() -> go.Figure:
@@ -177,10 +137,10 @@ def test_svg_is_xml_with_the_baked_in_text():
 
 
 @needs_chromium
-def test_browser_stays_warm_and_cache_skips_rendering():
+def test_browser_stays_warm_and_cache_skips_rendering(tmp_path):
     exports.render_image(sample_figure(), "png", 300, 200, 1)
     starts = exports._BROWSER.starts
-    cache = exports.ImageCache()
+    cache = ExportCache(tmp_path / "images")
     key = exports.cache_key("test-chart", {}, "r1", "png", 300, 200, 1.0)
     calls = []
 
@@ -197,33 +157,6 @@ def test_browser_stays_warm_and_cache_skips_rendering():
 def test_render_image_refuses_unknown_format():
     with pytest.raises(ValueError, match="png, svg"):
         exports.render_image(sample_figure(), "gif", 300, 200, 1)
-
-
-@needs_chromium
-@pytest.mark.parametrize("method", ["devtools", "cli"])
-def test_pdf_of_a_local_page(tmp_path, method):
-    page = tmp_path / "report.html"
-    page.write_text("<!doctype html><html><head><style>@page { size: A4; }</style></head>"
-                    "<body><h1 id='done'>Burnley district profile</h1></body></html>", encoding="utf-8")
-    data = exports.html_to_pdf(page.as_uri(), timeout=20, wait_for="#done" if method == "devtools" else None,
-                               method=method)
-    assert data.startswith(b"%PDF"), f"a PDF document ({method})"
-
-
-@needs_chromium
-def test_pdf_waits_for_an_element_and_times_out_plainly(tmp_path):
-    page = tmp_path / "slow.html"
-    page.write_text("<html><body><script>setTimeout(() => { const d = document.createElement('div');"
-                    "d.id = 'late'; document.body.appendChild(d); }, 300);</script></body></html>")
-    assert exports.html_to_pdf(page.as_uri(), timeout=10, wait_for="#late").startswith(b"%PDF"), \
-        "waits for content added by script"
-    with pytest.raises(exports.ExportError, match="never-there"):
-        exports.html_to_pdf(page.as_uri(), timeout=2, wait_for="#never-there")
-
-
-def test_pdf_refuses_other_schemes():
-    with pytest.raises(ValueError, match="http"):
-        exports.html_to_pdf("javascript:alert(1)")
 
 
 def test_missing_chromium_is_a_clear_error(monkeypatch):

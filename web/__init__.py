@@ -1,0 +1,1 @@
+"""Serving on the web: security headers, the callback guard, offline PDF printing, bounded export cache."""
