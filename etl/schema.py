@@ -35,7 +35,9 @@ MARKERS: dict[str, str] = {
 }
 
 TIDY_COLUMNS = ["indicator", "area_code", "area_name", "area_level", "period", "period_start", "period_end",
-                "breakdown", "value", "status", "numerator", "denominator", "unit", "source", "derived"]
+                "breakdown", "value", "status", "numerator", "denominator", "lower_ci", "upper_ci", "unit", "source",
+                "derived"]
+NUMBER_COLUMNS = ("value", "numerator", "denominator", "lower_ci", "upper_ci")
 KEY = ["indicator", "area_code", "period", "breakdown"]
 # Columns a parser may add for the build's use; the build drops them before validation.
 # source_row: the 1-based file line a row came from (for error messages after name matching).
@@ -46,7 +48,7 @@ ARROW_SCHEMA = pa_arrow.schema([
     ("area_level", pa_arrow.string()), ("period", pa_arrow.string()), ("period_start", pa_arrow.date32()),
     ("period_end", pa_arrow.date32()), ("breakdown", pa_arrow.string()), ("value", pa_arrow.float64()),
     ("status", pa_arrow.string()), ("numerator", pa_arrow.float64()), ("denominator", pa_arrow.float64()),
-    ("unit", pa_arrow.string()), ("source", pa_arrow.string()), ("derived", pa_arrow.bool_()),
+    ("lower_ci", pa_arrow.float64()), ("upper_ci", pa_arrow.float64()), ("unit", pa_arrow.string()), ("source", pa_arrow.string()), ("derived", pa_arrow.bool_()),
 ])
 
 GSS_CODE = r"^[EWSNK]\d{8}$"
@@ -94,7 +96,7 @@ def tidy_frame(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
     if df.empty:
         return empty_tidy()
     defaults = {"area_name": None, "area_level": None, "breakdown": "total", "numerator": np.nan,
-                "denominator": np.nan, "derived": False}
+                "denominator": np.nan, "lower_ci": np.nan, "upper_ci": np.nan, "derived": False}
     for col, default in defaults.items():
         if col not in df.columns:
             df[col] = default
@@ -113,7 +115,7 @@ def coerce_types(df: pd.DataFrame) -> pd.DataFrame:
     for col in ("indicator", "area_code", "area_name", "area_level", "period", "breakdown", "status", "unit",
                 "source"):
         df[col] = df[col].astype(object).where(df[col].notna(), None)
-    for col in ("value", "numerator", "denominator"):
+    for col in NUMBER_COLUMNS:
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
     for col in ("period_start", "period_end"):
         df[col] = pd.to_datetime(df[col]).astype("datetime64[ms]")
@@ -128,6 +130,35 @@ def empty_tidy() -> pd.DataFrame:
 def sort_tidy(df: pd.DataFrame) -> pd.DataFrame:
     """Canonical row order, so the same inputs give byte-identical tables."""
     return df.sort_values(KEY + ["source"], kind="mergesort").reset_index(drop=True)
+
+
+def _bound(df: pd.DataFrame, key: str, default: float) -> pd.Series:
+    """Each row's catalogue bound (``min``/``max``) for its indicator."""
+    bounds = {i: getattr(ind, key) for i, ind in INDICATORS.items()}
+    return df["indicator"].map(bounds).astype("float64").fillna(default)
+
+
+def _value_in_domain(df: pd.DataFrame) -> pd.Series:
+    """Values (and their interval ends) within the indicator's catalogue domain; NaN passes."""
+    low, high = _bound(df, "min", -np.inf), _bound(df, "max", np.inf)
+    ok = pd.Series(True, index=df.index)
+    for col in ("value", "lower_ci", "upper_ci"):
+        ok &= df[col].isna() | ((df[col] >= low) & (df[col] <= high))
+    return ok
+
+
+def _numerator_sign(df: pd.DataFrame) -> pd.Series:
+    """A numerator is a count (>= 0) unless the indicator itself can be negative (Progress 8 totals)."""
+    return df["numerator"].isna() | (df["numerator"] >= 0) | (_bound(df, "min", 0.0) < 0)
+
+
+def _interval_holds_value(df: pd.DataFrame) -> pd.Series:
+    """A 95% interval comes whole (both ends or neither) and lower <= value <= upper."""
+    lower, upper, value = df["lower_ci"], df["upper_ci"], df["value"]
+    whole = lower.isna() == upper.isna()
+    ordered = lower.isna() | (lower <= upper)
+    around = lower.isna() | value.isna() | ((lower <= value + 1e-9) & (value <= upper + 1e-9))
+    return whole & ordered & around
 
 
 def _value_matches_status(df: pd.DataFrame) -> pd.Series:
@@ -148,17 +179,20 @@ TIDY_SCHEMA = pa.DataFrameSchema(
         "period_start": pa.Column("datetime64[ms]", nullable=False),
         "period_end": pa.Column("datetime64[ms]", nullable=False),
         "breakdown": pa.Column(object, pa.Check.str_matches(r"^(total|[a-z_]+=.+)$"), nullable=False),
-        "value": pa.Column("float64", pa.Check.ge(0, error="value >= 0 (no indicator here can be negative)"),
-                           nullable=True),
+        "value": pa.Column("float64", nullable=True),
         "status": pa.Column(object, pa.Check.isin(list(STATUSES)), nullable=False),
-        "numerator": pa.Column("float64", pa.Check.ge(0), nullable=True),
+        "numerator": pa.Column("float64", nullable=True),
         "denominator": pa.Column("float64", pa.Check.ge(0), nullable=True),
+        "lower_ci": pa.Column("float64", nullable=True),
+        "upper_ci": pa.Column("float64", nullable=True),
         "unit": pa.Column(object, pa.Check.isin(list(UNITS)), nullable=False),
         "source": pa.Column(object, nullable=False),
         "derived": pa.Column(bool, nullable=False),
     },
     checks=[pa.Check(_value_matches_status, error="value is NaN exactly when status has no value"),
-            pa.Check(lambda df: ~((df["unit"] == "percent") & (df["value"] > 100)), error="a percentage <= 100")],
+            pa.Check(_value_in_domain, error="value within the indicator's min/max in vocab/catalogue.toml"),
+            pa.Check(_numerator_sign, error="numerator >= 0 (a count) unless the indicator can be negative"),
+            pa.Check(_interval_holds_value, error="a confidence interval with both ends and lower <= value <= upper")],
     unique=KEY,
     strict=True,
     ordered=True,
