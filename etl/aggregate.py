@@ -77,8 +77,10 @@ def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
     """Derived rows for every parent area whose members are all present, plus publisher comparisons."""
     derived, comparisons, notes, described = [], [], [], []
     memberships = {base: membership(geo, base) for base in BASES}
-    expected = {base: m.groupby(["parent_code", "parent_level"])["member_code"].nunique()
-                for base, m in memberships.items()}
+    # completeness is counted in today's districts, so a council that was split or merged (Cumbria ->
+    # Cumberland + Westmorland and Furness) covers the same area under its old or its new codes
+    expected = memberships["district"].groupby(["parent_code", "parent_level"])["member_code"].nunique()
+    tier_districts = _tier_districts(geo)
     published = tidy.set_index(["indicator", "area_code", "period", "breakdown"])
     weights = population_weights(tidy)
     for indicator_id, df in tidy.groupby("indicator", sort=True):
@@ -98,7 +100,9 @@ def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
             has_current = merged.groupby(["parent_code", "period", "breakdown", "member_code"])[
                 "is_current"].transform("any")
             merged = merged[merged["is_current"] | ~has_current]
-            result, failed = _combine(merged, ind, expected[base], _coverage(units, memberships[base], geo))
+            coverage = (_coverage(units, memberships[base], geo) if base == "district"
+                        else _tier_coverage(units, memberships[base], tier_districts))
+            result, failed = _combine(merged, ind, expected, coverage)
             results.append(result.assign(base=base, rank=rank))
             failures.append(failed.assign(base=base, rank=rank))
         if not results:
@@ -184,7 +188,7 @@ def _notes(unresolved: pd.DataFrame, ind: Indicator) -> list[str]:
         first = grp.iloc[0]
         if reason == "members_missing":
             notes.append(f"{ind.id}: {level} {code} not computed for {len(grp)} period(s): members missing "
-                         f"(e.g. {first['period']}: {int(first['have'])} of {int(first['want'])} areas have data)")
+                         f"(e.g. {first['period']}: {max(int(first['have']), 0)} of its {int(first['want'])} districts covered)")
         elif reason == "no_population":
             notes.append(f"{ind.id}: {code} not computed for {len(grp)} period(s): a member has no population "
                          f"{ind.population_band} (e.g. {first['period']}: {first['lacking']} for "
@@ -194,6 +198,25 @@ def _notes(unresolved: pd.DataFrame, ind: Indicator) -> list[str]:
         else:
             notes.append(f"{ind.id}: {code} not computed: a member has no numerator/denominator counts")
     return notes
+
+
+def _tier_districts(geo: Geography) -> pd.DataFrame:
+    """unit_code (a council), district (today's code) for every district in each council's area."""
+    pairs = {(tier, geo.current_code(d)) for d in geo.districts if (tier := geo.upper_tier_of(d))}
+    return pd.DataFrame(sorted(pairs), columns=["unit_code", "district"])
+
+
+def _tier_coverage(units: pd.DataFrame, members: pd.DataFrame, tier_districts: pd.DataFrame) -> pd.Series:
+    """How many of each parent's districts (today's codes) the councils' rows cover, per (parent, level,
+    period, breakdown); -1 where two rows cover the same district (an old and a new council both given)."""
+    present = units[["area_code", "period", "breakdown"]].drop_duplicates().rename(columns={"area_code": "unit_code"})
+    covered = present.merge(members[["unit_code", "parent_code", "parent_level"]], on="unit_code").merge(
+        tier_districts, on="unit_code")
+    if covered.empty:
+        return pd.Series(dtype="float64")
+    grouped = covered.groupby(["parent_code", "parent_level", "period", "breakdown"])["district"]
+    have = grouped.nunique()
+    return have.where(grouped.size() == have, -1)
 
 
 def _coverage(units: pd.DataFrame, members: pd.DataFrame, geo: Geography) -> pd.Series:
@@ -250,7 +273,7 @@ def _combine(merged: pd.DataFrame, ind: Indicator, expected: pd.Series,
                       requested_year=("requested_year", "max")).reset_index()
     want = expected.reindex(pd.MultiIndex.from_frame(out[["parent_code", "parent_level"]])).to_numpy()
     have = coverage.reindex(pd.MultiIndex.from_frame(out[GROUP])).fillna(0).to_numpy()
-    out["members"], out["have"], out["want"] = have, have, want
+    out["members"], out["have"], out["want"] = out["n_rows"], have, want
     complete = have == want
     failed = [out[~complete].assign(reason="members_missing")]
     out = out[complete].copy()

@@ -77,10 +77,12 @@ def computed_note(row, ind: Indicator) -> str:
 
 def missing_note(row, ind: Indicator, name_of: Callable[[str], str | None]) -> str:
     """The sentence for an aggregate no building blocks could give (``row.reason`` says why)."""
-    _one, many = NOUNS[row.base]
     names = ", ".join(name_of(c) or c for c in str(row.lacking).split(", ") if c)
+    if row.reason == "members_missing" and row.base == "district":
+        return f"Not computed: only {max(int(row.have), 0)} of the {int(row.want)} districts have a figure for this period."
     if row.reason == "members_missing":
-        return f"Not computed: only {int(row.have)} of the {int(row.want)} {many} have a figure for this period."
+        return ("Not computed: the councils with a figure for this period do not cover the whole area "
+                f"({max(int(row.have), 0)} of its {int(row.want)} districts).")
     if row.reason == "no_population":
         return (f"Not computed: no mid-{int(row.population_year)} population {band_words(ind.population_band)} "
                 f"for {names}, so the rates cannot be weighted.")

@@ -46,3 +46,22 @@ def test_every_break_is_reported_in_one_run():
     assert "nope" in text, "an unknown indicator is reported with the value found"
     assert "X1" in text, "a malformed area code is reported"
     assert "NaN exactly when" in text, "a missing value marked ok is reported"
+
+
+def test_each_indicator_has_its_own_domain():
+    ok = tidy_frame([_row(indicator="progress8", unit="score", period="2022/23", value=-0.31, lower_ci=-0.40,
+                          upper_ci=-0.23, numerator=-339.4, denominator=1080)])
+    assert validate_tidy(ok) == [], "Progress 8 (min -9 in the catalogue) may be negative, and so may its total"
+    text = "\n".join(str(p) for p in validate_tidy(tidy_frame([
+        _row(indicator="attainment8", unit="score", period="2022/23", value=-1.0),
+        _row(indicator="claimant_rate", unit="percent", value=101.0)])))
+    assert "min/max" in text and "attainment8 E06000009 2022/23" in text, "a negative Attainment 8 is reported"
+    assert "claimant_rate E06000009 2020-03" in text, "a percentage above the catalogue's max of 100 is reported"
+
+
+@pytest.mark.parametrize("lower, upper", [(-0.2, -0.25), (-0.1, 0.1), (-0.4, None)])
+def test_a_confidence_interval_must_hold_its_value(lower, upper):
+    df = tidy_frame([_row(indicator="progress8", unit="score", period="2022/23", value=-0.31, lower_ci=lower,
+                          upper_ci=upper)])
+    text = "\n".join(str(p) for p in validate_tidy(df))
+    assert "confidence interval" in text, f"[{lower}, {upper}] around -0.31 breaks the contract"
