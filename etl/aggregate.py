@@ -188,7 +188,8 @@ def _notes(unresolved: pd.DataFrame, ind: Indicator) -> list[str]:
         first = grp.iloc[0]
         if reason == "members_missing":
             notes.append(f"{ind.id}: {level} {code} not computed for {len(grp)} period(s): members missing "
-                         f"(e.g. {first['period']}: {max(int(first['have']), 0)} of its {int(first['want'])} districts covered)")
+                         f"(e.g. {first['period']}: {max(int(first['have']), 0)} of its {int(first['want'])} "
+                         "districts covered)")
         elif reason == "no_population":
             notes.append(f"{ind.id}: {code} not computed for {len(grp)} period(s): a member has no population "
                          f"{ind.population_band} (e.g. {first['period']}: {first['lacking']} for "

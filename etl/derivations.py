@@ -79,7 +79,8 @@ def missing_note(row, ind: Indicator, name_of: Callable[[str], str | None]) -> s
     """The sentence for an aggregate no building blocks could give (``row.reason`` says why)."""
     names = ", ".join(name_of(c) or c for c in str(row.lacking).split(", ") if c)
     if row.reason == "members_missing" and row.base == "district":
-        return f"Not computed: only {max(int(row.have), 0)} of the {int(row.want)} districts have a figure for this period."
+        return (f"Not computed: only {max(int(row.have), 0)} of the {int(row.want)} districts have a figure "
+                "for this period.")
     if row.reason == "members_missing":
         return ("Not computed: the councils with a figure for this period do not cover the whole area "
                 f"({max(int(row.have), 0)} of its {int(row.want)} districts).")

@@ -84,7 +84,8 @@ def list_releases(out_dir: Path) -> list[dict]:
 
 
 def write_release(out_dir: Path, *, indicators: pd.DataFrame, areas: pd.DataFrame, meta: dict,
-                  boundaries=None, derivations: pd.DataFrame | None = None, extra_files: dict[str, str | bytes] | None = None,
+                  boundaries=None, derivations: pd.DataFrame | None = None,
+                  extra_files: dict[str, str | bytes] | None = None,
                   keep: int = KEEP_RELEASES, now: datetime | None = None,
                   finalize: Callable[[str, Path], None] | None = None) -> str:
     """Write a complete release folder, switch the manifest to it, prune old ones; returns its id.

@@ -48,7 +48,8 @@ ARROW_SCHEMA = pa_arrow.schema([
     ("area_level", pa_arrow.string()), ("period", pa_arrow.string()), ("period_start", pa_arrow.date32()),
     ("period_end", pa_arrow.date32()), ("breakdown", pa_arrow.string()), ("value", pa_arrow.float64()),
     ("status", pa_arrow.string()), ("numerator", pa_arrow.float64()), ("denominator", pa_arrow.float64()),
-    ("lower_ci", pa_arrow.float64()), ("upper_ci", pa_arrow.float64()), ("unit", pa_arrow.string()), ("source", pa_arrow.string()), ("derived", pa_arrow.bool_()),
+    ("lower_ci", pa_arrow.float64()), ("upper_ci", pa_arrow.float64()), ("unit", pa_arrow.string()),
+    ("source", pa_arrow.string()), ("derived", pa_arrow.bool_()),
 ])
 
 GSS_CODE = r"^[EWSNK]\d{8}$"

@@ -136,7 +136,8 @@ def publisher_checks(outcome, home_area: str) -> list[str]:
         off = beyond[(beyond["indicator"] == indicator_id) & (beyond["area_code"] == code)]
         digits = INDICATORS[indicator_id].decimals + 1
         lines.append(f"   {indicator_id} {code}: {len(grp) - len(off)} of {len(grp)} period(s) within rounding; "
-                     f"{latest['period']}: ours {latest['ours']:,.{digits}f} vs publisher {latest['publisher']:,.{digits}f}")
+                     f"{latest['period']}: ours {latest['ours']:,.{digits}f} "
+                     f"vs publisher {latest['publisher']:,.{digits}f}")
     return lines
 
 
