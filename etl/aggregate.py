@@ -261,9 +261,8 @@ def _combine(merged: pd.DataFrame, ind: Indicator, expected: pd.Series,
     )
     if "population_year" not in frame.columns:
         frame = frame.assign(population_year=np.nan, requested_year=np.nan)
-    grouped = frame.sort_values("area_code", kind="mergesort").groupby(GROUP, sort=True)
-    out = grouped.agg(n_rows=("area_code", "size"), blocks=("area_code", lambda c: ",".join(c.unique())),
-                      lacking=("lacking", lambda c: ", ".join(c.dropna().unique())),
+    grouped = frame.groupby(GROUP, sort=True)
+    out = grouped.agg(n_rows=("area_code", "size"),
                       all_values=("has_value", "all"), all_not_applicable=("is_not_applicable", "all"),
                       any_suppressed=("is_suppressed", "any"),
                       any_provisional=("is_provisional", "any"), value_sum=("value", "sum"),
@@ -272,6 +271,9 @@ def _combine(merged: pd.DataFrame, ind: Indicator, expected: pd.Series,
                       weighted_sum=("weighted", "sum"), source=("source", "first"),
                       population_year=("population_year", "max"),
                       requested_year=("requested_year", "max")).reset_index()
+    where = pd.MultiIndex.from_frame(out[GROUP])
+    out["blocks"] = _joined(frame, "area_code", ",").reindex(where).fillna("").to_numpy()
+    out["lacking"] = _joined(frame, "lacking", ", ").reindex(where).fillna("").to_numpy()
     want = expected.reindex(pd.MultiIndex.from_frame(out[["parent_code", "parent_level"]])).to_numpy()
     have = coverage.reindex(pd.MultiIndex.from_frame(out[GROUP])).fillna(0).to_numpy()
     out["members"], out["have"], out["want"] = out["n_rows"], have, want
@@ -298,3 +300,14 @@ def _combine(merged: pd.DataFrame, ind: Indicator, expected: pd.Series,
                              np.where(missing, np.where(out["any_suppressed"], "suppressed", "not_available"),
                                       np.where(out["any_provisional"], "provisional", "ok")))
     return out, pd.concat(failed, ignore_index=True)
+
+
+def _joined(frame: pd.DataFrame, column: str, sep: str) -> pd.Series:
+    """Per group, the distinct non-empty values of ``column``, sorted and joined (one pass, no per-group calls)."""
+    keyed = frame.loc[frame[column].notna(), GROUP + [column]].drop_duplicates().sort_values(
+        GROUP + [column], kind="mergesort")
+    if keyed.empty:
+        return pd.Series(dtype=object)
+    first = ~keyed.duplicated(GROUP)
+    chunks = np.split(keyed[column].to_numpy(), np.flatnonzero(first.to_numpy())[1:])
+    return pd.Series([sep.join(c) for c in chunks], index=pd.MultiIndex.from_frame(keyed.loc[first, GROUP]))
