@@ -175,6 +175,11 @@ class Release:
         self.boundaries = self._read_boundaries(path / "boundaries.parquet")
         diff_path = path / "diff.json"
         self.diff = json.loads(diff_path.read_text(encoding="utf-8")) if diff_path.is_file() else None
+        # how each figure computed by the ETL was made (older releases have no such file)
+        derivations_path = path / "derivations.parquet"
+        self.derivations = (pd.read_parquet(derivations_path).set_index(["indicator", "area_code", "period",
+                                                                         "breakdown"]).sort_index()
+                            if derivations_path.is_file() else None)
         self._groups = {key: g.sort_values("period_start").reset_index(drop=True)
                         for key, g in df.groupby(["indicator", "breakdown"], sort=False)}
         self._by_area = {key: {code: g for code, g in frame.groupby("area_code", sort=False)}
@@ -230,6 +235,18 @@ class Release:
 
     def topics(self) -> list[str]:
         return [slug for slug in TOPICS if self.indicators(slug)]
+
+    def derivation(self, indicator_id: str, code: str, period: str, breakdown: str = "total") -> dict | None:
+        """How a figure we computed (or could not compute) was made: method, building blocks, population year
+        and a plain-English ``note``; None for a publisher's own figure or a release without the file."""
+        key = (indicator_id, code, period, breakdown)
+        if self.derivations is None or key not in self.derivations.index:
+            return None
+        row = {k: (None if pd.isna(v) else v.item() if hasattr(v, "item") else v)
+               for k, v in self.derivations.loc[key].items()}
+        if row["population_year"] is not None:
+            row["population_year"] = int(row["population_year"])
+        return row
 
     # --- geography ------------------------------------------------------------------------------
     def area_name(self, code: str) -> str:

@@ -1,9 +1,13 @@
 """District (or upper-tier) values -> values for the areas they make up, by each indicator's rule.
 
 ``sum`` adds counts; ``ratio`` divides summed numerators by summed denominators; ``weighted_mean``
-weights by ``denominator`` (e.g. pupils). Rates are never averaged. An aggregate is computed only
-when every member area has a row for that period and breakdown; where the publisher gives its own
-figure for the area we keep the publisher's and record the difference from ours.
+divides summed totals (e.g. Attainment 8 points) by summed weights (pupils). Rates are never averaged:
+a rate published without its counts is weighted by its population (``etl.denominators``), which makes
+it a ratio of estimated counts. An aggregate is computed only when every member area has a row for
+that period and breakdown, from the smallest complete building blocks: districts where they all have
+what the rule needs, else the counties and unitaries. Where the publisher gives its own figure for the
+area we keep the publisher's and record the difference from ours; every figure we compute (and every
+one we could not) is described in ``derivations`` for the dashboard's notes.
 """
 from __future__ import annotations
 
@@ -12,12 +16,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from vocab.catalogue import INDICATORS
+from etl.denominators import population_weights
+from etl.derivations import derivation_table, empty_derivations
 from etl.geography import Geography
-from vocab.levels import PARENT_LEVELS, TWO_TIER_DISTRICT_PREFIXES, UNITARY_PREFIXES
 from etl.schema import STATUSES_WITH_VALUE, tidy_frame
+from vocab.catalogue import INDICATORS, Indicator
+from vocab.levels import PARENT_LEVELS, UNITARY_PREFIXES
 
 SCALE = {"percent": 100.0, "per_100k": 100_000.0, "count": 1.0, "score": 1.0}
+BASES = ("district", "upper_tier")  # building blocks, finest first
+GROUP = ["parent_code", "parent_level", "period", "breakdown"]
 
 
 @dataclass
@@ -25,6 +33,7 @@ class AggregationResult:
     rows: pd.DataFrame  # derived tidy rows for areas the publishers did not give
     comparisons: pd.DataFrame  # ours vs the publisher's own figure
     notes: list[str] = field(default_factory=list)  # aggregates that could not be computed, and why
+    derivations: pd.DataFrame = field(default_factory=empty_derivations)  # how each derived row was made
 
 
 def membership(geo: Geography, base: str) -> pd.DataFrame:
@@ -43,11 +52,18 @@ def membership(geo: Geography, base: str) -> pd.DataFrame:
                 rows.append((district, geo.current_code(district), parent, level))
     else:
         tiers = sorted({t for d in geo.districts if (t := geo.upper_tier_of(d))})
+        within = {}  # (tier, level) -> the parent the whole tier lies in (None: it straddles)
         for tier in tiers:
             for level in PARENT_LEVELS[1:]:
                 parent = geo.parent_of(tier, level) if tier[:3] in UNITARY_PREFIXES else geo._common_parent(tier, level)
+                within[(tier, level)] = parent
                 if parent is not None:
                     rows.append((tier, geo.current_code(tier), parent, level))
+        # a parent with a district whose council straddles its edge (Staffordshire in two LEPs) cannot be
+        # made of whole councils: its councils would stand for only part of it
+        partial = {(geo.parent_of(d, level), level) for d in geo.districts for level in PARENT_LEVELS[1:]
+                   if within.get((geo.upper_tier_of(d), level)) != geo.parent_of(d, level)}
+        rows = [r for r in rows if (r[2], r[3]) not in partial]
     return pd.DataFrame(rows, columns=["unit_code", "member_code", "parent_code", "parent_level"]).drop_duplicates()
 
 
@@ -59,22 +75,23 @@ def _units(df: pd.DataFrame, base: str) -> pd.DataFrame:
 
 def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
     """Derived rows for every parent area whose members are all present, plus publisher comparisons."""
-    derived, comparisons, notes = [], [], []
-    memberships = {base: membership(geo, base) for base in ("district", "upper_tier")}
-    expected = {base: m.groupby(["parent_code", "parent_level"])["member_code"].nunique()
-                for base, m in memberships.items()}
+    derived, comparisons, notes, described = [], [], [], []
+    memberships = {base: membership(geo, base) for base in BASES}
+    # completeness is counted in today's districts, so a council that was split or merged (Cumbria ->
+    # Cumberland + Westmorland and Furness) covers the same area under its old or its new codes
+    expected = memberships["district"].groupby(["parent_code", "parent_level"])["member_code"].nunique()
+    tier_districts = _tier_districts(geo)
     published = tidy.set_index(["indicator", "area_code", "period", "breakdown"])
+    weights = population_weights(tidy)
     for indicator_id, df in tidy.groupby("indicator", sort=True):
-        rule = INDICATORS[indicator_id].aggregation
-        if rule == "none":
+        ind = INDICATORS[indicator_id]
+        if ind.aggregation == "none":
             continue
-        # Periods with E07 districts aggregate from districts; others (upper-tier-only data) from upper tiers.
-        district_periods = set(df.loc[df["area_code"].str.startswith(TWO_TIER_DISTRICT_PREFIXES), "period"])
-        for base in ("district", "upper_tier"):
-            in_base = df["period"].isin(district_periods)
-            units = _units(df[in_base if base == "district" else ~in_base], base)
-            if units.empty:
-                continue
+        if ind.denominator == "population":
+            df = _weighted_by_population(df, weights, ind)
+        results, failures = [], []
+        for rank, base in enumerate(BASES):
+            units = _units(df, base)
             merged = units.merge(memberships[base], left_on="area_code", right_on="unit_code")
             if merged.empty:
                 continue
@@ -83,39 +100,124 @@ def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
             has_current = merged.groupby(["parent_code", "period", "breakdown", "member_code"])[
                 "is_current"].transform("any")
             merged = merged[merged["is_current"] | ~has_current]
-            coverage = _coverage(units, memberships[base], geo)
-            result, skipped = _combine(merged, rule, INDICATORS[indicator_id].unit, expected[base], coverage)
-            notes.extend(f"{indicator_id}: {s}" for s in skipped)
-            if result.empty:
-                continue
-            result["indicator"] = indicator_id
-            key = list(zip(result["indicator"], result["parent_code"], result["period"], result["breakdown"]))
-            is_published = pd.Index(key).isin(published.index) if len(published) else np.zeros(len(result), bool)
-            mine = result[~is_published]
-            theirs = result[is_published]
-            if not theirs.empty:
-                pub = published.loc[list(zip(theirs["indicator"], theirs["parent_code"], theirs["period"],
-                                             theirs["breakdown"]))]
-                comparisons.append(pd.DataFrame({
-                    "indicator": theirs["indicator"].to_numpy(), "area_code": theirs["parent_code"].to_numpy(),
-                    "period": theirs["period"].to_numpy(), "breakdown": theirs["breakdown"].to_numpy(),
-                    "ours": theirs["value"].to_numpy(), "publisher": pub["value"].to_numpy(),
-                    "members": theirs["n_rows"].to_numpy(), "source": pub["source"].to_numpy()}))
-            if not mine.empty:
-                derived.append(pd.DataFrame({
-                    "indicator": indicator_id, "area_code": mine["parent_code"].to_numpy(),
-                    "area_name": [geo.name_of(c) for c in mine["parent_code"]],
-                    "area_level": mine["parent_level"].to_numpy(), "period": mine["period"].to_numpy(),
-                    "breakdown": mine["breakdown"].to_numpy(), "value": mine["value"].to_numpy(),
-                    "status": mine["status"].to_numpy(), "numerator": mine["numerator"].to_numpy(),
-                    "denominator": mine["denominator"].to_numpy(), "unit": INDICATORS[indicator_id].unit,
-                    "source": mine["source"].to_numpy(), "derived": True}))
+            coverage = (_coverage(units, memberships[base], geo) if base == "district"
+                        else _tier_coverage(units, memberships[base], tier_districts))
+            result, failed = _combine(merged, ind, expected, coverage)
+            results.append(result.assign(base=base, rank=rank))
+            failures.append(failed.assign(base=base, rank=rank))
+        if not results:
+            continue
+        result = _smallest_complete(pd.concat(results, ignore_index=True))
+        is_published = _is_published(result, published, indicator_id)
+        mine, theirs = result[~is_published], result[is_published]
+        unresolved = _unresolved(pd.concat(failures, ignore_index=True), result, published, indicator_id)
+        notes.extend(_notes(unresolved, ind))
+        described.append(derivation_table(mine, unresolved, ind, geo.name_of))
+        if not theirs.empty:
+            pub = published.loc[list(zip([indicator_id] * len(theirs), theirs["parent_code"], theirs["period"],
+                                         theirs["breakdown"]))]
+            comparisons.append(pd.DataFrame({
+                "indicator": indicator_id, "area_code": theirs["parent_code"].to_numpy(),
+                "period": theirs["period"].to_numpy(), "breakdown": theirs["breakdown"].to_numpy(),
+                "ours": theirs["value"].to_numpy(), "publisher": pub["value"].to_numpy(),
+                "members": theirs["n_rows"].to_numpy(), "source": pub["source"].to_numpy()}))
+        if not mine.empty:
+            derived.append(pd.DataFrame({
+                "indicator": indicator_id, "area_code": mine["parent_code"].to_numpy(),
+                "area_name": [geo.name_of(c) for c in mine["parent_code"]],
+                "area_level": mine["parent_level"].to_numpy(), "period": mine["period"].to_numpy(),
+                "breakdown": mine["breakdown"].to_numpy(), "value": mine["value"].to_numpy(),
+                "status": mine["status"].to_numpy(), "numerator": mine["numerator"].to_numpy(),
+                "denominator": mine["denominator"].to_numpy(), "unit": ind.unit,
+                "source": mine["source"].to_numpy(), "derived": True}))
     rows = tidy_frame(pd.concat(derived, ignore_index=True)) if derived else tidy_frame([])
     comparison = pd.concat(comparisons, ignore_index=True) if comparisons else pd.DataFrame(
         columns=["indicator", "area_code", "period", "breakdown", "ours", "publisher", "members", "source"])
     if not comparison.empty:
         comparison["difference"] = comparison["ours"] - comparison["publisher"]
-    return AggregationResult(rows=rows, comparisons=comparison, notes=sorted(set(notes)))
+    derivations = pd.concat(described, ignore_index=True) if described else empty_derivations()
+    return AggregationResult(rows=rows, comparisons=comparison, notes=sorted(set(notes)), derivations=derivations)
+
+
+def _weighted_by_population(df: pd.DataFrame, weights: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
+    """Rates published without counts get numerator = rate x population / scale and denominator = population,
+    so the ``ratio`` rule gives sum(rate x population) / sum(population). Only for combining: the published
+    rows in the release keep what the publisher said."""
+    mine = weights[weights["indicator"] == ind.id].drop(columns="indicator")
+    out = df.drop(columns=["numerator", "denominator"]).merge(mine, on=["area_code", "period", "breakdown"],
+                                                               how="left")
+    out["denominator"] = out["weight"].where(out["value"].notna())
+    out["numerator"] = out["value"] * out["denominator"] / SCALE[ind.unit]
+    return out.drop(columns="weight")
+
+
+def _is_published(groups: pd.DataFrame, published: pd.DataFrame, indicator_id: str) -> np.ndarray:
+    """Which groups the publisher gives a figure for itself (ours is then only compared with it)."""
+    if groups.empty or published.empty:
+        return np.zeros(len(groups), bool)
+    key = list(zip([indicator_id] * len(groups), groups["parent_code"], groups["period"], groups["breakdown"]))
+    return pd.Index(key).isin(published.index)
+
+
+def _smallest_complete(results: pd.DataFrame) -> pd.DataFrame:
+    """One result per group: from the finest building blocks that are all there with what the rule needs.
+    A suppressed district is there (its figure exists, unknown to us): the total stays missing."""
+    ranked = results.sort_values(GROUP + ["rank"], kind="mergesort")
+    return ranked.drop_duplicates(GROUP, keep="first").reset_index(drop=True)
+
+
+def _unresolved(failures: pd.DataFrame, result: pd.DataFrame, published: pd.DataFrame,
+                indicator_id: str) -> pd.DataFrame:
+    """Groups no building blocks could compute and the publisher does not give: one reason each, from the
+    blocks that came closest (all members present beats members missing; finer blocks first)."""
+    if failures.empty:
+        return failures
+    if len(result):
+        failures = failures[~pd.MultiIndex.from_frame(failures[GROUP]).isin(pd.MultiIndex.from_frame(result[GROUP]))]
+    failures = failures[~_is_published(failures, published, indicator_id)]
+    ordered = failures.assign(_partial=failures["reason"] == "members_missing").sort_values(
+        GROUP + ["_partial", "rank"], kind="mergesort")
+    return ordered.drop_duplicates(GROUP, keep="first").drop(columns="_partial").reset_index(drop=True)
+
+
+def _notes(unresolved: pd.DataFrame, ind: Indicator) -> list[str]:
+    """One line per parent and reason for the validation report (totals only)."""
+    notes = []
+    totals = unresolved[unresolved["breakdown"] == "total"] if len(unresolved) else unresolved
+    for (code, level, reason), grp in totals.groupby(["parent_code", "parent_level", "reason"], sort=True):
+        first = grp.iloc[0]
+        if reason == "members_missing":
+            notes.append(f"{ind.id}: {level} {code} not computed for {len(grp)} period(s): members missing "
+                         f"(e.g. {first['period']}: {max(int(first['have']), 0)} of its {int(first['want'])} "
+                         "districts covered)")
+        elif reason == "no_population":
+            notes.append(f"{ind.id}: {code} not computed for {len(grp)} period(s): a member has no population "
+                         f"{ind.population_band} (e.g. {first['period']}: {first['lacking']} for "
+                         f"mid-{int(first['population_year'])})")
+        elif reason == "no_weight":
+            notes.append(f"{ind.id}: {code} not computed: a member has no weight (e.g. pupil numbers)")
+        else:
+            notes.append(f"{ind.id}: {code} not computed: a member has no numerator/denominator counts")
+    return notes
+
+
+def _tier_districts(geo: Geography) -> pd.DataFrame:
+    """unit_code (a council), district (today's code) for every district in each council's area."""
+    pairs = {(tier, geo.current_code(d)) for d in geo.districts if (tier := geo.upper_tier_of(d))}
+    return pd.DataFrame(sorted(pairs), columns=["unit_code", "district"])
+
+
+def _tier_coverage(units: pd.DataFrame, members: pd.DataFrame, tier_districts: pd.DataFrame) -> pd.Series:
+    """How many of each parent's districts (today's codes) the councils' rows cover, per (parent, level,
+    period, breakdown); -1 where two rows cover the same district (an old and a new council both given)."""
+    present = units[["area_code", "period", "breakdown"]].drop_duplicates().rename(columns={"area_code": "unit_code"})
+    covered = present.merge(members[["unit_code", "parent_code", "parent_level"]], on="unit_code").merge(
+        tier_districts, on="unit_code")
+    if covered.empty:
+        return pd.Series(dtype="float64")
+    grouped = covered.groupby(["parent_code", "parent_level", "period", "breakdown"])["district"]
+    have = grouped.nunique()
+    return have.where(grouped.size() == have, -1)
 
 
 def _coverage(units: pd.DataFrame, members: pd.DataFrame, geo: Geography) -> pd.Series:
@@ -135,14 +237,18 @@ def _coverage(units: pd.DataFrame, members: pd.DataFrame, geo: Geography) -> pd.
         ["parent_code", "parent_level", "period", "breakdown"])["member_code"].nunique()
 
 
-def _combine(merged: pd.DataFrame, rule: str, unit: str, expected: pd.Series,
-             coverage: pd.Series) -> tuple[pd.DataFrame, list[str]]:
-    """Apply ``rule`` per (parent, period, breakdown) group; skip groups missing members or counts."""
-    keys = ["parent_code", "parent_level", "period", "breakdown"]
+
+def _combine(merged: pd.DataFrame, ind: Indicator, expected: pd.Series,
+             coverage: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Apply the indicator's rule per (parent, period, breakdown) group: (computed groups, failed groups with
+    a ``reason``: members_missing, no_counts, no_weight or no_population)."""
+    rule = ind.aggregation
     # A 'not applicable' member has no figure of its own (e.g. City of London, published with
     # Westminster): it adds nothing, where a suppressed or missing member makes the total unknown.
     not_applicable = merged["status"].eq("not_applicable")
     has_value = merged["status"].isin(STATUSES_WITH_VALUE) & merged["value"].notna()
+    # a weighted mean's numerator is the publisher's total where given (t_att8), else value x weight
+    total = merged["numerator"].where(merged["numerator"].notna(), merged["value"] * merged["denominator"])
     frame = merged.assign(
         has_value=has_value | not_applicable,
         is_not_applicable=not_applicable,
@@ -150,42 +256,41 @@ def _combine(merged: pd.DataFrame, rule: str, unit: str, expected: pd.Series,
         is_provisional=merged["status"].eq("provisional"),
         has_numerator=merged["numerator"].notna() | not_applicable,
         has_denominator=merged["denominator"].notna() | not_applicable,
-        weighted=merged["value"] * merged["denominator"],
+        weighted=total,
+        lacking=merged["area_code"].where(has_value & merged["denominator"].isna()),
     )
-    grouped = frame.groupby(keys, sort=True)
-    out = grouped.agg(members=("member_code", "nunique"), n_rows=("area_code", "size"),
+    if "population_year" not in frame.columns:
+        frame = frame.assign(population_year=np.nan, requested_year=np.nan)
+    grouped = frame.groupby(GROUP, sort=True)
+    out = grouped.agg(n_rows=("area_code", "size"),
                       all_values=("has_value", "all"), all_not_applicable=("is_not_applicable", "all"),
                       any_suppressed=("is_suppressed", "any"),
                       any_provisional=("is_provisional", "any"), value_sum=("value", "sum"),
                       num_sum=("numerator", "sum"), den_sum=("denominator", "sum"),
                       num_all=("has_numerator", "all"), den_all=("has_denominator", "all"),
-                      weighted_sum=("weighted", "sum"), source=("source", "first")).reset_index()
+                      weighted_sum=("weighted", "sum"), source=("source", "first"),
+                      population_year=("population_year", "max"),
+                      requested_year=("requested_year", "max")).reset_index()
+    where = pd.MultiIndex.from_frame(out[GROUP])
+    out["blocks"] = _joined(frame, "area_code", ",").reindex(where).fillna("").to_numpy()
+    out["lacking"] = _joined(frame, "lacking", ", ").reindex(where).fillna("").to_numpy()
     want = expected.reindex(pd.MultiIndex.from_frame(out[["parent_code", "parent_level"]])).to_numpy()
-    have = coverage.reindex(pd.MultiIndex.from_frame(out[keys])).fillna(0).to_numpy()
+    have = coverage.reindex(pd.MultiIndex.from_frame(out[GROUP])).fillna(0).to_numpy()
+    out["members"], out["have"], out["want"] = out["n_rows"], have, want
     complete = have == want
-    out["members"] = have
-    skipped = []
-    incomplete = out[~complete & (out["breakdown"] == "total")]
-    for (code, level), grp in incomplete.groupby(["parent_code", "parent_level"]):
-        skipped.append(f"{level} {code} not computed for {len(grp)} period(s): members missing "
-                       f"(e.g. {grp['period'].iloc[0]}: {int(grp['members'].iloc[0])} of "
-                       f"{int(expected.get((code, level), 0))} areas have data)")
+    failed = [out[~complete].assign(reason="members_missing")]
     out = out[complete].copy()
     computable = out["all_values"] & ~out["all_not_applicable"]  # every member has a figure to combine
-    if rule == "ratio":
-        ok = out["num_all"] & out["den_all"] & (out["den_sum"] > 0)
-        for code in sorted(out.loc[~ok & computable & (out["breakdown"] == "total"), "parent_code"].unique()):
-            skipped.append(f"{code} not computed: a member has no numerator/denominator counts")
-        out = out[ok | ~out["all_values"] | out["all_not_applicable"]]
-        out["value"] = out["num_sum"] / out["den_sum"] * SCALE[unit]
-        out["numerator"], out["denominator"] = out["num_sum"], out["den_sum"]
-    elif rule == "weighted_mean":
+    if rule in ("ratio", "weighted_mean"):
         ok = out["den_all"] & (out["den_sum"] > 0)
-        for code in sorted(out.loc[~ok & computable & (out["breakdown"] == "total"), "parent_code"].unique()):
-            skipped.append(f"{code} not computed: a member has no weight (e.g. pupil numbers)")
-        out = out[ok | ~out["all_values"] | out["all_not_applicable"]]
-        out["value"] = out["weighted_sum"] / out["den_sum"]
-        out["numerator"], out["denominator"] = out["weighted_sum"], out["den_sum"]
+        if rule == "ratio":
+            ok &= out["num_all"]
+        reason = {"population": "no_population", "pupils": "no_weight"}.get(ind.denominator, "no_counts")
+        failed.append(out[~ok & computable].assign(reason=reason))
+        out = out[ok | ~computable].copy()
+        top = out["num_sum"] if rule == "ratio" else out["weighted_sum"]
+        out["value"] = top / out["den_sum"] * (SCALE[ind.unit] if rule == "ratio" else 1.0)
+        out["numerator"], out["denominator"] = top, out["den_sum"]
     else:
         out["value"] = out["value_sum"]
         out["numerator"], out["denominator"] = np.nan, np.nan
@@ -194,4 +299,15 @@ def _combine(merged: pd.DataFrame, rule: str, unit: str, expected: pd.Series,
     out["status"] = np.where(out["all_not_applicable"], "not_applicable",
                              np.where(missing, np.where(out["any_suppressed"], "suppressed", "not_available"),
                                       np.where(out["any_provisional"], "provisional", "ok")))
-    return out, skipped
+    return out, pd.concat(failed, ignore_index=True)
+
+
+def _joined(frame: pd.DataFrame, column: str, sep: str) -> pd.Series:
+    """Per group, the distinct non-empty values of ``column``, sorted and joined (one pass, no per-group calls)."""
+    keyed = frame.loc[frame[column].notna(), GROUP + [column]].drop_duplicates().sort_values(
+        GROUP + [column], kind="mergesort")
+    if keyed.empty:
+        return pd.Series(dtype=object)
+    first = ~keyed.duplicated(GROUP)
+    chunks = np.split(keyed[column].to_numpy(), np.flatnonzero(first.to_numpy())[1:])
+    return pd.Series([sep.join(c) for c in chunks], index=pd.MultiIndex.from_frame(keyed.loc[first, GROUP]))

@@ -14,9 +14,11 @@ import pandas as pd
 
 from config import HOME_AREA_CODE
 from etl.aggregate import AggregationResult, aggregate
+from etl.derivations import sort_derivations
 from etl.domain import text_problems, value_problems
 from etl.errors import MAX_PROBLEMS, EtlError, Problem, ProblemLog, SourceFormatError, ValidationError
 from etl.geography import Geography, reconcile_lookups
+from etl.overlaps import resolve_overlaps
 from vocab.levels import level_of_code
 from etl.rawfolder import list_extracts
 from etl.release import sha256_file, write_release
@@ -141,8 +143,8 @@ def duplicate_problems(table: pd.DataFrame, file: str) -> list[Problem]:
 
 def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
             today: date) -> tuple[pd.DataFrame, list[str]]:
-    """All files' indicator rows in one table; where two files give the same key, the later file wins."""
-    frames, superseded = [], []
+    """All files' indicator rows in one table; where two files give the same key, ``resolve_overlaps`` picks one."""
+    frames = []
     for order, item in enumerate(parsed):
         if item.result.kind != "indicators" or item.result.table.empty:
             continue
@@ -154,23 +156,16 @@ def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
         log.extend(problems)
         frames.append(table.assign(_order=order, _file=item.raw.name))
     if not frames:
-        return empty_tidy(), superseded
-    df = pd.concat(frames, ignore_index=True).dropna(subset=["area_code"])
-    df = df.sort_values("_order", kind="mergesort")
-    overlap = df.duplicated(KEY, keep="last")
-    if overlap.any():
-        for (older, newer), n in df[overlap].merge(
-                df[df.duplicated(KEY, keep="first")][KEY + ["_file"]], on=KEY, suffixes=("", "_newer")
-        ).groupby(["_file", "_file_newer"]).size().items():
-            if older != newer:
-                superseded.append(f"{n} rows of {older} superseded by {newer}")
-        df = df[~overlap]
-    df = df.drop(columns=["_order", "_file"] + [c for c in OPTIONAL_PARSER_COLUMNS if c in df.columns])
+        return empty_tidy(), []
+    overlaps = resolve_overlaps(pd.concat(frames, ignore_index=True).dropna(subset=["area_code"]))
+    log.extend(overlaps.problems)
+    df = overlaps.rows.drop(columns=["_order", "_file"] + [c for c in OPTIONAL_PARSER_COLUMNS
+                                                           if c in overlaps.rows.columns])
     for source_id, finalise in all_finalisers().items():
         mine = df["source"] == source_id
         if mine.any():
             df = pd.concat([df[~mine], finalise(df[mine])], ignore_index=True)
-    return df, superseded
+    return df, overlaps.superseded
 
 
 def combine_boundaries(parsed: list[ParsedFile]):
@@ -194,6 +189,7 @@ def run(raw_dir: Path, *, progress: bool = False, today: date | None = None) -> 
     published, superseded = combine(parsed, geo, log, today)
     aggregation = aggregate(published, geo) if not published.empty else AggregationResult(
         published.iloc[0:0], pd.DataFrame(), [])
+    aggregation.derivations = sort_derivations(aggregation.derivations)
     indicators = sort_tidy(pd.concat([published, aggregation.rows], ignore_index=True))
     indicators = coerce_types(indicators) if not indicators.empty else indicators
     if not log.errors:
@@ -224,6 +220,7 @@ def build(raw_dir: Path, out_dir: Path, *, progress: bool = False, strict: bool 
     meta = release_meta(outcome, home_area)
     outcome.release_id = write_release(
         out_dir, indicators=outcome.indicators, areas=outcome.areas, boundaries=outcome.boundaries, meta=meta,
+        derivations=outcome.aggregation.derivations,
         extra_files={"validation.txt": report_text(outcome, home_area),
                      "qa.html": qa_html(findings, outcome, home_area)},
         finalize=lambda release_id, folder: write_diff_against_current(out_dir, release_id, folder, outcome, meta))

@@ -3,7 +3,8 @@
 Layout (the app reads nothing else)::
 
     <out>/manifest.json               names the current release (+ a copy of its release.json)
-    <out>/releases/<id>/indicators.parquet, areas.parquet, [boundaries.parquet], release.json, ...
+    <out>/releases/<id>/indicators.parquet, areas.parquet, derivations.parquet, [boundaries.parquet],
+                              release.json, ...
 
 A failed build never touches ``<out>``'s current release: files are written under
 ``releases/.tmp-*`` and only a finished folder is renamed into place and named in the manifest
@@ -26,6 +27,7 @@ import pyarrow.parquet as pq
 
 from config import KEEP_RELEASES, MANIFEST_NAME, RELEASES_SUBDIR
 from etl.errors import Problem, ReleaseError
+from etl.derivations import DERIVATIONS_SCHEMA
 from etl.schema import ARROW_SCHEMA
 
 SCHEMA_VERSION = 1
@@ -82,7 +84,8 @@ def list_releases(out_dir: Path) -> list[dict]:
 
 
 def write_release(out_dir: Path, *, indicators: pd.DataFrame, areas: pd.DataFrame, meta: dict,
-                  boundaries=None, extra_files: dict[str, str | bytes] | None = None,
+                  boundaries=None, derivations: pd.DataFrame | None = None,
+                  extra_files: dict[str, str | bytes] | None = None,
                   keep: int = KEEP_RELEASES, now: datetime | None = None,
                   finalize: Callable[[str, Path], None] | None = None) -> str:
     """Write a complete release folder, switch the manifest to it, prune old ones; returns its id.
@@ -97,6 +100,8 @@ def write_release(out_dir: Path, *, indicators: pd.DataFrame, areas: pd.DataFram
     try:
         write_parquet(indicators, tmp / "indicators.parquet", ARROW_SCHEMA)
         write_parquet(areas, tmp / "areas.parquet")
+        if derivations is not None:
+            write_parquet(derivations, tmp / "derivations.parquet", DERIVATIONS_SCHEMA)
         if boundaries is not None and len(boundaries):
             boundaries.to_parquet(tmp / "boundaries.parquet", index=False)
         for name, content in (extra_files or {}).items():

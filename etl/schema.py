@@ -35,7 +35,9 @@ MARKERS: dict[str, str] = {
 }
 
 TIDY_COLUMNS = ["indicator", "area_code", "area_name", "area_level", "period", "period_start", "period_end",
-                "breakdown", "value", "status", "numerator", "denominator", "unit", "source", "derived"]
+                "breakdown", "value", "status", "numerator", "denominator", "lower_ci", "upper_ci", "unit", "source",
+                "derived"]
+NUMBER_COLUMNS = ("value", "numerator", "denominator", "lower_ci", "upper_ci")
 KEY = ["indicator", "area_code", "period", "breakdown"]
 # Columns a parser may add for the build's use; the build drops them before writing. They locate a
 # problem found after parsing (a name not matched, an impossible value) as the user sees the file:
@@ -43,13 +45,15 @@ KEY = ["indicator", "area_code", "period", "breakdown"]
 # source_parts: the heading(s) its numerator and denominator came from.
 OPTIONAL_PARSER_COLUMNS = ["source_row", "source_column", "source_parts"]
 VALUE_STATUS_CHECK = "value is NaN exactly when status has no value"
+INTERVAL_CHECK = "a confidence interval with both ends and lower <= value <= upper"
 
 ARROW_SCHEMA = pa_arrow.schema([
     ("indicator", pa_arrow.string()), ("area_code", pa_arrow.string()), ("area_name", pa_arrow.string()),
     ("area_level", pa_arrow.string()), ("period", pa_arrow.string()), ("period_start", pa_arrow.date32()),
     ("period_end", pa_arrow.date32()), ("breakdown", pa_arrow.string()), ("value", pa_arrow.float64()),
     ("status", pa_arrow.string()), ("numerator", pa_arrow.float64()), ("denominator", pa_arrow.float64()),
-    ("unit", pa_arrow.string()), ("source", pa_arrow.string()), ("derived", pa_arrow.bool_()),
+    ("lower_ci", pa_arrow.float64()), ("upper_ci", pa_arrow.float64()), ("unit", pa_arrow.string()),
+    ("source", pa_arrow.string()), ("derived", pa_arrow.bool_()),
 ])
 
 GSS_CODE = r"^[EWSNK]\d{8}$"
@@ -97,7 +101,7 @@ def tidy_frame(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
     if df.empty:
         return empty_tidy()
     defaults = {"area_name": None, "area_level": None, "breakdown": "total", "numerator": np.nan,
-                "denominator": np.nan, "derived": False}
+                "denominator": np.nan, "lower_ci": np.nan, "upper_ci": np.nan, "derived": False}
     for col, default in defaults.items():
         if col not in df.columns:
             df[col] = default
@@ -116,7 +120,7 @@ def coerce_types(df: pd.DataFrame) -> pd.DataFrame:
     for col in ("indicator", "area_code", "area_name", "area_level", "period", "breakdown", "status", "unit",
                 "source"):
         df[col] = df[col].astype(object).where(df[col].notna(), None)
-    for col in ("value", "numerator", "denominator"):
+    for col in NUMBER_COLUMNS:
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
     for col in ("period_start", "period_end"):
         df[col] = pd.to_datetime(df[col]).astype("datetime64[ms]")
@@ -131,6 +135,15 @@ def empty_tidy() -> pd.DataFrame:
 def sort_tidy(df: pd.DataFrame) -> pd.DataFrame:
     """Canonical row order, so the same inputs give byte-identical tables."""
     return df.sort_values(KEY + ["source"], kind="mergesort").reset_index(drop=True)
+
+
+def _interval_holds_value(df: pd.DataFrame) -> pd.Series:
+    """A 95% interval comes whole (both ends or neither) and lower <= value <= upper."""
+    lower, upper, value = df["lower_ci"], df["upper_ci"], df["value"]
+    whole = lower.isna() == upper.isna()
+    ordered = lower.isna() | (lower <= upper)
+    around = lower.isna() | value.isna() | ((lower <= value + 1e-9) & (value <= upper + 1e-9))
+    return whole & ordered & around
 
 
 def _value_matches_status(df: pd.DataFrame) -> pd.Series:
@@ -155,11 +168,14 @@ TIDY_SCHEMA = pa.DataFrameSchema(
         "status": pa.Column(object, pa.Check.isin(list(STATUSES)), nullable=False),
         "numerator": pa.Column("float64", nullable=True),
         "denominator": pa.Column("float64", nullable=True),
+        "lower_ci": pa.Column("float64", nullable=True),
+        "upper_ci": pa.Column("float64", nullable=True),
         "unit": pa.Column(object, pa.Check.isin(list(UNITS)), nullable=False),
         "source": pa.Column(object, nullable=False),
         "derived": pa.Column(bool, nullable=False),
     },
-    checks=[pa.Check(_value_matches_status, error=VALUE_STATUS_CHECK)],
+    checks=[pa.Check(_value_matches_status, error=VALUE_STATUS_CHECK),
+            pa.Check(_interval_holds_value, error=INTERVAL_CHECK)],
     unique=KEY,
     strict=True,
     ordered=True,
@@ -182,6 +198,8 @@ ROW_FAILURES: dict[str, tuple[str, str, str]] = {  # frame-level check -> (colum
     VALUE_STATUS_CHECK: ("value, status", "a value and its status disagree",
                          "a number with a status that keeps one (ok, provisional ...), or no number with a marker "
                          "status (suppressed, not_available ...)"),
+    INTERVAL_CHECK: ("value, lower_ci, upper_ci", "a confidence interval that does not hold its value",
+                     "both ends of the 95% confidence interval, with lower <= value <= upper (or neither end)"),
     "multiple_fields_uniqueness": (", ".join(KEY), "the same indicator, area, period and breakdown twice",
                                    "one row per indicator, area, period and breakdown"),
 }

@@ -118,6 +118,44 @@ def differences_beyond_rounding(comparisons: pd.DataFrame) -> pd.DataFrame:
     return df[df["difference"].abs() > df["tolerance"] + 1e-9]
 
 
+def publisher_checks(outcome, home_area: str) -> list[str]:
+    """Our method checked against the publisher's own figures for the home area's region and England:
+    per indicator, how many agree within rounding and the latest comparison."""
+    comparisons = comparable(outcome)
+    geo = outcome.geography
+    regions = {r for d in home_members(geo, home_area) if (r := geo.parent_of(d, "region"))}
+    wanted = comparisons[comparisons["area_code"].isin(regions | {"E92000001"}) & (comparisons["breakdown"] == "total")
+                         & comparisons["ours"].notna() & comparisons["publisher"].notna()] \
+        if len(comparisons) else comparisons
+    if wanted.empty:
+        return []
+    beyond = differences_beyond_rounding(wanted)
+    lines = ["", "== Our method vs the publisher's own region and England figures (totals)"]
+    for (indicator_id, code), grp in wanted.groupby(["indicator", "area_code"], sort=True):
+        latest = grp.sort_values("period").iloc[-1]
+        off = beyond[(beyond["indicator"] == indicator_id) & (beyond["area_code"] == code)]
+        digits = INDICATORS[indicator_id].decimals + 1
+        lines.append(f"   {indicator_id} {code}: {len(grp) - len(off)} of {len(grp)} period(s) within rounding; "
+                     f"{latest['period']}: ours {latest['ours']:,.{digits}f} "
+                     f"vs publisher {latest['publisher']:,.{digits}f}")
+    return lines
+
+
+def home_derivations(outcome, home_area: str) -> list[str]:
+    """How the home area's computed figures were made, for the latest period of each indicator."""
+    df = outcome.aggregation.derivations
+    mine = df[(df["area_code"] == home_area) & (df["breakdown"] == "total")] if len(df) else df
+    if mine.empty:
+        return []
+    lines = ["", "== How the home area's figures were computed (latest period of each indicator)"]
+    for indicator_id, grp in mine.groupby("indicator", sort=True):
+        computed = grp[grp["is_computed"]]
+        last = (computed if len(computed) else grp).sort_values("period").iloc[-1]
+        lines.append(f"   {indicator_id} {last['period']} ({len(computed)} of {len(grp)} period(s) computed): "
+                     f"{last['note']}")
+    return lines
+
+
 def report_text(outcome, home_area: str) -> str:
     """The human-readable validation report."""
     lines = []
@@ -160,13 +198,15 @@ def report_text(outcome, home_area: str) -> str:
         for row in beyond.sort_values(["indicator", "area_code", "period"]).head(25).itertuples():
             lines.append(f"   {row.indicator} {row.area_code} {row.period} {row.breakdown}: ours {row.ours:,.2f} "
                          f"vs publisher {row.publisher:,.2f} (from {int(row.members)} areas)")
+    lines.extend(publisher_checks(outcome, home_area))
+    lines.extend(home_derivations(outcome, home_area))
     if outcome.aggregation.notes:
         lines.append("")
         lines.append(f"== Aggregates not computed ({len(outcome.aggregation.notes)})")
         lines.extend(f"   {n}" for n in outcome.aggregation.notes[:40])
     if outcome.superseded:
         lines.append("")
-        lines.append("== Overlapping files (later file wins)")
+        lines.append("== Overlapping files (which file's figures are used, and why)")
         lines.extend(f"   {s}" for s in outcome.superseded)
     if outcome.log.warnings:
         lines.append("")

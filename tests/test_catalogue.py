@@ -26,6 +26,7 @@ published_level = "district"
 topic = "jobs"
 decimals = 1
 definition = "Claimants as a percentage of residents aged 16 to 64."
+denominator = "published"
 {extra}
 """)
     return path

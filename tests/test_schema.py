@@ -47,3 +47,11 @@ def test_every_break_is_reported_in_one_run():
     assert "not a GSS area code" in text and "'X1'" in text, "a malformed area code is reported"
     assert "a value and its status disagree" in text, "a missing value marked ok is reported"
     assert all(p.column for p in problems), f"every problem names its column: {problems}"
+
+
+@pytest.mark.parametrize("lower, upper", [(-0.2, -0.25), (-0.1, 0.1), (-0.4, None)])
+def test_a_confidence_interval_must_hold_its_value(lower, upper):
+    df = tidy_frame([_row(indicator="progress8", unit="score", period="2022/23", value=-0.31, lower_ci=lower,
+                          upper_ci=upper)])
+    text = "\n".join(str(p) for p in validate_tidy(df))
+    assert "confidence interval" in text, f"[{lower}, {upper}] around -0.31 breaks the contract"

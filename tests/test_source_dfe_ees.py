@@ -44,7 +44,7 @@ def write_variant(tmp_path: Path, fixture: str, edit) -> RawFile:
 # recognition
 # ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("fixture, parser", [
-    ("neet_nccis_underlying.csv", NEET), ("ks4_la_lad_underlying.csv", KS4),
+    ("neet_nccis_underlying.csv", NEET), ("ks4_la_lad_underlying.csv", KS4), ("ks4_pr_lad_underlying.csv", KS4),
     ("apprenticeships_underlying.csv", APPS), ("apprenticeships_permalink.csv", APPS),
 ])
 def test_each_fixture_is_recognised_by_exactly_its_parser(fixture, parser):
@@ -211,6 +211,38 @@ def test_ks4_2024_25_column_names_are_understood(tmp_path):
     assert detect(raw, all_parsers()) is KS4, "the renamed measure still identifies KS4"
     england = KS4.parse(raw).table.iloc[0]
     assert (england["value"], england["denominator"]) == (48.8, 500000.0), "value and pupils from the new names"
+
+
+def test_ks4_residency_file_is_its_own_series_with_progress8_intervals():
+    result = KS4.parse(RawFile.at(FIXTURES / "ks4_pr_lad_underlying.csv"))
+    cols = ("indicator", "area_code", "area_level", "value", "status", "numerator", "denominator", "lower_ci",
+            "upper_ci", "source_row")
+    assert rows(result.table, cols) == [
+        ("attainment8_residency", "E92000001", "country", 46.0, "ok", 23000000.5, 500000.0, None, None, 2),
+        ("progress8_residency", "E92000001", "country", -0.02, "ok", -9400.25, 470000.0, -0.03, -0.01, 2),
+        ("attainment8_residency", "E12000002", "region", 45.0, "ok", 3150000.25, 70000.0, None, None, 3),
+        ("progress8_residency", "E12000002", "region", -0.2, "ok", -13200.5, 66000.0, -0.21, -0.19, 3),
+        ("attainment8_residency", "E07000117", "district", 41.1, "ok", 41050.5, 1000.0, None, None, 5),
+        ("progress8_residency", "E07000117", "district", -0.3, "ok", -285.5, 950.0, -0.39, -0.21, 5),
+        ("attainment8_residency", "E07000118", "district", 48.0, "ok", 57600.0, 1200.0, None, None, 6),
+        ("progress8_residency", "E07000118", "district", 0.01, "ok", 11.5, 1150.0, -0.07, 0.09, 6),
+        ("attainment8_residency", "E06000009", "district", None, "suppressed", None, None, None, None, 7),
+        ("progress8_residency", "E06000009", "district", None, "suppressed", None, None, None, None, 7),
+        ("attainment8_residency", "E07000119", "district", 47.5, "ok", 33250.0, 700.0, None, None, 8),
+        ("progress8_residency", "E07000119", "district", None, "not_applicable", None, None, None, None, 8),
+    ], ("pupil residency feeds its own indicators (never the school-location series); the numerator is the "
+        "published total t_att8 / t_p8score; P8 keeps its 95% interval; c and z keep their meaning")
+    assert validate_tidy(result.table.drop(columns="source_row")) == [], "negative Progress 8 is in its domain"
+
+
+def test_ks4_unknown_basis_is_an_error_naming_the_cell(tmp_path):
+    raw = write_variant(tmp_path, "ks4_pr_lad_underlying.csv",
+                        lambda lines: [lines[0]] + [lines[1].replace("Pupil residency", "Pupil postcode")])
+    with pytest.raises(SourceFormatError) as info:
+        KS4.parse(raw)
+    problem = info.value.problems[0]
+    assert (problem.row, problem.column, problem.found) == (2, "level_methodology", "Pupil postcode"), \
+        "a basis we cannot place is reported, never guessed into the school-location series"
 
 
 # ------------------------------------------------------------------------------------------

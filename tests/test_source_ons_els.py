@@ -118,6 +118,23 @@ def test_bad_cells_are_all_reported_with_location(tmp_path):
     assert "row 2" in problems[3].expected, "a duplicate names the first occurrence"
 
 
+def test_confidence_intervals_are_kept(tmp_path):
+    text = HEADER + ROW.replace(",5.1,Percentage,%,,,,", ",5.1,Percentage,%,4.8,5.4,,") + \
+        ROW.replace("E07000117,Burnley", "E07000118,Chorley")
+    table = ELS.parse(RawFile.at(_write(tmp_path, text))).table.set_index("area_code")
+    assert (table.at["E07000117", "lower_ci"], table.at["E07000117", "upper_ci"]) == (4.8, 5.4), \
+        "lci_95/uci_95 become lower_ci/upper_ci"
+    assert math.isnan(table.at["E07000118", "lower_ci"]), "no interval published: NaN, never 0"
+
+
+@pytest.mark.parametrize("lci, uci", [("4.8", ""), ("5.3", "5.0"), ("5.2", "5.4"), ("low", "5.4")])
+def test_a_malformed_interval_is_an_error(tmp_path, lci, uci):
+    text = HEADER + ROW.replace(",5.1,Percentage,%,,,,", f",5.1,Percentage,%,{lci},{uci},,")
+    problems = _problems(_write(tmp_path, text))
+    assert [(p.row, p.column) for p in problems] == [(2, "lci_95")], \
+        f"[{lci}, {uci}] around 5.1 is reported at its row and column"
+
+
 def test_missing_required_column(tmp_path):
     problems = _problems(_write(tmp_path, HEADER.replace("observation,", "") + ROW.replace("5.1,", "")))
     assert [(p.row, p.column) for p in problems] == [(1, "observation")], "the missing column is named"

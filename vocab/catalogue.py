@@ -3,12 +3,15 @@
 The facts are data in ``catalogue.toml`` beside this module, checked when it is loaded (a wrong or
 unknown key fails at import with the indicator and key named). ``aggregation`` is one of ``sum``
 (counts), ``ratio`` (sum of numerators / sum of denominators), ``weighted_mean`` (mean weighted by
-``denominator``) or ``none`` (only the publisher's figure). Rates are never averaged. Each indicator
-also declares its domain (``min``/``max``, whole numbers, the periods the series can have) and
-``count_ceilings`` the largest count an area of each level can have: the ETL refuses anything outside.
+``denominator``) or ``none`` (only the publisher's figure). Rates are never averaged: where a publisher
+gives rates only, ``denominator = "population"`` names the population band each member's rate is
+weighted by, so the combined rate is a ratio of (estimated) counts. Each indicator also declares its
+domain (``min``/``max``, whole numbers, the periods the series can have) and ``count_ceilings`` the
+largest count an area of each level can have: the ETL refuses anything outside.
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -24,6 +27,10 @@ UNITS = ("percent", "count", "score", "per_100k")
 POLARITIES = ("lower", "higher", None)
 PUBLISHED_LEVELS = ("district", "upper_tier")
 CONTEXT_TOPIC = "context"  # indicators kept as denominators or context, not charted on a topic page
+# What an area made of areas is weighted by: the publisher's counts beside each figure, a DfE file's
+# pupil numbers, or (rates published without counts) a band of the `population` indicator.
+DENOMINATORS = ("published", "pupils", "population")
+POPULATION_INDICATOR = "population"
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,11 @@ class Indicator:
     decimals: int  # how the source rounds the published figure
     definition: str
     denominator_label: str | None = None
+    denominator: str | None = None  # one of DENOMINATORS (ratio and weighted_mean only)
+    population_band: str | None = None  # the population breakdown a rates-only indicator is a share of
+    min: float = 0.0  # the values the indicator can take (Progress 8 can be negative)
+    max: float | None = None
+    significance_reference: float | None = None  # what a confidence interval is judged against
     rounding_base: float = 1  # publishers round these counts to a base (claimant count to 5, CJRS to 100)
     qa_jump: float | None = None  # QA flags a period-on-period change beyond this
     # what the publisher's notes say about the series (series.toml)
@@ -59,10 +71,8 @@ class Indicator:
     breaks: tuple[Break, ...] = ()
     part_periods: tuple[tuple[str, str], ...] = ()  # (period, why it is incomplete)
     caveats: tuple[str, ...] = ()
-    # The domain: a value outside it is impossible and fails the build (counts are also held under
-    # COUNT_CEILINGS for their area's level).
-    min: float = 0
-    max: float | None = None
+    # The domain (min/max above): a value outside it is impossible and fails the build (counts are also
+    # held under COUNT_CEILINGS for their area's level).
     whole_numbers: bool | None = None  # None: whole numbers exactly when the unit is a count
     earliest_period: str | None = None  # the series cannot have a period that starts before this one
     latest_period: str | None = None  # the series ended: no period starts after this one ends
@@ -99,7 +109,27 @@ def _indicator(ind_id: str, entry: dict, topics: dict) -> Indicator:
         if entry[key] not in allowed:
             raise CatalogueError(f"indicator {ind_id!r}: {key} {entry[key]!r} is not one of {allowed}")
     _check_domain(ind_id, entry)
-    return Indicator(id=ind_id, **entry)
+    _check_denominator(ind_id, entry)
+    for key in ("significance_reference", "rounding_base"):
+        if key in entry and (isinstance(entry[key], bool) or not isinstance(entry[key], (int, float))):
+            raise CatalogueError(f"indicator {ind_id!r}: {key} {entry[key]!r} is not a number")
+    return Indicator(id=ind_id, **{k: float(v) if k in ("min", "max") else v for k, v in entry.items()})
+
+
+def _check_denominator(ind_id: str, entry: dict) -> None:
+    """Ratios and weighted means say what they are weighted by; a population weight names its band."""
+    denominator, band = entry.get("denominator"), entry.get("population_band")
+    if denominator is not None and denominator not in DENOMINATORS:
+        raise CatalogueError(f"indicator {ind_id!r}: denominator {denominator!r} is not one of {DENOMINATORS}")
+    if entry["aggregation"] in ("ratio", "weighted_mean") and denominator is None:
+        raise CatalogueError(f"indicator {ind_id!r}: aggregation {entry['aggregation']!r} needs a denominator "
+                             f"(one of {DENOMINATORS})")
+    if (denominator == "population") != (band is not None):
+        raise CatalogueError(f"indicator {ind_id!r}: population_band goes with denominator = 'population' "
+                             f"(found denominator {denominator!r}, population_band {band!r})")
+    if band is not None and not re.fullmatch(r"total|age=\d+(-\d+|\+)", band):
+        raise CatalogueError(f"indicator {ind_id!r}: population_band {band!r} is not a population breakdown "
+                             "such as 'age=16-64', 'age=16+' or 'total'")
 
 
 SERIES_KEYS = ("period_type", "period_label", "breaks", "part_periods", "caveats")
@@ -154,19 +184,27 @@ def _count_ceilings(data: dict) -> dict[str, float]:
     return {level: float(ceiling) for level, ceiling in ceilings.items()}
 
 
-def load(path: Path = CATALOGUE_TOML, series_path: Path = SERIES_TOML
+def load(path: Path = CATALOGUE_TOML, series_path: Path | None = None
          ) -> tuple[dict[str, Indicator], dict[str, tuple[str, str]], dict, dict[str, float]]:
-    """(indicators, topics, qa settings, count ceilings by area level) from the catalogue and series files,
-    checked."""
+    """(indicators, topics, qa settings, count ceilings by area level) from the catalogue and the series
+    file beside it (``series.toml``; none there means no series notes), checked."""
+    path = Path(path)
+    series_path = Path(series_path) if series_path else path.with_name(SERIES_TOML.name)
     with open(path, "rb") as fh:
         data = tomllib.load(fh)
-    with open(series_path, "rb") as fh:
-        series = tomllib.load(fh).get("series", {})
+    series = {}
+    if series_path.is_file():
+        with open(series_path, "rb") as fh:
+            series = tomllib.load(fh).get("series", {})
     if unknown := set(series) - set(data["indicators"]):
         raise CatalogueError(f"series.toml describes indicators not in the catalogue: {', '.join(sorted(unknown))}")
     topics = {slug: (title, headline) for slug, (title, headline) in data["topics"].items()}
     indicators = {ind_id: _indicator(ind_id, {**entry, **_series(ind_id, series.get(ind_id, {}))}, topics)
                   for ind_id, entry in data["indicators"].items()}
+    for ind in indicators.values():
+        if ind.denominator == "population" and POPULATION_INDICATOR not in indicators:
+            raise CatalogueError(f"indicator {ind.id!r} is weighted by population, but the catalogue has no "
+                                 f"{POPULATION_INDICATOR!r} indicator")
     for slug, (_title, headline) in topics.items():
         if indicators.get(headline) is None or indicators[headline].topic != slug:
             raise CatalogueError(f"topic {slug!r}: headline {headline!r} is not one of its indicators")

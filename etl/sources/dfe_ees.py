@@ -20,6 +20,10 @@ Rules kept as data at the top of the module:
   district" level (same code), one row is kept, as a district (the build treats E06 as
   district): the district row, or the LA row when only it has a value; a difference between
   the two values is reported in a warning.
+- a file's basis (KS4 ``level_methodology``: "School location" or "Pupil residency") decides the
+  indicator: the two count different pupils, so they are different series, never one line.
+- a measure's published total (``t_att8``: points of all pupils) is its numerator where given, so
+  areas combine as total points / total pupils; published 95% intervals fill ``lower_ci``/``upper_ci``.
 """
 from __future__ import annotations
 
@@ -42,6 +46,9 @@ class Measure:
     unit: str
     weight: tuple[str, ...] = ()  # the denominator column(s), if any
     combine: str = "none"  # "percent": num = v*w/100; "mean": num = v*w; "none": no num/den
+    total: tuple[str, ...] = ()  # the published numerator (e.g. t_att8), used instead of v*w where given
+    interval: tuple[str, str] | None = None  # the 95% confidence interval's (lower, upper) columns
+    by_basis: dict[str, str] = field(default_factory=dict)  # basis value (lower case) -> indicator
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,8 @@ class Dataset:
     marker_columns: tuple[str, ...]  # any of these in the header identifies the dataset
     measures: tuple[Measure, ...]
     filters: dict[str, Filter] = field(default_factory=dict)  # lower-case column name -> rule
+    basis_column: str | None = None  # the column saying how pupils are counted (school location / residency)
+    bases: tuple[str, ...] = ()  # its known values (lower case); a file without the column is the first
 
 
 GENERIC_TOTALS = ("Total", "All pupils", "All", "Totals")
@@ -81,9 +90,14 @@ NEET = Dataset(
 )
 
 KS4 = Dataset(
-    "ks4", "dfe_ks4_performance", "Key stage 4 performance (Attainment 8)",
+    "ks4", "dfe_ks4_performance", "Key stage 4 performance (Attainment 8, Progress 8)",
     ("avg_att8", "attainment8_average"),
-    (Measure("attainment8", ("avg_att8", "attainment8_average"), "score", ("t_pupils", "pupil_count"), "mean"),),
+    (
+        Measure("attainment8", ("avg_att8", "attainment8_average"), "score", ("t_pupils", "pupil_count"), "mean",
+                total=("t_att8",), by_basis={"pupil residency": "attainment8_residency"}),
+        Measure("progress8", ("avg_p8score",), "score", ("t_inp8calc",), "mean", total=("t_p8score",),
+                interval=("p8score_ci_low", "p8score_ci_upp"), by_basis={"pupil residency": "progress8_residency"}),
+    ),
     {
         "establishment_type_group": Filter(STATE_FUNDED_TOTALS),
         "school_type": Filter(STATE_FUNDED_TOTALS),
@@ -93,6 +107,8 @@ KS4 = Dataset(
         "characteristic_gender": Filter(("Total", "All pupils")),
         "disadvantage": Filter(("Total", "All pupils")), "disadvantage_status": Filter(("Total", "All pupils")),
     },
+    basis_column="level_methodology",
+    bases=("school location", "pupil residency"),
 )
 
 _AGE = Filter(("Total",), "age")
@@ -148,7 +164,7 @@ PERMALINK_COLUMNS = ("location", "location_code", "geographic_level", "time_peri
 NON_FILTER_COLUMNS = {
     "time_period", "time_identifier", "geographic_level", "country_code", "country_name", "region_code",
     "region_name", "old_la_code", "new_la_code", "la_name", "lad_code", "lad_name", "location",
-    "location_code", "version", "data_type", "pcon_code", "pcon_name", "lsip_code", "lsip_name",
+    "location_code", "version", "data_type", "level_methodology", "pcon_code", "pcon_name", "lsip_code", "lsip_name",
     "local_enterprise_partnership_code", "local_enterprise_partnership_name", "english_devolved_area_code",
     "english_devolved_area_name", "opportunity_area_code", "opportunity_area_name", "ward_code", "ward_name",
 }
@@ -191,10 +207,6 @@ def read_rows(raw: RawFile, col: ProblemCollector) -> tuple[list[str], Iterator[
             yield line, cells
 
     return header, data()
-
-
-def _lower_map(header: list[str]) -> dict[str, str]:
-    return {h.lower(): h for h in header}
 
 
 def layout_of(header: list[str]) -> str | None:
@@ -328,27 +340,86 @@ def _area(cells: list[str], idx: dict[str, int], layout: str, col: ProblemCollec
     return code, name, area_level
 
 
-def _measure_row(measure: Measure, cells: list[str], value_i: int, weight_i: int | None, cache: _CellCache,
-                 col: ProblemCollector, line: int, column: str, weight_column: str | None) -> dict | None:
-    parsed = cache(cells[value_i])
+@dataclass(frozen=True)
+class _MeasureColumns:
+    """Where one measure's cells are in this file: (index, header) of each column it uses."""
+
+    measure: Measure
+    value: tuple[int, str]
+    weight: tuple[int, str] | None = None
+    total: tuple[int, str] | None = None
+    interval: tuple[tuple[int, str], tuple[int, str]] | None = None
+
+
+def _measure_columns(m: Measure, header: list[str], col: ProblemCollector) -> _MeasureColumns | None:
+    """The columns of ``m`` found in ``header`` (None when the file does not have the measure)."""
+    where = {h.lower(): (i, h) for i, h in enumerate(header)}
+
+    def first(names: tuple[str, ...]) -> tuple[int, str] | None:
+        return next((where[n.lower()] for n in names if n.lower() in where), None)
+
+    value = first(m.columns)
+    if value is None:
+        return None
+    weight = first(m.weight)
+    if m.weight and weight is None:
+        col.warn(f"no {' or '.join(m.weight)} column: {m.indicator} rows have no denominator, "
+                 "so areas made of several areas cannot be computed from them")
+    interval = None
+    if m.interval and all(c.lower() in where for c in m.interval):
+        interval = (where[m.interval[0].lower()], where[m.interval[1].lower()])
+    return _MeasureColumns(m, value, weight, first(m.total) if weight else None, interval)
+
+
+def _cell(cells: list[str], where: tuple[int, str], cache: _CellCache, col: ProblemCollector,
+          line: int) -> tuple[float, str] | None:
+    parsed = cache(cells[where[0]])
     if parsed is None:
-        col.error("the cell is not a number or a known marker", row=line, column=column,
-                  expected="a number or one of c, x, z, ~, low, u, :", found=cells[value_i])
+        col.error("the cell is not a number or a known marker", row=line, column=where[1],
+                  expected="a number or one of c, x, z, ~, low, u, :", found=cells[where[0]])
+    return parsed
+
+
+def _measure_row(plan: _MeasureColumns, cells: list[str], cache: _CellCache, col: ProblemCollector,
+                 line: int) -> dict | None:
+    parsed = _cell(cells, plan.value, cache, col, line)
+    if parsed is None:
         return None
     value, status = parsed
-    numerator = denominator = math.nan
-    if weight_i is not None:
-        weight = cache(cells[weight_i])
-        if weight is None:
-            col.error("the cell is not a number or a known marker", row=line, column=weight_column,
-                      expected="a number or a marker", found=cells[weight_i])
+    numerator = denominator = lower = upper = math.nan
+    if plan.weight is not None:
+        weight = _cell(cells, plan.weight, cache, col, line)
+        total = _cell(cells, plan.total, cache, col, line) if plan.total is not None else (math.nan, "")
+        if weight is None or total is None:
             return None
         # a weight without its value would bias a sum-of-numerators / sum-of-denominators: keep both or neither
         if not math.isnan(value) and not math.isnan(weight[0]):
             denominator = weight[0]
-            numerator = value * denominator / (100.0 if measure.combine == "percent" else 1.0)
+            numerator = value * denominator / (100.0 if plan.measure.combine == "percent" else 1.0)
+            if not math.isnan(total[0]):
+                numerator = total[0]  # the publisher's own total: exact, where value * weight is rounded
+    if plan.interval is not None:
+        ends = [_cell(cells, where, cache, col, line) for where in plan.interval]
+        if None in ends:
+            return None
+        if not math.isnan(value):
+            lower, upper = ends[0][0], ends[1][0]
+    parts = f"{plan.value[1]} x {plan.weight[1]}" if plan.weight is not None else None
     return {"value": value, "status": status, "numerator": numerator, "denominator": denominator,
-            "source_column": column, "source_parts": f"{column} x {weight_column}" if weight_column else None}
+            "lower_ci": lower, "upper_ci": upper, "source_column": plan.value[1], "source_parts": parts}
+
+
+def _indicator_of(dataset: Dataset, m: Measure, cells: list[str], basis_i: int | None, header: list[str],
+                  col: ProblemCollector, line: int) -> str | None:
+    """The indicator a row of ``m`` feeds: its file's basis (school location / pupil residency) decides."""
+    if basis_i is None:
+        return m.indicator
+    basis = cells[basis_i].strip().lower()
+    if basis not in dataset.bases:
+        col.error("a basis we do not know", row=line, column=header[basis_i],
+                  expected=" or ".join(repr(b) for b in dataset.bases), found=cells[basis_i])
+        return None
+    return m.by_basis.get(basis, m.indicator)
 
 
 def parse_ees(raw: RawFile, dataset: Dataset) -> ParseResult:
@@ -363,25 +434,14 @@ def parse_ees(raw: RawFile, dataset: Dataset) -> ParseResult:
                                          expected="an explore-education-statistics header ("
                                                   + ", ".join(wanted) + ")",
                                          found=", ".join(header[:12])) for c in missing])
-    lower = _lower_map(header)
     idx = {h.lower(): i for i, h in enumerate(header)}
-    measures = []  # (measure, value index, value column, weight index, weight column)
-    for m in dataset.measures:
-        value_col = next((lower[c.lower()] for c in m.columns if c.lower() in lower), None)
-        if value_col is None:
-            continue
-        weight_col = next((lower[c.lower()] for c in m.weight if c.lower() in lower), None)
-        if m.weight and weight_col is None:
-            col.warn(f"no {' or '.join(m.weight)} column: {m.indicator} rows have no denominator, "
-                     "so areas made of several areas cannot be computed from them")
-        measures.append((m, idx[value_col.lower()], value_col, idx[weight_col.lower()] if weight_col else None,
-                         weight_col))
+    measures = [plan for m in dataset.measures if (plan := _measure_columns(m, header, col)) is not None]
     if not measures:
         raise SourceFormatError(Problem(file=raw.name, message="no known measure column", row=1,
                                         expected=", ".join(c for m in dataset.measures for c in m.columns),
                                         found=", ".join(header)))
-    measure_columns = {c.lower() for m in dataset.measures for c in m.columns + m.weight}
-    measure_columns |= {c.lower() for d in DATASETS for m in d.measures for c in m.columns + m.weight}
+    measure_columns = {c.lower() for d in DATASETS for m in d.measures
+                       for c in m.columns + m.weight + m.total + (m.interval or ())}
     candidates = _total_candidates(dataset, header, measure_columns)
     seen_totals: dict[int, set[str]] = {}
     ident_i = idx.get("time_identifier")
@@ -407,6 +467,7 @@ def parse_ees(raw: RawFile, dataset: Dataset) -> ParseResult:
         col.raise_if_any()
     plan = _filter_plan(dataset, header, seen_totals, measure_columns)
     version_i = idx.get("version")
+    basis_i = idx.get(dataset.basis_column) if dataset.basis_column else None
     cache = _CellCache()
     out: list[dict] = []
     for line, cells, area, period in col.until_full(kept):
@@ -414,14 +475,15 @@ def parse_ees(raw: RawFile, dataset: Dataset) -> ParseResult:
         if breakdown is None:
             continue
         provisional = version_i is not None and cells[version_i].lower() == "provisional"
-        for m, vi, vcol, wi, wcol in measures:
-            row = _measure_row(m, cells, vi, wi, cache, col, line, vcol, wcol)
+        for plan_m in measures:
+            indicator_id = _indicator_of(dataset, plan_m.measure, cells, basis_i, header, col, line)
+            row = _measure_row(plan_m, cells, cache, col, line) if indicator_id else None
             if row is None:
                 continue
             if provisional and row["status"] == "ok":
                 row["status"] = "provisional"
-            out.append({"indicator": m.indicator, "area_code": area[0], "area_name": area[1],
-                        "area_level": area[2], "period": period, "breakdown": breakdown, "unit": m.unit,
+            out.append({"indicator": indicator_id, "area_code": area[0], "area_name": area[1],
+                        "area_level": area[2], "period": period, "breakdown": breakdown, "unit": plan_m.measure.unit,
                         "source": dataset.source_id, "source_row": line, **row})
     out = _resolve_duplicates(out, col)
     col.raise_if_any()

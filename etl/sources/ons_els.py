@@ -12,7 +12,8 @@ Only English codes (E...) are kept - the product is England-only - and every Eng
 is kept (unitaries appear only as "County or Unitary Authority"; obsolete codes are kept and the
 build maps them). ``area_level`` is set where the publisher's ``geography`` says it unambiguously
 and left None for "County or Unitary Authority" (E06 district vs E10 upper tier: the build decides
-from the code). Indicators not in :data:`ELS_INDICATORS` are skipped with a warning.
+from the code). Indicators not in :data:`ELS_INDICATORS` are skipped with a warning. Where ELS gives a
+95% confidence interval (``lci_95``/``uci_95``) it is kept as ``lower_ci``/``upper_ci``.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from dataclasses import replace
 
 from etl.errors import Problem, ProblemCollector, SourceFormatError
 from vocab.periods import academic_year_label, parse_iso_interval, parse_year_or_academic
-from etl.schema import GSS, MARKERS, STATUSES_WITH_VALUE, parse_cell, tidy_frame
+from etl.schema import GSS, MARKERS, STATUSES_WITH_VALUE, parse_cell, parse_number, tidy_frame
 from etl.sources.base import ParseResult, RawFile, SourceMeta
 
 # our field -> accepted headings (compared in lower case), both generations and the CSVW titles
@@ -130,6 +131,16 @@ def observation(value_text: str, status_text: str, notes: str) -> tuple[float, s
     return value, status
 
 
+def confidence_interval(lower_text: str, upper_text: str, value: float) -> tuple[float, float] | None:
+    """(lower, upper) from the lci_95/uci_95 cells: NaN for none (or no observation); None when malformed."""
+    if not lower_text.strip() and not upper_text.strip():
+        return math.nan, math.nan
+    lower, upper = parse_number(lower_text), parse_number(upper_text)
+    if lower is None or upper is None or lower > upper or not math.isnan(value) and not lower <= value <= upper:
+        return None
+    return (math.nan, math.nan) if math.isnan(value) else (lower, upper)
+
+
 class OnsElsParser:
     """ONS Explore Local Statistics CSV (either header generation)."""
 
@@ -202,6 +213,12 @@ class OnsElsParser:
                     expected="one of: " + ", ".join(sorted(k for k in MARKERS if k)) if bad_status
                     else "a number or an empty cell", found=cell("status") if bad_status else cell("value"))
                 continue
+            interval = confidence_interval(cell("lci"), cell("uci"), obs[0])
+            if interval is None:
+                err("a confidence interval that is not a pair of numbers around the observation", line, "lci",
+                    expected="two numbers (lower <= observation <= upper) or two empty cells",
+                    found=f"{cell('lci')!r}, {cell('uci')!r}")
+                continue
             key = (indicator, code, period)
             if key in seen:
                 err("a duplicate row: the same indicator, area and period appear twice", line,
@@ -212,7 +229,8 @@ class OnsElsParser:
             records.append({"source_row": line, "source_column": header[where["value"]],
                             "indicator": indicator, "area_code": code, "area_name": cell("area_name") or None,
                             "area_level": GEOGRAPHY_LEVELS.get(cell("geography").lower()), "period": period,
-                            "value": obs[0], "status": obs[1], "unit": unit, "source": source_id})
+                            "value": obs[0], "status": obs[1], "lower_ci": interval[0], "upper_ci": interval[1],
+                            "unit": unit, "source": source_id})
         col.raise_if_any()
         warnings = [Problem(file=raw.name, message=f"indicator '{n}' is not in the catalogue: {count} row(s) "
                                                    "skipped", row=first_line, column=header[where["indicator"]],

@@ -1,0 +1,163 @@
+"""Two files giving the same figures (indicator, area, period, breakdown): which are kept, and do they agree?
+
+A file's figures for one period are one set: one vintage, one basis. Where two files cover the same
+indicator and period and **conflict** - they disagree beyond the publisher's rounding on a figure both
+give, or only one of them carries the counts behind its figures - one file's set is used whole for that
+period, never a mix (districts from one vintage and their county from another would not add up; old and
+new area codes from two files would count an area twice). The file is chosen as a statistician would:
+
+1. the one published **with its counts** (numerator and denominator): areas made of areas can only be
+   computed from those (DfE's KS4 file with pupil numbers over LAIT's averages for the same years);
+2. else the one covering **more areas** (the finer building blocks: ONS's MYE2 gives every district);
+3. else the **later release**, whose figures for that indicator reach a later period (publishers revise
+   earlier years in later releases);
+4. else the file read later (folder order).
+
+Files that agree are merged row by row with the same order of preference. Every disagreement beyond
+rounding (``decimals``, or ``rounding_base`` for counts; 0 for exact counts such as population
+estimates) is a warning naming both files, how many figures differ and an example.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from etl.errors import Problem
+from etl.schema import KEY
+from vocab.catalogue import INDICATORS
+
+SET = ["indicator", "period"]
+# why a file was preferred, in the order the criteria are applied
+REASONS = ("has the counts behind the figures", "covers more areas", "is the later release",
+           "comes later in the folder")
+
+
+@dataclass
+class OverlapResult:
+    rows: pd.DataFrame  # one row per key
+    superseded: list[str] = field(default_factory=list)  # what was set aside, and why
+    problems: list[Problem] = field(default_factory=list)  # disagreements beyond rounding (warnings)
+
+
+def tolerance(indicator_id: str) -> float:
+    """The largest difference two copies of one published figure can show from rounding alone."""
+    ind = INDICATORS[indicator_id]
+    if ind.unit == "count":
+        return ind.rounding_base / 2
+    return 0.5 * 10.0 ** (-ind.decimals)
+
+
+def resolve_overlaps(df: pd.DataFrame) -> OverlapResult:
+    """Keep one row per key from ``df`` (columns KEY, value, numerator, denominator, period_start, and
+    ``_order``/``_file`` naming each row's file); say which file was preferred, why, and where they differ."""
+    if df.empty:
+        return OverlapResult(df)
+    df = df.assign(_has_counts=df["numerator"].notna() & df["denominator"].notna(),
+                   _reach=df.groupby(["_file", "indicator"])["period_start"].transform("max"))
+    files = _file_sets(df)
+    pairs = _pairs(df)
+    result = OverlapResult(df)
+    if pairs.empty:
+        return _finish(result)
+    conflicts = _conflicting_sets(pairs, files)
+    winners = _best(files.merge(conflicts, on=SET))
+    losing = files.merge(conflicts, on=SET).merge(winners[SET + ["_file"]], on=SET, suffixes=("", "_winner"))
+    losing = losing[losing["_file"] != losing["_file_winner"]]
+    dropped = pd.MultiIndex.from_frame(df[SET + ["_file"]]).isin(pd.MultiIndex.from_frame(losing[SET + ["_file"]]))
+    for (loser, winner), grp in losing.merge(winners[SET + ["why"]], on=SET).groupby(["_file", "_file_winner"]):
+        periods = ", ".join(sorted(grp["period"].unique()))
+        indicators = ", ".join(sorted(grp["indicator"].unique()))
+        result.superseded.append(
+            f"{int(grp['rows'].sum())} rows of {loser} not used for {periods} ({indicators}): the figures of "
+            f"{winner} are used whole for those periods, not mixed: it {grp['why'].iloc[0]}")
+    decided = winners[SET + ["_file", "why"]].rename(columns={"_file": "_file_kept"})
+    result.problems = _disagreements(pairs, decided)
+    result.rows = df[~dropped]
+    return _finish(result)
+
+
+def _file_sets(df: pd.DataFrame) -> pd.DataFrame:
+    """Per (indicator, period, file): rows, areas, whether it has counts, its reach and its folder order."""
+    return df.groupby(SET + ["_file"], sort=True).agg(
+        rows=("area_code", "size"), areas=("area_code", "nunique"), counts=("_has_counts", "any"),
+        reach=("_reach", "max"), order=("_order", "max")).reset_index()
+
+
+def _pairs(df: pd.DataFrame) -> pd.DataFrame:
+    """Every two rows of different files with the same key, with whether they differ beyond rounding."""
+    shared = df[df.duplicated(KEY, keep=False)][KEY + ["_file", "value"]]
+    pairs = shared.merge(shared, on=KEY, suffixes=("", "_other"))
+    pairs = pairs[pairs["_file"] < pairs["_file_other"]].copy()
+    if pairs.empty:
+        return pairs
+    limit = pairs["indicator"].map(tolerance)
+    pairs["differs"] = (pairs["value"].notna() & pairs["value_other"].notna()
+                        & ((pairs["value"] - pairs["value_other"]).abs() > limit + 1e-9))
+    return pairs
+
+
+def _conflicting_sets(pairs: pd.DataFrame, files: pd.DataFrame) -> pd.DataFrame:
+    """(indicator, period) sets two files both give that disagree, or where only one file has counts."""
+    shared = pairs[SET].drop_duplicates()
+    disagree = pairs.loc[pairs["differs"], SET].drop_duplicates()
+    mixed_counts = files.merge(shared, on=SET).groupby(SET)["counts"].nunique()
+    mixed_counts = mixed_counts[mixed_counts > 1].reset_index()[SET]
+    return pd.concat([disagree, mixed_counts]).drop_duplicates().reset_index(drop=True)
+
+
+def _best(files: pd.DataFrame) -> pd.DataFrame:
+    """The preferred file per (indicator, period), with the first criterion that set it apart."""
+    ranked = files.sort_values(SET + ["counts", "areas", "reach", "order"],
+                               ascending=[True, True, False, False, False, False], kind="mergesort")
+    best = ranked.drop_duplicates(SET, keep="first").copy()
+    runner = ranked[ranked.duplicated(SET, keep="first")].drop_duplicates(SET, keep="first")
+    both = best.merge(runner, on=SET, suffixes=("", "_next"))
+    why = np.select([both["counts"] != both["counts_next"], both["areas"] != both["areas_next"],
+                     both["reach"] != both["reach_next"]], REASONS[:3], REASONS[3])
+    return best.merge(both[SET].assign(why=why), on=SET)
+
+
+def _finish(result: OverlapResult) -> OverlapResult:
+    """Row-by-row precedence among what is left (files that agree): counts, then later release, then order."""
+    df = result.rows
+    ranked = df.sort_values(KEY + ["_has_counts", "_reach", "_order"], ascending=[True] * len(KEY) + [False] * 3,
+                            kind="mergesort")
+    dropped_mask = ranked.duplicated(KEY, keep="first")
+    kept, dropped = ranked[~dropped_mask], ranked[dropped_mask]
+    if not dropped.empty:
+        pairs = dropped.merge(kept[KEY + ["_file", "_has_counts", "_reach"]], on=KEY, suffixes=("", "_kept"))
+        pairs = pairs[pairs["_file"] != pairs["_file_kept"]]
+        why = np.where(pairs["_has_counts_kept"] & ~pairs["_has_counts"], REASONS[0],
+                       np.where(pairs["_reach_kept"] > pairs["_reach"], REASONS[2], REASONS[3]))
+        for (older, newer, reason), n in pairs.assign(why=why).groupby(["_file", "_file_kept", "why"]).size().items():
+            result.superseded.append(f"{n} rows of {older} superseded by {newer} (the same figures): it {reason}")
+    result.rows = kept.drop(columns=["_has_counts", "_reach"]).sort_values("_order", kind="mergesort")
+    return result
+
+
+def _disagreements(pairs: pd.DataFrame, decided: pd.DataFrame) -> list[Problem]:
+    """One warning per file pair and indicator whose shared figures differ beyond rounding."""
+    problems = []
+    differing = pairs[pairs["differs"]].merge(decided, on=SET)
+    for (one, other, indicator_id), grp in differing.groupby(["_file", "_file_other", "indicator"], sort=True):
+        shared = pairs[(pairs["_file"] == one) & (pairs["_file_other"] == other) & (pairs["indicator"] == indicator_id)]
+        gap = (grp["value"] - grp["value_other"]).abs()
+        used = sorted(set(grp["_file_kept"]))
+        periods = ", ".join(sorted(grp["period"].unique()))
+        problems.append(Problem(
+            file=one, severity="warning",
+            message=(f"'{one}' and '{other}' give different {indicator_id} figures for {len(grp):,} of the "
+                     f"{len(shared):,} rows both have ({periods}), beyond rounding (e.g. {_example(grp.iloc[0])}; "
+                     f"largest: {_example(grp.loc[gap.idxmax()])}); the figures of "
+                     f"{' and '.join(repr(u) for u in used)} are used for those periods: it "
+                     f"{grp['why'].iloc[0]}"),
+            expected="the same figure in both files", found=f"{len(grp):,} differences"))
+    return problems
+
+
+def _example(row: pd.Series) -> str:
+    digits = INDICATORS[row["indicator"]].decimals
+    return (f"{row['area_code']} {row['period']} {row['breakdown']}: {row['value']:,.{digits}f} vs "
+            f"{row['value_other']:,.{digits}f}")
