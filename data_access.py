@@ -170,6 +170,9 @@ class Release:
         df = pd.read_parquet(path / "indicators.parquet")
         for col in ("period_start", "period_end"):
             df[col] = pd.to_datetime(df[col])
+        for col in ("lower_ci", "upper_ci"):  # releases written before intervals were kept have none
+            if col not in df.columns:
+                df[col] = float("nan")
         self.df = df
         self.areas = pd.read_parquet(path / "areas.parquet").set_index("area_code", drop=False)
         self.boundaries = self._read_boundaries(path / "boundaries.parquet")
@@ -326,12 +329,22 @@ class Release:
         return self._cached(("resolve", indicator_id, code), compute)
 
     def series(self, indicator_id: str, code: str, breakdown: str = "total") -> pd.DataFrame:
-        """period, period_start, value, status for one area over time (oldest first; may be empty)."""
+        """period, period_start, value, status, lower_ci, upper_ci for one area over time (oldest first; may
+        be empty; the interval ends are NaN where the publisher gives none)."""
         g = self._area_frame(indicator_id, code, breakdown)
         if g is None:
             return pd.DataFrame({"period": pd.Series(dtype=object), "period_start": pd.Series(dtype="datetime64[ns]"),
-                                 "value": pd.Series(dtype=float), "status": pd.Series(dtype=object)})
-        return g[["period", "period_start", "value", "status"]]
+                                 "value": pd.Series(dtype=float), "status": pd.Series(dtype=object),
+                                 "lower_ci": pd.Series(dtype=float), "upper_ci": pd.Series(dtype=float)})
+        return g[["period", "period_start", "value", "status", "lower_ci", "upper_ci"]]
+
+    def interval(self, indicator_id: str, code: str, period: str, breakdown: str = "total") -> tuple[float, float]:
+        """The 95% confidence interval (lower, upper) of one figure; NaNs where none is published."""
+        g = self._area_frame(indicator_id, code, breakdown)
+        hit = g[g["period"] == period] if g is not None else None
+        if hit is None or hit.empty:
+            return float("nan"), float("nan")
+        return float(hit["lower_ci"].iloc[0]), float(hit["upper_ci"].iloc[0])
 
     def periods(self, indicator_id: str) -> list[str]:
         """All periods of an indicator, oldest first."""
@@ -392,9 +405,11 @@ class Release:
             for code, name in self.home_districts().itertuples(index=False):
                 res = self.resolve(indicator_id, code)
                 value, status = self.value(indicator_id, res.code, period, breakdown)
+                lower, upper = self.interval(indicator_id, res.code, period, breakdown)
                 rows.append({"area_code": code, "area_name": name, "value": value, "status": status,
-                             "shown_code": res.code, "label": res.label})
-            return pd.DataFrame(rows, columns=["area_code", "area_name", "value", "status", "shown_code", "label"])
+                             "shown_code": res.code, "label": res.label, "lower_ci": lower, "upper_ci": upper})
+            return pd.DataFrame(rows, columns=["area_code", "area_name", "value", "status", "shown_code", "label",
+                                               "lower_ci", "upper_ci"])
 
         return self._cached(("district_values", self.home_code(), indicator_id, period, breakdown), compute)
 

@@ -233,6 +233,9 @@ def _cached(folder: str, release_id: str, home: str, ind_id: str, kind: str, vie
 def _spec(rel, ind_id: str, kind: str, view: View, title: str, figure, data: pd.DataFrame, table: pd.DataFrame,
           ptext: str, summary: str, note: str | None = None) -> ChartSpec:
     source = rel.source_for(ind_id)
+    if "significance" in data.columns:
+        note = _notes(note, "Whiskers show 95% confidence intervals; a figure is significantly different from "
+                            "its comparator only when the whole interval is on one side of it.")
     shown = sorted({str(s) for s in data.get("status", pd.Series(dtype=object)).dropna()} - {"ok"})
     footnote = None
     if shown:
@@ -359,7 +362,8 @@ def trend(rel, ind_id: str, view: View) -> ChartSpec:
     periods = _periods_of(lines)
     data = pd.concat([line["df"].assign(series=line["name"], role=line["role"], area_code=line["code"])
                       for line in lines], ignore_index=True)
-    data = data[["series", "role", "area_code", "period", "value", "status"]]
+    data = planner.with_significance(rel, ind_id, data[["series", "role", "area_code", "period", "value", "status",
+                                                        "lower_ci", "upper_ci"]])
     note = _notes(fallback, planner.count_note(ind_id), planner.caveat_notes(ind_id, periods))
     own = lines[0]["df"]
     comps = [(line["name"], line["code"]) for line in lines[1:]]
@@ -368,6 +372,10 @@ def trend(rel, ind_id: str, view: View) -> ChartSpec:
                                   segments=planner.segments(ind_id, periods))
         title = f"{ind.label}: {name} over time"
         summary = _trend_text(rel, ind_id, own, res.label or res.name, comps, fallback_for=name if res.label else None)
+        latest = own[own["value"].notna()]["period"]
+        if len(latest):
+            summary = " ".join(filter(None, [summary, planner.significance_sentence(
+                rel, ind_id, res.code, latest.iloc[-1], res.label or res.name)]))
     else:
         fig = figures.dot_comparison(lines, ind)
         only = period_text(periods[-1], ind) if periods else "no period"
@@ -387,8 +395,9 @@ def _dot_text(rel, ind_id: str, lines: list[dict], period: str | None, res, name
         return f"No {ind.in_sentence} figure is published for {name}."
     comps = [(line["name"], rel.value(ind_id, line["code"], period)[0]) for line in lines[1:]]
     series = own.assign(period_label=[period_phrase(p, ind) for p in own["period"]])
-    return summaries.trend_summary(series, res.label or res.name, ind, comps,
-                                   fallback_for=name if res.label else None)
+    text = summaries.trend_summary(series, res.label or res.name, ind, comps, fallback_for=name if res.label else None)
+    return " ".join(filter(None, [text, planner.significance_sentence(rel, ind_id, res.code, period,
+                                                                      res.label or res.name)]))
 
 
 def ranking(rel, ind_id: str, view: View) -> ChartSpec:
@@ -405,19 +414,24 @@ def ranking(rel, ind_id: str, view: View) -> ChartSpec:
     selected = res.code if res.label else view.area
     ordered = ranked.assign(_s=ranked["value"].fillna(-float("inf"))).sort_values("_s", ascending=False)
     data = ordered.assign(role="district", period=view.period)[["role", "area_code", "area_name", "period", "value",
-                                                                "status"]]
+                                                                "status", "lower_ci", "upper_ci"]]
     ref_rows = [{"role": r, "area_code": comp[r][0], "area_name": comp[r][1], "period": view.period,
                  "value": rel.value(ind_id, comp[r][0], view.period)[0],
                  "status": rel.value(ind_id, comp[r][0], view.period)[1]} for r in ref_roles]
     if ref_rows:
         data = pd.concat([data, pd.DataFrame(ref_rows)], ignore_index=True)
+    data = planner.with_significance(rel, ind_id, data)
+    councils = dfv["label"].notna().any()
     summary = summaries.ranking_summary(ranked, selected, ind, ptext, rel.home_name(), refs,
-                                        peer_noun="councils" if res.label else "districts",
+                                        peer_noun="councils" if councils else "districts",
                                         fallback_for=rel.area_name(view.area) if res.label else None)
+    summary = " ".join(filter(None, [summary, planner.significance_sentence(
+        rel, ind_id, selected, view.period, rel.area_name(selected) if not res.label else res.label)]))
     lines_note = f"Dotted lines: {' and '.join(r[0] for r in refs)}. " if refs else ""
     note = _notes(f"{lines_note}{polarity_text(ind)}.", planner.count_note(ind_id),
                   planner.caveat_notes(ind_id, [view.period]))
-    return _spec(rel, ind_id, "ranking", view, f"{ind.label}: districts of {rel.home_name()}, {ptext}",
+    peers = "councils" if councils else "districts"
+    return _spec(rel, ind_id, "ranking", view, f"{ind.label}: {peers} of {rel.home_name()}, {ptext}",
                  figures.ranking_bar(ranked, ind, selected, refs), data, values_table(ordered, ind_id), ptext,
                  summary, note)
 

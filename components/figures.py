@@ -63,28 +63,57 @@ def _line_traces(lines: list[dict], ind: Indicator, segment_of: dict[str, int] |
         colour, dash, symbol = ROLE_STYLE.get(role, (EXTRA_COLOURS[i % len(EXTRA_COLOURS)], "solid",
                                                      EXTRA_SYMBOLS[i % len(EXTRA_SYMBOLS)]))
         many = len(df) > 24 and role in ROLE_STYLE
-        xs, ys, custom, symbols = [], [], [], []
+        xs, ys, custom, symbols, plus, minus = [], [], [], [], [], []
         previous = None
-        for start, period, value, text in zip(df["period_start"], df["period"], df["value"],
-                                              _texts(df["value"], df["status"], ind)):
+        lowers = df["lower_ci"] if "lower_ci" in df.columns else [math.nan] * len(df)
+        uppers = df["upper_ci"] if "upper_ci" in df.columns else [math.nan] * len(df)
+        for start, period, value, text, lower, upper in zip(df["period_start"], df["period"], df["value"],
+                                                            _texts(df["value"], df["status"], ind), lowers, uppers):
             segment = segment_of.get(period) if segment_of else None
             if previous is not None and segment != previous:
                 xs.append(start.strftime("%Y-%m-%d"))
                 ys.append(None)
                 custom.append(["", ""])
                 symbols.append(symbol)
+                plus.append(0)
+                minus.append(0)
             previous = segment
             xs.append(start.strftime("%Y-%m-%d"))
             ys.append(None if is_missing(value) else value)
-            custom.append([period_text(period, ind), text])
+            has_ci = not (is_missing(value) or is_missing(lower) or is_missing(upper))
+            custom.append([period_text(period, ind), text + (f" (95% CI {format_value(lower, ind)} to "
+                                                             f"{format_value(upper, ind)})" if has_ci else "")])
+            plus.append(upper - value if has_ci else 0)
+            minus.append(value - lower if has_ci else 0)
             symbols.append(symbol + "-open" if period in part_periods and not symbol.endswith("-open") else symbol)
-        data.append(dict(
+        whiskers = _whiskers(plus, minus, colour)
+        data.append(dict(**({"error_y": whiskers} if whiskers else {}),
             type="scatter", mode="lines" if many and not part_periods else "lines+markers", name=line["name"],
             x=xs, y=ys, customdata=custom,
             hovertemplate="%{customdata[0]}: %{customdata[1]}<extra>" + line["name"] + "</extra>",
             line=dict(color=colour, width=3 if line.get("role") == "district" else 2, dash=dash),
             marker=dict(symbol=symbols, size=8, color=colour)))
     return data
+
+
+def _whiskers(plus: list[float], minus: list[float], colour: str) -> dict | None:
+    """Error bars for 95% confidence intervals (None when no point has one)."""
+    if not any(plus) and not any(minus):
+        return None
+    return dict(type="data", symmetric=False, array=plus, arrayminus=minus, visible=True, color=colour,
+                thickness=1.5, width=5)
+
+
+def _interval_arms(df: pd.DataFrame) -> tuple[list[float], list[float]]:
+    """(above, below) the value for each row's interval; 0 where a row has none."""
+    if "lower_ci" not in df.columns:
+        return [0] * len(df), [0] * len(df)
+    plus, minus = [], []
+    for value, lower, upper in zip(df["value"], df["lower_ci"], df["upper_ci"]):
+        ok = not (is_missing(value) or is_missing(lower) or is_missing(upper))
+        plus.append(upper - value if ok else 0)
+        minus.append(value - lower if ok else 0)
+    return plus, minus
 
 
 def _mark_shapes(marks, lines: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -133,7 +162,7 @@ def time_series(lines: list[dict], ind: Indicator, height: int = 340, marks=(), 
 
 def dot_comparison(lines: list[dict], ind: Indicator, height: int | None = None) -> go.Figure:
     """One period, several areas: a labelled dot per area on a value axis (not a line over time)."""
-    names, values, texts, colours, symbols = [], [], [], [], []
+    names, values, texts, colours, symbols, plus, minus = [], [], [], [], [], [], []
     for i, line in enumerate(lines):
         df = line["df"]
         if not len(df):
@@ -143,18 +172,25 @@ def dot_comparison(lines: list[dict], ind: Indicator, height: int | None = None)
                                                                   EXTRA_SYMBOLS[i % len(EXTRA_SYMBOLS)]))
         names.append(line["name"])
         values.append(None if is_missing(row["value"]) else row["value"])
+        arms = _interval_arms(df.iloc[[-1]])
+        plus.append(arms[0][0])
+        minus.append(arms[1][0])
         texts.append(format_value(row["value"], ind, row["status"]))
         colours.append(colour)
         symbols.append(symbol)
-    data = [dict(type="scatter", mode="markers+text", y=names[::-1], x=values[::-1],
+    whiskers = _whiskers(plus[::-1], minus[::-1], config.PALETTE["dark_grey"])
+    data = [dict(**({"error_x": whiskers} if whiskers else {}), type="scatter", mode="markers+text", y=names[::-1],
+                 x=values[::-1],
                  text=texts[::-1], textposition="middle right", cliponaxis=False,
                  marker=dict(size=14, color=colours[::-1], symbol=symbols[::-1]),
                  hovertemplate="%{y}: %{text}<extra></extra>", showlegend=False)]
-    finite = [v for v in values if v is not None]
-    top = max(finite) if finite else 1
+    ends = [v + p for v, p in zip(values, plus) if v is not None] + [v - m for v, m in zip(values, minus)
+                                                                     if v is not None]
+    top, bottom = (max(ends), min(ends)) if ends else (1, 0)
+    span = [min(0, bottom * 1.2), top * 1.2 if top > 0 else 0.5]
     return _figure(data, dict(
         height=height or max(180, 44 * len(names) + 60),
-        xaxis=_value_axis(ind, rangemode="tozero", range=[0, top * 1.2 if top > 0 else 1]),
+        xaxis=_value_axis(ind, range=span, zeroline=bottom < 0, zerolinecolor=config.PALETTE["dark_grey"]),
         yaxis=dict(automargin=True, tickfont=dict(size=13), type="category"),
         margin=dict(l=8, r=40, t=8, b=8)))
 
@@ -200,9 +236,23 @@ def ranking_bar(df: pd.DataFrame, ind: Indicator, selected: str | None, refs: li
     names = [("▶ " if c == selected else "") + n for c, n in zip(dff["area_code"], dff["area_name"])]
     colours = [config.SERIES_COLOURS["district"] if c == selected else OTHER_BAR for c in dff["area_code"]]
     texts = _texts(dff["value"], dff["status"], ind)
-    data = [dict(type="bar", orientation="h", y=names, x=[0 if is_missing(v) else v for v in dff["value"]],
-                 marker=dict(color=colours), text=texts, textposition="outside", cliponaxis=False,
-                 hovertemplate="%{y}: %{text}<extra></extra>", showlegend=False)]
+    plus, minus = _interval_arms(dff)
+    whiskers = _whiskers(plus, minus, config.PALETTE["dark_grey"])
+    if whiskers:  # figures with 95% intervals: dots and whiskers (bars would hide the intervals), values in a column
+        values = [None if is_missing(v) else v for v in dff["value"]]
+        ends = [v + p for v, p in zip(values, plus) if v is not None] + [v - m for v, m in zip(values, minus)
+                                                                         if v is not None]
+        right = max(ends + [0]) + (max(ends + [0]) - min(ends + [0])) * 0.08
+        data = [dict(type="scatter", mode="markers", y=names, x=values, error_x=whiskers, showlegend=False,
+                     marker=dict(color=[config.SERIES_COLOURS["district"] if c == selected else config.PALETTE[
+                         "dark_grey"] for c in dff["area_code"]], size=10, symbol="diamond"),
+                     customdata=texts, hovertemplate="%{y}: %{customdata}<extra></extra>"),
+                dict(type="scatter", mode="text", y=names, x=[right] * len(names), text=texts, showlegend=False,
+                     textposition="middle right", cliponaxis=False, hoverinfo="skip")]
+    else:
+        data = [dict(type="bar", orientation="h", y=names, x=[0 if is_missing(v) else v for v in dff["value"]],
+                     marker=dict(color=colours), text=texts, textposition="outside", cliponaxis=False,
+                     hovertemplate="%{y}: %{text}<extra></extra>", showlegend=False)]
     shapes, annotations = [], []
     for i, (label, value) in enumerate(refs):
         if is_missing(value):
@@ -215,8 +265,9 @@ def ranking_bar(df: pd.DataFrame, ind: Indicator, selected: str | None, refs: li
                                 xanchor="center"))
     return _figure(data, dict(
         height=height or max(260, 28 * len(dff) + 70), shapes=shapes, annotations=annotations,
-        margin=dict(l=8, r=48, t=20 + 22 * len(annotations), b=8),
-        xaxis=_value_axis(ind, rangemode="tozero"), yaxis=dict(automargin=True, tickfont=dict(size=13))))
+        margin=dict(l=8, r=48 + (30 if whiskers else 0), t=20 + 22 * len(annotations), b=8),
+        xaxis=_value_axis(ind, rangemode="tozero", zeroline=bool(whiskers), zerolinecolor=config.PALETTE["dark_grey"]),
+        yaxis=dict(automargin=True, tickfont=dict(size=13), type="category")))
 
 
 def dot_strip(history: pd.DataFrame, ind: Indicator, selected: str | None, home: pd.DataFrame | None = None,

@@ -18,9 +18,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+import config
 from components.formatting import format_value, period_text
+from components.summaries import possessive
 from vocab.catalogue import INDICATORS, TOPICS, Indicator
 from vocab.periods import period_bounds
+from vocab.significance import significance_label
 
 ALL_ROLES = ("home", "region", "country")
 
@@ -125,6 +128,41 @@ def shares_of(rel, ind_id: str, code: str, period: str) -> list[tuple[str, float
     return out
 
 
+def significance_reference(rel, ind_id: str, period: str) -> tuple[float | None, str]:
+    """What a figure's 95% interval is judged against: the catalogue's reference (Progress 8: 0, the
+    national average) or England's figure for the same period."""
+    ind = INDICATORS[ind_id]
+    if ind.significance_reference is not None:
+        return ind.significance_reference, "the national average"
+    value, _ = rel.value(ind_id, config.COUNTRY_CODE, period)
+    return (None if value != value else value), "England"
+
+
+def significance_sentence(rel, ind_id: str, code: str, period: str, who: str) -> str:
+    """'Its 95% confidence interval is -0.40 to -0.23: significantly below the national average (0.00).'
+    Empty when the figure has no interval."""
+    ind = INDICATORS[ind_id]
+    lower, upper = rel.interval(ind_id, code, period)
+    reference, name = significance_reference(rel, ind_id, period)
+    label = significance_label(lower, upper, reference, name)
+    if label is None:
+        return ""
+    return (f"{possessive(who)} 95% confidence interval is {format_value(lower, ind)} to {format_value(upper, ind)}: "
+            f"{label} ({format_value(reference, ind)}).")
+
+
+def with_significance(rel, ind_id: str, data: pd.DataFrame) -> pd.DataFrame:
+    """``data`` with its interval columns and a ``significance`` column where intervals exist (the CSV
+    says what the summary says); unchanged where the measure has no intervals."""
+    if "lower_ci" not in data.columns or data["lower_ci"].isna().all():
+        return data.drop(columns=[c for c in ("lower_ci", "upper_ci") if c in data.columns])
+    verdicts = []
+    for period, lower, upper in zip(data["period"], data["lower_ci"], data["upper_ci"]):
+        reference, name = significance_reference(rel, ind_id, period)
+        verdicts.append(significance_label(lower, upper, reference, name) or "")
+    return data.assign(significance=verdicts)
+
+
 def count_note(ind_id: str) -> str | None:
     if INDICATORS[ind_id].unit != "count":
         return None
@@ -135,6 +173,13 @@ def caveat_notes(ind_id: str, periods: list[str]) -> list[str]:
     """The notes a chart over ``periods`` must carry: breaks and part years among them, then caveats."""
     ind = INDICATORS[ind_id]
     return [m.reason for m in marks(ind_id, periods)] + list(ind.caveats)
+
+
+def home_note(rel, ind_id: str, period: str | None) -> str | None:
+    """How the home area's figure was made, when we made it (e.g. "Computed by us from the 3 councils'
+    rates weighted by their population aged 16-64, mid-2024 estimates ...")."""
+    recorded = rel.derivation(ind_id, rel.home_code(), period) if period else None
+    return recorded["note"] if recorded and recorded.get("is_computed") and recorded.get("note") else None
 
 
 def is_upper_tier_only(rel, ind_id: str) -> bool:
@@ -172,7 +217,10 @@ def home_gap(rel, ind_id: str, period: str | None) -> str:
     home = rel.home_name()
     dfv = rel.district_values(ind_id, period) if period else pd.DataFrame()
     publisher = (rel.source_for(ind_id).get("publisher") or "The publisher").split(" (")[0]
-    if ind.aggregation == "none":
+    recorded = rel.derivation(ind_id, rel.home_code(), period) if period else None
+    if recorded and not recorded.get("is_computed") and recorded.get("note"):
+        why = recorded["note"]
+    elif ind.aggregation == "none":
         why = (f"{publisher} publishes the {ind.in_sentence} only as a figure for each area, without the "
                f"counts behind it, so a figure for {home} cannot be added up from its areas.")
     elif len(dfv) and dfv["value"].isna().any():

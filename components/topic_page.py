@@ -145,7 +145,10 @@ def key_figures(rel, slug: str, area_code, ind_id, period_v, roles) -> html.Div:
     for role, role_code, role_name in rel.comparators(area_code):
         if role in planner.comparator_roles(ind_id, roles):
             v, st = rel.value(ind_id, role_code, period_v)
-            why = [" (", planner.home_gap(rel, ind_id, period_v), ")"] if role == "home" and v != v else []
+            why = []
+            if role == "home":
+                text = planner.home_gap(rel, ind_id, period_v) if v != v else planner.home_note(rel, ind_id, period_v)
+                why = [" (", text, ")"] if text else []
             items.append(html.Li([f"{role_name}: ", html.Strong(format_value(v, ind, st), id=f"{slug}-key-{role}"),
                                   *why]))
     if ind.unit == "count":

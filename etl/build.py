@@ -19,6 +19,7 @@ from etl.domain import text_problems, value_problems
 from etl.errors import MAX_PROBLEMS, EtlError, Problem, ProblemLog, SourceFormatError, ValidationError
 from etl.geography import Geography, reconcile_lookups
 from etl.overlaps import resolve_overlaps
+from etl.rates import rates_from_counts
 from vocab.levels import level_of_code
 from etl.rawfolder import list_extracts
 from etl.release import sha256_file, write_release
@@ -187,6 +188,7 @@ def run(raw_dir: Path, *, progress: bool = False, today: date | None = None) -> 
     parsed = parse_all(raw_dir, log, progress)
     geo = build_geography(parsed, log)
     published, superseded = combine(parsed, geo, log, today)
+    published = rates_from_counts(published)
     aggregation = aggregate(published, geo) if not published.empty else AggregationResult(
         published.iloc[0:0], pd.DataFrame(), [])
     aggregation.derivations = sort_derivations(aggregation.derivations)

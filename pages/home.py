@@ -25,7 +25,7 @@ def headline_cards(rel):
         ind = INDICATORS[ind_id]
         period = rel.latest_period(ind_id, home) or rel.latest_period(ind_id)
         value, status = rel.value(ind_id, home, period)
-        reason = planner.home_gap(rel, ind_id, period) if value != value else None
+        reason = planner.home_gap(rel, ind_id, period) if value != value else planner.home_note(rel, ind_id, period)
         comps = planner.comparators_for(rel, ind_id, home, period, ("region", "country"))
         shares = planner.shares_of(rel, ind_id, home, period) if ind.unit == "count" else []
         history = rel.series(ind_id, home)

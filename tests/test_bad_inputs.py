@@ -234,7 +234,7 @@ CASES: dict[str, Case] = {
         ELS + "E07000117,Burnley,Local authority district,Claimant Count,0001-01-01/P1Y,4.0,Percentage,%,,,,\n",
         "before the Claimant rate (annual average) series began", 2, "period"),
     "LAIT Attainment 8 for 1899/00": Case(LAIT + "AVG_Attain8_Score,,1900,Lancashire,45,888,North West\n",
-                                          "before the Attainment 8 score series began", 2, "period"),
+                                          "before the Attainment 8 score (by school location) series began", 2, "period"),
     "population for 2099": Case("region,region_code,age_band,2099\nBlackpool,E06000009,All ages,140000\n",
                                 "a period in the future", 2, "period"),
     # --- a key given twice with different values ---------------------------------------------------

@@ -145,8 +145,11 @@ def _allowed_numbers(spec) -> set[str]:
     ind = INDICATORS[spec.indicator]
     column = "share_percent" if "share_percent" in spec.data.columns else "value"
     shown_ind = ind if column == "value" else replace(ind, unit="percent", decimals=1)
-    values = sorted({rounded(v, shown_ind) for v in spec.data[column].dropna()})
-    numbers = {format_number(v, shown_ind).split(" ")[0].rstrip("%") for v in values}
+    columns = [column] + [c for c in ("lower_ci", "upper_ci") if c in spec.data.columns]
+    values = sorted({rounded(v, shown_ind) for c in columns for v in spec.data[c].dropna()})
+    if ind.significance_reference is not None:
+        values = sorted(set(values) | {ind.significance_reference})
+    numbers = {format_number(abs(v), shown_ind).split(" ")[0].rstrip("%") for v in values}
     for a, b in itertools.combinations(values, 2):
         numbers.add(format_number(abs(rounded(b - a, shown_ind)), shown_ind).split(" ")[0].rstrip("%"))
     numbers.update(str(n) for n in range(0, 40))  # group sizes: "14 districts", "2 of 5 periods"
@@ -167,7 +170,7 @@ def test_every_summary_number_is_in_the_charts_data(release):
         for category in spec.data.get("category", pd.Series(dtype=object)).dropna().unique():
             text = text.replace(str(category), " ")  # group names such as "25-49"
         text = re.sub(r"\b\d+(st|nd|rd|th)\b", " ", text)
-        text = re.sub(r"per 100,000", " ", text)
+        text = re.sub(r"per 100,000|95% confidence", " ", text)
         text = re.sub(r"\b(19|20)\d\d(/\d\d)?\b", " ", text)  # years named in notes (breaks, part years)
         allowed = _allowed_numbers(spec)
         for number in NUMBER.findall(text):
@@ -251,3 +254,41 @@ def test_every_readme_url_works(release, dash_app):
         layout = page["layout"](**(variables or {}), **_parse_query_string(query))
         rendered = json.dumps(layout, cls=plotly.utils.PlotlyJSONEncoder)
         assert "pdp-friendly-message" not in rendered, f"{url} on the {kind} release shows an error message"
+
+
+def test_progress8_shows_its_interval_and_significance(release):
+    """Progress 8 with DfE's 95% intervals: whiskers on the chart, the verdict in the summary and the CSV."""
+    kind, rel = release
+    if "progress8_residency" not in rel.indicators():
+        pytest.skip(f"the {kind} release has no Progress 8 by residency")
+    from components import charts
+    from vocab.significance import significance_label
+
+    burnley = "E07000117"
+    lower, upper = rel.interval("progress8_residency", burnley, "2022/23")
+    expected = significance_label(lower, upper, 0.0, "the national average")
+    assert expected, "Burnley's Progress 8 by residency has a published interval"
+    for kind_ in ("trend", "ranking"):
+        spec = charts.build(rel, f"progress8-residency-{kind_}", {"area": burnley})
+        traces = spec.figure.to_plotly_json()["data"]
+        assert any(t.get("error_x") or t.get("error_y") for t in traces), f"{kind_}: the interval is drawn"
+        assert expected in spec.summary, f"{kind_}: the summary says '{expected}': {spec.summary!r}"
+        row = spec.data[spec.data["area_code"] == burnley].iloc[0]
+        assert row["significance"] == expected and row["lower_ci"] == lower, f"{kind_}: the CSV carries the verdict"
+
+
+def test_furlough_comparators_share_one_basis(release):
+    """HMRC rounds take-up to whole numbers; every area is recomputed from counts, so the home area is set
+    against the region and England on the same basis and precision."""
+    kind, rel = release
+    from vocab.catalogue import INDICATORS
+
+    period = rel.latest_period("furlough_take_up")
+    for code in (rel.home_code(), "E12000002", "E92000001"):
+        value, status = rel.value("furlough_take_up", code, period)
+        assert status == "ok", f"{kind}: {code} has a take-up figure"
+    if kind == "real":
+        shown = {code: round(rel.value("furlough_take_up", code, period)[0], INDICATORS["furlough_take_up"].decimals)
+                 for code in (rel.home_code(), "E12000002", "E92000001")}
+        assert shown == {rel.home_code(): 31.8, "E12000002": 31.6, "E92000001": 31.5}, \
+            f"take-up from HMRC's counts: Lancashire above the North West and England, not 'below 32': {shown}"

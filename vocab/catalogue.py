@@ -65,6 +65,7 @@ class Indicator:
     significance_reference: float | None = None  # what a confidence interval is judged against
     rounding_base: float = 1  # publishers round these counts to a base (claimant count to 5, CJRS to 100)
     qa_jump: float | None = None  # QA flags a period-on-period change beyond this
+    value_from_counts: bool = False  # recompute every area's rate from its counts (publisher rounds coarsely)
     # what the publisher's notes say about the series (series.toml)
     period_type: str = "year"
     period_label: str | None = None  # e.g. "December {prev_year} to February {year} average"
