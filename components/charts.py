@@ -422,7 +422,8 @@ def ranking(rel, ind_id: str, view: View) -> ChartSpec:
         data = pd.concat([data, pd.DataFrame(ref_rows)], ignore_index=True)
     data = planner.with_significance(rel, ind_id, data)
     councils = dfv["label"].notna().any()
-    summary = summaries.ranking_summary(ranked, selected, ind, ptext, rel.home_name(), refs,
+    named = ranked.assign(area_name=ranked["label"].where(ranked["label"].notna(), ranked["area_name"]))
+    summary = summaries.ranking_summary(named, selected, ind, ptext, rel.home_name(), refs,
                                         peer_noun="councils" if councils else "districts",
                                         fallback_for=rel.area_name(view.area) if res.label else None)
     summary = " ".join(filter(None, [summary, planner.significance_sentence(
@@ -552,7 +553,16 @@ def compare(rel, ind_id: str, view: View) -> ChartSpec:
     """Several chosen districts over time; rates also against the home area and England."""
     ind = INDICATORS[ind_id]
     codes = list(view.areas)
-    lines = [dict(district_line(rel, ind_id, c), role=None, name=rel.area_name(c)) for c in codes]
+    # districts that share their council's figure are one line, named as the council with its districts
+    shown: dict[str, list[str]] = {}
+    for c in codes:
+        shown.setdefault(rel.resolve(ind_id, c).code, []).append(c)
+    lines = []
+    for shown_code, members in shown.items():
+        res = rel.resolve(ind_id, members[0])
+        name = (f"{res.label} ({', '.join(rel.area_name(m) for m in members)})" if res.label
+                else rel.area_name(members[0]))
+        lines.append(dict(district_line(rel, ind_id, members[0]), role=None, name=name))
     if codes:
         lines += comparator_series(rel, ind_id, codes[0], planner.comparator_roles(ind_id, ["home", "country"]))
     frames = [line["df"].assign(series=line["name"], role=line.get("role") or "district",
@@ -562,11 +572,12 @@ def compare(rel, ind_id: str, view: View) -> ChartSpec:
     data = data[["series", "role", "area_code", "period", "value", "status"]]
     periods = _periods_of(lines)
     latest = view.period
-    values = pd.DataFrame([{"area_code": c, "area_name": rel.area_name(c),
-                            **dict(zip(("value", "status"), rel.value(ind_id, rel.resolve(ind_id, c).code, latest)))}
-                           for c in codes], columns=["area_code", "area_name", "value", "status"])
+    values = pd.DataFrame([{"area_code": code, "area_name": line["name"],
+                            **dict(zip(("value", "status"), rel.value(ind_id, code, latest)))}
+                           for code, line in zip(shown, lines)], columns=["area_code", "area_name", "value", "status"])
+    councils = len(shown) < len(codes) or any(rel.resolve(ind_id, c).label for c in codes)
     summary = summaries.map_summary(values, ind, period_text(latest, ind) if latest else "", rel.home_name(),
-                                    peer_noun="chosen districts")
+                                    peer_noun="areas shown" if councils else "chosen districts")
     fig = (figures.time_series(lines, ind, marks=planner.marks(ind_id, periods),
                                segments=planner.segments(ind_id, periods))
            if planner.has_trend(ind_id, periods) else figures.dot_comparison(lines, ind))

@@ -117,29 +117,30 @@ def _interval_arms(df: pd.DataFrame) -> tuple[list[float], list[float]]:
 
 
 def _mark_shapes(marks, lines: list[dict]) -> tuple[list[dict], list[dict]]:
-    """Dashed vertical lines for series breaks (midway between the periods) and labels for part years."""
+    """Dashed vertical lines for series breaks (midway between the periods; one label, however many
+    breaks: the note lists their reasons) and labels for part years."""
     starts = {}
     for line in lines:
         for start, period in zip(line["df"]["period_start"], line["df"]["period"]):
             starts.setdefault(period, start)
     ordered = sorted(starts.values())
+    breaks = [m for m in marks if m.kind == "break" and m.period in starts]
     shapes, annotations = [], []
-    for mark in marks:
-        if mark.period not in starts:
-            continue
+    for i, mark in enumerate(breaks):
         at = starts[mark.period]
-        if mark.kind == "break":
-            before = [s for s in ordered if s < at]
-            x = (before[-1] + (at - before[-1]) / 2) if before else at
-            x = x.strftime("%Y-%m-%d")
-            shapes.append(dict(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1,
-                               line=dict(color=config.PALETTE["dark_grey"], width=1.5, dash="dash")))
+        before = [s for s in ordered if s < at]
+        x = ((before[-1] + (at - before[-1]) / 2) if before else at).strftime("%Y-%m-%d")
+        shapes.append(dict(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1,
+                           line=dict(color=config.PALETTE["dark_grey"], width=1.5, dash="dash")))
+        if i == 0:
             annotations.append(dict(xref="x", yref="paper", x=x, y=1.0, yanchor="bottom", showarrow=False,
-                                    text=mark.label, font=dict(size=11, color=config.PALETTE["dark_grey"]),
-                                    bgcolor="white"))
-        else:
-            annotations.append(dict(xref="x", yref="paper", x=at.strftime("%Y-%m-%d"), y=0.0, yanchor="bottom",
-                                    showarrow=False, text=mark.label, bgcolor="white",
+                                    text=mark.label + ("s (dashed lines)" if len(breaks) > 1 else ""),
+                                    xanchor="left" if len(breaks) > 1 else "center", bgcolor="white",
+                                    font=dict(size=11, color=config.PALETTE["dark_grey"])))
+    for mark in marks:
+        if mark.kind == "part" and mark.period in starts:
+            annotations.append(dict(xref="x", yref="paper", x=starts[mark.period].strftime("%Y-%m-%d"), y=0.0,
+                                    yanchor="bottom", showarrow=False, text=mark.label, bgcolor="white",
                                     font=dict(size=11, color=config.PALETTE["dark_grey"])))
     return shapes, annotations
 

@@ -265,6 +265,8 @@ def _extremes_sentence(df: pd.DataFrame, ind: Indicator, peer_noun: str, home_na
     intro = (f"Across {possessive(home_name)} {len(df)} {peer_noun}" if len(shown) == len(df)
              else f"Of the {len(shown)} {peer_noun} in {in_sentence(home_name)} with a figure")
     measure = measure_name(ind)
+    if len(shown) == 1 and len(df) == 1:
+        return f"{capitalise(possessive(top_names[0]))} {measure} was {format_number(top, ind)}."
     if top == bottom:
         return f"{intro}, the {measure} was {format_number(top, ind)} in every one."
     return (f"{intro}, the {measure} was highest in {join_names(top_names)} ({format_number(top, ind)}) "

@@ -33,7 +33,7 @@ def topic_section(rel, slug: str, code: str):
         return html.Section([html.H2(TOPICS[slug][0], className="h4"),
                              html.P("No figures for this district in the current release.")], className="mb-4")
     value, status = rel.value(ind_id, res.code, period)
-    comps = planner.comparators_for(rel, ind_id, res.code, period)
+    comps = [c for c in planner.comparators_for(rel, ind_id, res.code, period) if c[1] == c[1]]  # with a figure
     card = headline_card(f"district-{slug}", ind, rel.area_name(code), value, status, period,
                          change_list(rel, ind_id, res.code, period), comps, label=res.label,
                          link=f"/{slug}?area={code}")
