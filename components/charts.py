@@ -126,8 +126,9 @@ class ChartSpec:
                 "decimals": INDICATORS[self.indicator].decimals}
 
     def image_subtitle(self) -> str:
-        """The period and notes (breaks, part years, caveats) baked into a PNG/SVG under the title."""
-        return self.period_text + (f". {self.note}" if self.note else "")
+        """The period and notes (breaks named briefly, part years, caveats) baked into a PNG/SVG under the title."""
+        note = planner.image_note(self.note, self.indicator)
+        return self.period_text + (f". {note}" if note else "")
 
     def image_source_line(self) -> str:
         demo = " Demo data — not official statistics." if self.is_demo else ""

@@ -182,6 +182,26 @@ def home_note(rel, ind_id: str, period: str | None) -> str | None:
     return recorded["note"] if recorded and recorded.get("is_computed") and recorded.get("note") else None
 
 
+def image_note(note: str | None, ind_id: str) -> str | None:
+    """The chart's note for an image, where room is short: each series break's full reason (kept in the
+    CSV header and under the chart) becomes one short line naming the breaks."""
+    if not note:
+        return note
+    ind = INDICATORS[ind_id]
+    named = []
+    for brk in ind.breaks:
+        sentence = f"Series break before {period_text(brk.starts, ind)}: {brk.reason}."
+        if sentence in note:
+            note = note.replace(sentence, "").strip()
+            named.append(period_text(brk.starts, ind).replace(" academic year", ""))
+    if named:
+        listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+        short = (f"Series break{'s' if len(named) > 1 else ''} before {listed}: not comparable across "
+                 f"{'them' if len(named) > 1 else 'it'} (the reasons are in the CSV download).")
+        note = " ".join(filter(None, [short, " ".join(note.split())]))
+    return note
+
+
 def is_upper_tier_only(rel, ind_id: str) -> bool:
     """True when the home area's districts show their council's figure (DfE NEET, LAIT)."""
     dfv = rel.district_values(ind_id, rel.latest_period(ind_id) or "")
