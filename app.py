@@ -1,7 +1,7 @@
 """Builds the Dash app and its shell; ``server`` is the WSGI entry point (``gunicorn app:server``).
 
-``python app.py`` runs the development server. On start-up, if the processed-data folder has no
-release yet, the demo pack is built first (and the log says so).
+``python app.py`` runs the development server. The app only reads releases: with none yet, every
+page says how to build one (``python -m etl demo`` or ``python -m etl build``).
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import config
 import data_access
 from components import exports, routes
 from components.router_cache import ONE_YEAR, RouterCache, compress_static, install
-from web import callback_guard, security
+from web import callback_guard, no_release, security
 
 log = logging.getLogger("pdp.app")
 
@@ -113,14 +113,12 @@ def _after_request(response):
 
 
 def create_app() -> Dash:
-    """The Dash app: pages, shell, compression, cache and security headers (builds the demo pack if needed)."""
-    release_id, built = data_access.ensure_release()
-    if built:
-        log.warning("built the demo pack as release %s in %s", release_id, data_access.processed_dir())
-    elif release_id is None:
-        log.error("no release to serve in %s: pages will say so until one is built", data_access.processed_dir())
-    else:
-        log.info("serving release %s from %s", release_id, data_access.processed_dir())
+    """The Dash app: pages, shell, compression, cache and security headers."""
+    try:
+        log.info("serving release %s from %s", data_access.current_release_id(), data_access.processed_dir())
+    except data_access.NoReleaseError:
+        log.warning("no release in %s: every page says so until one is built (python -m etl demo or "
+                    "python -m etl build)", data_access.processed_dir())
     server = Flask(__name__)
     server.config["COMPRESS_MIMETYPES"] = COMPRESSED_TYPES  # read by flask-compress when Dash enables it
     dash_app = Dash(__name__, server=server, use_pages=True, pages_folder=str(config.ROOT / "pages"),
@@ -140,6 +138,7 @@ def create_app() -> Dash:
         Input({"type": "pdp-details", "index": MATCH}, "n_clicks"),
         State({"type": "pdp-table-data", "index": MATCH}, "data"),
         State({"type": "pdp-table-slot", "index": MATCH}, "children"), prevent_initial_call=True)
+    no_release.install(server)
     server.after_request(_after_request)
     routes.register(server)  # /download, /embed, /district/<code>/report(.pdf)
     security.install(server, lambda: [*dash_app.csp_hashes(), *routes.INLINE_SCRIPT_HASHES], framable=["pdp_embed"])

@@ -9,20 +9,36 @@ import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
+ASSETS_DIR = ROOT / "assets"  # CSS, JS and fonts the app serves itself (no CDN)
 
-# --- paths --------------------------------------------------------------------------------
-RAW_DIR = Path(os.environ.get("PDP_RAW_DIR", ROOT / "data" / "raw"))
-PROCESSED_DIR = Path(os.environ.get("PDP_PROCESSED_DIR", ROOT / "data" / "processed"))
-DEMO_RAW_DIR = Path(os.environ.get("PDP_DEMO_RAW_DIR", ROOT / "data" / "demo_raw"))
+# --- paths and the home area: read at call time, so a deployment (or a test) changes them by
+# configuration alone and a running process follows --------------------------------------------
 MANIFEST_NAME = "manifest.json"
 RELEASES_SUBDIR = "releases"
 KEEP_RELEASES = int(os.environ.get("PDP_KEEP_RELEASES", "6"))  # older releases are pruned after a build
-
-# --- geography ----------------------------------------------------------------------------
-HOME_AREA_CODE = os.environ.get("PDP_HOME_AREA", "E37000019")  # Lancashire LEP
+DEFAULT_HOME_AREA = "E37000019"  # Lancashire LEP
 COUNTRY_CODE = "E92000001"  # England
-# The comparators shown beside a district: its region is found from the lookups; England always.
-DEFAULT_COMPARATORS = ("home", "region", "country")
+
+
+def raw_dir() -> Path:
+    """Where the publishers' downloaded files are (``PDP_RAW_DIR``)."""
+    return Path(os.environ.get("PDP_RAW_DIR") or ROOT / "data" / "raw")
+
+
+def processed_dir() -> Path:
+    """The folder of releases the ETL writes and the dashboard serves (``PDP_PROCESSED_DIR``)."""
+    return Path(os.environ.get("PDP_PROCESSED_DIR") or ROOT / "data" / "processed")
+
+
+def demo_raw_dir() -> Path:
+    """Where ``python -m etl demo`` writes its synthetic extracts (``PDP_DEMO_RAW_DIR``)."""
+    return Path(os.environ.get("PDP_DEMO_RAW_DIR") or ROOT / "data" / "demo_raw")
+
+
+def home_area_code() -> str:
+    """The LEP, LSIP or county the pack is for (``PDP_HOME_AREA``)."""
+    return os.environ.get("PDP_HOME_AREA") or DEFAULT_HOME_AREA
+
 
 # Tile-grid maps (used when a release has no boundaries): (row, column) per district, by home area.
 TILE_GRIDS: dict[str, dict[str, tuple[int, int]]] = {

@@ -74,7 +74,7 @@ def _guard(fn):
         except params.BadParam as e:
             return plain(400, f"That link doesn't work: {e}")
         except data_access.NoReleaseError:
-            return plain(503, "There is no data release to show yet.")
+            return plain(503, data_access.NO_RELEASE + ".")
         except exports.ExportError as e:
             log.error("export failed for %r: %s", request.full_path[:200], e)
             return plain(503, "Sorry, the file could not be made just now (the image renderer is busy or "

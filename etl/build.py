@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from config import HOME_AREA_CODE
+import config
 from etl.aggregate import AggregationResult, aggregate
 from etl.derivations import sort_derivations
 from etl.domain import text_problems, value_problems
@@ -204,11 +204,12 @@ def run(raw_dir: Path, *, progress: bool = False, today: date | None = None) -> 
 
 
 def build(raw_dir: Path, out_dir: Path, *, progress: bool = False, strict: bool = False,
-          home_area: str = HOME_AREA_CODE, today: date | None = None) -> BuildOutcome:
+          home_area: str | None = None, today: date | None = None) -> BuildOutcome:
     """Run the pipeline and, only if nothing is wrong, write a new release and make it current."""
     from etl.qa import as_problems, qa_findings, qa_html
     from etl.validate import release_meta, report_text
 
+    home_area = home_area or config.home_area_code()
     outcome = run(raw_dir, progress=progress, today=today)
     findings = qa_findings(outcome, home_area) if not outcome.log.errors else []
     outcome.log.extend(as_problems(findings))

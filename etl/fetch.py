@@ -44,6 +44,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+import config
 from etl.errors import EtlError, Problem
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "publishers.toml"
@@ -617,14 +618,9 @@ def _progress_printer():
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m etl fetch``; returns the exit code (0 ok, 1 a source failed, 2 usage)."""
-    try:
-        from config import RAW_DIR
-    except ImportError:  # run from outside the repository root
-        RAW_DIR = Path("data/raw")
-
     parser = argparse.ArgumentParser(prog="python -m etl fetch",
                                      description="Download the latest releases into data/raw/<YYYY-MM-DD>/.")
-    parser.add_argument("--raw", type=Path, default=RAW_DIR, help="raw data folder (default data/raw)")
+    parser.add_argument("--raw", type=Path, default=config.raw_dir(), help="raw data folder (default data/raw)")
     parser.add_argument("--since", help="first month of the claimant count series, YYYY-MM (default from config)")
     parser.add_argument("--only", nargs="+", metavar="SOURCE", help="fetch only these source ids")
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="sources file (etl/publishers.toml)")

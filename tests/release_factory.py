@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -245,5 +246,7 @@ def write_release(processed_dir: Path, home: str = "lancs", release_id: str = RE
     (folder / "validation.txt").write_text("factory release: no problems\n", encoding="utf-8")
     manifest = {"schema_version": 1, "current_release": release_id, "release": release,
                 "releases": [{"id": release_id, "created": release["created"], "is_demo": is_demo}]}
-    (processed_dir / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    temp = processed_dir / ".manifest.json.tmp"  # replaced atomically, as the ETL does
+    temp.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    os.replace(temp, processed_dir / "manifest.json")
     return release_id

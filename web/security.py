@@ -17,7 +17,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_talisman import Talisman
 from werkzeug.serving import WSGIRequestHandler
 
@@ -111,9 +111,18 @@ def install(server: Flask, script_hashes: Callable[[], Iterable[str]], framable:
                         strict_transport_security_include_subdomains=True,
                         referrer_policy=config.REFERRER_POLICY, permissions_policy=PERMISSIONS_POLICY,
                         session_cookie_secure=config.HTTPS)
+    framable = tuple(framable)
     for endpoint in framable:
         talisman(frame_options=None, content_security_policy=None)(server.view_functions[endpoint])
     completed = threading.Event()
+
+    @server.after_request
+    def _framable_policy(response):
+        """A framable view's answers that set no policy of their own (errors, "no release yet") get the
+        embed policy, so no response leaves without one."""
+        if request.endpoint in framable and "Content-Security-Policy" not in response.headers:
+            response.headers["Content-Security-Policy"] = embed_policy()
+        return response
 
     @server.before_request
     def _complete_policy():

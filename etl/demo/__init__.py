@@ -38,8 +38,8 @@ def write_demo_extracts(raw_dir: Path) -> list[Path]:
 
 def build_demo_pack(out_dir: Path, raw_dir: Path | None = None, progress: bool = False):
     """Generate the demo extracts and build them into ``out_dir``; returns the BuildOutcome."""
-    from config import DEMO_RAW_DIR
+    import config
 
-    raw_dir = Path(raw_dir or DEMO_RAW_DIR)
+    raw_dir = Path(raw_dir or config.demo_raw_dir())
     write_demo_extracts(raw_dir)
     return build(raw_dir, Path(out_dir), progress=progress)
