@@ -6,6 +6,7 @@ sub-region needs no code change: e.g. ``PDP_HOME_AREA=E37000015`` for Greater Ma
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -87,9 +88,16 @@ EXPORT_BROWSER_TABS = int(os.environ.get("PDP_EXPORT_TABS", "2"))  # images (and
 EXPORT_QUEUE_TIMEOUT = float(os.environ.get("PDP_EXPORT_QUEUE_TIMEOUT", "60"))  # seconds a PDF may wait for a tab
 EXPORT_CACHE_ITEMS = int(os.environ.get("PDP_EXPORT_CACHE_ITEMS", "2000"))  # rendered images (and PDFs)
 EXPORT_CACHE_DIR = os.environ.get("PDP_EXPORT_CACHE_DIR") or None  # default: pdp-exports in the temp folder
+EXPORT_WARM_UP = os.environ.get("PDP_EXPORT_WARM_UP") == "1"  # start Chromium with the app, not on first export
 # Origins allowed to put /embed pages in an iframe, besides this site; env PDP_FRAME_ANCESTORS adds more
 # (space- or comma-separated, e.g. "https://www.lancashire.gov.uk https://lancashirelep.co.uk").
 FRAME_ANCESTORS: list[str] = []
+
+
+def frame_ancestors() -> list[str]:
+    """FRAME_ANCESTORS then the origins in ``PDP_FRAME_ANCESTORS`` (unchecked: web.security checks them)."""
+    return [*FRAME_ANCESTORS, *re.split(r"[\s,]+", os.environ.get("PDP_FRAME_ANCESTORS", ""))]
+
 
 # --- serving on the web: public address, security headers, bounded caches ----------------------------
 # The site's public address (e.g. "https://data.lancashire-skills.org.uk"): the "View online" line of
@@ -105,3 +113,12 @@ ROUTER_CACHE_MB = int(os.environ.get("PDP_ROUTER_CACHE_MB", "64"))  # rendered p
 STATIC_CACHE_MB = int(os.environ.get("PDP_STATIC_CACHE_MB", "32"))  # compressed static files per process
 CALLBACK_MAX_BYTES = 64 * 1024  # a callback request body larger than this is refused (413)
 CALLBACK_MAX_DEPTH = 8  # nesting of lists and objects in a callback request
+# The shell layout and callback list change only on a restart (new code): browsers may reuse them briefly,
+# so a warm page load is the document plus one router request.
+SHELL_MAX_AGE = int(os.environ.get("PDP_SHELL_MAX_AGE", "60"))
+
+# --- running the development server (python app.py) and logging ------------------------------------
+LOG_LEVEL = os.environ.get("PDP_LOG_LEVEL", "INFO")
+DEV_DEBUG = os.environ.get("PDP_DEBUG") == "1"
+DEV_HOST = os.environ.get("PDP_HOST", "127.0.0.1")
+DEV_PORT = int(os.environ.get("PDP_PORT", "8050"))

@@ -114,7 +114,7 @@ class ChartSpec:
         return f"/{self.topic}{q}#{self.topic}-{self.kind}"
 
     def meta(self, url: str | None = None) -> dict:
-        """Header facts for CSV/XLSX files (exports.header_lines)."""
+        """Header facts for CSV/XLSX files (reuse.data_files.header_lines)."""
         notes = [n for n in (self.note, self.footnote) if n]
         src = self.source
         who = ", ".join(str(x) for x in (src.get("publisher"), src.get("title") or src.get("source_id")) if x)

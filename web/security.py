@@ -12,10 +12,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-import os
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 
 from flask import Flask, current_app, request
 from flask_talisman import Talisman
@@ -55,15 +54,13 @@ def site_policy(script_hashes: Iterable[str]) -> dict[str, str]:
     return {**SITE_POLICY, "script-src": " ".join(["'self'", *dict.fromkeys(script_hashes)])}
 
 
-def allowed_frame_ancestors(environ: Mapping[str, str] | None = None) -> list[str]:
+def allowed_frame_ancestors() -> list[str]:
     """Origins allowed to frame ``/embed`` pages: config.FRAME_ANCESTORS plus env PDP_FRAME_ANCESTORS.
 
     The variable holds origins separated by spaces or commas (``https://www.lancashire.gov.uk``).
     Entries that are not valid CSP sources are left out with a warning rather than breaking the header.
     """
-    environ = os.environ if environ is None else environ
-    raw = list(getattr(config, "FRAME_ANCESTORS", []) or [])
-    raw += re.split(r"[\s,]+", environ.get("PDP_FRAME_ANCESTORS", "") or "")
+    raw = config.frame_ancestors()
     found: list[str] = []
     for entry in (e.strip().rstrip("/") for e in raw):
         if not entry or entry in found:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 
 import jinja2
+import plotly.io as pio
 from markupsafe import Markup
 
 import config
@@ -25,10 +26,17 @@ ENV.globals.update(asset_url=asset_url, site_title=config.SITE_TITLE, licence=co
                    licence_url=config.LICENCE_URL)
 
 
-def render(name: str, **context) -> str:
-    return ENV.get_template(name).render(**context)
+def render(template: str, **context) -> str:
+    return ENV.get_template(template).render(**context)
 
 
 def trusted(text: str) -> Markup:
     """Text written by this app (a constant script, JSON escaped for a script element), inserted as is."""
     return Markup(text)
+
+
+def figure_json(fig, **layout) -> str:
+    """A figure as JSON safe inside a ``<script>`` element (``</`` escaped), with ``layout`` overrides."""
+    spec = fig.to_plotly_json() if hasattr(fig, "to_plotly_json") else dict(fig)
+    spec = {"data": spec.get("data", []), "layout": {**dict(spec.get("layout") or {}), **layout}}
+    return pio.json.to_json_plotly(spec).replace("</", "<\\/")
