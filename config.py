@@ -1,7 +1,8 @@
-"""All configuration in one place: paths, the home area, comparators, palette, map layouts.
+"""All settings in one place: paths, the home area, palette, export, web and server settings.
 
 Values can be overridden with environment variables (``PDP_*``) so a deployment for another
-sub-region needs no code change: e.g. ``PDP_HOME_AREA=E37000015`` for Greater Manchester LEP.
+sub-region needs no code change: e.g. ``PDP_HOME_AREA=E37000015`` for Greater Manchester LEP. What can
+change while a process runs (the folders, the home area) is read when asked, through functions.
 """
 from __future__ import annotations
 
@@ -40,26 +41,6 @@ def home_area_code() -> str:
     """The LEP, LSIP or county the pack is for (``PDP_HOME_AREA``)."""
     return os.environ.get("PDP_HOME_AREA") or DEFAULT_HOME_AREA
 
-
-# Tile-grid maps (used when a release has no boundaries): (row, column) per district, by home area.
-TILE_GRIDS: dict[str, dict[str, tuple[int, int]]] = {
-    "E37000019": {  # Lancashire: roughly north at the top, coast on the left
-        "E07000121": (0, 1),  # Lancaster
-        "E07000128": (1, 0), "E07000124": (1, 2), "E07000122": (1, 3),  # Wyre, Ribble Valley, Pendle
-        "E06000009": (2, 0), "E07000123": (2, 1), "E07000120": (2, 2), "E07000117": (2, 3),
-        # Blackpool, Preston, Hyndburn, Burnley
-        "E07000119": (3, 0), "E07000126": (3, 1), "E06000008": (3, 2), "E07000125": (3, 3),
-        # Fylde, South Ribble, Blackburn with Darwen, Rossendale
-        "E07000127": (4, 0), "E07000118": (4, 1),  # West Lancashire, Chorley
-    },
-    "E37000015": {  # Greater Manchester
-        "E08000002": (0, 1), "E08000005": (0, 2),  # Bury, Rochdale
-        "E08000010": (1, 0), "E08000001": (0, 0), "E08000006": (1, 1), "E08000004": (1, 2),
-        # Wigan, Bolton, Salford, Oldham
-        "E08000009": (2, 0), "E08000003": (2, 1), "E08000008": (2, 2),  # Trafford, Manchester, Tameside
-        "E08000007": (3, 1),  # Stockport
-    },
-}
 
 # --- look ---------------------------------------------------------------------------------
 # GOV.UK Analysis Function categorical palette (accessible; no red/green meaning)

@@ -17,6 +17,7 @@ import config
 import data_access
 from components import figures, params, planner, summaries
 from components.cards import source_line
+from components.tile_grids import TILE_GRIDS
 from components.formatting import (
     breakdown_label,
     format_value,
@@ -288,7 +289,7 @@ def map_figure(rel, dfv: pd.DataFrame, ind, selected):
         chosen = rel.resolve(ind.id, selected).code if selected else None
         return figures.choropleth(units, merged, ind, chosen), "Map of councils"
     districts = rel.home_districts()
-    grid = config.TILE_GRIDS.get(rel.home_code(), {})
+    grid = TILE_GRIDS.get(rel.home_code(), {})
     codes = set(districts["area_code"])
     tiles = dfv.assign(show_value=~dfv.duplicated("shown_code")) if councils else dfv
     if not grid or not codes.issubset(grid):

@@ -36,8 +36,7 @@ import os
 import re
 import sys
 import time
-import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -45,13 +44,13 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 import config
+from etl import publishers
 from etl.errors import EtlError, Problem
+from etl.publishers import PUBLISHERS_TOML, Download, Settings, Source
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent / "publishers.toml"
 STATE_NAME = ".fetch-state.json"
 MANIFEST_NAME = "fetch-manifest.json"
 DATED_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-KINDS = ("nomis", "csv", "file", "arcgis_geojson", "arcgis_table")
 # First bytes that say "this is a web page, not data"
 HTML_STARTS = (b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body")
 ZIP_MAGIC = b"PK\x03\x04"  # XLSX and ODS are zip files
@@ -65,90 +64,10 @@ class FetchError(EtlError):
 
 # --- configuration ----------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Download:
-    """One file to fetch for a source (a source may have several, e.g. the ONS lookups)."""
-
-    kind: str
-    url: str
-    output: str
-    name: str = ""
-    params: dict = field(default_factory=dict)
-    page_size: int | None = None
-    expected_columns: tuple[str, ...] = ()
-    expected_properties: tuple[str, ...] = ()
-    dataset_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Source:
-    source_id: str
-    publisher: str
-    title: str
-    host: str
-    landing_page: str
-    downloads: tuple[Download, ...]
-    licence: str = ""
-    next_update: str | None = None
-    fetch_once: bool = False
-
-
-@dataclass(frozen=True)
-class Settings:
-    since: str = "2019-01"
-    connect_timeout: float = 5.0
-    read_timeout: float = 60.0
-    max_tries: int = 4
-    backoff_seconds: float = 2.0
-    max_retry_after: float = 60.0
-    user_agent: str = "partner-data-pack-fetch/1.0"
-
-
-def load_config(path: Path | str = DEFAULT_CONFIG) -> tuple[Settings, dict[str, Source]]:
-    """Read publishers.toml -> (settings, sources by id); a clear error for a malformed file."""
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FetchError(Problem(file=path.name, message="the fetch configuration is missing",
-                                 expected=f"a TOML file at {path}")) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise FetchError(Problem(file=path.name,
-                                 message=f"the fetch configuration is not valid TOML ({exc})")) from None
-    defaults = data.get("defaults", {})
-    settings = Settings(**{k: v for k, v in defaults.items() if k in Settings.__dataclass_fields__})
-    env = {"backoff_seconds": "PDP_FETCH_BACKOFF", "max_retry_after": "PDP_FETCH_MAX_RETRY_AFTER",
-           "connect_timeout": "PDP_FETCH_CONNECT_TIMEOUT", "max_tries": "PDP_FETCH_MAX_TRIES"}
-    overrides = {k: type(getattr(settings, k))(os.environ[v]) for k, v in env.items() if os.environ.get(v)}
-    if overrides:
-        settings = Settings(**{**settings.__dict__, **overrides})
-    problems, sources = [], {}
-    for source_id, raw in data.get("sources", {}).items():
-        missing = [k for k in ("publisher", "title", "host", "landing_page", "downloads") if not raw.get(k)]
-        if missing:
-            problems.append(Problem(file=path.name, message=f"source {source_id} is incomplete",
-                                    column=", ".join(missing),
-                                    expected="publisher, title, host, landing_page, downloads"))
-            continue
-        downloads = []
-        for d in raw["downloads"]:
-            if d.get("kind") not in KINDS or not d.get("output"):
-                problems.append(Problem(file=path.name, message=f"source {source_id} has a bad download",
-                                        expected=f"kind one of {', '.join(KINDS)} and an output name",
-                                        found=f"kind={d.get('kind')!r} output={d.get('output')!r}"))
-                continue
-            downloads.append(Download(kind=d["kind"], url=d.get("url", ""), output=d["output"], name=d.get("name", ""),
-                                      params=dict(d.get("params", {})), page_size=d.get("page_size"),
-                                      expected_columns=tuple(d.get("expected_columns", ())),
-                                      expected_properties=tuple(d.get("expected_properties", ())),
-                                      dataset_id=d.get("dataset_id")))
-        sources[source_id] = Source(source_id=source_id, publisher=raw["publisher"], title=raw["title"],
-                                    host=raw["host"], landing_page=raw["landing_page"], downloads=tuple(downloads),
-                                    licence=raw.get("licence", ""), next_update=raw.get("next_update"),
-                                    fetch_once=bool(raw.get("fetch_once", False)))
-    if problems:
-        raise FetchError(problems)
-    return settings, sources
+def load_config(path: Path | str = PUBLISHERS_TOML) -> tuple[Settings, dict[str, Source]]:
+    """(settings, the sources that have downloads) from the publishers file (``etl.publishers`` reads it)."""
+    settings, sources = publishers.load(path)
+    return settings, {source_id: source for source_id, source in sources.items() if source.downloads}
 
 
 def resolve_url(download: Download, since: str, override: str | None = None) -> str:
@@ -166,11 +85,6 @@ def resolve_url(download: Download, since: str, override: str | None = None) -> 
 
 def resolve_params(download: Download, since: str) -> dict[str, str]:
     return {k: str(v).format(since=since) for k, v in download.params.items()}
-
-
-def next_update_dates(config: Path | str = DEFAULT_CONFIG) -> dict[str, str | None]:
-    """source_id -> next_update from the config (for the release manifest / release calendar)."""
-    return {sid: s.next_update for sid, s in load_config(config)[1].items()}
 
 
 # --- HTTP with retries --------------------------------------------------------------------------
@@ -623,7 +537,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--raw", type=Path, default=config.raw_dir(), help="raw data folder (default data/raw)")
     parser.add_argument("--since", help="first month of the claimant count series, YYYY-MM (default from config)")
     parser.add_argument("--only", nargs="+", metavar="SOURCE", help="fetch only these source ids")
-    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="sources file (etl/publishers.toml)")
+    parser.add_argument("--config", type=Path, default=PUBLISHERS_TOML, help="sources file (etl/publishers.toml)")
     parser.add_argument("--base-url-override", action="append", default=[], metavar="SOURCE=URL",
                         help="send a source's requests to another server (SOURCE may be *)")
     parser.add_argument("--date", help="dated folder name, YYYY-MM-DD (default today, UTC)")

@@ -10,6 +10,7 @@ import pytest
 import config
 from components import figures, formatting, params
 from components.cards import DEMO_TEXT, chart_card
+from components.tile_grids import TILE_GRIDS
 from components.topic_page import controls_to_query
 from vocab.catalogue import INDICATORS
 
@@ -74,7 +75,7 @@ def test_ranking_bar_marks_the_selected_district_and_reference_lines():
 
 
 def test_tile_map_uses_the_configured_grid_and_never_polygons():
-    grid = config.TILE_GRIDS["E37000019"]
+    grid = TILE_GRIDS["E37000019"]
     df = pd.DataFrame({"area_code": list(grid), "area_name": [f"D{i}" for i in range(len(grid))],
                        "value": [float(i) for i in range(len(grid))], "status": ["ok"] * len(grid)})
     fig = figures.tile_map(df, grid, RATE, selected=list(grid)[0])

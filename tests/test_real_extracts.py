@@ -97,3 +97,14 @@ def test_rebuild_gives_identical_table(release, tmp_path):
     build(REAL, tmp_path)
     assert read_manifest(tmp_path)["release"]["table_sha256"] == read_manifest(release["out"])["release"][
         "table_sha256"], "the same inputs give a byte-identical indicators table"
+
+
+def test_every_source_is_named_as_publishers_toml_names_it(release):
+    from etl import publishers
+
+    sources = read_manifest(release["out"])["release"]["sources"]
+    assert len(sources) >= 8, f"the real extracts come from many sources: {[s['source_id'] for s in sources]}"
+    for source in sources:
+        known = publishers.source(source["source_id"])
+        assert (source["publisher"], source["title"]) == (known.publisher, known.title), \
+            f"{source['source_id']}: the manifest names the source once, as publishers.toml does"

@@ -22,6 +22,7 @@ from typing import Protocol
 
 import pandas as pd
 
+from etl import publishers
 from etl.errors import Problem, SourceFormatError, format_error
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".ods", ".xls"}
@@ -44,6 +45,14 @@ class SourceMeta:
     next_update: str | None = None
     url: str | None = None
     is_demo: bool = False
+
+
+def source_meta(source_id: str, **stated) -> SourceMeta:
+    """What ``publishers.toml`` says about ``source_id`` (publisher, title, page, next update), with what
+    a file states itself (e.g. its ``release_date``) in ``stated``."""
+    source = publishers.source(source_id)
+    return SourceMeta(**{"source_id": source_id, "publisher": source.publisher, "title": source.title,
+                         "url": source.landing_page, "next_update": source.next_update, **stated})
 
 
 @dataclass

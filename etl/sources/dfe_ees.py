@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from etl.errors import Problem, ProblemCollector, SourceFormatError
 from vocab.periods import parse_dfe_time_period
 from etl.schema import GSS, parse_cell, tidy_frame
-from etl.sources.base import ParseResult, RawFile, SourceMeta
+from etl.sources.base import ParseResult, RawFile, source_meta
 
 
 @dataclass(frozen=True)
@@ -62,8 +62,7 @@ class Filter:
 @dataclass(frozen=True)
 class Dataset:
     key: str
-    source_id: str
-    title: str
+    source_id: str  # publisher, title and page: etl/publishers.toml
     marker_columns: tuple[str, ...]  # any of these in the header identifies the dataset
     measures: tuple[Measure, ...]
     filters: dict[str, Filter] = field(default_factory=dict)  # lower-case column name -> rule
@@ -76,7 +75,6 @@ STATE_FUNDED_TOTALS = ("All state-funded", "Total state-funded", "State-funded",
 
 NEET = Dataset(
     "neet", "dfe_neet_participation",
-    "Participation in education, training and NEET age 16 to 17 by local authority (NCCIS)",
     ("neet_not_known_percent", "neet_percent", "notknown_percent"),
     (
         Measure("neet_nk_rate", ("NEET_not_known_percent",), "percent", ("Cohort_DJFavg",), "percent"),
@@ -90,7 +88,7 @@ NEET = Dataset(
 )
 
 KS4 = Dataset(
-    "ks4", "dfe_ks4_performance", "Key stage 4 performance (Attainment 8, Progress 8)",
+    "ks4", "dfe_ks4_performance",
     ("avg_att8", "attainment8_average"),
     (
         Measure("attainment8", ("avg_att8", "attainment8_average"), "score", ("t_pupils", "pupil_count"), "mean",
@@ -115,7 +113,7 @@ _AGE = Filter(("Total",), "age")
 _LEVEL = Filter(("Total",), "level")
 _SECTOR = Filter(("Total",), "sector")
 APPRENTICESHIPS = Dataset(
-    "apprenticeships", "dfe_apprenticeships", "Apprenticeships (starts and achievements)",
+    "apprenticeships", "dfe_apprenticeships",
     ("starts", "achievements"),
     (
         Measure("apprenticeship_starts", ("starts",), "count"),
@@ -487,9 +485,7 @@ def parse_ees(raw: RawFile, dataset: Dataset) -> ParseResult:
                         "source": dataset.source_id, "source_row": line, **row})
     out = _resolve_duplicates(out, col)
     col.raise_if_any()
-    meta = SourceMeta(source_id=dataset.source_id, publisher="Department for Education", title=dataset.title,
-                      url="https://explore-education-statistics.service.gov.uk/")
-    return ParseResult("indicators", tidy_frame(out), meta, col.warnings)
+    return ParseResult("indicators", tidy_frame(out), source_meta(dataset.source_id), col.warnings)
 
 
 def _resolve_duplicates(rows: list[dict], col: ProblemCollector) -> list[dict]:
@@ -534,7 +530,7 @@ class EesParser:
 
     def __init__(self, dataset: Dataset):
         self.dataset = dataset
-        self.name = f"DfE explore-education-statistics CSV ({dataset.title})"
+        self.name = f"DfE explore-education-statistics CSV ({source_meta(dataset.source_id).title})"
 
     def sniff(self, raw: RawFile) -> bool:
         if raw.looks_binary or raw.is_spreadsheet:

@@ -32,11 +32,9 @@ import pandas as pd
 from etl.errors import Problem, ProblemCollector, SourceFormatError
 from vocab.periods import parse_month_name
 from etl.schema import GSS, MARKERS, STATUSES_WITH_VALUE, parse_cell, tidy_frame
-from etl.sources.base import ParseResult, RawFile, SourceMeta
+from etl.sources.base import ParseResult, RawFile, source_meta
 
-META = SourceMeta(source_id="ons_nomis_claimant_count", publisher="Office for National Statistics (Nomis)",
-                  title="Claimant count by sex and age (NM_162_1)",
-                  url="https://www.nomisweb.co.uk/datasets/ucjsa")
+META = source_meta("ons_nomis_claimant_count")
 
 # MEASURE_NAME (lower case) -> (indicator id, unit); None = a real NM_162_1 measure we do not use.
 MEASURES: dict[str, tuple[str, str] | None] = {

@@ -20,14 +20,12 @@ import numpy as np
 import pandas as pd
 
 from etl.errors import MAX_PROBLEMS, Problem, ProblemCollector, SourceFormatError, format_error
-from etl.sources.base import ParseResult, RawFile, SourceMeta
+from etl.sources.base import ParseResult, RawFile, source_meta
 from etl.sources.grids import Grid, read_grids
 from vocab.levels import level_of_code
 
-PUBLISHER = "Office for National Statistics"
 LOOKUPS_ID = "ons_lookups"
 BOUNDARIES_ID = "ons_boundaries"
-URL = "https://geoportal.statistics.gov.uk/"
 
 # Geography tokens in ONS column names (LAD21CD -> 'lad') -> the level of that geography.
 GEO_LEVELS: dict[str, str] = {
@@ -58,10 +56,6 @@ BRITISH_NATIONAL_GRID = "EPSG:27700"
 BNG_EXTENT = (-100_000, -100_000, 800_000, 1_400_000)  # metres: Great Britain with a margin
 ENGLAND_EXTENT = (-7.0, 49.6, 2.1, 56.0)  # lon/lat: the Isles of Scilly to Lowestoft, to Berwick, with a margin
 POLYGONAL = ("Polygon", "MultiPolygon", "GeometryCollection")  # a collection's polygon parts are kept
-
-
-def _meta(source_id: str, title: str) -> SourceMeta:
-    return SourceMeta(source_id=source_id, publisher=PUBLISHER, title=title, url=URL)
 
 
 def level_of(code: str, geo: str | None = None) -> str | None:
@@ -312,8 +306,7 @@ class OnsLookupParser:
         for grid in grids:
             index = _header_index(grid, _is_changes_header)
             if index is not None:
-                return ParseResult("changes", parse_changes(raw, grid, index),
-                                   _meta(LOOKUPS_ID, "ONS geography code changes"))
+                return ParseResult("changes", parse_changes(raw, grid, index), source_meta(LOOKUPS_ID))
         best = _best_table(grids)
         if best is None:
             first = next((cells for g in grids for _, cells in g.rows if any(_text(c) for c in cells)), [])
@@ -323,12 +316,8 @@ class OnsLookupParser:
                                found=", ".join(_text(c) for c in first[:12]) or "no header")
         grid, index, columns = best
         if _lookup_shape(columns) == "hierarchy":
-            table = parse_hierarchy(raw, grid, index, columns)
-            levels = ", ".join(sorted(table["parent_level"].dropna().unique()))
-            return ParseResult("hierarchy", table, _meta(LOOKUPS_ID, f"ONS lookup: district to {levels}"))
-        table = parse_names(raw, grid, index, columns)
-        levels = ", ".join(sorted(table["area_level"].dropna().unique()))
-        return ParseResult("names", table, _meta(LOOKUPS_ID, f"ONS codes and names: {levels}"))
+            return ParseResult("hierarchy", parse_hierarchy(raw, grid, index, columns), source_meta(LOOKUPS_ID))
+        return ParseResult("names", parse_names(raw, grid, index, columns), source_meta(LOOKUPS_ID))
 
 
 # --- boundaries -------------------------------------------------------------------------------
@@ -579,8 +568,7 @@ class OnsBoundaryParser:
         df["area_level"] = [level_of(c, geo or layer_geo) for c in df["area_code"]]
         out = gpd.GeoDataFrame(df[["area_code", "area_name", "area_level", "geometry"]], geometry="geometry",
                                crs=WGS84).sort_values("area_code", kind="mergesort").reset_index(drop=True)
-        what = layer or geo or "areas"
-        return ParseResult("boundaries", out, _meta(BOUNDARIES_ID, f"ONS boundaries ({what})"), warnings)
+        return ParseResult("boundaries", out, source_meta(BOUNDARIES_ID), warnings)
 
 
 PARSERS = [OnsLookupParser(), OnsBoundaryParser()]
