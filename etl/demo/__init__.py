@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from etl.build import DEMO_MARKER, build
+from etl.build import build
+from etl.rawfolder import DEMO_MARKER
 from etl.demo.areas import SEED
 
 WRITERS = ("nomis", "dfe", "hmrc_ons")  # etl.demo.<module>.write(out_dir, rng) -> list[Path]
