@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 import config
-from vocab.catalogue import INDICATORS, TOPICS, Indicator
+from vocab.catalogue import INDICATORS, TOPICS
 from vocab.levels import DISTRICT_PREFIXES
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 # Columns of areas.parquet that point a district at a larger area it belongs to.
 PARENT_COLUMNS = ("lep_code", "lsip_code", "combined_authority_code", "upper_tier_code", "region_code",
                   "country_code")
-ROLE_LABELS = {"district": "District", "home": "Home area", "region": "Region", "country": "Country"}
 NO_RELEASE = "No release yet — run `python -m etl demo` or `python -m etl build`"
 
 
@@ -135,11 +134,6 @@ def release_cache_size() -> tuple[int, int]:
     """(releases held in memory, their estimated bytes)."""
     with _RELEASES_LOCK:
         return len(_RELEASES), sum(n for _, n in _RELEASES.values())
-
-
-def is_known_release(release_id: str) -> bool:
-    manifest = read_manifest() or {}
-    return any(r.get("id") == release_id for r in manifest.get("releases", []))
 
 
 @dataclass(frozen=True)
@@ -445,6 +439,3 @@ def _age_order(band: str) -> tuple[int, str]:
     match = re.match(r"(\d+)", text)
     return (int(match[1]), text) if match else (999, text)
 
-
-def indicator_meta(indicator_id: str) -> Indicator:
-    return INDICATORS[indicator_id]

@@ -12,7 +12,7 @@ from pathlib import Path
 import config
 from etl.errors import EtlError
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED = 0, 1
 
 
 def _parser() -> argparse.ArgumentParser:

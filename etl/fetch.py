@@ -21,8 +21,6 @@ fetch-manifest.json::
                 "fetched_at", "etag", "last_modified",
                 "status" ("downloaded" | "unchanged" | "skipped" | "failed"), "error",
                 "next_update", "licence", "landing_page"}, ...]}
-
-Use :func:`current_files` to find the newest good file of every source.
 """
 from __future__ import annotations
 
@@ -475,17 +473,6 @@ def dated_folders(raw_dir: Path | str) -> list[Path]:
     if not raw_dir.is_dir():
         return []
     return sorted(p for p in raw_dir.iterdir() if p.is_dir() and DATED_FOLDER.match(p.name))
-
-
-def current_files(raw_dir: Path | str) -> dict[str, list[dict]]:
-    """source_id -> its newest good manifest entries (for the build: which raw files are current)."""
-    found: dict[str, dict[tuple, dict]] = {}
-    for folder in dated_folders(raw_dir):
-        manifest = Fetcher._read_json(folder / MANIFEST_NAME, {})
-        for entry in manifest.get("files", []):
-            if entry.get("status") != "failed" and entry.get("file"):
-                found.setdefault(entry["source_id"], {})[entry.get("download")] = entry
-    return {sid: list(entries.values()) for sid, entries in found.items()}
 
 
 def _fail(url: str, problem: str) -> FetchError:

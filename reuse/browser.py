@@ -157,11 +157,6 @@ def warm_up(background: bool = True) -> None:
         _BROWSER.start()
 
 
-def shutdown() -> None:
-    """Close the headless Chromium (tests; it is also closed at exit)."""
-    _BROWSER.close()
-
-
 def in_browser(make_coro: Callable[[Any], Any], timeout: float, what: str) -> Any:
     """Run ``make_coro(browser)`` (a choreographer/kaleido browser) on the warm browser's event loop.
 

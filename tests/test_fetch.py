@@ -413,8 +413,8 @@ def test_checksums_and_metadata_recorded_in_manifest(tmp_path, config_path, publ
     lookup = (tmp_path / "raw" / DAY2 / "lsip.csv").read_text(encoding="utf-8").splitlines()
     assert lookup[0] == "LAD23CD,LAD23NM,LSIP23CD,LSIP23NM,ObjectId", "lookup CSV keeps the portal's field order"
     assert lookup[1] == "E07000117,Burnley,E69000019,Lancashire,1", "lookup rows are the attributes"
-    assert fetch.current_files(tmp_path / "raw")["ons_lookups"][0]["file"] == f"{DAY2}/lsip.csv", \
-        "current_files finds the newest good file per source"
+    assert entry_for(tmp_path, "ons_lookups")["file"] == f"{DAY2}/lsip.csv", \
+        "the fetch manifest records the file with its dated folder"
 
 
 def test_portal_error_json_is_an_error(tmp_path, config_path, publisher, capsys):
