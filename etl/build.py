@@ -42,18 +42,21 @@ class BuildOutcome:
     release_id: str | None = None
 
 
-def run(raw_dir: Path, *, progress: bool = False, today: date | None = None) -> BuildOutcome:
+def run(raw_dir: Path, *, progress: bool = False, today: date | None = None,
+        stop_at_errors: bool = False) -> BuildOutcome:
     """Parse, resolve, aggregate and validate everything under ``raw_dir`` without writing anything.
 
-    ``today`` (default: the build date) bounds periods: none may start after it."""
+    ``today`` (default: the build date) bounds periods: none may start after it. With ``stop_at_errors``
+    (a build, which writes nothing once a file has an error) areas are not aggregated after an error:
+    the report is the same, without the work it would throw away."""
     today = today or date.today()
     log = ProblemLog()
     parsed = parse_all(raw_dir, log, progress)
     geo = build_geography(parsed, log)
     published, superseded = combine(parsed, geo, log, today)
     published = rates_from_counts(published)
-    aggregation = aggregate(published, geo) if not published.empty else AggregationResult(
-        published.iloc[0:0], pd.DataFrame(), [])
+    skip = published.empty or (stop_at_errors and bool(log.errors))
+    aggregation = AggregationResult(published.iloc[0:0], pd.DataFrame(), []) if skip else aggregate(published, geo)
     aggregation.derivations = sort_derivations(aggregation.derivations)
     indicators = sort_tidy(pd.concat([published, aggregation.rows], ignore_index=True))
     indicators = coerce_types(indicators) if not indicators.empty else indicators
@@ -73,7 +76,7 @@ def build(raw_dir: Path, out_dir: Path, *, progress: bool = False, strict: bool 
     from etl.validate import release_meta, report_text
 
     home_area = home_area or config.home_area_code()
-    outcome = run(raw_dir, progress=progress, today=today)
+    outcome = run(raw_dir, progress=progress, today=today, stop_at_errors=True)
     findings = qa_findings(outcome, home_area) if not outcome.log.errors else []
     outcome.log.extend(as_problems(findings))
     problems = outcome.log.errors + (outcome.log.warnings if strict else [])

@@ -6,6 +6,7 @@ come from a seeded generator; codes and names are the public ONS ones from ``etl
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -165,7 +166,15 @@ def rng_jitter(code: str, ind: str, period: str) -> float:
 
 
 def build_tidy(home: str = "lancs", seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(indicators, areas) frames for a synthetic release; ``home='gm'`` adds Greater Manchester."""
+    """(indicators, areas) frames for a synthetic release; ``home='gm'`` adds Greater Manchester.
+
+    Generated (and checked against the contract) once per process; each call gets its own copies."""
+    tidy, areas = _generated(home, seed)
+    return tidy.copy(), areas.copy()
+
+
+@functools.lru_cache(maxsize=4)
+def _generated(home: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     rng = np.random.default_rng(seed)
     area_rows, districts = _geography(home)
     rows = _district_rows(districts, rng)

@@ -1,10 +1,9 @@
 """The dashboard only reads releases: with none it says how to build one; a new or switched release is
-served by the running app at once (no restart), as ``python -m etl use`` promises."""
+served by the running app at once (no restart), as ``python -m etl use`` promises. The command line runs
+through its own ``main`` (it only replaces the manifest file; the app learns of it from the file alone)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -32,9 +31,13 @@ def folder(tmp_path, monkeypatch):
     data_access.clear_cache()
 
 
-def etl(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "etl", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+def etl(capsys, *args: str) -> tuple[int, str]:
+    """``python -m etl <args>`` as the command line runs it (its ``main``): (exit code, what it printed)."""
+    from etl.__main__ import main
+
+    code = main(list(args))
+    printed = capsys.readouterr()
+    return code, printed.out + printed.err
 
 
 def csv_release(client) -> str:
@@ -79,26 +82,26 @@ def test_the_first_release_is_served_without_a_restart(client, folder):
     assert csv_release(client) == "first", "the downloads come from the new release"
 
 
-def test_etl_use_switches_the_running_app_without_a_restart(client, folder):
+def test_etl_use_switches_the_running_app_without_a_restart(client, folder, capsys):
     write_release(folder, release_id="older")
     write_release(folder, release_id="newer")
     assert csv_release(client) == "newer", "the manifest's current release is served"
-    switched = etl("use", "older", "--out", str(folder))
-    assert switched.returncode == 0, f"etl use should succeed: {switched.stderr}"
+    code, printed = etl(capsys, "use", "older", "--out", str(folder))
+    assert code == 0, f"etl use should succeed: {printed}"
     assert csv_release(client) == "older", "after `etl use older` the same running app serves the older release"
     layout = client.get("/_dash-layout").get_data(as_text=True)
     assert "Release older" in layout, "the page footer names the release now current"
-    assert etl("use", "newer", "--out", str(folder)).returncode == 0, "switching back works too"
+    assert etl(capsys, "use", "newer", "--out", str(folder))[0] == 0, "switching back works too"
     assert csv_release(client) == "newer", "and is served at once"
 
 
-def test_etl_demo_if_missing_leaves_a_current_release_alone(tmp_path):
+def test_etl_demo_if_missing_leaves_a_current_release_alone(tmp_path, capsys):
     out = tmp_path / "processed"
     write_release(out, release_id="kept")
     before = (out / "manifest.json").read_bytes()
-    result = etl("demo", "--if-missing", "--out", str(out), "--raw", str(tmp_path / "demo_raw"))
-    assert result.returncode == 0, f"--if-missing with a release is not an error: {result.stderr}"
-    assert "kept" in result.stdout and "not built" in result.stdout, f"it says why nothing was built: {result.stdout}"
+    code, printed = etl(capsys, "demo", "--if-missing", "--out", str(out), "--raw", str(tmp_path / "demo_raw"))
+    assert code == 0, f"--if-missing with a release is not an error: {printed}"
+    assert "kept" in printed and "not built" in printed, f"it says why nothing was built: {printed}"
     assert (out / "manifest.json").read_bytes() == before, "the current release is untouched"
     assert not (tmp_path / "demo_raw").exists(), "no demo extracts are written"
     assert json.loads(before)["current_release"] == "kept", "the manifest still names the kept release"

@@ -42,7 +42,8 @@ def section(rel, slug: str, code: str, n: int) -> dict:
     rows += [(cname, *rel.value(ind_id, ccode, period)) for _, ccode, cname in rel.comparators(code)]
     return {"slug": slug, "title": title, "indicator": ind, "period_text": period_text(period),
             "rows": [(area, format_value(v, ind, s)) for area, v, s in rows],
-            "trend": charts.spec_for(rel, ind_id, "trend", view), "ranking": charts.spec_for(rel, ind_id, "ranking", view),
+            "trend": charts.spec_for(rel, ind_id, "trend", view),
+            "ranking": charts.spec_for(rel, ind_id, "ranking", view),
             "chart_id": f"pdp-report-chart-{n}"}
 
 

@@ -376,8 +376,9 @@ def _mark_combined(rows: list[dict], pending: list[tuple[int, str, str | None, f
         partner = figures.get((HMRC.reported_with.get(code), period))
         if partner is not None and partner[1:] == (f, e) and f > 0:
             combined.add((code, period))
-            log.warn(f"{code} is published combined with {HMRC.reported_with[code]} (identical figures): the figure "
-                     f"is kept on {HMRC.reported_with[code]} and {code} is marked not applicable, so sums count it once",
+            partner_code = HMRC.reported_with[code]
+            log.warn(f"{code} is published combined with {partner_code} (identical figures): the figure is kept "
+                     f"on {partner_code} and {code} is marked not applicable, so sums count it once",
                      row=line)
     for row in rows:
         if (row["area_code"], row["period"]) in combined:
