@@ -42,6 +42,16 @@ def home_area_code() -> str:
     return os.environ.get("PDP_HOME_AREA") or DEFAULT_HOME_AREA
 
 
+# Fetch settings the environment may override (publishers.toml's [defaults] give the rest).
+FETCH_SETTING_VARIABLES = {"backoff_seconds": "PDP_FETCH_BACKOFF", "max_retry_after": "PDP_FETCH_MAX_RETRY_AFTER",
+                           "connect_timeout": "PDP_FETCH_CONNECT_TIMEOUT", "max_tries": "PDP_FETCH_MAX_TRIES"}
+
+
+def fetch_setting_overrides() -> dict[str, str]:
+    """{setting: text} for each PDP_FETCH_* variable that is set (read when the fetch starts)."""
+    return {k: os.environ[v] for k, v in FETCH_SETTING_VARIABLES.items() if os.environ.get(v)}
+
+
 # --- look ---------------------------------------------------------------------------------
 # GOV.UK Analysis Function categorical palette (accessible; no red/green meaning)
 PALETTE = {

@@ -10,11 +10,11 @@ key fails with the source and key named.
 from __future__ import annotations
 
 import functools
-import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import config
 from etl.errors import EtlError, Problem
 
 PUBLISHERS_TOML = Path(__file__).with_name("publishers.toml")
@@ -25,9 +25,6 @@ REQUIRED_KEYS = ("publisher", "title", "landing_page")
 FETCH_KEYS = ("host", "next_update")  # required as well for a source that has downloads
 DOWNLOAD_KEYS = {"kind", "url", "output", "name", "params", "page_size", "expected_columns",
                  "expected_properties", "dataset_id"}
-# Settings that an environment variable may override (tests point retries at a fast clock).
-SETTING_ENV = {"backoff_seconds": "PDP_FETCH_BACKOFF", "max_retry_after": "PDP_FETCH_MAX_RETRY_AFTER",
-               "connect_timeout": "PDP_FETCH_CONNECT_TIMEOUT", "max_tries": "PDP_FETCH_MAX_TRIES"}
 
 
 class PublishersError(EtlError):
@@ -98,7 +95,7 @@ def load(path: Path | str = PUBLISHERS_TOML) -> tuple[Settings, dict[str, Source
             from None
     defaults = data.get("defaults", {})
     settings = Settings(**{k: v for k, v in defaults.items() if k in Settings.__dataclass_fields__})
-    overrides = {k: type(getattr(settings, k))(os.environ[v]) for k, v in SETTING_ENV.items() if os.environ.get(v)}
+    overrides = {k: type(getattr(settings, k))(v) for k, v in config.fetch_setting_overrides().items()}
     if overrides:
         settings = Settings(**{**settings.__dict__, **overrides})
     problems: list[Problem] = []
