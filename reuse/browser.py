@@ -16,6 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+# Imported with the app, never first inside a request: importing kaleido imports PIL.Image, and plotly's
+# JSON encoder, serialising a page in another thread meanwhile, would find that module half-initialised.
+import kaleido
+
 import config
 
 log = logging.getLogger(__name__)
@@ -72,8 +76,6 @@ class _WarmBrowser:
                 return
             self._forget()
             path = chromium_path()
-            import kaleido
-
             loop = asyncio.new_event_loop()
             thread = threading.Thread(target=loop.run_forever, name="pdp-chromium", daemon=True)
             thread.start()

@@ -165,3 +165,17 @@ def test_missing_chromium_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(browser.shutil, "which", lambda name: None)
     with pytest.raises(browser.ChromiumNotFoundError, match="PDP_CHROMIUM"):
         browser.chromium_path()
+
+
+def test_the_renderer_is_imported_with_the_app_not_in_a_request(release_dir):
+    """Importing kaleido imports PIL.Image; plotly's JSON encoder, serialising a page in another thread at the
+    same moment, would meet the half-imported module (a 500 under gunicorn's threads). So the app imports it."""
+    import os
+    import subprocess
+    import sys
+
+    code = "import sys, app; print('PIL.Image' in sys.modules and 'kaleido' in sys.modules)"
+    env = {**os.environ, "PDP_PROCESSED_DIR": str(release_dir), "PDP_LOG_LEVEL": "ERROR"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "True", f"a fresh app process has the renderer's modules loaded: {result}"
