@@ -10,7 +10,8 @@ COPY requirements.txt requirements-dev.txt ./
 RUN pip install --no-cache-dir -r requirements.txt
 
 COPY . .
-# Builds the demo pack when no release is mounted at /app/data/processed (PDP_PROCESSED_DIR overrides).
+# The image carries the demo pack; mount a processed-data folder at /app/data/processed (or set
+# PDP_PROCESSED_DIR) to serve real releases. The dashboard itself never builds one.
 RUN python -m etl demo --out /app/data/processed
 EXPOSE 8050
 # gunicorn also reads /app/gunicorn.conf.py (threaded workers, keep-alive, warm-up before taking connections).

@@ -1,48 +1,56 @@
-"""All configuration in one place: paths, the home area, comparators, palette, map layouts.
+"""All settings in one place: paths, the home area, palette, export, web and server settings.
 
 Values can be overridden with environment variables (``PDP_*``) so a deployment for another
-sub-region needs no code change: e.g. ``PDP_HOME_AREA=E37000015`` for Greater Manchester LEP.
+sub-region needs no code change: e.g. ``PDP_HOME_AREA=E37000015`` for Greater Manchester LEP. What can
+change while a process runs (the folders, the home area) is read when asked, through functions.
 """
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
+ASSETS_DIR = ROOT / "assets"  # CSS, JS and fonts the app serves itself (no CDN)
 
-# --- paths --------------------------------------------------------------------------------
-RAW_DIR = Path(os.environ.get("PDP_RAW_DIR", ROOT / "data" / "raw"))
-PROCESSED_DIR = Path(os.environ.get("PDP_PROCESSED_DIR", ROOT / "data" / "processed"))
-DEMO_RAW_DIR = Path(os.environ.get("PDP_DEMO_RAW_DIR", ROOT / "data" / "demo_raw"))
+# --- paths and the home area: read at call time, so a deployment (or a test) changes them by
+# configuration alone and a running process follows --------------------------------------------
 MANIFEST_NAME = "manifest.json"
 RELEASES_SUBDIR = "releases"
 KEEP_RELEASES = int(os.environ.get("PDP_KEEP_RELEASES", "6"))  # older releases are pruned after a build
-
-# --- geography ----------------------------------------------------------------------------
-HOME_AREA_CODE = os.environ.get("PDP_HOME_AREA", "E37000019")  # Lancashire LEP
+DEFAULT_HOME_AREA = "E37000019"  # Lancashire LEP
 COUNTRY_CODE = "E92000001"  # England
-# The comparators shown beside a district: its region is found from the lookups; England always.
-DEFAULT_COMPARATORS = ("home", "region", "country")
 
-# Tile-grid maps (used when a release has no boundaries): (row, column) per district, by home area.
-TILE_GRIDS: dict[str, dict[str, tuple[int, int]]] = {
-    "E37000019": {  # Lancashire: roughly north at the top, coast on the left
-        "E07000121": (0, 1),  # Lancaster
-        "E07000128": (1, 0), "E07000124": (1, 2), "E07000122": (1, 3),  # Wyre, Ribble Valley, Pendle
-        "E06000009": (2, 0), "E07000123": (2, 1), "E07000120": (2, 2), "E07000117": (2, 3),
-        # Blackpool, Preston, Hyndburn, Burnley
-        "E07000119": (3, 0), "E07000126": (3, 1), "E06000008": (3, 2), "E07000125": (3, 3),
-        # Fylde, South Ribble, Blackburn with Darwen, Rossendale
-        "E07000127": (4, 0), "E07000118": (4, 1),  # West Lancashire, Chorley
-    },
-    "E37000015": {  # Greater Manchester
-        "E08000002": (0, 1), "E08000005": (0, 2),  # Bury, Rochdale
-        "E08000010": (1, 0), "E08000001": (0, 0), "E08000006": (1, 1), "E08000004": (1, 2),
-        # Wigan, Bolton, Salford, Oldham
-        "E08000009": (2, 0), "E08000003": (2, 1), "E08000008": (2, 2),  # Trafford, Manchester, Tameside
-        "E08000007": (3, 1),  # Stockport
-    },
-}
+
+def raw_dir() -> Path:
+    """Where the publishers' downloaded files are (``PDP_RAW_DIR``)."""
+    return Path(os.environ.get("PDP_RAW_DIR") or ROOT / "data" / "raw")
+
+
+def processed_dir() -> Path:
+    """The folder of releases the ETL writes and the dashboard serves (``PDP_PROCESSED_DIR``)."""
+    return Path(os.environ.get("PDP_PROCESSED_DIR") or ROOT / "data" / "processed")
+
+
+def demo_raw_dir() -> Path:
+    """Where ``python -m etl demo`` writes its synthetic extracts (``PDP_DEMO_RAW_DIR``)."""
+    return Path(os.environ.get("PDP_DEMO_RAW_DIR") or ROOT / "data" / "demo_raw")
+
+
+def home_area_code() -> str:
+    """The LEP, LSIP or county the pack is for (``PDP_HOME_AREA``)."""
+    return os.environ.get("PDP_HOME_AREA") or DEFAULT_HOME_AREA
+
+
+# Fetch settings the environment may override (publishers.toml's [defaults] give the rest).
+FETCH_SETTING_VARIABLES = {"backoff_seconds": "PDP_FETCH_BACKOFF", "max_retry_after": "PDP_FETCH_MAX_RETRY_AFTER",
+                           "connect_timeout": "PDP_FETCH_CONNECT_TIMEOUT", "max_tries": "PDP_FETCH_MAX_TRIES"}
+
+
+def fetch_setting_overrides() -> dict[str, str]:
+    """{setting: text} for each PDP_FETCH_* variable that is set (read when the fetch starts)."""
+    return {k: os.environ[v] for k, v in FETCH_SETTING_VARIABLES.items() if os.environ.get(v)}
+
 
 # --- look ---------------------------------------------------------------------------------
 # GOV.UK Analysis Function categorical palette (accessible; no red/green meaning)
@@ -71,9 +79,16 @@ EXPORT_BROWSER_TABS = int(os.environ.get("PDP_EXPORT_TABS", "2"))  # images (and
 EXPORT_QUEUE_TIMEOUT = float(os.environ.get("PDP_EXPORT_QUEUE_TIMEOUT", "60"))  # seconds a PDF may wait for a tab
 EXPORT_CACHE_ITEMS = int(os.environ.get("PDP_EXPORT_CACHE_ITEMS", "2000"))  # rendered images (and PDFs)
 EXPORT_CACHE_DIR = os.environ.get("PDP_EXPORT_CACHE_DIR") or None  # default: pdp-exports in the temp folder
+EXPORT_WARM_UP = os.environ.get("PDP_EXPORT_WARM_UP") == "1"  # start Chromium with the app, not on first export
 # Origins allowed to put /embed pages in an iframe, besides this site; env PDP_FRAME_ANCESTORS adds more
 # (space- or comma-separated, e.g. "https://www.lancashire.gov.uk https://lancashirelep.co.uk").
 FRAME_ANCESTORS: list[str] = []
+
+
+def frame_ancestors() -> list[str]:
+    """FRAME_ANCESTORS then the origins in ``PDP_FRAME_ANCESTORS`` (unchecked: web.security checks them)."""
+    return [*FRAME_ANCESTORS, *re.split(r"[\s,]+", os.environ.get("PDP_FRAME_ANCESTORS", ""))]
+
 
 # --- serving on the web: public address, security headers, bounded caches ----------------------------
 # The site's public address (e.g. "https://data.lancashire-skills.org.uk"): the "View online" line of
@@ -89,3 +104,12 @@ ROUTER_CACHE_MB = int(os.environ.get("PDP_ROUTER_CACHE_MB", "64"))  # rendered p
 STATIC_CACHE_MB = int(os.environ.get("PDP_STATIC_CACHE_MB", "32"))  # compressed static files per process
 CALLBACK_MAX_BYTES = 64 * 1024  # a callback request body larger than this is refused (413)
 CALLBACK_MAX_DEPTH = 8  # nesting of lists and objects in a callback request
+# The shell layout and callback list change only on a restart (new code): browsers may reuse them briefly,
+# so a warm page load is the document plus one router request.
+SHELL_MAX_AGE = int(os.environ.get("PDP_SHELL_MAX_AGE", "60"))
+
+# --- running the development server (python app.py) and logging ------------------------------------
+LOG_LEVEL = os.environ.get("PDP_LOG_LEVEL", "INFO")
+DEV_DEBUG = os.environ.get("PDP_DEBUG") == "1"
+DEV_HOST = os.environ.get("PDP_HOST", "127.0.0.1")
+DEV_PORT = int(os.environ.get("PDP_PORT", "8050"))

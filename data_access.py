@@ -1,17 +1,15 @@
-"""The dashboard's one data-access module: loads a release once per process and answers queries.
+"""The dashboard's one data-access module: reads releases (it never builds one) and answers queries.
 
 Pages and components never touch files; they ask this module. A release is read once and cached by
-its id (every kept release, within a memory budget), so every query after the first is an in-memory lookup. The folder is
-``config.PROCESSED_DIR`` unless ``PDP_PROCESSED_DIR`` is set, and the home area is
-``config.HOME_AREA_CODE`` unless ``PDP_HOME_AREA`` is set; both are read at call time so a deployment
-(or a test) changes them by configuration alone.
+its id (every kept release, within a memory budget), so every query after the first is an in-memory
+lookup. The folder and the home area come from ``config`` at call time. Which release is current is
+read from the manifest again whenever the file changes (one ``stat`` per question), so
+``python -m etl use <id>`` or a new build is served by running processes without a restart.
 """
 from __future__ import annotations
 
-import functools
 import json
 import logging
-import os
 import re
 import threading
 from collections import OrderedDict
@@ -21,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 import config
-from vocab.catalogue import INDICATORS, TOPICS, Indicator
+from vocab.catalogue import INDICATORS, TOPICS
 from vocab.levels import DISTRICT_PREFIXES
 
 log = logging.getLogger(__name__)
@@ -29,85 +27,78 @@ log = logging.getLogger(__name__)
 # Columns of areas.parquet that point a district at a larger area it belongs to.
 PARENT_COLUMNS = ("lep_code", "lsip_code", "combined_authority_code", "upper_tier_code", "region_code",
                   "country_code")
-ROLE_LABELS = {"district": "District", "home": "Home area", "region": "Region", "country": "Country"}
+NO_RELEASE = "No release yet — run `python -m etl demo` or `python -m etl build`"
 
 
 class NoReleaseError(LookupError):
     """There is no release in the processed-data folder (build one with ``python -m etl demo``)."""
 
 
-# --- configuration (read at call time) -------------------------------------------------------
 def processed_dir() -> Path:
-    return Path(os.environ.get("PDP_PROCESSED_DIR") or config.PROCESSED_DIR)
+    return config.processed_dir()
 
 
 def home_area_code() -> str:
-    return os.environ.get("PDP_HOME_AREA") or config.HOME_AREA_CODE
+    return config.home_area_code()
 
 
 def read_manifest(folder: Path | None = None) -> dict | None:
-    """The manifest in ``folder`` (None when there is no release yet)."""
+    """The manifest in ``folder`` (None when there is no release yet, or it cannot be read)."""
     path = Path(folder or processed_dir()) / config.MANIFEST_NAME
-    if not path.is_file():
-        return None
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def ensure_release() -> tuple[str | None, bool]:
-    """The current release id, building the demo pack first when there is none: (id, built_demo).
-
-    Several gunicorn workers may start at once, so the build runs under a file lock and the
-    manifest is checked again once the lock is held. Returns (None, False) if no build is possible.
-    """
-    manifest = read_manifest()
-    if manifest and manifest.get("current_release"):
-        return manifest["current_release"], False
-    folder = processed_dir()
     try:
-        from etl.demo import (
-            build_demo_pack,  # lazy: the ETL is only needed when there is no release
-        )
-    except ImportError as exc:
-        log.error("no release in %s and the demo pack builder is unavailable (%s)", folder, exc)
-        return None, False
-    import fcntl
-
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".demo-build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        manifest = read_manifest()
-        if manifest and manifest.get("current_release"):
-            return manifest["current_release"], False
-        log.warning("no release in %s: building the demo pack (synthetic data, not official statistics)", folder)
-        outcome = build_demo_pack(folder)
-    clear_cache()
-    # the builder may return the id or an outcome object; the manifest is the authority either way
-    manifest = read_manifest(folder) or {}
-    return manifest.get("current_release") or getattr(outcome, "release_id", None) or str(outcome), True
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:  # the ETL replaces it atomically, so this is a damaged file
+        log.error("the manifest %s cannot be read (%s): serving no release", path, exc)
+        return None
 
 
-@functools.lru_cache(maxsize=8)
-def _current_release_id(folder: str) -> str:
-    manifest = read_manifest(Path(folder))
-    if not manifest or not manifest.get("current_release"):
-        raise NoReleaseError(f"no release in {folder}: run `python -m etl demo` or `python -m etl build`")
-    return manifest["current_release"]
+# folder -> (the manifest's (inode, mtime, size), its current release id)
+_CURRENT: dict[str, tuple[tuple[int, int, int], str]] = {}
+_CURRENT_LOCK = threading.Lock()
 
 
 def current_release_id() -> str:
-    """Read once per process and folder: a new release is served after a restart (atomic switch)."""
-    return _current_release_id(str(processed_dir()))
+    """The release the manifest names now: re-read only when the file changed (the ETL replaces it
+    atomically, so a switch always changes its inode)."""
+    folder = processed_dir()
+    path = folder / config.MANIFEST_NAME
+    try:
+        stat = path.stat()
+    except OSError:
+        raise NoReleaseError(f"no release in {folder}: run `python -m etl demo` or `python -m etl build`") from None
+    stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    with _CURRENT_LOCK:
+        cached = _CURRENT.get(str(folder))
+    if cached and cached[0] == stamp:
+        return cached[1]
+    manifest = read_manifest(folder) or {}
+    release_id = manifest.get("current_release")
+    if not release_id:
+        raise NoReleaseError(f"no release in {folder}: run `python -m etl demo` or `python -m etl build`")
+    with _CURRENT_LOCK:
+        _CURRENT[str(folder)] = (stamp, release_id)
+    return release_id
+
+
+def has_release() -> bool:
+    try:
+        current_release_id()
+    except NoReleaseError:
+        return False
+    return True
 
 
 def load(release: str | None = None) -> Release:
     """The current release, or the named one (for pinned links); cached by folder and release id."""
-    folder = str(processed_dir())
-    return _load(folder, release or _current_release_id(folder))
+    return _load(str(processed_dir()), release or current_release_id())
 
 
 def clear_cache() -> None:
     """Forget loaded releases (tests switch folders and home areas)."""
-    _current_release_id.cache_clear()
+    with _CURRENT_LOCK:
+        _CURRENT.clear()
     with _RELEASES_LOCK:
         _RELEASES.clear()
 
@@ -143,11 +134,6 @@ def release_cache_size() -> tuple[int, int]:
     """(releases held in memory, their estimated bytes)."""
     with _RELEASES_LOCK:
         return len(_RELEASES), sum(n for _, n in _RELEASES.values())
-
-
-def is_known_release(release_id: str) -> bool:
-    manifest = read_manifest() or {}
-    return any(r.get("id") == release_id for r in manifest.get("releases", []))
 
 
 @dataclass(frozen=True)
@@ -453,6 +439,3 @@ def _age_order(band: str) -> tuple[int, str]:
     match = re.match(r"(\d+)", text)
     return (int(match[1]), text) if match else (999, text)
 
-
-def indicator_meta(indicator_id: str) -> Indicator:
-    return INDICATORS[indicator_id]

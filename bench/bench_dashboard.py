@@ -4,7 +4,7 @@ Run from the repo root:  python bench/bench_dashboard.py [--processed DIR] [--se
 
 Uses ``--processed`` (or ``PDP_PROCESSED_DIR``) when it holds a release, else writes the synthetic
 test release (tests/release_factory.py) into a temporary folder. Figures are printed and written to
-bench/results/dashboard.json. Nothing here is asserted: the aims (issue 3) are reported beside them.
+bench/results/dashboard.json. Nothing here is asserted: the aims (the README's benchmark table) are reported beside them.
 """
 from __future__ import annotations
 

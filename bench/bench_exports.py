@@ -50,7 +50,7 @@ def main() -> None:
 
     import app as app_module
     from bench.machine import describe_machine
-    from components import routes
+    from web import routes
 
     server = make_server("127.0.0.1", 0, app_module.server, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -17,6 +17,7 @@ import config
 import data_access
 from components import figures, params, planner, summaries
 from components.cards import source_line
+from components.tile_grids import TILE_GRIDS
 from components.formatting import (
     breakdown_label,
     format_value,
@@ -114,7 +115,7 @@ class ChartSpec:
         return f"/{self.topic}{q}#{self.topic}-{self.kind}"
 
     def meta(self, url: str | None = None) -> dict:
-        """Header facts for CSV/XLSX files (exports.header_lines)."""
+        """Header facts for CSV/XLSX files (reuse.data_files.header_lines)."""
         notes = [n for n in (self.note, self.footnote) if n]
         src = self.source
         who = ", ".join(str(x) for x in (src.get("publisher"), src.get("title") or src.get("source_id")) if x)
@@ -289,7 +290,7 @@ def map_figure(rel, dfv: pd.DataFrame, ind, selected):
         chosen = rel.resolve(ind.id, selected).code if selected else None
         return figures.choropleth(units, merged, ind, chosen), "Map of councils"
     districts = rel.home_districts()
-    grid = config.TILE_GRIDS.get(rel.home_code(), {})
+    grid = TILE_GRIDS.get(rel.home_code(), {})
     codes = set(districts["area_code"])
     tiles = dfv.assign(show_value=~dfv.duplicated("shown_code")) if councils else dfv
     if not grid or not codes.issubset(grid):

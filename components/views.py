@@ -41,8 +41,7 @@ def safe_layout(func=None, *, skeleton=None):
             return func(*args, **kwargs)
         except data_access.NoReleaseError as exc:
             log.error("%s", exc)
-            return friendly_message("No data yet", "There is no data release to show yet. An analyst needs to "
-                                    "build one (python -m etl build, or python -m etl demo for demo data).")
+            return friendly_message("No data yet", data_access.NO_RELEASE + ".")
         except Exception:  # noqa: BLE001 - the last line of defence for user-facing pages; logged in full
             log.exception("page layout failed for %s(%r)", func.__name__, kwargs)
             return friendly_message("Sorry, something went wrong",

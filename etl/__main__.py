@@ -12,31 +12,33 @@ from pathlib import Path
 import config
 from etl.errors import EtlError
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED = 0, 1
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m etl", description="Partner Data Pack ETL")
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="parse every file under --raw and write a new release to --out")
-    b.add_argument("--raw", type=Path, default=config.RAW_DIR, help="folder of downloaded extracts")
-    b.add_argument("--out", type=Path, default=config.PROCESSED_DIR, help="processed-data folder")
+    b.add_argument("--raw", type=Path, default=config.raw_dir(), help="folder of downloaded extracts")
+    b.add_argument("--out", type=Path, default=config.processed_dir(), help="processed-data folder")
     b.add_argument("--strict", action="store_true", help="treat warnings as errors")
     v = sub.add_parser("validate", help="check the files under --raw without writing (or show a release's report)")
-    v.add_argument("--raw", type=Path, default=config.RAW_DIR)
-    v.add_argument("--out", type=Path, default=config.PROCESSED_DIR)
+    v.add_argument("--raw", type=Path, default=config.raw_dir())
+    v.add_argument("--out", type=Path, default=config.processed_dir())
     v.add_argument("--release", nargs="?", const="current", default=None,
                    help="print the stored report of a release (default: the current one) instead")
     d = sub.add_parser("demo", help="generate the synthetic demo extracts and build them")
-    d.add_argument("--out", type=Path, default=config.PROCESSED_DIR, help="processed-data folder")
-    d.add_argument("--raw", type=Path, default=config.DEMO_RAW_DIR, help="where to write the demo extracts")
+    d.add_argument("--out", type=Path, default=config.processed_dir(), help="processed-data folder")
+    d.add_argument("--raw", type=Path, default=config.demo_raw_dir(), help="where to write the demo extracts")
+    d.add_argument("--if-missing", action="store_true",
+                   help="build the demo pack only when --out has no current release (a first run)")
     sub.add_parser("fetch", help="download the latest releases from the publishers (see --help)", add_help=False)
     sub.add_parser("diff", help="what changed between two releases (see --help)", add_help=False)
     r = sub.add_parser("releases", help="list the releases kept in --out")
-    r.add_argument("--out", type=Path, default=config.PROCESSED_DIR)
+    r.add_argument("--out", type=Path, default=config.processed_dir())
     u = sub.add_parser("use", help="make an older release current again")
     u.add_argument("release_id")
-    u.add_argument("--out", type=Path, default=config.PROCESSED_DIR)
+    u.add_argument("--out", type=Path, default=config.processed_dir())
     return parser
 
 
@@ -97,7 +99,7 @@ def cmd_validate(args) -> int:
         print(path.read_text(encoding="utf-8"))
         return EXIT_OK
     outcome = run(args.raw, progress=True)
-    print(report_text(outcome, config.HOME_AREA_CODE))
+    print(report_text(outcome, config.home_area_code()))
     if outcome.log.errors:
         print(f"{len(outcome.log.errors)} problem(s): a build would fail.", file=sys.stderr)
         return EXIT_FAILED
@@ -107,7 +109,12 @@ def cmd_validate(args) -> int:
 
 def cmd_demo(args) -> int:
     from etl.demo import build_demo_pack
+    from etl.release import read_manifest
 
+    current = (read_manifest(args.out) or {}).get("current_release") if args.if_missing else None
+    if current:
+        print(f"Release {current} is current in {args.out}: the demo pack is not built (--if-missing).")
+        return EXIT_OK
     outcome = build_demo_pack(args.out, args.raw, progress=True)
     print(f"Wrote demo extracts to {args.raw} and built release {outcome.release_id} (DEMO DATA) into {args.out}.")
     return EXIT_OK

@@ -45,8 +45,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from vocab.catalogue import INDICATORS, TOPICS
+import config
 from etl.errors import EtlError, Problem, ReleaseError
+from vocab.catalogue import INDICATORS, TOPICS
 
 SCHEMA_VERSION = 1
 MAX_LISTED = 500  # revisions / status changes listed in diff.json (counts are always complete)
@@ -362,16 +363,11 @@ def write_outputs(diff: dict, folder: Path) -> tuple[Path, Path]:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m etl diff``; 0 done, 2 nothing to compare / bad arguments."""
-    try:
-        import config
-        processed_default, home_default = config.PROCESSED_DIR, config.HOME_AREA_CODE
-    except ImportError:  # run from outside the repository root
-        processed_default, home_default = Path("data/processed"), "E37000019"
     parser = argparse.ArgumentParser(prog="python -m etl diff",
                                      description="What changed between two releases (default: previous and current).")
     parser.add_argument("old", nargs="?", help="older release id or folder (default: the release before the current)")
     parser.add_argument("new", nargs="?", help="newer release id or folder (default: the current release)")
-    parser.add_argument("--processed", type=Path, default=processed_default, help="processed data folder")
+    parser.add_argument("--processed", type=Path, default=config.processed_dir(), help="processed data folder")
     parser.add_argument("--out", type=Path, help="where to write diff.json/diff.txt (default: the new release folder)")
     parser.add_argument("--home", default=None, help="home area code (default: the new release's, else config)")
     args = parser.parse_args(argv)
@@ -386,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     except EtlError as exc:
         print(f"diff: {exc}", file=sys.stderr)
         return 2
-    home = args.home or new_meta.get("home_area_code") or home_default
+    home = args.home or new_meta.get("home_area_code") or config.home_area_code()
     new_meta = {**new_meta, "home_area_code": home}
     if areas is not None and "home_area_name" not in new_meta:
         named = areas.loc[areas["area_code"] == home, "area_name"]

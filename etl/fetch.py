@@ -21,14 +21,11 @@ fetch-manifest.json::
                 "fetched_at", "etag", "last_modified",
                 "status" ("downloaded" | "unchanged" | "skipped" | "failed"), "error",
                 "next_update", "licence", "landing_page"}, ...]}
-
-Use :func:`current_files` to find the newest good file of every source.
 """
 from __future__ import annotations
 
 import argparse
 import csv
-import email.utils
 import hashlib
 import io
 import json
@@ -36,26 +33,23 @@ import os
 import re
 import sys
 import time
-import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
 
+import config
+from etl import publishers
 from etl.errors import EtlError, Problem
+from etl.fetch_http import Http, Unreachable, check_length, csv_problem, decode_text, looks_like_html
+from etl.publishers import PUBLISHERS_TOML, Download, Settings, Source
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent / "publishers.toml"
 STATE_NAME = ".fetch-state.json"
 MANIFEST_NAME = "fetch-manifest.json"
 DATED_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-KINDS = ("nomis", "csv", "file", "arcgis_geojson", "arcgis_table")
-# First bytes that say "this is a web page, not data"
-HTML_STARTS = (b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body")
 ZIP_MAGIC = b"PK\x03\x04"  # XLSX and ODS are zip files
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old binary XLS
-RETRY_STATUSES = {429, 500, 502, 503, 504}
 
 
 class FetchError(EtlError):
@@ -64,90 +58,10 @@ class FetchError(EtlError):
 
 # --- configuration ----------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Download:
-    """One file to fetch for a source (a source may have several, e.g. the ONS lookups)."""
-
-    kind: str
-    url: str
-    output: str
-    name: str = ""
-    params: dict = field(default_factory=dict)
-    page_size: int | None = None
-    expected_columns: tuple[str, ...] = ()
-    expected_properties: tuple[str, ...] = ()
-    dataset_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Source:
-    source_id: str
-    publisher: str
-    title: str
-    host: str
-    landing_page: str
-    downloads: tuple[Download, ...]
-    licence: str = ""
-    next_update: str | None = None
-    fetch_once: bool = False
-
-
-@dataclass(frozen=True)
-class Settings:
-    since: str = "2019-01"
-    connect_timeout: float = 5.0
-    read_timeout: float = 60.0
-    max_tries: int = 4
-    backoff_seconds: float = 2.0
-    max_retry_after: float = 60.0
-    user_agent: str = "partner-data-pack-fetch/1.0"
-
-
-def load_config(path: Path | str = DEFAULT_CONFIG) -> tuple[Settings, dict[str, Source]]:
-    """Read publishers.toml -> (settings, sources by id); a clear error for a malformed file."""
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FetchError(Problem(file=path.name, message="the fetch configuration is missing",
-                                 expected=f"a TOML file at {path}")) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise FetchError(Problem(file=path.name,
-                                 message=f"the fetch configuration is not valid TOML ({exc})")) from None
-    defaults = data.get("defaults", {})
-    settings = Settings(**{k: v for k, v in defaults.items() if k in Settings.__dataclass_fields__})
-    env = {"backoff_seconds": "PDP_FETCH_BACKOFF", "max_retry_after": "PDP_FETCH_MAX_RETRY_AFTER",
-           "connect_timeout": "PDP_FETCH_CONNECT_TIMEOUT", "max_tries": "PDP_FETCH_MAX_TRIES"}
-    overrides = {k: type(getattr(settings, k))(os.environ[v]) for k, v in env.items() if os.environ.get(v)}
-    if overrides:
-        settings = Settings(**{**settings.__dict__, **overrides})
-    problems, sources = [], {}
-    for source_id, raw in data.get("sources", {}).items():
-        missing = [k for k in ("publisher", "title", "host", "landing_page", "downloads") if not raw.get(k)]
-        if missing:
-            problems.append(Problem(file=path.name, message=f"source {source_id} is incomplete",
-                                    column=", ".join(missing),
-                                    expected="publisher, title, host, landing_page, downloads"))
-            continue
-        downloads = []
-        for d in raw["downloads"]:
-            if d.get("kind") not in KINDS or not d.get("output"):
-                problems.append(Problem(file=path.name, message=f"source {source_id} has a bad download",
-                                        expected=f"kind one of {', '.join(KINDS)} and an output name",
-                                        found=f"kind={d.get('kind')!r} output={d.get('output')!r}"))
-                continue
-            downloads.append(Download(kind=d["kind"], url=d.get("url", ""), output=d["output"], name=d.get("name", ""),
-                                      params=dict(d.get("params", {})), page_size=d.get("page_size"),
-                                      expected_columns=tuple(d.get("expected_columns", ())),
-                                      expected_properties=tuple(d.get("expected_properties", ())),
-                                      dataset_id=d.get("dataset_id")))
-        sources[source_id] = Source(source_id=source_id, publisher=raw["publisher"], title=raw["title"],
-                                    host=raw["host"], landing_page=raw["landing_page"], downloads=tuple(downloads),
-                                    licence=raw.get("licence", ""), next_update=raw.get("next_update"),
-                                    fetch_once=bool(raw.get("fetch_once", False)))
-    if problems:
-        raise FetchError(problems)
-    return settings, sources
+def load_config(path: Path | str = PUBLISHERS_TOML) -> tuple[Settings, dict[str, Source]]:
+    """(settings, the sources that have downloads) from the publishers file (``etl.publishers`` reads it)."""
+    settings, sources = publishers.load(path)
+    return settings, {source_id: source for source_id, source in sources.items() if source.downloads}
 
 
 def resolve_url(download: Download, since: str, override: str | None = None) -> str:
@@ -167,12 +81,7 @@ def resolve_params(download: Download, since: str) -> dict[str, str]:
     return {k: str(v).format(since=since) for k, v in download.params.items()}
 
 
-def next_update_dates(config: Path | str = DEFAULT_CONFIG) -> dict[str, str | None]:
-    """source_id -> next_update from the config (for the release manifest / release calendar)."""
-    return {sid: s.next_update for sid, s in load_config(config)[1].items()}
-
-
-# --- HTTP with retries --------------------------------------------------------------------------
+# --- the fetchers, one per kind ----------------------------------------------------------------------
 
 @dataclass
 class Fetched:
@@ -185,112 +94,6 @@ class Fetched:
     last_modified: str | None = None
     rows: int | None = None
 
-
-class Http:
-    """An httpx client with the retry policy: back-off on 429/5xx, fail fast when unreachable."""
-
-    def __init__(self, settings: Settings, sleep=time.sleep):
-        self.settings = settings
-        self.sleep = sleep
-        self.client = httpx.Client(timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
-                                   follow_redirects=True, headers={"User-Agent": settings.user_agent})
-
-    def close(self) -> None:
-        self.client.close()
-
-    def _delay(self, attempt: int, response: httpx.Response | None) -> float:
-        delay = self.settings.backoff_seconds * (2 ** (attempt - 1))
-        if response is not None and (after := response.headers.get("Retry-After")):
-            seconds = None
-            if after.strip().isdigit():
-                seconds = float(after.strip())
-            else:
-                when = email.utils.parsedate_to_datetime(after) if after else None
-                if when is not None:
-                    seconds = (when - datetime.now(timezone.utc)).total_seconds()
-            if seconds is not None:
-                delay = max(0.0, min(seconds, self.settings.max_retry_after))
-        return delay
-
-    def get(self, url: str, params: dict | None = None, headers: dict | None = None) -> httpx.Response:
-        """GET with retries; returns a 2xx/304 response with its body read, else raises FetchError-ready text."""
-        last = ""
-        for attempt in range(1, max(1, self.settings.max_tries) + 1):
-            response = None
-            try:
-                response = self.client.get(url, params=params, headers=headers)
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol, httpx.ProxyError) as exc:
-                # refused, DNS failure, no route: retrying will not help within a few seconds
-                raise _Unreachable(f"cannot connect ({type(exc).__name__}: {exc or 'no answer'})",
-                                   connect=True) from None
-            except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
-                last = f"the response was cut short (truncated body: {exc})"
-            except httpx.TimeoutException:
-                last = f"no answer within {self.settings.read_timeout:g} s"
-            else:
-                if response.status_code in RETRY_STATUSES:
-                    last = f"HTTP {response.status_code} {response.reason_phrase}"
-                elif response.status_code >= 400:
-                    raise _Unreachable(f"HTTP {response.status_code} {response.reason_phrase} for {response.url}")
-                else:
-                    return response
-            if attempt < self.settings.max_tries:
-                self.sleep(self._delay(attempt, response))
-        raise _Unreachable(f"{last} (after {self.settings.max_tries} tries)")
-
-
-class _Unreachable(Exception):
-    """Internal: the request failed; the caller adds the host and the manual route."""
-
-    def __init__(self, message: str, connect: bool = False):
-        super().__init__(message)
-        self.connect = connect  # the host could not be reached at all (refused, DNS, timeout)
-
-
-# --- validation (pure) -----------------------------------------------------------------------------
-
-def looks_like_html(body: bytes, content_type: str | None = None) -> bool:
-    """An HTML/XML page (a portal's error or login page) where data was expected."""
-    head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return head.startswith(HTML_STARTS) or "text/html" in (content_type or "").lower()
-
-
-def check_length(body: bytes, headers: httpx.Headers) -> str | None:
-    """A problem text when the body is shorter than the Content-Length the server announced."""
-    length = headers.get("Content-Length")
-    if length and length.isdigit() and not headers.get("Content-Encoding") and len(body) < int(length):
-        return f"the response was cut short (truncated body: {len(body)} of {length} bytes)"
-    return None
-
-
-def csv_problem(text: str, expected: tuple[str, ...]) -> tuple[str | None, list[str], int]:
-    """Check a CSV text: (problem or None, header, data rows). Catches a cut last line and a changed header."""
-    if not text.strip():
-        return "the response is empty", [], 0
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        return f"the CSV cannot be read ({exc}); the body may be truncated", [], 0
-    header = [c.strip() for c in rows[0]]
-    missing = [c for c in expected if c not in header]
-    if missing:
-        return (f"the CSV header has changed: expected columns {', '.join(expected)}; "
-                f"missing {', '.join(missing)}; found {', '.join(header[:40])}"), header, 0
-    data = [r for r in rows[1:] if any(c.strip() for c in r)]
-    if data and len(data[-1]) < len(header):
-        return (f"the last line is cut short (truncated body: {len(data[-1])} of {len(header)} cells on line "
-                f"{len(rows)})"), header, len(data)
-    return None, header, len(data)
-
-
-def decode_text(body: bytes) -> str:
-    try:
-        return body.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return body.decode("cp1252", errors="replace")
-
-
-# --- the fetchers, one per kind ----------------------------------------------------------------------
 
 class Fetcher:
     """Downloads the configured sources into ``raw/<date>/`` and records them in the manifest."""
@@ -362,7 +165,7 @@ class Fetcher:
                 self.progress(f"{label}: unchanged since {state[key]['file']} (304)")
                 return entry, None
             os.replace(temp, target)  # only a complete, validated download replaces the file
-        except _Unreachable as exc:
+        except Unreachable as exc:
             if exc.connect:
                 self.down_hosts[host] = str(exc)
             return self._failed(entry, source, host, str(exc), download)
@@ -562,17 +365,6 @@ def dated_folders(raw_dir: Path | str) -> list[Path]:
     return sorted(p for p in raw_dir.iterdir() if p.is_dir() and DATED_FOLDER.match(p.name))
 
 
-def current_files(raw_dir: Path | str) -> dict[str, list[dict]]:
-    """source_id -> its newest good manifest entries (for the build: which raw files are current)."""
-    found: dict[str, dict[tuple, dict]] = {}
-    for folder in dated_folders(raw_dir):
-        manifest = Fetcher._read_json(folder / MANIFEST_NAME, {})
-        for entry in manifest.get("files", []):
-            if entry.get("status") != "failed" and entry.get("file"):
-                found.setdefault(entry["source_id"], {})[entry.get("download")] = entry
-    return {sid: list(entries.values()) for sid, entries in found.items()}
-
-
 def _fail(url: str, problem: str) -> FetchError:
     return FetchError(Problem(file=urlsplit(url).path.rsplit("/", 1)[-1] or url, message=problem))
 
@@ -617,17 +409,12 @@ def _progress_printer():
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m etl fetch``; returns the exit code (0 ok, 1 a source failed, 2 usage)."""
-    try:
-        from config import RAW_DIR
-    except ImportError:  # run from outside the repository root
-        RAW_DIR = Path("data/raw")
-
     parser = argparse.ArgumentParser(prog="python -m etl fetch",
                                      description="Download the latest releases into data/raw/<YYYY-MM-DD>/.")
-    parser.add_argument("--raw", type=Path, default=RAW_DIR, help="raw data folder (default data/raw)")
+    parser.add_argument("--raw", type=Path, default=config.raw_dir(), help="raw data folder (default data/raw)")
     parser.add_argument("--since", help="first month of the claimant count series, YYYY-MM (default from config)")
     parser.add_argument("--only", nargs="+", metavar="SOURCE", help="fetch only these source ids")
-    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="sources file (etl/publishers.toml)")
+    parser.add_argument("--config", type=Path, default=PUBLISHERS_TOML, help="sources file (etl/publishers.toml)")
     parser.add_argument("--base-url-override", action="append", default=[], metavar="SOURCE=URL",
                         help="send a source's requests to another server (SOURCE may be *)")
     parser.add_argument("--date", help="dated folder name, YYYY-MM-DD (default today, UTC)")

@@ -13,6 +13,7 @@ from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from config import COUNTRY_CODE
 from etl.errors import Problem
@@ -20,6 +21,10 @@ from vocab.levels import PARENT_LEVELS, UNITARY_PREFIXES, level_of_code
 
 SUCCESSION_TYPES = ("merger", "merge", "new_code", "recode")  # ONS change types where a code is replaced
 ALIASES_CSV = Path(__file__).with_name("reference") / "name_aliases.csv"
+# areas.parquet: every area with its level and parents (codes; None where unknown), written with this schema
+AREAS_COLUMNS = ["area_code", "area_name", "area_level", *(f"{level}_code" for level in PARENT_LEVELS),
+                 "successor_code"]
+AREAS_SCHEMA = pa.schema([(column, pa.string()) for column in AREAS_COLUMNS])
 
 
 def normalise_name(name: str) -> str:
@@ -229,9 +234,8 @@ class Geography:
                     row["region_code"] = self._common_region(code, level)
             row["successor_code"] = self.current_code(code) if self.current_code(code) != code else None
             rows.append(row)
-        columns = ["area_code", "area_name", "area_level"] + [f"{lvl}_code" for lvl in PARENT_LEVELS] + [
-            "successor_code"]
-        return pd.DataFrame([{c: row.get(c) for c in columns} for row in rows], columns=columns, dtype=object)
+        return pd.DataFrame([{c: row.get(c) for c in AREAS_COLUMNS} for row in rows], columns=AREAS_COLUMNS,
+                            dtype=object)
 
     def _common_parent(self, upper_tier_code: str, level: str) -> str | None:
         """The parent shared by every district of an upper tier (None when they straddle)."""

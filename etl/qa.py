@@ -5,17 +5,25 @@ them into a failed build); the same findings are rendered as ``qa.html`` in the 
 """
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
+from pathlib import Path
 
+import jinja2
 import pandas as pd
 
 from config import COUNTRY_CODE
+from etl.errors import Problem
+from etl.validate import comparable, differences_beyond_rounding, home_members
 from vocab.catalogue import INDICATORS, QA_MIN_COUNT_CHANGE
 from vocab.levels import is_two_tier_district
-from etl.errors import Problem
 from vocab.periods import frequency
-from etl.validate import comparable, differences_beyond_rounding, home_members
+
+TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
+                               autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
+                               lstrip_blocks=True)
+CHECK_LABELS = {"coverage": "Coverage of the expected areas", "continuity": "Period continuity",
+                "jump": "Period-on-period jumps beyond the threshold",
+                "totals": "District totals vs the publishers' own totals"}
 
 
 @dataclass(frozen=True)
@@ -114,28 +122,9 @@ def as_problems(findings: list[Finding]) -> list[Problem]:
 
 
 def qa_html(findings: list[Finding], outcome, home_area: str) -> str:
-    """A self-contained HTML page of the findings, grouped by check."""
+    """A self-contained HTML page of the findings, grouped by check (``etl/templates/qa.html``)."""
     title = "Quality assurance report" + (" (DEMO DATA — not official statistics)" if outcome.is_demo else "")
-    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
-             "<style>body{font-family:Arial,sans-serif;margin:2em;color:#0b0c0c}table{border-collapse:collapse}"
-             "td,th{border:1px solid #b1b4b6;padding:4px 8px;text-align:left;vertical-align:top}"
-             "th{background:#f3f2f1}</style></head><body>",
-             f"<h1>{html.escape(title)}</h1>",
-             f"<p>Home area: {html.escape(outcome.geography.name_of(home_area) or home_area)} ({home_area}). "
-             f"{len(findings)} finding(s). Findings are flags for an analyst to check, not errors; "
-             "<code>python -m etl build --strict</code> refuses a release with any.</p>"]
-    labels = {"coverage": "Coverage of the expected areas", "continuity": "Period continuity",
-              "jump": "Period-on-period jumps beyond the threshold",
-              "totals": "District totals vs the publishers' own totals"}
-    for check, label in labels.items():
-        items = [f for f in findings if f.check == check]
-        parts.append(f"<h2>{label} ({len(items)})</h2>")
-        if not items:
-            parts.append("<p>Nothing to report.</p>")
-            continue
-        parts.append("<table><thead><tr><th scope='col'>Indicator</th><th scope='col'>Finding</th></tr></thead><tbody>")
-        parts.extend(f"<tr><td>{html.escape(INDICATORS[f.indicator].label)}</td><td>{html.escape(f.message)}</td></tr>"
-                     for f in items[:500])
-        parts.append("</tbody></table>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    sections = [(label, [f for f in findings if f.check == check]) for check, label in CHECK_LABELS.items()]
+    return TEMPLATES.get_template("qa.html").render(
+        title=title, home_name=outcome.geography.name_of(home_area) or home_area, home_area=home_area,
+        count=len(findings), sections=sections, indicators=INDICATORS, max_rows=500)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from etl.errors import CONTROL_CHARACTERS, Problem
 
+DEMO_MARKER = "PDP-DEMO-DATA.txt"  # a raw folder holding this file is a synthetic demo pack
 # Files under data/raw that are documentation or companions, not extracts.
 IGNORED_PATTERNS = (".*", "*.md", "README*", "PROVENANCE*", "*.metadata.json", "*.meta.json",
                     "fetch-manifest.json", "fetch-state.json", "*.period.txt")

@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 from config import KEEP_RELEASES, MANIFEST_NAME, RELEASES_SUBDIR
 from etl.errors import Problem, ReleaseError
 from etl.derivations import DERIVATIONS_SCHEMA
+from etl.geography import AREAS_SCHEMA
 from etl.schema import ARROW_SCHEMA
 
 SCHEMA_VERSION = 1
@@ -99,7 +100,7 @@ def write_release(out_dir: Path, *, indicators: pd.DataFrame, areas: pd.DataFram
     tmp = Path(tempfile.mkdtemp(dir=root, prefix=".tmp-"))
     try:
         write_parquet(indicators, tmp / "indicators.parquet", ARROW_SCHEMA)
-        write_parquet(areas, tmp / "areas.parquet")
+        write_parquet(areas, tmp / "areas.parquet", AREAS_SCHEMA)
         if derivations is not None:
             write_parquet(derivations, tmp / "derivations.parquet", DERIVATIONS_SCHEMA)
         if boundaries is not None and len(boundaries):

@@ -5,24 +5,10 @@ Pure functions of a ``BuildOutcome``: the same text is printed at the end of a b
 """
 from __future__ import annotations
 
-import tomllib
-from pathlib import Path
-
 import pandas as pd
 
 from vocab.catalogue import INDICATORS
 from vocab.levels import is_two_tier_district, level_of_code
-
-PUBLISHERS_TOML = Path(__file__).with_name("publishers.toml")
-
-
-def publisher_config() -> dict:
-    """Per-source settings (titles, landing pages, next-update dates) kept as data."""
-    if not PUBLISHERS_TOML.exists():
-        return {}
-    with open(PUBLISHERS_TOML, "rb") as fh:
-        data = tomllib.load(fh)
-    return data.get("sources", data)
 
 
 def home_members(geo, home_area: str) -> list[str]:
@@ -33,7 +19,6 @@ def home_members(geo, home_area: str) -> list[str]:
 def source_summaries(outcome, home_area: str) -> list[dict]:
     """One summary per source id: files, rows, areas, periods, suppression, coverage of the home area."""
     df = outcome.indicators
-    config = publisher_config()
     home = home_members(outcome.geography, home_area)
     home_tiers = sorted({t for d in home if (t := outcome.geography.upper_tier_of(d))})
     summaries = []
@@ -43,18 +28,14 @@ def source_summaries(outcome, home_area: str) -> list[dict]:
     for source_id, items in sorted(by_source.items()):
         meta = items[0].result.meta
         rows = df[(df["source"] == source_id) & ~df["derived"]] if not df.empty else df
-        titles = {i.result.meta.title for i in items}
-        # several files of one source with different titles (e.g. three lookups): the source's own title
-        title = meta.title if len(titles) == 1 else config.get(source_id, {}).get("title", meta.title)
-        summary = {
-            "source_id": source_id, "publisher": meta.publisher, "title": title,
+        summary = {  # publisher, title, page and next update: etl/publishers.toml, through each file's meta
+            "source_id": source_id, "publisher": meta.publisher, "title": meta.title,
             "kind": items[0].result.kind,
             "files": [{"name": i.raw.name, "sha256": i.sha256, "rows": int(len(i.result.table))} for i in items],
             "release_date": max((i.result.meta.release_date for i in items if i.result.meta.release_date),
-                                default=config.get(source_id, {}).get("release_date")),
-            "next_update": next((i.result.meta.next_update for i in items if i.result.meta.next_update),
-                                config.get(source_id, {}).get("next_update")),
-            "url": meta.url or config.get(source_id, {}).get("landing_page") or config.get(source_id, {}).get("url"),
+                                default=None),
+            "next_update": meta.next_update,
+            "url": next((i.result.meta.url for i in items if i.result.meta.url), None),
             "is_demo": outcome.is_demo or any(i.result.meta.is_demo for i in items),
             "rows": int(len(rows)),
         }

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from components import charts, exports, params
+from components import charts, params
+from reuse.browser import ExportError
+from reuse.images import render_image
 from vocab.catalogue import INDICATORS, TOPICS
 from vocab.levels import is_two_tier_district
 
@@ -62,11 +64,11 @@ def render_gallery(rel, out: Path, only: list[str] | None = None,
                       title=spec.title, url=f"/download/{chart}.png{params.query(**args)}", summary=spec.summary,
                       note=spec.note)
         try:
-            data = exports.render_image(spec.figure, "png", title=spec.title, subtitle=spec.image_subtitle(),
+            data = render_image(spec.figure, "png", title=spec.title, subtitle=spec.image_subtitle(),
                                         source_line=spec.image_source_line(), footnote=spec.footnote)
             (out / f"{stem}.png").write_bytes(data)
             entry.image = f"{stem}.png"
-        except exports.ExportError as exc:  # one chart failing must not lose the others
+        except ExportError as exc:  # one chart failing must not lose the others
             entry.error = str(exc)
         entries.append(entry)
         progress(f"{'rendered' if entry.image else 'FAILED  '} {stem}")

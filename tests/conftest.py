@@ -1,4 +1,5 @@
-"""Shared test set-up: headless Chromium for dash_duo, and a factory release for the dashboard.
+"""Shared test set-up: headless Chromium for dash_duo, a factory release for the dashboard, and the releases
+built from the real extracts and the demo pack (each built once per test process, read only).
 
 The factory release is written into a temporary folder and ``PDP_PROCESSED_DIR`` points at it
 *before* the app is imported, so the dashboard never reads ``data/processed`` in tests.
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+REAL = ROOT.parent / "shared" / "data" / "real"
 for p in (ROOT, ROOT / "tests"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
@@ -36,8 +38,8 @@ def pytest_configure(config):
     BaseDashRunner._next_port = 20000 + (os.getpid() * 37) % 30000
 
 
-def pytest_setup_options():
-    """Chrome options for dash_duo (dash.testing's hook): headless Debian Chromium, no network."""
+def chrome_options():
+    """Headless Debian Chromium with no network, for dash_duo and for tests that drive one browser."""
     from selenium.webdriver.chrome.options import Options
 
     options = Options()
@@ -46,6 +48,11 @@ def pytest_setup_options():
     if Path(CHROMIUM).exists():
         options.binary_location = CHROMIUM
     return options
+
+
+def pytest_setup_options():
+    """Chrome options for dash_duo (dash.testing's hook)."""
+    return chrome_options()
 
 
 @pytest.fixture(scope="session")
@@ -62,6 +69,45 @@ def release_dir(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("processed")
     write_release(folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def real_build(tmp_path_factory) -> dict:
+    """A release built from the real extracts in ../shared/data/real, once per test process.
+
+    Tests read it and never change it: ``out`` (the processed folder), ``folder`` (the release),
+    ``outcome`` (the BuildOutcome) and its ``df`` (indicators), ``areas`` and ``derivations`` tables.
+    """
+    import pandas as pd
+
+    from etl.build import build
+
+    if not REAL.is_dir():
+        pytest.skip("../shared/data/real not present: real-extract tests need the shared folder beside the repo")
+    out = tmp_path_factory.mktemp("real") / "processed"
+    outcome = build(REAL, out)
+    folder = out / "releases" / outcome.release_id
+    return {"out": out, "folder": folder, "outcome": outcome, "df": pd.read_parquet(folder / "indicators.parquet"),
+            "areas": pd.read_parquet(folder / "areas.parquet"),
+            "derivations": pd.read_parquet(folder / "derivations.parquet")}
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory) -> dict:
+    """The demo pack as a first run makes it (``python -m etl demo --if-missing`` on an empty folder), once
+    per test process: ``root`` (with ``raw/`` and ``processed/``), ``out``, ``manifest`` and ``df``."""
+    import pandas as pd
+
+    from etl.__main__ import main
+    from etl.release import read_manifest
+
+    root = tmp_path_factory.mktemp("demo")
+    code = main(["demo", "--if-missing", "--out", str(root / "processed"), "--raw", str(root / "raw")])
+    assert code == 0, "with no release yet, `etl demo --if-missing` builds the demo pack"
+    manifest = read_manifest(root / "processed")
+    folder = root / "processed" / "releases" / manifest["current_release"]
+    return {"root": root, "out": root / "processed", "manifest": manifest,
+            "df": pd.read_parquet(folder / "indicators.parquet")}
 
 
 @pytest.fixture(scope="session")

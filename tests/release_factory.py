@@ -6,8 +6,10 @@ come from a seeded generator; codes and names are the public ONS ones from ``etl
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -164,7 +166,15 @@ def rng_jitter(code: str, ind: str, period: str) -> float:
 
 
 def build_tidy(home: str = "lancs", seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(indicators, areas) frames for a synthetic release; ``home='gm'`` adds Greater Manchester."""
+    """(indicators, areas) frames for a synthetic release; ``home='gm'`` adds Greater Manchester.
+
+    Generated (and checked against the contract) once per process; each call gets its own copies."""
+    tidy, areas = _generated(home, seed)
+    return tidy.copy(), areas.copy()
+
+
+@functools.lru_cache(maxsize=4)
+def _generated(home: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     rng = np.random.default_rng(seed)
     area_rows, districts = _geography(home)
     rows = _district_rows(districts, rng)
@@ -245,5 +255,7 @@ def write_release(processed_dir: Path, home: str = "lancs", release_id: str = RE
     (folder / "validation.txt").write_text("factory release: no problems\n", encoding="utf-8")
     manifest = {"schema_version": 1, "current_release": release_id, "release": release,
                 "releases": [{"id": release_id, "created": release["created"], "is_demo": is_demo}]}
-    (processed_dir / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    temp = processed_dir / ".manifest.json.tmp"  # replaced atomically, as the ETL does
+    temp.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    os.replace(temp, processed_dir / "manifest.json")
     return release_id

@@ -1,9 +1,20 @@
-"""axe-core (vendored in tests/vendor/axe.min.js) on every page: no violations of any impact."""
+"""axe-core (vendored in tests/vendor/axe.min.js) on every page, one test per URL: no violations of any impact.
+
+One app server and one headless Chromium serve the whole walk (started once for the module)."""
 from __future__ import annotations
 
+import shutil
+import threading
 from pathlib import Path
 
-from test_dashboard_pages import page_urls
+import pytest
+from conftest import CHROMIUM, chrome_options
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+from test_dashboard_pages import declared_page_urls
+
+pytestmark = pytest.mark.browser
 
 AXE = (Path(__file__).resolve().parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 EXTRA_URLS = ["/claimant-count?area=E07000117&breakdown=sex&comparators=home,country",
@@ -25,17 +36,34 @@ wait();
 """
 
 
-def test_every_page_has_no_axe_violations(dash_duo, dash_app):
-    dash_duo.start_server(dash_app)
-    dash_duo.driver.set_script_timeout(30)
-    failures = {}
-    for url in page_urls() + EXTRA_URLS:
-        dash_duo.driver.get(dash_duo.server_url + url)
-        dash_duo.wait_for_element("#_pages_content h1", timeout=10)
-        if dash_duo.find_elements(".pdp-graph"):
-            dash_duo.wait_for_element(".pdp-graph .main-svg", timeout=10)
-        dash_duo.driver.execute_script(AXE)
-        violations = dash_duo.driver.execute_async_script(RUN_AXE)
-        if violations:
-            failures[url] = violations
-    assert not failures, f"every page should pass axe-core with no violations of any impact: {failures}"
+@pytest.fixture(scope="module")
+def browser(dash_app):
+    """(driver, base URL): the app on a 127.0.0.1 port and one headless Chromium for every page."""
+    from selenium import webdriver
+    from werkzeug.serving import make_server
+
+    if not (shutil.which("chromedriver") and Path(CHROMIUM).exists()):
+        pytest.skip(f"the accessibility walk needs chromedriver on PATH and {CHROMIUM} (Debian: chromium-driver)")
+    server = make_server("127.0.0.1", 0, dash_app.server, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    driver = webdriver.Chrome(options=chrome_options())
+    driver.set_script_timeout(30)
+    yield driver, f"http://127.0.0.1:{server.server_port}"
+    driver.quit()
+    server.shutdown()
+
+
+def wait_for(driver, selector: str) -> None:
+    WebDriverWait(driver, 10).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, selector)))
+
+
+@pytest.mark.parametrize("url", declared_page_urls() + EXTRA_URLS)
+def test_page_has_no_axe_violations(browser, url):
+    driver, base = browser
+    driver.get(base + url)
+    wait_for(driver, "#_pages_content h1")
+    if driver.find_elements(By.CSS_SELECTOR, ".pdp-graph"):
+        wait_for(driver, ".pdp-graph .main-svg")
+    driver.execute_script(AXE)
+    violations = driver.execute_async_script(RUN_AXE)
+    assert not violations, f"{url} should pass axe-core with no violations of any impact: {violations}"

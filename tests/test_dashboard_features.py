@@ -103,19 +103,20 @@ def test_url_round_trip_reload_back_and_forward(dash_duo, dash_app, release_dir)
     assert not dash_duo.find_elements("#claimant-count-key-region"), "an unticked comparator should disappear"
 
 
-@pytest.mark.parametrize("url, words", [
-    ("/district/E99999999", "don't have a district"),
-    ("/claimant-count?period=banana", "not a period"),
-    ("/claimant-count?area=NOTACODE", "don't have a district"),
-    ("/furlough?indicator=claimant_rate", "not a measure"),
-    ("/claimant-count?comparators=mars", "not a comparison"),
-    ("/compare?areas=E07000117,XX", "don't have a district"),
-    ("/no/such/page", "couldn't find that page"),
+@pytest.mark.parametrize("url, status, words", [
+    ("/district/E99999999", 404, "don't have a district"),  # no such page: the address names nothing
+    ("/claimant-count?period=banana", 200, "not a period"),  # the page exists; the view explains the setting
+    ("/claimant-count?area=NOTACODE", 200, "don't have a district"),
+    ("/furlough?indicator=claimant_rate", 200, "not a measure"),
+    ("/claimant-count?comparators=mars", 200, "not a comparison"),
+    ("/compare?areas=E07000117,XX", 200, "don't have a district"),
+    ("/no/such/page", 404, "couldn't find that page"),
 ])
-def test_bad_urls_get_a_friendly_message_not_an_error(dash_app, url, words):
+def test_bad_urls_get_a_friendly_message_not_an_error(dash_app, url, status, words):
     client = dash_app.server.test_client()
     response = client.get(url)
-    assert response.status_code in (200, 404), f"{url} should not be a server error, got {response.status_code}"
+    assert response.status_code == status, \
+        f"{url}: {status} (404 only where the address names no page or district), got {response.status_code}"
     body = router_response(dash_app, url)
     assert words in body, f"{url} should explain the problem in plain words ({words!r})"
     assert "Traceback" not in body, f"{url} should never show a traceback"

@@ -1,10 +1,36 @@
 """Browser smoke test: every registered page renders (one h1) with no browser console errors."""
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import dash
 from selenium.webdriver.support.ui import WebDriverWait
 
 DISTRICT = "E07000123"  # Preston
+PAGES = Path(__file__).resolve().parents[1] / "pages"
+
+
+def declared_page_urls() -> list[str]:
+    """The URL of every page module's ``dash.register_page`` call, read from the source (no app needed, so
+    tests can be parametrised by page); ``test_declared_pages_are_the_registered_pages`` keeps it true."""
+    urls = []
+    for path in sorted(PAGES.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "register_page":
+                keywords = {k.arg: k.value.value for k in node.keywords if isinstance(k.value, ast.Constant)}
+                if path.stem == "not_found_404":
+                    urls.append("/no-such-page")
+                elif "path_template" in keywords:
+                    urls.append(keywords["path_template"].replace("<area_code>", DISTRICT))
+                else:
+                    urls.append(keywords["path"])
+    return urls
+
+
+def test_declared_pages_are_the_registered_pages(dash_app):
+    assert sorted(declared_page_urls()) == sorted(page_urls()), \
+        "the pages read from the source are the pages the app registers (the accessibility walk uses them)"
 
 
 def page_urls() -> list[str]:

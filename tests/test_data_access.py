@@ -1,7 +1,6 @@
 """data_access: loading once per release, queries, comparators, upper-tier fallback, configuration."""
 from __future__ import annotations
 
-import json
 import math
 
 import pandas as pd
@@ -108,31 +107,6 @@ def test_no_release_raises_a_clear_error(tmp_path, monkeypatch):
         assert data_access.read_manifest() is None, "no manifest means no release"
         with pytest.raises(data_access.NoReleaseError, match="etl demo"):
             data_access.load()
-    finally:
-        data_access.clear_cache()
-
-
-def test_ensure_release_builds_the_demo_pack_when_there_is_none(tmp_path, monkeypatch):
-    import sys
-    import types
-
-    calls = []
-
-    def fake_build(folder):
-        calls.append(folder)
-        return write_release(folder)
-
-    fake = types.ModuleType("etl.demo")
-    fake.build_demo_pack = fake_build
-    monkeypatch.setitem(sys.modules, "etl.demo", fake)
-    monkeypatch.setenv("PDP_PROCESSED_DIR", str(tmp_path))
-    data_access.clear_cache()
-    try:
-        release_id, built = data_access.ensure_release()
-        assert built and calls == [tmp_path], "with no release the demo pack should be built once"
-        assert json.loads((tmp_path / "manifest.json").read_text())["current_release"] == release_id, \
-            "the built release should be current"
-        assert data_access.ensure_release() == (release_id, False), "an existing release is not rebuilt"
     finally:
         data_access.clear_cache()
 

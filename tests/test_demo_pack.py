@@ -1,20 +1,13 @@
 """The demo pack: invented values in the publishers' layouts, built by the real ETL, marked as demo."""
-import pandas as pd
 import pytest
 
-from etl.__main__ import main
-from etl.release import read_manifest
-
 LANCS_LEP = "E37000019"
+pytestmark = pytest.mark.xdist_group("demo_build")
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    root = tmp_path_factory.mktemp("demo")
-    assert main(["demo", "--out", str(root / "processed"), "--raw", str(root / "raw")]) == 0, "demo builds"
-    manifest = read_manifest(root / "processed")
-    folder = root / "processed" / "releases" / manifest["current_release"]
-    return {"root": root, "manifest": manifest, "df": pd.read_parquet(folder / "indicators.parquet")}
+@pytest.fixture()
+def demo(demo_build):
+    return demo_build
 
 
 def test_release_is_marked_demo(demo):

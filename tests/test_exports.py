@@ -10,10 +10,11 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from file_readers import png_size, read_csv_bytes
 
 import config
-from components import exports
-from web.export_cache import ExportCache
+from reuse import browser, data_files, image_params, images
+from reuse.export_cache import ExportCache
 
 CHROMIUM = Path(getattr(config, "CHROMIUM_PATH", "/usr/bin/chromium"))
 needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(),
@@ -34,7 +35,7 @@ def plotted() -> pd.DataFrame:
 # --- CSV / XLSX -------------------------------------------------------------------------------------
 
 def test_csv_header_lines_then_data_round_trip():
-    data = exports.csv_bytes(plotted(), META)
+    data = data_files.csv_bytes(plotted(), META)
     text = data.decode("utf-8-sig")
     lines = text.splitlines()
     assert lines[:6] == ["# Title: Claimant rate by district, March 2021", "# Source: ONS claimant count (Nomis)",
@@ -44,26 +45,26 @@ def test_csv_header_lines_then_data_round_trip():
     assert "# Demo data — not official statistics" in lines, "demo releases say so in the file"
     assert "Blackpool,2021-03,9.8,ok" in text and "E07000125,Rossendale,2021-03,,suppressed" in text, \
         f"missing value is an empty cell with its status kept: {text}"
-    meta, df = exports.read_csv_bytes(data)
+    meta, df = read_csv_bytes(data)
     assert meta["Title"] == META["title"] and meta["Release"] == META["release_id"], f"header parsed: {meta}"
     pd.testing.assert_frame_equal(df, plotted(), check_dtype=False, obj="CSV data equals the plotted frame")
 
 
 def test_csv_without_demo_flag_and_odd_text():
     df = pd.DataFrame({"area_name": ["Ynys Môn", 'Comma, "quoted"'], "value": [1.0, 2.0]})
-    data = exports.csv_bytes(df, {"title": "Line\nbreak", "is_demo": False})
+    data = data_files.csv_bytes(df, {"title": "Line\nbreak", "is_demo": False})
     text = data.decode("utf-8-sig")
     assert "Demo data" not in text, "no demo line for real releases"
     assert "# Title: Line break" in text, "a header value never spans two lines"
     assert data.startswith(b"\xef\xbb\xbf"), "UTF-8 with BOM so Excel reads accented names"
-    _, back = exports.read_csv_bytes(data)
+    _, back = read_csv_bytes(data)
     assert back["area_name"].tolist() == ["Ynys Môn", 'Comma, "quoted"'], "quoting and UTF-8 survive"
 
 
 def test_xlsx_holds_header_and_data():
     from openpyxl import load_workbook
 
-    data = exports.xlsx_bytes(plotted(), dict(META, decimals=1))
+    data = data_files.xlsx_bytes(plotted(), dict(META, decimals=1))
     wb = load_workbook(io.BytesIO(data))
     assert wb.sheetnames == ["data", "notes"], f"data and notes sheets: {wb.sheetnames}"
     ws = wb["data"]
@@ -81,8 +82,8 @@ def test_xlsx_holds_header_and_data():
 # --- image parameters -------------------------------------------------------------------------------
 
 def test_image_params_defaults_and_values():
-    assert exports.parse_image_params({}) == (800, 500, 2.0), "defaults: 800 x 500 at scale 2 (1600 x 1000 px)"
-    assert exports.parse_image_params({"width": "1200", "height": "600", "scale": "1.5"}) == (1200, 600, 1.5), \
+    assert image_params.parse_image_params({}) == (800, 500, 2.0), "defaults: 800 x 500 at scale 2 (1600 x 1000 px)"
+    assert image_params.parse_image_params({"width": "1200", "height": "600", "scale": "1.5"}) == (1200, 600, 1.5), \
         "valid values are used"
 
 
@@ -92,18 +93,18 @@ def test_image_params_defaults_and_values():
                                         ({"width": "4000", "height": "4000", "scale": "4"}, "pixels")])
 def test_image_params_refuse_bad_values(args, word):
     with pytest.raises(ValueError, match=word):
-        exports.parse_image_params(args)
+        image_params.parse_image_params(args)
 
 
 def test_cache_key_changes_with_each_part():
     base = ("claimant-rate-trend", {"area": "E07000117"}, "r1", "png", 800, 500, 2.0)
-    key = exports.cache_key(*base)
-    assert key == exports.cache_key("claimant-rate-trend", {"area": "E07000117"}, "r1", "png", 800, 500, 2),\
+    key = image_params.cache_key(*base)
+    assert key == image_params.cache_key("claimant-rate-trend", {"area": "E07000117"}, "r1", "png", 800, 500, 2),\
         "same request, same key"
     for i, other in enumerate(["x", {"area": "E07000120"}, "r2", "svg", 801, 501, 1.0]):
         changed = list(base)
         changed[i] = other
-        assert exports.cache_key(*changed) != key, f"part {i} of the key matters"
+        assert image_params.cache_key(*changed) != key, f"part {i} of the key matters"
 
 
 # --- images and PDF (headless Chromium) ------------------------------------------------------------------
@@ -115,18 +116,18 @@ def sample_figure() -> go.Figure:
 
 @needs_chromium
 def test_png_is_the_requested_size():
-    data = exports.render_image(sample_figure(), "png", 640, 400, 1.5, title="Claimant rate by district",
+    data = images.render_image(sample_figure(), "png", 640, 400, 1.5, title="Claimant rate by district",
                                 subtitle="March 2021", source_line="Source: ONS. Released 20 April 2021.",
                                 footnote="c = suppressed")
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "a PNG signature"
-    assert exports.png_size(data) == (960, 600), "PNG pixels = width x scale by height x scale"
+    assert png_size(data) == (960, 600), "PNG pixels = width x scale by height x scale"
 
 
 @needs_chromium
 def test_svg_is_xml_with_the_baked_in_text():
     fig = sample_figure()
     before = fig.to_dict()
-    data = exports.render_image(fig, "svg", 700, 450, 1, title="Claimant rate & friends", subtitle="March 2021",
+    data = images.render_image(fig, "svg", 700, 450, 1, title="Claimant rate & friends", subtitle="March 2021",
                                 source_line="Source: ONS claimant count", footnote="Rossendale: suppressed")
     root = ET.fromstring(data)
     assert root.tag.endswith("svg"), f"an SVG document: {root.tag}"
@@ -138,29 +139,43 @@ def test_svg_is_xml_with_the_baked_in_text():
 
 @needs_chromium
 def test_browser_stays_warm_and_cache_skips_rendering(tmp_path):
-    exports.render_image(sample_figure(), "png", 300, 200, 1)
-    starts = exports._BROWSER.starts
+    images.render_image(sample_figure(), "png", 300, 200, 1)
+    starts = browser._BROWSER.starts
     cache = ExportCache(tmp_path / "images")
-    key = exports.cache_key("test-chart", {}, "r1", "png", 300, 200, 1.0)
+    key = image_params.cache_key("test-chart", {}, "r1", "png", 300, 200, 1.0)
     calls = []
 
     def render():
         calls.append(1)
-        return exports.render_image(sample_figure(), "png", 300, 200, 1)
+        return images.render_image(sample_figure(), "png", 300, 200, 1)
 
     a = cache.get_or_render(key, render)
     b = cache.get_or_render(key, render)
     assert a == b and len(calls) == 1, "the second export comes from the cache"
-    assert exports._BROWSER.starts == starts, "repeated renders reuse the running browser"
+    assert browser._BROWSER.starts == starts, "repeated renders reuse the running browser"
 
 
 def test_render_image_refuses_unknown_format():
     with pytest.raises(ValueError, match="png, svg"):
-        exports.render_image(sample_figure(), "gif", 300, 200, 1)
+        images.render_image(sample_figure(), "gif", 300, 200, 1)
 
 
 def test_missing_chromium_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(config, "CHROMIUM_PATH", "/nonexistent/chromium", raising=False)
-    monkeypatch.setattr(exports.shutil, "which", lambda name: None)
-    with pytest.raises(exports.ChromiumNotFoundError, match="PDP_CHROMIUM"):
-        exports.chromium_path()
+    monkeypatch.setattr(browser.shutil, "which", lambda name: None)
+    with pytest.raises(browser.ChromiumNotFoundError, match="PDP_CHROMIUM"):
+        browser.chromium_path()
+
+
+def test_the_renderer_is_imported_with_the_app_not_in_a_request(release_dir):
+    """Importing kaleido imports PIL.Image; plotly's JSON encoder, serialising a page in another thread at the
+    same moment, would meet the half-imported module (a 500 under gunicorn's threads). So the app imports it."""
+    import os
+    import subprocess
+    import sys
+
+    code = "import sys, app; print('PIL.Image' in sys.modules and 'kaleido' in sys.modules)"
+    env = {**os.environ, "PDP_PROCESSED_DIR": str(release_dir), "PDP_LOG_LEVEL": "ERROR"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "True", f"a fresh app process has the renderer's modules loaded: {result}"

@@ -15,7 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from etl import fetch
+from etl import fetch, fetch_http
+from etl.publishers import Settings
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "http"
 NOMIS_PATH = "/api/v01/dataset/NM_162_1.data.csv"
@@ -275,7 +276,7 @@ def test_backoff_doubles_and_retry_after_wins_up_to_its_cap(publisher):
                                                                           {"Retry-After": "7"}),
                                      Reply(200, b"a,b\n1,2\n")]
     sleeps = []
-    http = fetch.Http(fetch.Settings(max_tries=4, backoff_seconds=0.5, max_retry_after=60), sleep=sleeps.append)
+    http = fetch_http.Http(Settings(max_tries=4, backoff_seconds=0.5, max_retry_after=60), sleep=sleeps.append)
     response = http.get(f"{publisher.url}/busy.csv")
     http.close()
     assert response.status_code == 200, "the third try succeeds"
@@ -365,8 +366,8 @@ def test_refused_connection_is_not_retried(tmp_path):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     sleeps = []
-    http = fetch.Http(fetch.Settings(max_tries=4, backoff_seconds=10, connect_timeout=2), sleep=sleeps.append)
-    with pytest.raises(fetch._Unreachable):
+    http = fetch_http.Http(Settings(max_tries=4, backoff_seconds=10, connect_timeout=2), sleep=sleeps.append)
+    with pytest.raises(fetch_http.Unreachable):
         http.get(f"http://127.0.0.1:{port}/x.csv")
     http.close()
     assert sleeps == [], f"a refused connection must fail at once, without back-off sleeps ({sleeps})"
@@ -413,8 +414,8 @@ def test_checksums_and_metadata_recorded_in_manifest(tmp_path, config_path, publ
     lookup = (tmp_path / "raw" / DAY2 / "lsip.csv").read_text(encoding="utf-8").splitlines()
     assert lookup[0] == "LAD23CD,LAD23NM,LSIP23CD,LSIP23NM,ObjectId", "lookup CSV keeps the portal's field order"
     assert lookup[1] == "E07000117,Burnley,E69000019,Lancashire,1", "lookup rows are the attributes"
-    assert fetch.current_files(tmp_path / "raw")["ons_lookups"][0]["file"] == f"{DAY2}/lsip.csv", \
-        "current_files finds the newest good file per source"
+    assert entry_for(tmp_path, "ons_lookups")["file"] == f"{DAY2}/lsip.csv", \
+        "the fetch manifest records the file with its dated folder"
 
 
 def test_portal_error_json_is_an_error(tmp_path, config_path, publisher, capsys):
@@ -447,9 +448,9 @@ def test_bad_arguments_exit_2(tmp_path, config_path, capsys):
 
 
 def test_validators_are_pure_and_specific():
-    assert fetch.looks_like_html(b"\xef\xbb\xbf  <!DOCTYPE html><html>", "text/csv"), "HTML found by its first bytes"
-    assert not fetch.looks_like_html(b"time_period,la_name\n", "text/csv"), "a CSV is not HTML"
-    problem, header, rows = fetch.csv_problem("a,b,c\n1,2,3\n4,5,6\n", ("a", "c"))
+    assert fetch_http.looks_like_html(b"\xef\xbb\xbf  <!DOCTYPE html><html>", "text/csv"), "HTML found by its first bytes"
+    assert not fetch_http.looks_like_html(b"time_period,la_name\n", "text/csv"), "a CSV is not HTML"
+    problem, header, rows = fetch_http.csv_problem("a,b,c\n1,2,3\n4,5,6\n", ("a", "c"))
     assert problem is None and header == ["a", "b", "c"] and rows == 2, "a good CSV passes"
-    problem, _, _ = fetch.csv_problem('a,b,c\n1,2,3\n4,"5', ("a",))
+    problem, _, _ = fetch_http.csv_problem('a,b,c\n1,2,3\n4,"5', ("a",))
     assert problem and "truncated" in problem, "an open quote at the end means a cut body"

@@ -10,19 +10,17 @@ import pytest
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
 BURNLEY = "E07000117"
 
-pytestmark = [pytest.mark.browser, pytest.mark.real, pytest.mark.skipif(
+pytestmark = [pytest.mark.browser, pytest.mark.real, pytest.mark.xdist_group("real_build"), pytest.mark.skipif(
     not REAL.is_dir(), reason="../shared/data/real not present: these browser tests need the real extracts")]
 
 
 @pytest.fixture(scope="module")
-def real_release(tmp_path_factory, dash_app):
-    """The app serving a release built from the real extracts (the factory release is restored after)."""
+def real_release(real_build, dash_app):
+    """The app serving the release built from the real extracts (the factory release is restored after)."""
     import data_access
     from components import charts, topic_page
-    from etl.build import build
 
-    folder = tmp_path_factory.mktemp("real-browser")
-    build(REAL, folder)
+    folder = real_build["out"]
     before = os.environ.get("PDP_PROCESSED_DIR")
     os.environ["PDP_PROCESSED_DIR"] = str(folder)
     caches = (data_access.clear_cache, charts._cached.cache_clear, topic_page._cached_view.cache_clear,

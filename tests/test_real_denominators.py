@@ -5,11 +5,9 @@ import csv
 import math
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 import data_access
-from etl.build import build
 from vocab.significance import significance_label
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
@@ -18,18 +16,14 @@ COUNCILS = ["E10000017", "E06000008", "E06000009"]  # Lancashire CC, Blackburn w
 DISTRICTS = ["E06000008", "E06000009"] + [f"E07000{n}" for n in range(117, 129)]  # the LEP's 14 districts
 LANCS_E07 = DISTRICTS[2:]  # Lancashire County Council's 12 districts
 
-pytestmark = [pytest.mark.real, pytest.mark.skipif(
+pytestmark = [pytest.mark.real, pytest.mark.xdist_group("real_build"), pytest.mark.skipif(
     not REAL.is_dir(), reason="../shared/data/real not present: real-extract tests need the shared folder beside "
                               "the repo")]
 
 
-@pytest.fixture(scope="module")
-def release(tmp_path_factory):
-    out = tmp_path_factory.mktemp("processed")
-    outcome = build(REAL, out)
-    folder = out / "releases" / outcome.release_id
-    return {"out": out, "outcome": outcome, "df": pd.read_parquet(folder / "indicators.parquet"),
-            "derivations": pd.read_parquet(folder / "derivations.parquet")}
+@pytest.fixture()
+def release(real_build):
+    return real_build
 
 
 def records(relative: str, skip: int = 0) -> list[dict]:

@@ -5,7 +5,6 @@ Expected values are the publishers' own headline figures (see ../shared/data/rea
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
 import pytest
 
 from etl.build import build
@@ -15,18 +14,14 @@ REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
 LANCS_LEP = "E37000019"
 LANCS_UPPER_TIERS = ["E10000017", "E06000008", "E06000009"]
 
-pytestmark = [pytest.mark.real, pytest.mark.skipif(
+pytestmark = [pytest.mark.real, pytest.mark.xdist_group("real_build"), pytest.mark.skipif(
     not REAL.is_dir(), reason="../shared/data/real not present: real-extract tests need the shared folder beside "
                               "the repo")]
 
 
-@pytest.fixture(scope="module")
-def release(tmp_path_factory):
-    out = tmp_path_factory.mktemp("processed")
-    outcome = build(REAL, out)
-    folder = out / "releases" / outcome.release_id
-    return {"out": out, "outcome": outcome, "df": pd.read_parquet(folder / "indicators.parquet"),
-            "areas": pd.read_parquet(folder / "areas.parquet"), "folder": folder}
+@pytest.fixture()
+def release(real_build):
+    return real_build
 
 
 def one(df, indicator, code, period, breakdown="total"):
@@ -97,3 +92,14 @@ def test_rebuild_gives_identical_table(release, tmp_path):
     build(REAL, tmp_path)
     assert read_manifest(tmp_path)["release"]["table_sha256"] == read_manifest(release["out"])["release"][
         "table_sha256"], "the same inputs give a byte-identical indicators table"
+
+
+def test_every_source_is_named_as_publishers_toml_names_it(release):
+    from etl import publishers
+
+    sources = read_manifest(release["out"])["release"]["sources"]
+    assert len(sources) >= 8, f"the real extracts come from many sources: {[s['source_id'] for s in sources]}"
+    for source in sources:
+        known = publishers.source(source["source_id"])
+        assert (source["publisher"], source["title"]) == (known.publisher, known.title), \
+            f"{source['source_id']}: the manifest names the source once, as publishers.toml does"

@@ -3,9 +3,12 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from etl.errors import ReleaseError
+from etl.geography import AREAS_COLUMNS
 from etl.release import list_releases, read_manifest, switch_current, write_release
 from etl.schema import tidy_frame
 
@@ -16,7 +19,9 @@ def table(value=5.0):
                         "unit": "count", "source": "test"}])
 
 
-AREAS = pd.DataFrame({"area_code": ["E06000009"], "area_name": ["Blackpool"], "area_level": ["district"]})
+AREAS = pd.DataFrame([{"area_code": "E06000009", "area_name": "Blackpool", "area_level": "district",
+                       "upper_tier_code": "E06000009", "region_code": "E12000002", "country_code": "E92000001"}],
+                     columns=AREAS_COLUMNS, dtype=object)
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
@@ -63,3 +68,11 @@ def test_failed_write_leaves_current_untouched(tmp_path):
     assert (tmp_path / "manifest.json").read_bytes() == before, "the manifest is unchanged after a failed write"
     assert [r["id"] for r in list_releases(tmp_path)] == [good], "no half-written release is left behind"
     assert not list((tmp_path / "releases").glob(".tmp-*")), "temporary folders are cleaned up"
+
+
+def test_areas_are_written_with_their_schema(tmp_path):
+    release_id = write_release(tmp_path, indicators=table(), areas=AREAS, meta={}, now=T0)
+    schema = pq.read_schema(tmp_path / "releases" / release_id / "areas.parquet")
+    assert schema.names == AREAS_COLUMNS, "areas.parquet has the declared columns in order"
+    assert all(t == pa.string() for t in schema.types), \
+        f"every column is text, even one no area has a value in (lep_code here): {schema}"

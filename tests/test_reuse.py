@@ -3,6 +3,7 @@ bad links are plain 4xx answers, embeds carry the CSP and say when they are pinn
 and the printable district profile prints to PDF."""
 from __future__ import annotations
 
+import html
 import io
 import json
 import math
@@ -13,9 +14,9 @@ from pathlib import Path
 import httpx
 import pandas as pd
 import pytest
+from file_readers import png_size, read_csv_bytes
 
 import config
-from components import exports
 
 BURNLEY, PRESTON, BLACKPOOL = "E07000117", "E07000123", "E06000009"
 needs_chromium = pytest.mark.skipif(not Path(config.CHROMIUM_PATH).exists(),
@@ -43,7 +44,7 @@ def trace_points(fig) -> dict[str, list]:
 def test_trend_csv_is_exactly_the_plotted_lines(client, area):
     response = client.get(f"/download/claimant-rate-trend.csv?area={area}")
     assert response.status_code == 200, f"the CSV download should work: {response.data[:200]!r}"
-    meta, df = exports.read_csv_bytes(response.data)
+    meta, df = read_csv_bytes(response.data)
     spec = spec_of("claimant-rate-trend", area=area)
     assert meta["Title"] == spec.title and "Open Government Licence" in meta["Licence"], f"header lines: {meta}"
     assert meta["Release"] == spec.release_id and meta["Period"] == spec.period_text, f"provenance: {meta}"
@@ -60,7 +61,7 @@ def test_trend_csv_is_exactly_the_plotted_lines(client, area):
 
 def test_ranking_and_map_csv_equal_the_bars_and_tiles(client):
     response = client.get(f"/download/claimant-count-ranking.csv?area={PRESTON}&period=2020-06")
-    _, df = exports.read_csv_bytes(response.data)
+    _, df = read_csv_bytes(response.data)
     spec = spec_of("claimant-count-ranking", area=PRESTON, period="2020-06")
     bars = spec.figure.to_plotly_json()["data"][0]
     districts = df[df["role"] == "district"]
@@ -68,11 +69,11 @@ def test_ranking_and_map_csv_equal_the_bars_and_tiles(client):
     assert len(districts) == 14 and set(df["period"]) == {"2020-06"}, "14 districts, all for the asked period"
     assert set(df["role"]) == {"district"}, "a count is ranked among districts only, never against larger areas"
     response = client.get(f"/download/claimant-rate-ranking.csv?area={PRESTON}&period=2020-06")
-    _, df = exports.read_csv_bytes(response.data)
+    _, df = read_csv_bytes(response.data)
     assert {"region", "country"} <= set(df["role"]), "a rate's dotted reference lines are in the data too"
 
     response = client.get(f"/download/claimant-rate-map.csv?area={BURNLEY}&period=2021-03")
-    _, df = exports.read_csv_bytes(response.data)
+    _, df = read_csv_bytes(response.data)
     import data_access
 
     rel = data_access.load()
@@ -85,7 +86,7 @@ def test_breakdown_csv_keeps_suppressed_cells_empty(client):
     response = client.get("/download/apprenticeship-starts-breakdown.csv?area=E07000124&period=2019/20"
                           "&breakdown=sector")
     assert response.status_code == 200, f"breakdown download: {response.data[:200]!r}"
-    meta, df = exports.read_csv_bytes(response.data)
+    meta, df = read_csv_bytes(response.data)
     row = df[(df["area_code"] == "E07000124") & (df["category"] == "Manufacturing")].iloc[0]
     assert math.isnan(row["count"]) and math.isnan(row["share_percent"]) and row["status"] == "suppressed", \
         f"suppressed stays empty, not 0, as a count and as a share: {row}"
@@ -140,7 +141,8 @@ def test_embed_has_csp_dashboard_link_summary_and_no_navigation(client, monkeypa
     assert "frame-ancestors 'self' https://www.lancashire.gov.uk" in csp, f"configurable frame-ancestors: {csp}"
     page = response.get_data(as_text=True)
     spec = spec_of("claimant-rate-trend", area=BURNLEY)
-    assert spec.title in page and spec.summary.replace("'", "&#x27;") in page, "title and summary on the page"
+    shown = html.unescape(page)
+    assert spec.title in shown and spec.summary in shown, "title and summary on the page (as a reader sees them)"
     assert f'href="/claimant-count?area={BURNLEY}' in page and "indicator=claimant_rate" in page, \
         "a 'view in the dashboard' link to the same view"
     assert "pdp-navbar" not in page and "<nav" not in page, "the embed shows the chart alone, no site navigation"
@@ -179,7 +181,7 @@ def test_pinned_and_live_embeds(dash_app, tmp_path, monkeypatch):
         assert "no longer the latest" not in current, "a pin to the latest release is not flagged as old"
         live = client.get(f"/embed/claimant-rate-trend?area={BURNLEY}").get_data(as_text=True)
         assert "pdp-pinned-notice" not in live, "a live embed has no pinned notice"
-        meta, _ = exports.read_csv_bytes(client.get(f"/download/claimant-rate-trend.csv?release={old}").data)
+        meta, _ = read_csv_bytes(client.get(f"/download/claimant-rate-trend.csv?release={old}").data)
         assert meta["Release"] == old, "a pinned download reads the pinned release"
     finally:
         monkeypatch.undo()
@@ -208,10 +210,10 @@ def test_data_page_lists_chart_ids_and_newer_data_notice(dash_app):
 def test_png_and_svg_downloads(client):
     png = client.get(f"/download/claimant-rate-trend.png?area={BURNLEY}&width=600&height=400&scale=1.5")
     assert png.status_code == 200 and png.mimetype == "image/png", f"PNG download: {png.data[:200]!r}"
-    assert exports.png_size(png.data) == (900, 600), "PNG is width*scale by height*scale pixels"
+    assert png_size(png.data) == (900, 600), "PNG is width*scale by height*scale pixels"
     assert 'filename="claimant-rate-trend_E07000117' in png.headers["Content-Disposition"], "a sensible file name"
     default = client.get(f"/download/claimant-rate-ranking.png?area={BURNLEY}")
-    assert exports.png_size(default.data) == (1600, 1000), "the default size is fit for an A4 report"
+    assert png_size(default.data) == (1600, 1000), "the default size is fit for an A4 report"
     svg = client.get(f"/download/claimant-rate-trend.svg?area={BURNLEY}")
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml", "SVG download"
     root = ET.fromstring(svg.data)
@@ -222,14 +224,17 @@ def test_png_and_svg_downloads(client):
 
 
 @needs_chromium
-def test_repeated_image_export_is_served_from_the_cache(client):
-    from components import routes
+def test_repeated_image_export_is_served_from_the_cache(client, monkeypatch):
+    from reuse import images
 
+    renders = []
+    render = images.render_image
+    monkeypatch.setattr(images, "render_image", lambda *args, **kw: renders.append(args[1]) or render(*args, **kw))
     url = f"/download/claimant-rate-map.png?area={PRESTON}&width=500&height=400&scale=1"
     first = client.get(url).data
-    misses = routes.IMAGES.misses
+    rendered = len(renders)
     second = client.get(url).data
-    assert first == second and routes.IMAGES.misses == misses, "a repeated export is not rendered again"
+    assert first == second and len(renders) == rendered, "a repeated export is not rendered again"
 
 
 @pytest.fixture()
@@ -255,6 +260,14 @@ def test_report_page_has_every_topic_and_print_css(client):
     assert client.get("/district/E99999999/report").status_code == 404, "an unknown district is a 404"
 
 
+def test_pages_outside_dash_escape_what_the_link_says(client):
+    response = client.get('/district/<img src=x onerror=alert(1)>/report')
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404 and "District not found" in page, "an unknown district is a plain 404 page"
+    assert "<img src=x" not in page and "&lt;img src=x" in page, \
+        "the code from the link is shown as text, never as markup (templates autoescape)"
+
+
 @needs_chromium
 def test_report_pdf(live_server):
     response = httpx.get(f"{live_server}/district/{PRESTON}/report.pdf", timeout=90)
@@ -273,7 +286,7 @@ def test_count_trend_is_not_drawn_against_larger_areas(dash_app):
 def test_compare_chart_is_reusable_too(client):
     response = client.get(f"/download/claimant-rate-compare.csv?areas={BURNLEY},{PRESTON}")
     assert response.status_code == 200, f"the compare chart downloads: {response.data[:200]!r}"
-    meta, df = exports.read_csv_bytes(response.data)
+    meta, df = read_csv_bytes(response.data)
     spec = spec_of("claimant-rate-compare", areas=f"{BURNLEY},{PRESTON}")
     pd.testing.assert_frame_equal(df, spec.data, check_dtype=False, obj="compare CSV equals the plotted data")
     assert {BURNLEY, PRESTON} <= set(df["area_code"]), "both chosen districts are in the data"

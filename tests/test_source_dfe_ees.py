@@ -8,7 +8,7 @@ import pytest
 
 from etl.errors import SourceFormatError
 from etl.schema import validate_tidy
-from etl.sources import dfe_ees
+from etl.sources import dfe_ees, dfe_ees_layouts
 from etl.sources.base import RawFile, all_parsers, detect
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "dfe"
@@ -55,7 +55,7 @@ def test_each_fixture_is_recognised_by_exactly_its_parser(fixture, parser):
 def test_neet_file_is_not_taken_for_ks4_although_it_has_an_avg_att8_column():
     header = (FIXTURES / "neet_nccis_underlying.csv").read_text().splitlines()[0].split(",")
     assert "avg_att8" in header, "the fixture keeps NCCIS's contextual avg_att8 column"
-    assert dfe_ees.dataset_of(header) is dfe_ees.NEET, "NEET measures must decide the dataset"
+    assert dfe_ees.dataset_of(header) is dfe_ees_layouts.NEET, "NEET measures must decide the dataset"
     assert not KS4.sniff(RawFile.at(FIXTURES / "neet_nccis_underlying.csv")), "KS4 parser must not claim NEET"
 
 

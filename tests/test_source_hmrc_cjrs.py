@@ -12,7 +12,7 @@ import pytest
 from etl.errors import SourceFormatError
 from etl.schema import coerce_types, validate_tidy
 from etl.sources.base import RawFile, detect
-from etl.sources.hmrc_cjrs import PARSERS, RELEASES, UNDATED_RELEASE, clean_name, header_role
+from etl.sources.hmrc_cjrs import PARSERS, clean_name, header_role
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hmrc"
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
@@ -71,9 +71,10 @@ def test_transcription_csv_rows_levels_and_markers():
     table = result.table
     assert result.kind == "indicators", "a CJRS table gives indicator rows"
     assert contract_problems(table) == [], "the rows satisfy the tidy contract"
-    assert set(table["period"]) == {RELEASES[UNDATED_RELEASE].period}, "an undated CSV takes the default release"
+    assert set(table["period"]) == {"2020-06"}, \
+        "an undated CSV is HMRC's August 2020 release (publishers.toml), cumulative to June 2020"
     assert any("states no date" in str(w) for w in result.warnings), "the assumed period is reported as a warning"
-    assert result.meta.release_date == RELEASES[UNDATED_RELEASE].release_date, "release date from the release table"
+    assert result.meta.release_date == "2020-08-21", "release date from HMRC's release calendar"
     codes = set(table["area_code"])
     assert {"E92000001", "E12000002", "E10000017", "E11000001", "E06000009"} <= codes, \
         "country, region, county, metropolitan county and unitary rows are all kept (the build aggregates)"

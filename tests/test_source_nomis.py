@@ -6,7 +6,8 @@ import pytest
 
 from etl.errors import SourceFormatError
 from etl.sources.base import RawFile, all_parsers, detect
-from etl.sources.nomis import NomisApiParser, NomisQueryParser, breakdown_label, normalise_age, status_of
+from etl.sources.nomis import NomisApiParser, breakdown_label, normalise_age, status_of
+from etl.sources.nomis_query import NomisQueryParser
 
 FIXTURES = Path(__file__).parent / "fixtures" / "nomis"
 API, QUERY = NomisApiParser(), NomisQueryParser()

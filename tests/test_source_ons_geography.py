@@ -10,11 +10,12 @@ import shapely
 
 from etl.errors import SourceFormatError
 from etl.sources.base import RawFile, detect
-from etl.sources.ons_geography import PARSERS, SIMPLIFY_TOLERANCE
+from etl.sources import ons_boundaries, ons_geography
+from etl.sources.ons_boundaries import SIMPLIFY_TOLERANCE
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ons_geography"
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real" / "boundaries"
-LOOKUPS, BOUNDARIES = PARSERS
+(LOOKUPS,), (BOUNDARIES,) = ons_geography.PARSERS, ons_boundaries.PARSERS
 LANCASHIRE_LEP = sorted(["E06000008", "E06000009"] + [f"E07000{n}" for n in range(117, 129)])
 
 

@@ -12,9 +12,10 @@ import threading
 import httpx
 import pandas as pd
 import pytest
+from file_readers import read_csv_bytes
 
 import config
-from components import exports
+from reuse import data_files
 
 BURNLEY = "E07000117"
 PAGES = ["/", "/claimant-count", f"/district/{BURNLEY}", f"/district/{BURNLEY}/report",
@@ -76,8 +77,8 @@ def test_allowed_frame_ancestors_from_env(monkeypatch):
     from web import security
 
     monkeypatch.setattr(config, "FRAME_ANCESTORS", ["https://a.gov.uk"], raising=False)
-    env = {"PDP_FRAME_ANCESTORS": "https://b.org, https://c.org:8443  bad;value https://a.gov.uk"}
-    assert security.allowed_frame_ancestors(env) == ["https://a.gov.uk", "https://b.org", "https://c.org:8443"], \
+    monkeypatch.setenv("PDP_FRAME_ANCESTORS", "https://b.org, https://c.org:8443  bad;value https://a.gov.uk")
+    assert security.allowed_frame_ancestors() == ["https://a.gov.uk", "https://b.org", "https://c.org:8443"], \
         "config first, then env (space or comma separated), duplicates and invalid entries dropped"
 
 
@@ -122,7 +123,7 @@ def test_dev_server_sends_no_version_banner(dash_app):
 def test_view_online_uses_the_configured_public_url_not_the_host(client, monkeypatch):
     monkeypatch.setattr(config, "PUBLIC_URL", "https://data.example.gov.uk")
     response = client.get(f"/download/claimant-rate-trend.csv?area={BURNLEY}", headers={"Host": "evil.example"})
-    meta, _ = exports.read_csv_bytes(response.data)
+    meta, _ = read_csv_bytes(response.data)
     assert meta["View online"].startswith("https://data.example.gov.uk/claimant-count?area=E07000117"), \
         f"the link back uses PDP_PUBLIC_URL: {meta['View online']}"
     assert b"evil.example" not in response.data, "the request's Host never appears in a cacheable download"
@@ -148,8 +149,8 @@ def hostile_frame() -> pd.DataFrame:
 
 
 def test_csv_cells_cannot_start_a_formula():
-    data = exports.csv_bytes(hostile_frame(), {"title": "=cmd title"})
-    _, df = exports.read_csv_bytes(data)
+    data = data_files.csv_bytes(hostile_frame(), {"title": "=cmd title"})
+    _, df = read_csv_bytes(data)
     for raw, cell in zip(HOSTILE, df["area_name"]):
         assert cell == "'" + raw, f"a text cell starting with {raw[:1]!r} is prefixed with ': {cell!r}"
     assert df["area_name"].iloc[6] == "Burnley", "ordinary text is untouched"
@@ -161,7 +162,7 @@ def test_csv_cells_cannot_start_a_formula():
 def test_xlsx_text_cells_are_never_formulas():
     from openpyxl import load_workbook
 
-    wb = load_workbook(io.BytesIO(exports.xlsx_bytes(hostile_frame(), {"title": "Title", "notes": ["=1+1"]})))
+    wb = load_workbook(io.BytesIO(data_files.xlsx_bytes(hostile_frame(), {"title": "Title", "notes": ["=1+1"]})))
     formulas = [c.coordinate for ws in wb for row in ws.iter_rows() for c in row if c.data_type == "f"]
     assert not formulas, f"no cell of the workbook is a formula: {formulas}"
     ws = wb["data"]
@@ -187,7 +188,7 @@ def test_csv_download_is_compressed_with_one_content_type(client):
 # --- the static compression cache -----------------------------------------------------------------------------------
 
 def test_made_up_asset_fingerprints_are_neither_cached_nor_immutable(client):
-    from components import router_cache
+    from web import router_cache
 
     router_cache.STATIC.clear()
     for m in range(300):
@@ -218,7 +219,7 @@ def test_embed_and_report_link_fingerprinted_assets(client):
 
 
 def test_static_cache_is_bounded_in_size_and_count():
-    from components.router_cache import BoundedCache
+    from web.router_cache import BoundedCache
 
     cache = BoundedCache(max_entries=3, max_bytes=1000)
     for i in range(10):
@@ -259,9 +260,9 @@ def test_every_kept_release_stays_cached(tmp_path, monkeypatch):
         monkeypatch.setattr(config, "RELEASE_CACHE_MB", 0)
         data_access.clear_cache()
         loads.clear()
-        for rid in ids * 2:
+        for rid in ids:
             data_access.load(rid)
-        assert len(loads) == 12 and data_access.release_cache_size()[0] == 1, \
+        assert len(loads) == 6 and data_access.release_cache_size()[0] == 1, \
             "with no memory to spare only the release in use stays (the cache is memory-bounded)"
     finally:
         data_access.clear_cache()

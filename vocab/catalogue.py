@@ -86,9 +86,6 @@ class Indicator:
         """Why ``period`` is incomplete, or None for a full period."""
         return dict(self.part_periods).get(period)
 
-    def break_before(self, period: str) -> Break | None:
-        """The break that starts at ``period`` (the series is not comparable with earlier periods)."""
-        return next((b for b in self.breaks if b.starts == period), None)
     @property
     def is_whole(self) -> bool:
         """Whether the publisher publishes this only as whole numbers."""

@@ -29,6 +29,3 @@ def level_of_code(code: str) -> str | None:
 def is_two_tier_district(code: str) -> bool:
     return str(code)[:3] in TWO_TIER_DISTRICT_PREFIXES
 
-
-def is_unitary(code: str) -> bool:
-    return str(code)[:3] in UNITARY_PREFIXES

@@ -7,6 +7,7 @@ understand, so parsers can report the row and column.
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from datetime import date
 
@@ -22,9 +23,10 @@ def academic_year_label(start_year: int) -> str:
     return f"{start_year:04d}/{(start_year + 1) % 100:02d}"
 
 
+@functools.lru_cache(maxsize=8192)
 def period_bounds(label: str) -> tuple[date, date] | None:
     """First and last day covered by a normalised period label (None for year 0 or 9999's next year:
-    no calendar date can hold them)."""
+    no calendar date can hold them). Cached: a release has a few hundred labels over many rows."""
     if not re.match(r"\d{4}", label) or not 1 <= int(label[:4]) <= 9998:
         return None
     if m := re.fullmatch(r"(\d{4})-(\d{2})", label):

@@ -12,12 +12,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-import os
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_talisman import Talisman
 from werkzeug.serving import WSGIRequestHandler
 
@@ -55,15 +54,13 @@ def site_policy(script_hashes: Iterable[str]) -> dict[str, str]:
     return {**SITE_POLICY, "script-src": " ".join(["'self'", *dict.fromkeys(script_hashes)])}
 
 
-def allowed_frame_ancestors(environ: Mapping[str, str] | None = None) -> list[str]:
+def allowed_frame_ancestors() -> list[str]:
     """Origins allowed to frame ``/embed`` pages: config.FRAME_ANCESTORS plus env PDP_FRAME_ANCESTORS.
 
     The variable holds origins separated by spaces or commas (``https://www.lancashire.gov.uk``).
     Entries that are not valid CSP sources are left out with a warning rather than breaking the header.
     """
-    environ = os.environ if environ is None else environ
-    raw = list(getattr(config, "FRAME_ANCESTORS", []) or [])
-    raw += re.split(r"[\s,]+", environ.get("PDP_FRAME_ANCESTORS", "") or "")
+    raw = config.frame_ancestors()
     found: list[str] = []
     for entry in (e.strip().rstrip("/") for e in raw):
         if not entry or entry in found:
@@ -111,9 +108,18 @@ def install(server: Flask, script_hashes: Callable[[], Iterable[str]], framable:
                         strict_transport_security_include_subdomains=True,
                         referrer_policy=config.REFERRER_POLICY, permissions_policy=PERMISSIONS_POLICY,
                         session_cookie_secure=config.HTTPS)
+    framable = tuple(framable)
     for endpoint in framable:
         talisman(frame_options=None, content_security_policy=None)(server.view_functions[endpoint])
     completed = threading.Event()
+
+    @server.after_request
+    def _framable_policy(response):
+        """A framable view's answers that set no policy of their own (errors, "no release yet") get the
+        embed policy, so no response leaves without one."""
+        if request.endpoint in framable and "Content-Security-Policy" not in response.headers:
+            response.headers["Content-Security-Policy"] = embed_policy()
+        return response
 
     @server.before_request
     def _complete_policy():

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from etl.build import DEMO_MARKER, build
+from etl.build import build
+from etl.rawfolder import DEMO_MARKER
 from etl.demo.areas import SEED
 
 WRITERS = ("nomis", "dfe", "hmrc_ons")  # etl.demo.<module>.write(out_dir, rng) -> list[Path]
@@ -38,8 +39,8 @@ def write_demo_extracts(raw_dir: Path) -> list[Path]:
 
 def build_demo_pack(out_dir: Path, raw_dir: Path | None = None, progress: bool = False):
     """Generate the demo extracts and build them into ``out_dir``; returns the BuildOutcome."""
-    from config import DEMO_RAW_DIR
+    import config
 
-    raw_dir = Path(raw_dir or DEMO_RAW_DIR)
+    raw_dir = Path(raw_dir or config.demo_raw_dir())
     write_demo_extracts(raw_dir)
     return build(raw_dir, Path(out_dir), progress=progress)

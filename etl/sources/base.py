@@ -22,10 +22,10 @@ from typing import Protocol
 
 import pandas as pd
 
+from etl import publishers
 from etl.errors import Problem, SourceFormatError, format_error
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".ods", ".xls"}
-GEO_SUFFIXES = {".gpkg", ".geojson", ".topojson", ".shp"}
 MAX_LINE_BYTES = 2**20  # no publisher's CSV line comes near this; a longer one is not a table
 _CONTROL_BYTES = frozenset(range(32)) - frozenset(b"\t\n\r\f")
 _WIDE_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32 (little-endian)"), (codecs.BOM_UTF32_BE, "UTF-32 (big-endian)"),
@@ -44,6 +44,14 @@ class SourceMeta:
     next_update: str | None = None
     url: str | None = None
     is_demo: bool = False
+
+
+def source_meta(source_id: str, **stated) -> SourceMeta:
+    """What ``publishers.toml`` says about ``source_id`` (publisher, title, page, next update), with what
+    a file states itself (e.g. its ``release_date``) in ``stated``."""
+    source = publishers.source(source_id)
+    return SourceMeta(**{"source_id": source_id, "publisher": source.publisher, "title": source.title,
+                         "url": source.landing_page, "next_update": source.next_update, **stated})
 
 
 @dataclass
@@ -221,15 +229,6 @@ class RawFile:
 def line_of(index: int, header_line: int = 0) -> int:
     """1-based file line of the 0-based data row ``index`` under a header on line ``header_line``."""
     return header_line + 2 + int(index)
-
-
-def require_columns(raw: RawFile, found: list[str], required: list[str]) -> None:
-    """Raise one error naming every required column that is missing."""
-    missing = [c for c in required if c not in found]
-    if missing:
-        raise SourceFormatError([Problem(file=raw.name, message="a required column is missing", row=1, column=c,
-                                         expected=f"columns {', '.join(required)}",
-                                         found=", ".join(found)) for c in missing])
 
 
 class Parser(Protocol):

@@ -21,7 +21,7 @@ import math
 from etl.errors import Problem, ProblemCollector, SourceFormatError
 from vocab.periods import parse_dfe_time_period
 from etl.schema import parse_cell, tidy_frame
-from etl.sources.base import ParseResult, RawFile, SourceMeta
+from etl.sources.base import ParseResult, RawFile, source_meta
 from etl.sources.dfe_ees import read_rows
 
 REQUIRED = ["year", "level", "la_name", "SSA", "Age"]
@@ -98,10 +98,7 @@ class FeLibraryParser:
                             "numerator": math.nan, "denominator": math.nan, "unit": "count", "source": SOURCE_ID,
                             "source_row": line, "source_column": column})
         col.raise_if_any()
-        meta = SourceMeta(source_id=SOURCE_ID, publisher="Department for Education",
-                          title="FE data library: apprenticeship starts and achievements by district, sector and age",
-                          url="https://www.gov.uk/government/statistical-data-sets/fe-data-library-apprenticeships")
-        return ParseResult("indicators", tidy_frame(out), meta, col.warnings)
+        return ParseResult("indicators", tidy_frame(out), source_meta(SOURCE_ID), col.warnings)
 
 
 PARSERS = [FeLibraryParser()]

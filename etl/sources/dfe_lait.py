@@ -27,7 +27,7 @@ from vocab.catalogue import indicator
 from etl.errors import Problem, ProblemCollector, SourceFormatError
 from vocab.periods import academic_year_label, parse_year_or_academic
 from etl.schema import parse_cell, tidy_frame
-from etl.sources.base import ParseResult, RawFile, SourceMeta, line_of
+from etl.sources.base import ParseResult, RawFile, line_of, source_meta
 
 COLUMNS = ["Short Desc", "Data item", "Years", "LA and Regions", "Values", "LA Number", "Region"]
 REQUIRED = ["Short Desc", "Years", "LA and Regions", "Values"]
@@ -187,10 +187,7 @@ class LaitParser:
             warnings.append(Problem(file=raw.name, severity="warning",
                                     message=f"skipped {len(not_areas)} row(s) for Inner/Outer London "
                                             "(not a standard area)"))
-        meta = SourceMeta(source_id=SOURCE_ID, publisher="Department for Education",
-                          title="Local Authority Interactive Tool (LAIT): average Attainment 8 score per pupil",
-                          url="https://www.gov.uk/government/publications/local-authority-interactive-tool-lait")
-        return ParseResult("indicators", tidy_frame(out), meta, warnings)
+        return ParseResult("indicators", tidy_frame(out), source_meta(SOURCE_ID), warnings)
 
 
 PARSERS = [LaitParser()]

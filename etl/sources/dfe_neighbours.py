@@ -17,12 +17,10 @@ import pandas as pd
 
 from etl.errors import ProblemCollector, format_error
 from etl.schema import parse_number
-from etl.sources.base import ParseResult, RawFile, SourceMeta
+from etl.sources.base import ParseResult, RawFile, source_meta
 from etl.sources.grids import read_grids
 
-META = SourceMeta(source_id="dfe_statistical_neighbours", publisher="Department for Education",
-                  title="Children's services statistical neighbour benchmarking",
-                  url="https://www.gov.uk/government/publications/local-authority-interactive-tool-lait")
+META = source_meta("dfe_statistical_neighbours")
 COLUMNS = ["la_number", "la_name", "rank", "neighbour_la_number", "closeness", "is_current"]
 NEIGHBOUR = re.compile(r"^sn\s*(\d{1,2})$")
 

@@ -8,8 +8,8 @@ them (e.g. the ODI Leeds transcription, which has the header on line 1 and no da
 Output: ``furloughed_employments`` (count) and ``furlough_take_up`` (percent; numerator =
 furloughed, denominator = eligible) for every English area row, counties and regions included
 (the build aggregates by the hierarchy and never sums these rows). The period comes from the
-file: a date in the column header, the row above it, the title rows or the sheet name; a file
-that states no date at all gets ``UNDATED_RELEASE``'s period with a warning (see below).
+file: a date in the column header, the row above it, the title rows or the sheet name; a file that
+states no date at all gets the period of HMRC's ``undated_release`` (etl/publishers.toml), with a warning.
 """
 from __future__ import annotations
 
@@ -18,17 +18,15 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from etl import publishers
 from etl.errors import ProblemCollector, format_error
 from vocab.periods import month_label, parse_month_name
 from etl.schema import GSS, parse_cell, tidy_frame
-from etl.sources.base import ParseResult, RawFile, SourceMeta
+from etl.sources.base import ParseResult, RawFile, source_meta
 from etl.sources.grids import Grid, read_grids
 from vocab.levels import DISTRICT_PREFIXES, UPPER_TIER_PREFIXES
 
-SOURCE_ID = "hmrc_cjrs"
-PUBLISHER = "HM Revenue & Customs"
-TITLE = "Coronavirus Job Retention Scheme statistics: employments furloughed by local authority"
-URL = "https://www.gov.uk/government/collections/coronavirus-job-retention-scheme-statistics"
+SOURCE_ID = "hmrc_cjrs"  # HMRC's release calendar and combined authorities: etl/publishers.toml
 
 # Header spellings (lower case, footnote marks removed) -> our column role. Count roles also
 # match a header that starts with the spelling and goes on with a date ("... at 31 July 2020").
@@ -51,25 +49,8 @@ NAME_SUFFIXES = (" Metropolitan County", " UA", " County")
 # English code prefixes the build places in the hierarchy; other E codes are reported and skipped.
 KNOWN_PREFIXES = DISTRICT_PREFIXES + UPPER_TIER_PREFIXES + ("E12", "E92")
 GSS_ANYWHERE = re.compile(r"[EWSNK]\d{8}")
+HMRC = publishers.source(SOURCE_ID)
 
-
-@dataclass(frozen=True)
-class Release:
-    """What HMRC's release page says about one release (the tables do not always say it)."""
-
-    period: str  # the month whose end the cumulative/at-date figures describe
-    release_date: str
-
-
-# Releases by their title month ("Coronavirus Job Retention Scheme statistics: August 2020").
-# August 2020 (published 21 August 2020) analyses claims for periods up to 30 June 2020
-# (claims submitted by 31 July 2020): the local-authority table is cumulative to 30 June 2020.
-RELEASES: dict[str, Release] = {
-    "2020-08": Release(period="2020-06", release_date="2020-08-21"),
-}
-# A file that states no date anywhere (the ODI Leeds CSV transcription of the August 2020 local
-# authority sheet) is taken to be this release, with a warning saying so.
-UNDATED_RELEASE = "2020-08"
 
 HEADER_SEARCH_ROWS = 20  # HMRC puts up to ~15 title rows above the header
 SNIFF_ROWS = 20
@@ -258,7 +239,7 @@ def _is_lead_sheet(sheet: Grid, titles: list[str]) -> bool:
 def sheet_rows(sheet: Grid, header_index: int, log: ProblemCollector, default_release: str | None) -> list[dict]:
     """Tidy rows of one table (CSV or sheet); problems go to ``log``.
 
-    ``default_release`` (a RELEASES key) dates columns that neither their heading nor the
+    ``default_release`` (a release in publishers.toml) dates columns that neither their heading nor the
     table title date.
     """
     titles = title_rows(sheet, header_index)
@@ -274,7 +255,7 @@ def sheet_rows(sheet: Grid, header_index: int, log: ProblemCollector, default_re
         periods.setdefault(col.period, {}).setdefault(col.role, col)
     if None in periods:
         own = periods.pop(None)
-        period = sheet_period or (RELEASES[default_release].period if default_release else None)
+        period = sheet_period or (HMRC.releases[default_release].period if default_release else None)
         if period is None:
             where = f"sheet '{sheet.name}'" if sheet.name else "the file"
             log.error(f"{where} states no date for its figures", row=header_line,
@@ -384,11 +365,6 @@ def _indicator_rows(code: str, name: str | None, period: str, parsed: dict[str, 
     return rows
 
 
-# HMRC publishes these small authorities' figures combined with a neighbour's, repeated on both rows.
-REPORTED_WITH = {"E09000001": "E09000033",  # City of London with Westminster
-                 "E06000053": "E06000052"}  # Isles of Scilly with Cornwall
-
-
 def _mark_combined(rows: list[dict], pending: list[tuple[int, str, str | None, float, float]],
                    log: ProblemCollector) -> None:
     """A combined figure is kept once, on the larger authority; the smaller one is ``not_applicable``
@@ -397,11 +373,12 @@ def _mark_combined(rows: list[dict], pending: list[tuple[int, str, str | None, f
     figures = {(code, period): (line, f, e) for line, code, period, f, e in pending}
     combined = set()
     for (code, period), (line, f, e) in figures.items():
-        partner = figures.get((REPORTED_WITH.get(code), period))
+        partner = figures.get((HMRC.reported_with.get(code), period))
         if partner is not None and partner[1:] == (f, e) and f > 0:
             combined.add((code, period))
-            log.warn(f"{code} is published combined with {REPORTED_WITH[code]} (identical figures): the figure is "
-                     f"kept on {REPORTED_WITH[code]} and {code} is marked not applicable, so sums count it once",
+            partner_code = HMRC.reported_with[code]
+            log.warn(f"{code} is published combined with {partner_code} (identical figures): the figure is kept "
+                     f"on {partner_code} and {code} is marked not applicable, so sums count it once",
                      row=line)
     for row in rows:
         if (row["area_code"], row["period"]) in combined:
@@ -463,11 +440,11 @@ class CjrsLocalAuthorityParser:
         for s, i in found:
             month, day = release_of(title_rows(s, i))
             release_month, release_date = release_month or month, release_date or day
-        default_release = release_month if release_month in RELEASES else None
+        default_release = release_month if release_month in HMRC.releases else None
         if default_release is None and not release_month and all(s.is_csv for s, _ in found):
-            default_release = UNDATED_RELEASE
+            default_release = HMRC.undated_release
         if release_date is None and default_release:
-            release_date = RELEASES[default_release].release_date
+            release_date = HMRC.releases[default_release].release_date
         rows: list[dict] = []
         for sheet, index in (lead or found):
             if not log.full:
@@ -479,7 +456,7 @@ class CjrsLocalAuthorityParser:
         if not rows:
             raise format_error(raw.name, "no English area rows found under the header",
                                expected="rows with GSS codes such as E07000117")
-        meta = SourceMeta(source_id=SOURCE_ID, publisher=PUBLISHER, title=TITLE, release_date=release_date, url=URL)
+        meta = source_meta(SOURCE_ID, release_date=release_date)
         return ParseResult(kind="indicators", table=tidy_frame(rows), meta=meta, warnings=log.warnings)
 
 

@@ -26,7 +26,7 @@ from dataclasses import replace
 from etl.errors import Problem, ProblemCollector, SourceFormatError
 from vocab.periods import academic_year_label, parse_iso_interval, parse_year_or_academic
 from etl.schema import GSS, MARKERS, STATUSES_WITH_VALUE, parse_cell, parse_number, tidy_frame
-from etl.sources.base import ParseResult, RawFile, SourceMeta
+from etl.sources.base import ParseResult, RawFile, SourceMeta, source_meta
 
 # our field -> accepted headings (compared in lower case), both generations and the CSVW titles
 HEADINGS: dict[str, tuple[str, ...]] = {
@@ -46,16 +46,8 @@ HEADINGS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("area_code", "indicator", "period", "value")
 
-SOURCES: dict[str, SourceMeta] = {
-    "ons_els_claimant_count": SourceMeta(
-        source_id="ons_els_claimant_count", publisher="Office for National Statistics",
-        title="Explore Local Statistics: Claimant Count (% of residents aged 16-64, annual)",
-        url="https://www.ons.gov.uk/explore-local-statistics"),
-    "ons_els_apprenticeships": SourceMeta(
-        source_id="ons_els_apprenticeships", publisher="Office for National Statistics (source: DfE)",
-        title="Explore Local Statistics: Apprenticeship starts and achievements (England), per 100,000",
-        url="https://www.ons.gov.uk/explore-local-statistics"),
-}
+SOURCES: dict[str, SourceMeta] = {source_id: source_meta(source_id)
+                                   for source_id in ("ons_els_claimant_count", "ons_els_apprenticeships")}
 
 # ELS indicator name (lower case) -> (indicator id, unit, source id, period kind: year | academic_year)
 ELS_INDICATORS: dict[str, tuple[str, str, str, str]] = {

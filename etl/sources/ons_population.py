@@ -26,15 +26,12 @@ from datetime import date
 
 from etl.errors import ProblemCollector, format_error
 from etl.schema import GSS, parse_number, tidy_frame
-from etl.sources.base import ParseResult, RawFile, SourceMeta
+from etl.sources.base import ParseResult, RawFile, source_meta
 from etl.sources.grids import read_grids
 from etl.sources.nomis import OBS_STATUS
 
 INDICATOR = "population"
-META = SourceMeta(source_id="ons_mid_year_population", publisher="Office for National Statistics",
-                  title="Mid-year population estimates",
-                  url="https://www.ons.gov.uk/peoplepopulationandcommunity/populationandmigration/"
-                      "populationestimates")
+META = source_meta("ons_mid_year_population")
 
 # Bands every layout gives, as (breakdown value, first age, last age or None for "and over").
 STANDARD_BANDS = (("0-15", 0, 15), ("16-64", 16, 64), ("18-24", 18, 24), ("65+", 65, None), ("16+", 16, None))

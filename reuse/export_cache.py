@@ -35,7 +35,6 @@ class ExportCache:
         self._cache: diskcache.Cache | None = None
         self._lock = threading.Lock()
         self._key_locks: dict[str, threading.Lock] = {}
-        self.hits = self.misses = 0
 
     def _store(self) -> diskcache.Cache:
         """Opened on first use, so each gunicorn worker opens it after the fork."""
@@ -46,11 +45,7 @@ class ExportCache:
             return self._cache
 
     def get(self, key: str) -> bytes | None:
-        data = self._store().get(key)
-        if data is not None:
-            with self._lock:
-                self.hits += 1
-        return data
+        return self._store().get(key)
 
     def get_or_render(self, key: str, render: Callable[[], bytes]) -> bytes:
         data = self.get(key)
@@ -61,8 +56,6 @@ class ExportCache:
         with key_lock:
             data = self.get(key)  # another thread may have rendered it while we waited
             if data is None:
-                with self._lock:
-                    self.misses += 1
                 data = render()
                 self._put(key, data)
         with self._lock:
@@ -78,13 +71,6 @@ class ExportCache:
             except KeyError:  # another worker emptied it meanwhile
                 break
             store.delete(oldest)
-
-    def count(self) -> int:
-        return len(self._store())
-
-    def volume(self) -> int:
-        """Bytes on disk (values and the index)."""
-        return self._store().volume()
 
     def clear(self) -> None:
         self._store().clear()

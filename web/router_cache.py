@@ -42,7 +42,6 @@ class BoundedCache:
         self._sizes: dict = {}
         self._lock = Lock()
         self.nbytes = 0
-        self.hits = self.misses = 0
 
     def __len__(self) -> int:
         return len(self._data)
@@ -51,9 +50,7 @@ class BoundedCache:
         with self._lock:
             if key in self._data:
                 self._data.move_to_end(key)
-                self.hits += 1
                 return self._data[key]
-            self.misses += 1
             return None
 
     def put(self, key, value, nbytes: int | None = None):

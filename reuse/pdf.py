@@ -19,13 +19,13 @@ import weakref
 from urllib.parse import unquote, urlsplit
 
 import config
-from components import exports
+from reuse.browser import ExportError, in_browser
 
 log = logging.getLogger(__name__)
 
 ORIGIN = "https://report.pdp.invalid"  # RFC 2606: can never resolve; only our interceptor answers it
 PAGE_URL = f"{ORIGIN}/report"
-ASSETS = config.ROOT / "assets"
+ASSETS = config.ASSETS_DIR
 PAGE_POLICY = (f"default-src 'none'; script-src {ORIGIN} 'unsafe-inline'; style-src {ORIGIN} 'unsafe-inline'; "
                "img-src data:; font-src data:; connect-src 'none'; frame-src 'none'; object-src 'none'; "
                "base-uri 'none'; form-action 'none'")
@@ -69,19 +69,19 @@ def asset(url: str) -> tuple[bytes, str] | None:
     return file.read_bytes(), mime + ("; charset=utf-8" if mime.startswith("text/") else "")
 
 
-def print_html(page: str, *, wait_for: str | None = None, timeout: float | None = None,
-               blocked: list[str] | None = None) -> bytes:
+def print_html(page: str, *, wait_for: str | None = None, timeout: float | None = None) -> bytes:
     """PDF bytes of ``page`` (A4 unless its CSS says), once ``wait_for`` matches (a CSS selector).
 
-    URLs the page tried to load that were refused are appended to ``blocked`` (and logged once).
-    Raises ChromiumNotFoundError without Chromium and ExportError when the page fails or times out.
+    Requests the page made that were refused are logged in one line. Raises ChromiumNotFoundError
+    without Chromium and ExportError when the page fails or times out.
     """
     limit = float(timeout or config.EXPORT_RENDER_TIMEOUT)
-    refused = [] if blocked is None else blocked
-    data = exports.in_browser(lambda browser: _print(browser, page, limit, wait_for, refused),
+    refused: list[str] = []
+    data = in_browser(lambda browser: _print(browser, page, limit, wait_for, refused),
                               config.EXPORT_QUEUE_TIMEOUT + limit + 10, "printing a report to PDF")
     if refused:
-        log.warning("PDF renderer: refused %d request(s) the page made, e.g. %s", len(refused), refused[0][:120])
+        log.warning("PDF renderer: refused %d request(s) the page made: %s", len(refused),
+                    ", ".join(url[:120] for url in refused[:5]))
     return data
 
 
@@ -97,7 +97,7 @@ async def _print(browser, page: str, timeout: float, wait_for: str | None, block
     try:  # waiting for a free tab is not part of the page's own time limit
         await asyncio.wait_for(slots.acquire(), config.EXPORT_QUEUE_TIMEOUT)
     except TimeoutError:
-        raise exports.ExportError(f"the renderer stayed busy for {config.EXPORT_QUEUE_TIMEOUT:g} s") from None
+        raise ExportError(f"the renderer stayed busy for {config.EXPORT_QUEUE_TIMEOUT:g} s") from None
     try:
         tab = await browser.create_tab("")
         try:
@@ -141,18 +141,18 @@ async def _load_and_print(tab, timeout: float, wait_for: str | None) -> bytes:
     response = await tab.send_command("Page.navigate", {"url": PAGE_URL})
     error = (response.get("result") or {}).get("errorText") or (response.get("error") or {}).get("message")
     if error:
-        raise exports.ExportError(f"could not open the report: {error}")
+        raise ExportError(f"could not open the report: {error}")
     try:
         await asyncio.wait_for(loaded, timeout)
     except TimeoutError:
-        raise exports.ExportError(f"the report did not finish loading within {timeout:g} s") from None
+        raise ExportError(f"the report did not finish loading within {timeout:g} s") from None
     script = READY_JS % (json.dumps(wait_for), int(timeout * 1000))
     ready = await tab.send_command("Runtime.evaluate", {"expression": script, "awaitPromise": True,
                                                         "returnByValue": True})
     if not ((ready.get("result") or {}).get("result") or {}).get("value"):
         what = f"element {wait_for!r} to appear" if wait_for else "the page to finish rendering"
-        raise exports.ExportError(f"waited {timeout:g} s for {what} in the report")
+        raise ExportError(f"waited {timeout:g} s for {what} in the report")
     printed = await tab.send_command("Page.printToPDF", dict(PDF_OPTIONS))
     if "error" in printed:
-        raise exports.ExportError(f"Chromium could not print the report: {printed['error'].get('message')}")
+        raise ExportError(f"Chromium could not print the report: {printed['error'].get('message')}")
     return base64.b64decode(printed["result"]["data"])

@@ -1,0 +1,82 @@
+"""The page frame every Dash page sits in: skip link, navigation from the page registry, footer.
+
+Also the HTML document around it (scripts in one block, so the CSP hashes stay stable) and the shell's
+two clientside callbacks: the phone-width menu button and "Show as table".
+"""
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import MATCH, ClientsideFunction, Dash, Input, Output, State, html
+
+import config
+import data_access
+
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="en">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <div class="pdp-scripts">
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </div>
+    </body>
+</html>"""
+
+
+def navigation():
+    """Links to every registered page except templates (district) and the 404, in ``order``."""
+    links = [dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact"))
+             for page in dash.page_registry.values()
+             if not page.get("path_template") and not page["module"].endswith("not_found_404")]
+    return dbc.Navbar(dbc.Container([
+        html.A(config.SITE_TITLE, href="/", className="navbar-brand fw-bold"),
+        html.Button("Menu", id="shell-nav-toggle", className="navbar-toggler pdp-menu-button", type="button",
+                    n_clicks=0, **{"aria-controls": "shell-nav-collapse", "aria-expanded": "false"}),
+        dbc.Collapse(dbc.Nav(links, className="pdp-nav flex-wrap", navbar=True), id="shell-nav-collapse",
+                     is_open=False, navbar=True),
+    ], fluid=True), color=config.PALETTE["dark_blue"], dark=True, expand="lg", className="mb-3 pdp-navbar",
+        tag="nav")
+
+
+def shell():
+    """The page frame: skip link, navigation, the page container as <main>, footer."""
+    try:
+        rel = data_access.load()
+        release_text = f"Release {rel.id} (created {rel.created})" + (" — demo data, not official statistics"
+                                                                       if rel.is_demo else "")
+    except data_access.NoReleaseError:
+        release_text = "No release loaded"
+    return html.Div([
+        html.A("Skip to main content", href="#main-content", className="visually-hidden-focusable pdp-skip"),
+        html.Header(navigation()),
+        html.Main(dbc.Container(dash.page_container, fluid="lg"), id="main-content", tabIndex="-1"),
+        html.Footer(dbc.Container([
+            html.P([release_text, ". ", html.A("Sources, definitions and accessibility", href="/data"), ". ",
+                    html.A(config.LICENCE, href=config.LICENCE_URL), "."], className="small mb-0"),
+        ], fluid="lg"), className="pdp-footer mt-4 py-3"),
+    ])
+
+
+def install(app: Dash) -> None:
+    """Give ``app`` the document, the shell layout and the shell's clientside callbacks."""
+    app.index_string = INDEX_STRING
+    app.layout = shell
+    app.clientside_callback(  # the phone-width menu button: pure UI, so no server round trip
+        """function (n, open) { var next = n > 0 ? !open : open;
+            return [next, next ? "true" : "false"]; }""",
+        Output("shell-nav-collapse", "is_open"), Output("shell-nav-toggle", "aria-expanded"),
+        Input("shell-nav-toggle", "n_clicks"), State("shell-nav-collapse", "is_open"), prevent_initial_call=True)
+    app.clientside_callback(  # "Show as table": build the table on first opening (assets/pdp.js)
+        ClientsideFunction(namespace="pdp", function_name="renderTable"),
+        Output({"type": "pdp-table-slot", "index": MATCH}, "children"),
+        Input({"type": "pdp-details", "index": MATCH}, "n_clicks"),
+        State({"type": "pdp-table-data", "index": MATCH}, "data"),
+        State({"type": "pdp-table-slot", "index": MATCH}, "children"), prevent_initial_call=True)

@@ -1,0 +1,56 @@
+"""Every file's indicator rows in one table, and every boundary file in one map layer.
+
+Each file's rows are resolved and checked on their own (so errors name the file); where two files give
+the same figures ``etl.overlaps`` picks one set; each source's finaliser then runs on its combined rows.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from etl.domain import value_problems
+from etl.errors import ProblemLog
+from etl.geography import Geography
+from etl.overlaps import resolve_overlaps
+from etl.parse import ParsedFile
+from etl.resolve import duplicate_problems, resolve_areas
+from etl.schema import OPTIONAL_PARSER_COLUMNS, empty_tidy, validate_tidy
+from etl.sources.base import all_finalisers
+
+
+def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
+            today: date) -> tuple[pd.DataFrame, list[str]]:
+    """All files' indicator rows in one table; where two files give the same key, ``resolve_overlaps`` picks one."""
+    frames = []
+    for order, item in enumerate(parsed):
+        if item.result.kind != "indicators" or item.result.table.empty:
+            continue
+        table, problems = resolve_areas(item.result.table, geo, item.raw.name)
+        problems += duplicate_problems(table.dropna(subset=["area_code"]), item.raw.name)
+        if not problems:  # check the file's own rows against the contract, so errors name the file
+            problems += validate_tidy(table, file=item.raw.name)
+        problems += value_problems(table, item.raw.name, today)
+        log.extend(problems)
+        frames.append(table.assign(_order=order, _file=item.raw.name))
+    if not frames:
+        return empty_tidy(), []
+    overlaps = resolve_overlaps(pd.concat(frames, ignore_index=True).dropna(subset=["area_code"]))
+    log.extend(overlaps.problems)
+    df = overlaps.rows.drop(columns=["_order", "_file"] + [c for c in OPTIONAL_PARSER_COLUMNS
+                                                           if c in overlaps.rows.columns])
+    for source_id, finalise in all_finalisers().items():
+        mine = df["source"] == source_id
+        if mine.any():
+            df = pd.concat([df[~mine], finalise(df[mine])], ignore_index=True)
+    return df, overlaps.superseded
+
+
+def combine_boundaries(parsed: list[ParsedFile]):
+    frames = [p.result.table for p in parsed if p.result.kind == "boundaries" and len(p.result.table)]
+    if not frames:
+        return None
+    import geopandas as gpd
+
+    gdf = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs)
+    return gdf.drop_duplicates("area_code", keep="first").sort_values("area_code").reset_index(drop=True)

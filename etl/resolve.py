@@ -1,0 +1,72 @@
+"""Areas: the geography built from every lookup file, and each file's rows resolved against it (codes for
+name-only rows, levels and names from the codes), with what cannot be resolved reported."""
+from __future__ import annotations
+
+import pandas as pd
+
+from etl.errors import MAX_PROBLEMS, Problem, ProblemLog
+from etl.geography import Geography, reconcile_lookups
+from etl.parse import ParsedFile
+from etl.schema import KEY
+from vocab.levels import level_of_code
+
+
+def build_geography(parsed: list[ParsedFile], log: ProblemLog) -> Geography:
+    """The geography from every lookup (made to agree first) and the codes and names the data carry."""
+    tables = {"hierarchy": [], "names": [], "changes": []}
+    observed = []
+    for item in parsed:
+        if item.result.kind in tables:
+            tables[item.result.kind].append((item.raw.name, item.result.table))
+        elif item.result.kind == "indicators":
+            observed.append(item.result.table.dropna(subset=["area_code", "area_name"])[
+                ["area_code", "area_name"]].drop_duplicates())
+    hierarchy, problems = reconcile_lookups(tables["hierarchy"])
+    log.extend(problems)
+    return Geography.from_tables(hierarchy, [t for _, t in tables["names"]], [t for _, t in tables["changes"]],
+                                 observed)
+
+
+def resolve_areas(table: pd.DataFrame, geo: Geography, file: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """Fill codes for name-only rows, levels and names from the geography; report what cannot be."""
+    df = table.copy()
+    problems: list[Problem] = []
+    need_code = df["area_code"].isna()
+    if need_code.any():
+        pairs = df.loc[need_code, ["area_name", "area_level"]].drop_duplicates()
+        codes = {(n, lvl): geo.resolve_name(n, lvl) for n, lvl in pairs.itertuples(index=False)}
+        df.loc[need_code, "area_code"] = [codes[(n, lvl)] for n, lvl in
+                                          df.loc[need_code, ["area_name", "area_level"]].itertuples(index=False)]
+        unresolved = df[need_code & df["area_code"].isna()]
+        for (name, level), group in list(unresolved.groupby(["area_name", "area_level"], sort=True))[:MAX_PROBLEMS]:
+            first = group.index[0]
+            problems.append(Problem(file=file, row=_row(df, first), column="area name",
+                                    message=f"area name not found in the geography lookups ({len(group)} rows)",
+                                    expected=f"a known {level} name (or an alias in "
+                                             "etl/reference/name_aliases.csv)", found=name))
+    levels = df["area_code"].map(lambda c: level_of_code(c) if isinstance(c, str) else None)
+    unknown = df[df["area_code"].notna() & levels.isna()]
+    for code, group in list(unknown.groupby("area_code", sort=True))[:MAX_PROBLEMS]:
+        problems.append(Problem(file=file, row=_row(df, group.index[0]), column="area code",
+                                message=f"unknown area code ({len(group)} rows)",
+                                expected="an English GSS code of a district, county, LEP, LSIP, combined "
+                                         "authority, region or England", found=code))
+    # the code decides the level (a unitary published as a "Local authority" is still a district)
+    df["area_level"] = levels.where(levels.notna(), df["area_level"])
+    df["area_name"] = [n if isinstance(n, str) and n else (geo.name_of(c) or c) for n, c in
+                       zip(df["area_name"], df["area_code"])]
+    return df, problems
+
+
+def _row(df: pd.DataFrame, idx) -> int | None:
+    if "source_row" in df.columns and pd.notna(df.at[idx, "source_row"]):
+        return int(df.at[idx, "source_row"])
+    return None
+
+
+def duplicate_problems(table: pd.DataFrame, file: str) -> list[Problem]:
+    """Rows of one file that say two things about the same indicator, area, period and breakdown."""
+    dupes = table[table.duplicated(KEY, keep="first")]
+    return [Problem(file=file, row=_row(table, idx), message="duplicate row",
+                    expected="one row per indicator, area, period and breakdown",
+                    found=" ".join(str(table.at[idx, k]) for k in KEY)) for idx in dupes.index[:MAX_PROBLEMS]]
