@@ -202,12 +202,6 @@ def image_note(note: str | None, ind_id: str) -> str | None:
     return note
 
 
-def is_upper_tier_only(rel, ind_id: str) -> bool:
-    """True when the home area's districts show their council's figure (DfE NEET, LAIT)."""
-    dfv = rel.district_values(ind_id, rel.latest_period(ind_id) or "")
-    return bool(len(dfv)) and dfv["label"].notna().any()
-
-
 def default_indicator(rel, slug: str) -> str | None:
     """The measure a topic opens on: the freshest one with a figure for the home area (catalogue order
     breaks ties, so the headline measure wins among equals); else the freshest of all."""

@@ -5,7 +5,7 @@ what a person prints and what the server prints cannot differ.
 """
 from __future__ import annotations
 
-from components import charts, params
+from components import charts, params, planner
 from components.formatting import format_value, period_text
 from vocab.catalogue import INDICATORS, TOPICS
 from web import security
@@ -29,9 +29,10 @@ SCRIPT_HASH = security.script_hash(SCRIPT)
 
 def section(rel, slug: str, code: str, n: int) -> dict:
     """One topic's headline figures, ranking summary and trend chart for the district (trend None: no figures)."""
-    title, headline = TOPICS[slug]
-    available = rel.indicators(slug)
-    ind_id = headline if headline in available else available[0]
+    title = TOPICS[slug][0]
+    ind_id = planner.default_indicator(rel, slug)
+    if ind_id is None:
+        return {"slug": slug, "title": title, "trend": None}
     ind = INDICATORS[ind_id]
     period = rel.latest_period(ind_id, code)
     if period is None:
@@ -40,7 +41,7 @@ def section(rel, slug: str, code: str, n: int) -> dict:
     res = rel.resolve(ind_id, code)
     rows = [(res.label or rel.area_name(code), *rel.value(ind_id, res.code, period))]
     rows += [(cname, *rel.value(ind_id, ccode, period)) for _, ccode, cname in rel.comparators(code)]
-    return {"slug": slug, "title": title, "indicator": ind, "period_text": period_text(period),
+    return {"slug": slug, "title": title, "indicator": ind, "period_text": period_text(period, ind),
             "rows": [(area, format_value(v, ind, s)) for area, v, s in rows],
             "trend": charts.spec_for(rel, ind_id, "trend", view),
             "ranking": charts.spec_for(rel, ind_id, "ranking", view),

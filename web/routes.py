@@ -167,7 +167,7 @@ def image_bytes(rel, spec, fmt: str, width: int, height: int, scale: float) -> b
     """The rendered image, from the cache when this chart, view, release, format and size were done before."""
     key = image_params.cache_key(spec.chart_id, {**spec.view.query_params(), "home": rel.home_code(),
                                                  "folder": str(rel.path)}, rel.id, fmt, width, height, scale)
-    subtitle = spec.period_text + (f". {spec.note}" if spec.note else "")
+    subtitle = spec.image_subtitle()
     return IMAGES.get_or_render(key, lambda: images.render_image(
         spec.figure, fmt, width, height, scale, title=spec.title, subtitle=subtitle,
         source_line=spec.image_source_line(), footnote=spec.footnote))
