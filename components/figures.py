@@ -340,7 +340,8 @@ def colour_key(values, ind: Indicator) -> list[dict]:
 
 
 def _key_legend() -> dict:
-    return dict(orientation="h", yanchor="top", y=-0.02, x=0, title=dict(text="Key: "), font=dict(size=11))
+    # The title on its own row: beside the entries, plotly.js leaves its width out when it wraps them.
+    return dict(orientation="h", yanchor="top", y=-0.02, x=0, title=dict(text="Key", side="top"), font=dict(size=11))
 
 
 def _text_colour(fill: str) -> str:
