@@ -99,6 +99,19 @@ def has_trend(ind_id: str, periods: list[str]) -> bool:
     return any(len(s) >= 2 for s in segments(ind_id, periods))
 
 
+def page_kinds(rel, ind_id: str, kinds) -> list[str]:
+    """The charts a topic page shows for a measure: every district over time only where there is a time
+    (two comparable periods; one period would repeat the ranking), a breakdown only where the data has one."""
+    shown = []
+    for kind in kinds:
+        if kind == "strip" and not has_trend(ind_id, rel.periods(ind_id)):
+            continue
+        if kind == "breakdown" and not rel.breakdown_dimensions(ind_id):
+            continue
+        shown.append(kind)
+    return shown
+
+
 def comparator_roles(ind_id: str, roles) -> list[str]:
     """Comparators a district's figure may be drawn against: none for counts (their size differs)."""
     if INDICATORS[ind_id].unit == "count":

@@ -168,12 +168,10 @@ def render(rel, slug: str, area_code, ind_id, period_v, dim, roles, today: str |
     title, _ = TOPICS[slug]
     district_name = rel.area_name(area_code)
     view = charts.view_for(rel, ind_id, area_code, period_v, dim, roles)
-    spec = {kind: charts.spec_for(rel, ind_id, kind, view) for kind in charts.KINDS
-            if kind != "breakdown" or rel.breakdown_dimensions(ind_id)}
-    card = {kind: spec_card(f"{slug}-{kind}", s) for kind, s in spec.items()}
-    cards = [card["trend"], dbc.Row([dbc.Col(card["ranking"], lg=6), dbc.Col(card["map"], lg=6)]), card["strip"]]
-    if "breakdown" in card:
-        cards.append(card["breakdown"])
+    card = {kind: spec_card(f"{slug}-{kind}", charts.spec_for(rel, ind_id, kind, view))
+            for kind in planner.page_kinds(rel, ind_id, ("trend", "ranking", "map", "strip", "breakdown"))}
+    cards = [card["trend"], dbc.Row([dbc.Col(card["ranking"], lg=6), dbc.Col(card["map"], lg=6)]),
+             *(card[kind] for kind in ("strip", "breakdown") if kind in card)]
     return html.Div([
         dcc.Location(id=ids(slug)["url"], refresh="callback-nav"),
         html.H1(title, className="mb-2"),

@@ -212,6 +212,30 @@ def test_home_page_has_a_card_for_every_topic(release):
         "a missing home figure comes with its reason"
 
 
+def test_topic_pages_show_every_district_over_time_only_where_there_is_a_time(release):
+    import json
+
+    import plotly
+
+    from components import planner, topic_page
+    from vocab.catalogue import INDICATORS
+
+    _, rel = release
+    seen = set()
+    for slug in rel.topics():
+        for ind_id in rel.indicators(slug):
+            periods = rel.periods(ind_id)
+            area = rel.home_districts()["area_code"].iloc[0]
+            page = json.dumps(topic_page.render(rel, slug, area, ind_id, periods[-1], None, ["home"]),
+                              cls=plotly.utils.PlotlyJSONEncoder)
+            over_time = planner.has_trend(ind_id, periods)
+            seen.add(over_time)
+            assert (f'"{slug}-strip-graph"' in page) == over_time, (
+                f"{INDICATORS[ind_id].label} has {len(periods)} period(s): the every-district-over-time chart "
+                f"is {'expected' if over_time else 'a repeat of the ranking and must not be'} on the page")
+    assert True in seen, "the walk met at least one measure with a time series"
+
+
 def _readme_urls() -> list[str]:
     text = README.read_text(encoding="utf-8")
     urls = re.findall(r"`(/(?:download|embed|compare|district|claimant-count|furlough|neet|attainment|"
