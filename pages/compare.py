@@ -31,7 +31,7 @@ def latest_table(rel, codes):
         ind_id = planner.default_indicator(rel, slug)
         ind = INDICATORS[ind_id]
         period = rel.latest_period(ind_id)
-        row = {"Measure": f"{ind.label} ({period_text(period, ind)})"}
+        row = {"Measure": f"{ind.label}, {period_text(period, ind)}"}
         for code in codes:
             res = rel.resolve(ind_id, code)
             value, status = rel.value(ind_id, res.code, period)
