@@ -13,6 +13,8 @@ import logging
 import re
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,8 +40,37 @@ def processed_dir() -> Path:
     return config.processed_dir()
 
 
+# The home area a request asked for (``?home=``, validated by the page or route that reads it); each
+# request starts without one (web.install resets it), so a worker thread never carries one over.
+_REQUESTED_HOME: ContextVar[str | None] = ContextVar("pdp_requested_home", default=None)
+# Levels a user may choose as the home area (areas made of districts), in the picker's order.
+HOME_LEVELS = ("lep", "lsip", "combined_authority", "upper_tier", "region")
+
+
 def home_area_code() -> str:
-    return config.home_area_code()
+    """The home area of this request (``?home=``), else the configured one (``PDP_HOME_AREA``)."""
+    return _REQUESTED_HOME.get() or config.home_area_code()
+
+
+def requested_home() -> str | None:
+    """The home area this request chose, when it differs from the configured one (links keep it)."""
+    code = _REQUESTED_HOME.get()
+    return code if code and code != config.home_area_code() else None
+
+
+def use_home(code: str | None) -> None:
+    """Make ``code`` (already validated) this request's home area; None returns to the configured one."""
+    _REQUESTED_HOME.set(code or None)
+
+
+@contextmanager
+def home_as(code: str | None):
+    """``code`` (already validated) as the home area inside the block only (a page rendering its view)."""
+    token = _REQUESTED_HOME.set(code or None)
+    try:
+        yield
+    finally:
+        _REQUESTED_HOME.reset(token)
 
 
 def read_manifest(folder: Path | None = None) -> dict | None:
@@ -255,6 +286,26 @@ class Release:
 
     def home_name(self) -> str:
         return self.area_name(self.home_code())
+
+    def home_choices(self) -> pd.DataFrame:
+        """Every area that can be the home area (area_code, area_name, area_level): LEPs, LSIPs, combined
+        authorities, counties and regions with at least one district, by level then name."""
+        def compute():
+            a = self.areas
+            rows = []
+            for level in HOME_LEVELS:
+                col = "upper_tier_code" if level == "upper_tier" else f"{level}_code"
+                have = set(a.loc[a["area_level"] == "district", col].dropna()) if col in a.columns else set()
+                of_level = a[(a["area_level"] == level) & a["area_code"].isin(have)]
+                if level == "upper_tier":  # counties only: a unitary is its own single district
+                    of_level = of_level[of_level["area_code"].str[:3].isin(("E10", "E11"))]
+                rows.append(of_level[["area_code", "area_name", "area_level"]].sort_values("area_name"))
+            return pd.concat(rows, ignore_index=True)
+
+        return self._cached(("home_choices",), compute)
+
+    def is_home_choice(self, code: str) -> bool:
+        return isinstance(code, str) and code in set(self.home_choices()["area_code"])
 
     def home_districts(self) -> pd.DataFrame:
         """The districts of the home area (area_code, area_name), alphabetical."""

@@ -49,7 +49,7 @@ DESCRIPTIONS = {
 STRIP_PERIODS = 24
 ALL = ("home", "region", "country")
 # Query parameters a chart URL may carry (images add width, height and scale).
-VIEW_PARAMS = ("area", "areas", "period", "breakdown", "comparators", "indicator", "release")
+VIEW_PARAMS = ("area", "areas", "period", "breakdown", "comparators", "indicator", "release", "home")
 
 
 class UnknownChart(LookupError):

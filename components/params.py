@@ -5,8 +5,9 @@ Query values arrive as text (or a list when a key is repeated); anything unexpec
 """
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
+import data_access
 from components.formatting import period_text
 from vocab.catalogue import INDICATORS
 
@@ -23,6 +24,18 @@ def _text(value, name: str) -> str | None:
     if not isinstance(value, str):
         raise BadParam(f"The link gives more than one {name}; please choose one.")
     return value.strip()
+
+
+def home(value, release) -> str | None:
+    """A home-area code the release knows (LEP, LSIP, combined authority, county or region), or None."""
+    code = _text(value, "home area")
+    if code is None:
+        return None
+    code = code.upper()
+    if not release.is_home_choice(code):
+        raise BadParam(f"'{code[:20]}' is not an area we can use as the home area (choose a LEP, LSIP, "
+                       "combined authority, county or region from the list).")
+    return code
 
 
 def area(value, release, default: str | None) -> str | None:
@@ -89,7 +102,24 @@ def areas(value, release, default: list[str], limit: int = 8) -> list[str]:
 
 
 def query(**params) -> str:
-    """'?area=...&indicator=...' from the non-empty values (lists become comma-separated)."""
+    """'?area=...&indicator=...' from the non-empty values (lists become comma-separated); the home area
+    this request chose is kept (``home=``) unless ``params`` names one."""
+    params.setdefault("home", data_access.requested_home())
     clean = {k: (",".join(map(str, v)) if isinstance(v, (list, tuple)) else v) for k, v in params.items()}
     clean = {k: v for k, v in clean.items() if v not in (None, "")}
     return "?" + urlencode(clean, safe=",") if clean else ""
+
+
+def with_home(href: str) -> str:
+    """``href`` (a path on this site) keeping the home area this request chose."""
+    code = data_access.requested_home()
+    if not code or "home=" in href:
+        return href
+    path, hash_mark, fragment = href.partition("#")
+    return f"{path}{'&' if '?' in path else '?'}home={code}{hash_mark}{fragment}"
+
+
+def home_in(search: str | None) -> str | None:
+    """The ``home=`` of a query string (a control writing a new one keeps it; the page checks it)."""
+    values = parse_qs((search or "").lstrip("?")).get("home") or [None]
+    return values[0]

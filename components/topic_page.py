@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, ctx, dcc, html
+from dash import Input, Output, State, callback, ctx, dcc, html
 
 import data_access
 from components import charts, freshness, params, planner
@@ -42,10 +42,10 @@ def make_topic_page(slug: str):
     @callback(Output(i["url"], "search"),
               Input(i["area-select"], "value"), Input(i["indicator-radio"], "value"),
               Input(i["period-select"], "value"), Input(i["breakdown-select"], "value"),
-              Input(i["comparators-check"], "value"), prevent_initial_call=True)
-    def write_url(area, indicator, period, breakdown, comparators):
+              Input(i["comparators-check"], "value"), State(i["url"], "search"), prevent_initial_call=True)
+    def write_url(area, indicator, period, breakdown, comparators, search):
         return controls_to_query(ctx.triggered_id == i["indicator-radio"], area, indicator, period, breakdown,
-                                 comparators)
+                                 comparators, home=params.home_in(search))
 
     @safe_layout(skeleton=lambda: skeleton(slug))
     def layout(area=None, indicator=None, period=None, breakdown=None, comparators=None, **_ignored):
@@ -62,12 +62,14 @@ def skeleton(slug: str):
                      dbc.Select(id=i["breakdown-select"]), dbc.Checklist(id=i["comparators-check"])])
 
 
-def controls_to_query(indicator_changed: bool, area, indicator, period, breakdown, comparators) -> str:
-    """The query string for the controls' values (a new measure starts at its latest period)."""
+def controls_to_query(indicator_changed: bool, area, indicator, period, breakdown, comparators,
+                      home: str | None = None) -> str:
+    """The query string for the controls' values (a new measure starts at its latest period), keeping
+    the link's home area."""
     if indicator_changed:
         period, breakdown = None, None
     comps = [r for r in params.COMPARATOR_ROLES if r in (comparators or [])]
-    return params.query(area=area, indicator=indicator, period=period,
+    return params.query(home=home, area=area, indicator=indicator, period=period,
                         breakdown=None if breakdown in (None, "total") else breakdown,
                         comparators=None if comps == list(params.COMPARATOR_ROLES) else (",".join(comps) or "none"))
 
@@ -182,6 +184,6 @@ def render(rel, slug: str, area_code, ind_id, period_v, dim, roles, today: str |
         html.P(ind.definition, className="lead fs-6"),
         controls(rel, slug, area_code, ind_id, period_v, dim, roles),
         key_figures(rel, slug, area_code, ind_id, period_v, roles),
-        html.P(dcc.Link(f"See all topics for {district_name}", href=f"/district/{area_code}"), className="mb-3"),
+        html.P(dcc.Link(f"See all topics for {district_name}", href=params.with_home(f"/district/{area_code}")), className="mb-3"),
         *cards,
     ])

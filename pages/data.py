@@ -5,7 +5,7 @@ from dash import html
 
 import config
 import data_access
-from components import charts, freshness
+from components import charts, freshness, params
 from components.cards import data_table, published_text
 from components.formatting import period_text, polarity_text
 from components.views import demo_notice, safe_layout
@@ -57,7 +57,7 @@ def definitions_table(rel):
 def chart_list(rel):
     """Every chart id with a one-line description and example download and embed links."""
     districts = rel.home_districts()
-    example = f"?area={districts['area_code'].iloc[0]}" if len(districts) else ""
+    example = params.query(area=districts["area_code"].iloc[0] if len(districts) else None)
     rows = []
     for cid in charts.chart_ids(rel):
         links = []
