@@ -256,6 +256,12 @@ class Release:
     def topics(self) -> list[str]:
         return [slug for slug in TOPICS if self.indicators(slug)]
 
+    def observations(self) -> pd.DataFrame:
+        """Every row of the release in a stable order (indicator, area, breakdown, period): pages of the
+        open API are slices of it, so a page never moves while the release is current."""
+        return self._cached(("observations",), lambda: self.df.sort_values(
+            ["indicator", "area_code", "breakdown", "period_start", "period"], kind="mergesort").reset_index(drop=True))
+
     def derivation(self, indicator_id: str, code: str, period: str, breakdown: str = "total") -> dict | None:
         """How a figure we computed (or could not compute) was made: method, building blocks, population year
         and a plain-English ``note``; None for a publisher's own figure or a release without the file."""
