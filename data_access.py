@@ -45,6 +45,9 @@ def processed_dir() -> Path:
 _REQUESTED_HOME: ContextVar[str | None] = ContextVar("pdp_requested_home", default=None)
 # Levels a user may choose as the home area (areas made of districts), in the picker's order.
 HOME_LEVELS = ("lep", "lsip", "combined_authority", "upper_tier", "region")
+# Comparator groups: DfE's statistical neighbours of a council; the similar districts we compute.
+GROUP_NAMES = {"neighbours": "{name}'s statistical neighbours (DfE), combined",
+               "similar": "Districts similar to {name} (computed), combined"}
 
 
 def home_area_code() -> str:
@@ -205,6 +208,28 @@ class Release:
         self._by_area = {key: {code: g for code, g in frame.groupby("area_code", sort=False)}
                          for key, frame in self._groups.items()}
         self._memo: dict = {}
+        self._read_comparator_groups(path)
+
+    def _read_comparator_groups(self, path: Path) -> None:
+        """Statistical neighbours, similar districts and each group's figures (releases built before
+        they existed have none). A group's figures are served like an area's, under '<group>:<code>'."""
+        def table(name):
+            return pd.read_parquet(path / f"{name}.parquet") if (path / f"{name}.parquet").is_file() else None
+
+        self.neighbours, self.similar = table("neighbours"), table("similar_districts")
+        method = path / "similar_districts.json"
+        self.similar_method = json.loads(method.read_text(encoding="utf-8")) if method.is_file() else None
+        figures = table("comparator_groups")
+        if figures is None or figures.empty:
+            return
+        starts = self.df.drop_duplicates(["indicator", "period"]).set_index(["indicator", "period"])
+        where = pd.MultiIndex.from_frame(figures[["indicator", "period"]])
+        figures = figures.assign(area_code=figures["group"] + ":" + figures["area_code"],
+                                 period_start=starts["period_start"].reindex(where).to_numpy(),
+                                 lower_ci=float("nan"), upper_ci=float("nan"))
+        for (ind, breakdown, code), frame in figures.groupby(["indicator", "breakdown", "area_code"], sort=False):
+            self._by_area.setdefault((ind, breakdown), {})[code] = frame.sort_values("period_start").reset_index(
+                drop=True)
 
     @staticmethod
     def _read_boundaries(path: Path):
@@ -276,6 +301,9 @@ class Release:
 
     # --- geography ------------------------------------------------------------------------------
     def area_name(self, code: str) -> str:
+        group, _, owner = str(code).partition(":")
+        if owner and group in GROUP_NAMES:
+            return GROUP_NAMES[group].format(name=self.area_name(owner))
         if code in self.areas.index:
             return str(self.areas.at[code, "area_name"])
         names = self.df.loc[self.df["area_code"] == code, "area_name"]
@@ -339,14 +367,29 @@ class Release:
         home = self.area(self.home_code()) or {}
         return home.get("region_code")
 
-    def comparators(self, code: str | None) -> list[tuple[str, str, str]]:
-        """(role, code, name) for the home area, the area's region and England, in that order."""
+    def comparators(self, code: str | None, indicator_id: str | None = None) -> list[tuple[str, str, str]]:
+        """(role, code, name) for the home area, the area's region and England, in that order; with an
+        indicator, also the comparator group that has figures for it: the statistical neighbours of the
+        council whose figure stands for ``code``, or the districts similar to ``code``."""
         out = [("home", self.home_code(), self.home_name())]
         region = self.region_code(code) if code else self.region_code(self.home_code())
         if region:
             out.append(("region", region, self.area_name(region)))
         out.append(("country", config.COUNTRY_CODE, self.area_name(config.COUNTRY_CODE)))
+        if indicator_id and code:
+            shown = self.resolve(indicator_id, code).code
+            for group, owner in (("neighbours", shown), ("similar", code)):
+                if self._area_frame(indicator_id, f"{group}:{owner}") is not None:
+                    out.append((group, f"{group}:{owner}", self.area_name(f"{group}:{owner}")))
         return out
+
+    def group_members(self, group_code: str) -> list[str]:
+        """The member codes of a comparator group ('neighbours:E10000017'), closest first."""
+        group, _, owner = group_code.partition(":")
+        table = {"neighbours": self.neighbours, "similar": self.similar}.get(group)
+        if table is None or not owner:
+            return []
+        return list(table.loc[table["area_code"] == owner].sort_values("rank")["neighbour_code"])
 
     def upper_tier_label(self, upper_code: str) -> str:
         """'Lancashire County Council area' from the upper tier's name (E10 county) or '<name> area'."""

@@ -11,7 +11,9 @@ import data_access
 from components.formatting import period_text
 from vocab.catalogue import INDICATORS
 
-COMPARATOR_ROLES = ("home", "region", "country")
+COMPARATOR_ROLES = ("home", "region", "country")  # shown unless the link says otherwise
+GROUP_ROLES = ("neighbours", "similar")  # comparator groups, on request (where the release has them)
+ALL_ROLES = COMPARATOR_ROLES + GROUP_ROLES
 
 
 class BadParam(ValueError):
@@ -84,10 +86,11 @@ def comparators(value) -> list[str]:
     roles = [r for r in text.split(",") if r]
     if text == "none":
         return []
-    bad = [r for r in roles if r not in COMPARATOR_ROLES]
+    bad = [r for r in roles if r not in ALL_ROLES]
     if bad:
-        raise BadParam(f"'{bad[0][:40]}' is not a comparison we can show (use home, region or country).")
-    return [r for r in COMPARATOR_ROLES if r in roles]
+        raise BadParam(f"'{bad[0][:40]}' is not a comparison we can show (use home, region, country, neighbours "
+                       "or similar).")
+    return [r for r in ALL_ROLES if r in roles]
 
 
 def areas(value, release, default: list[str], limit: int = 8) -> list[str]:

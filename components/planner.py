@@ -25,7 +25,7 @@ from vocab.catalogue import INDICATORS, TOPICS, Indicator
 from vocab.periods import period_bounds
 from vocab.significance import significance_label
 
-ALL_ROLES = ("home", "region", "country")
+ALL_ROLES = ("home", "region", "country", "neighbours", "similar")
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def comparators_for(rel, ind_id: str, code: str | None, period: str, roles=ALL_R
     """(name, value, status) of the comparators a figure for ``code`` may be set against in words: rates
     against the home area, region and England; counts against none (their size differs)."""
     allowed = comparator_roles(ind_id, roles)
-    return [(name, *rel.value(ind_id, comp_code, period)) for role, comp_code, name in rel.comparators(code)
+    return [(name, *rel.value(ind_id, comp_code, period)) for role, comp_code, name in rel.comparators(code, ind_id)
             if role in allowed and comp_code != code]
 
 

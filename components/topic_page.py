@@ -26,7 +26,8 @@ from components.views import demo_notice, safe_layout
 from vocab.catalogue import INDICATORS, TOPICS
 
 STRIP_PERIODS = charts.STRIP_PERIODS
-ROLE_NAMES = {"home": "home area", "region": "region", "country": "England"}
+ROLE_NAMES = {"home": "home area", "region": "region", "country": "England", "neighbours": "statistical neighbours",
+              "similar": "similar districts"}
 
 
 def ids(slug: str) -> dict[str, str]:
@@ -68,7 +69,7 @@ def controls_to_query(indicator_changed: bool, area, indicator, period, breakdow
     the link's home area."""
     if indicator_changed:
         period, breakdown = None, None
-    comps = [r for r in params.COMPARATOR_ROLES if r in (comparators or [])]
+    comps = [r for r in params.ALL_ROLES if r in (comparators or [])]
     return params.query(home=home, area=area, indicator=indicator, period=period,
                         breakdown=None if breakdown in (None, "total") else breakdown,
                         comparators=None if comps == list(params.COMPARATOR_ROLES) else (",".join(comps) or "none"))
@@ -110,7 +111,8 @@ def controls(rel, slug: str, area_code, ind_id, period_v, dim, roles):
     districts = rel.home_districts()
     inds = rel.indicators(slug)
     dims = list(rel.breakdown_dimensions(ind_id))
-    comp_names = {role: name for role, _, name in rel.comparators(area_code)}
+    comp_names = {role: name for role, _, name in rel.comparators(area_code, ind_id)}
+    shown_roles = [r for r in params.ALL_ROLES if r in params.COMPARATOR_ROLES or r in comp_names]
     bd_options = ([{"label": breakdown_label(d), "value": d} for d in dims] if dims
                   else [{"label": "No breakdown for this measure", "value": "total"}])
     return dbc.Form(dbc.Row([
@@ -129,7 +131,7 @@ def controls(rel, slug: str, area_code, ind_id, period_v, dim, roles):
         dbc.Col(html.Fieldset([html.Legend("Compare with", className="form-label fs-6 mb-1"),
                                dbc.Checklist(id=i["comparators-check"], value=roles, inline=True,
                                              options=[{"label": comp_names.get(r, ROLE_NAMES[r]), "value": r}
-                                                      for r in params.COMPARATOR_ROLES])]), md=6, lg=3),
+                                                      for r in shown_roles])]), md=6, lg=3),
         dbc.Col(html.Fieldset([html.Legend("Measure", className="form-label fs-6 mb-1"),
                                dbc.RadioItems(id=i["indicator-radio"], value=ind_id, inline=True,
                                               options=[{"label": INDICATORS[x].label, "value": x} for x in inds])]),
@@ -144,7 +146,7 @@ def key_figures(rel, slug: str, area_code, ind_id, period_v, roles) -> html.Div:
     value, status = rel.value(ind_id, res.code, period_v)
     who = rel.area_name(area_code) + (f" — figure for the {res.label}" if res.label else "")
     items = []
-    for role, role_code, role_name in rel.comparators(area_code):
+    for role, role_code, role_name in rel.comparators(area_code, ind_id):
         if role in planner.comparator_roles(ind_id, roles):
             v, st = rel.value(ind_id, role_code, period_v)
             why = []

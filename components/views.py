@@ -63,7 +63,7 @@ def safe_layout(func=None, *, skeleton=None):
 def comparator_series(rel, ind_id: str, code: str | None, roles: list[str]) -> list[dict]:
     """Lines for the chosen comparators (home area, the district's region, England)."""
     lines = []
-    for role, comp_code, name in rel.comparators(code):
+    for role, comp_code, name in rel.comparators(code, ind_id):
         if role in roles:
             s = rel.series(ind_id, comp_code)
             if len(s):
