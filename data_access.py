@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 import config
+from vocab import catalogue
 from vocab.catalogue import INDICATORS, TOPICS
 from vocab.levels import DISTRICT_PREFIXES
 
@@ -187,6 +188,7 @@ class Release:
         self.meta = json.loads((path / "release.json").read_text(encoding="utf-8"))
         self.id: str = self.meta["id"]
         self.is_demo: bool = bool(self.meta.get("is_demo"))
+        self.local_catalogue = self._register_local_indicators(path / "local_catalogue.parquet")
         df = pd.read_parquet(path / "indicators.parquet")
         for col in ("period_start", "period_end"):
             df[col] = pd.to_datetime(df[col])
@@ -209,6 +211,17 @@ class Release:
                          for key, frame in self._groups.items()}
         self._memo: dict = {}
         self._read_comparator_groups(path)
+
+    @staticmethod
+    def _register_local_indicators(path: Path) -> pd.DataFrame | None:
+        """The local indicators' declarations the release carries, made known to the catalogue, so pages,
+        downloads and the API show them with no code change."""
+        if not path.is_file():
+            return None
+        table = pd.read_parquet(path)
+        for declaration in table["declaration"]:
+            catalogue.register_local(catalogue.local_indicator(json.loads(declaration)))
+        return table
 
     def _read_comparator_groups(self, path: Path) -> None:
         """Statistical neighbours, similar districts and each group's figures (releases built before

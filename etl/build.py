@@ -15,6 +15,7 @@ import config
 from etl.aggregate import AggregationResult, aggregate
 from etl.combine import combine, combine_boundaries
 from etl.comparator_groups import build_groups, release_files
+from etl.sources.local_indicators import catalogue_file
 from etl.derivations import sort_derivations
 from etl.domain import value_problems
 from etl.errors import Problem, ProblemLog, SourceFormatError, ValidationError
@@ -98,7 +99,8 @@ def build(raw_dir: Path, out_dir: Path, *, progress: bool = False, strict: bool 
         out_dir, indicators=outcome.indicators, areas=outcome.areas, boundaries=outcome.boundaries, meta=meta,
         derivations=outcome.aggregation.derivations,
         extra_files={"validation.txt": report_text(outcome, home_area),
-                     "qa.html": qa_html(findings, outcome, home_area), **release_files(outcome.groups)},
+                     "qa.html": qa_html(findings, outcome, home_area), **release_files(outcome.groups),
+                     **catalogue_file(outcome.files)},
         finalize=lambda release_id, folder: write_diff_against_current(out_dir, release_id, folder, outcome, meta))
     return outcome
 
