@@ -396,6 +396,19 @@ class Release:
                     out.append((group, f"{group}:{owner}", self.area_name(f"{group}:{owner}")))
         return out
 
+    def has_groups(self, indicator_id: str) -> bool:
+        """Whether any comparator group has figures for the indicator."""
+        return any(":" in code for code in self._by_area.get((indicator_id, "total"), {}))
+
+    def peer_group(self, indicator_id: str, code: str | None) -> str | None:
+        """The comparator group of the area whose figure stands for ``code``: its council's statistical
+        neighbours where the figure is a council's, else the district's similar districts."""
+        if not code:
+            return None
+        groups = [role_code for role, role_code, _ in self.comparators(code, indicator_id)
+                  if role in ("neighbours", "similar")]
+        return groups[0] if groups else None
+
     def group_members(self, group_code: str) -> list[str]:
         """The member codes of a comparator group ('neighbours:E10000017'), closest first."""
         group, _, owner = group_code.partition(":")

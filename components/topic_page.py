@@ -173,11 +173,14 @@ def render(rel, slug: str, area_code, ind_id, period_v, dim, roles, today: str |
     district_name = rel.area_name(area_code)
     view = charts.view_for(rel, ind_id, area_code, period_v, dim, roles)
     spec = {kind: charts.spec_for(rel, ind_id, kind, view) for kind in charts.KINDS
-            if kind != "breakdown" or rel.breakdown_dimensions(ind_id)}
+            if (kind != "breakdown" or rel.breakdown_dimensions(ind_id))
+            and (kind != "peers" or rel.peer_group(ind_id, area_code))}
     card = {kind: spec_card(f"{slug}-{kind}", s) for kind, s in spec.items()}
     cards = [card["trend"], dbc.Row([dbc.Col(card["ranking"], lg=6), dbc.Col(card["map"], lg=6)]), card["strip"]]
     if "breakdown" in card:
         cards.append(card["breakdown"])
+    if "peers" in card:
+        cards.append(card["peers"])
     return html.Div([
         dcc.Location(id=ids(slug)["url"], refresh="callback-nav"),
         html.H1(title, className="mb-2"),
