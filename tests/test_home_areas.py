@@ -125,3 +125,24 @@ def test_a_bad_home_area_is_a_plain_message(real_release, dash_app):
     page = _render(dash_app, "/claimant-count", home="<script>")
     assert "pdp-friendly-message" in page and "<script>" not in page.replace("\\u003cscript\\u003e", ""), \
         "a page with a bad home= says the link doesn't work"
+
+
+@pytest.mark.browser
+def test_the_picker_works_by_keyboard_and_links_keep_the_choice(dash_duo, dash_app, real_release):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    dash_duo.start_server(dash_app)
+    dash_duo.driver.get(dash_duo.server_url + "/claimant-count")
+    picker = dash_duo.wait_for_element("#home-picker-select")
+    label = dash_duo.driver.find_element(By.CSS_SELECTOR, "label[for='home-picker-select']")
+    assert label.text == "Home area", "the picker has a visible label"
+    picker.send_keys("Kent (county)")
+    picker.send_keys(Keys.TAB)
+    dash_duo.driver.switch_to.active_element.send_keys(Keys.ENTER)
+    dash_duo.wait_for_contains_text("#claimant-count-key-figures", "Kent", timeout=20)
+    assert "home=E10000016" in dash_duo.driver.current_url, "the choice is in the URL"
+    nav = dash_duo.driver.find_element(By.ID, "shell-link-brand").get_attribute("href")
+    assert nav.endswith("/?home=E10000016"), f"the shell's links keep the home area: {nav}"
+    download = dash_duo.driver.find_element(By.CSS_SELECTOR, ".pdp-download").get_attribute("href")
+    assert "home=E10000016" in download, f"downloads keep the home area: {download}"
