@@ -396,6 +396,13 @@ class Release:
                     out.append((group, f"{group}:{owner}", self.area_name(f"{group}:{owner}")))
         return out
 
+    def licence_for(self, indicator_id: str) -> str | None:
+        """A local indicator's declared licence (None: the site's licence applies)."""
+        table = self.local_catalogue
+        if table is None or indicator_id not in set(table["id"]):
+            return None
+        return str(table.loc[table["id"] == indicator_id, "licence"].iloc[0])
+
     def has_groups(self, indicator_id: str) -> bool:
         """Whether any comparator group has figures for the indicator."""
         return any(":" in code for code in self._by_area.get((indicator_id, "total"), {}))

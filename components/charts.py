@@ -99,6 +99,7 @@ class ChartSpec:
     view: View
     footnote: str | None = None  # the suppression key baked into images
     extra: dict = field(default_factory=dict)
+    licence: str | None = None  # a local indicator's declared licence (None: the site's)
 
     @property
     def topic(self) -> str:
@@ -125,7 +126,7 @@ class ChartSpec:
         link = f" {src['url']}" if src.get("url") else ""
         return {"title": self.title, "subtitle": self.summary, "source": f"{who or 'unknown source'}{published}{link}",
                 "period": self.period_text, "release_date": self.release_date, "release_id": self.release_id,
-                "url": url, "is_demo": self.is_demo, "notes": notes,
+                "url": url, "is_demo": self.is_demo, "notes": notes, "licence": self.licence,
                 "decimals": INDICATORS[self.indicator].decimals}
 
     def image_subtitle(self) -> str:
@@ -135,7 +136,7 @@ class ChartSpec:
 
     def image_source_line(self) -> str:
         demo = " Demo data — not official statistics." if self.is_demo else ""
-        return f"{self.source_text} {config.LICENCE}.{demo}"
+        return f"{self.source_text} {self.licence or config.LICENCE}.{demo}"
 
 
 # --- ids ------------------------------------------------------------------------------------------
@@ -253,7 +254,7 @@ def _spec(rel, ind_id: str, kind: str, view: View, title: str, figure, data: pd.
                      data=data.reset_index(drop=True), table=table, source=source,
                      source_text=source_line(source, ptext, rel.created), period_text=ptext,
                      release_date=rel.created, release_id=rel.id, is_demo=rel.is_demo, note=note, summary=summary,
-                     view=view, footnote=footnote)
+                     view=view, footnote=footnote, licence=rel.licence_for(ind_id))
 
 
 def _fallback_note(rel, ind_id: str, area: str) -> tuple[data_access.Resolved, str | None]:

@@ -18,7 +18,7 @@ unit = "count"
 polarity = ""
 aggregation = "sum"
 source = "Lancashire Skills Hub, from online job adverts"
-licence = "Open Government Licence v3.0"
+licence = "CC BY 4.0 (advert data from a commercial aggregator)"
 caveats = ["Adverts, not jobs: one advert may be for several posts."]
 """
 BURNLEY, LANCS_LEP = "E07000117", "E37000019"
@@ -78,8 +78,10 @@ def test_build_page_download_and_api(local_release, demo_build, dash_app):
         "the Local indicators page shows the new measure"
     client = dash_app.server.test_client()
     csv = client.get(f"/download/online-vacancies-trend.csv?area={BURNLEY}")
-    assert csv.status_code == 200 and "Lancashire Skills Hub" in csv.data.decode(), \
-        "the chart downloads as CSV with its declared source"
+    text = csv.data.decode()
+    assert csv.status_code == 200 and "Lancashire Skills Hub" in text, "the chart downloads as CSV with its source"
+    assert "Licence: CC BY 4.0" in text and "Open Government Licence" not in text, \
+        "the CSV states the declared licence, not the site's"
     api = client.get(f"/api/v1/observations?indicator=online_vacancies&area={LANCS_LEP}").get_json()
     assert [r["value"] for r in api["data"]][-1] == value, "the API serves the aggregated figure"
     listed = client.get("/api/v1/indicators").get_json()["data"]
