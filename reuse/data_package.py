@@ -23,6 +23,7 @@ TABLES = {
     "areas": "Every area with its upper tier, LEP, LSIP, combined authority, region and country.",
     "neighbours": "Each council's statistical neighbours (DfE's published set, mapped to GSS codes).",
     "similar_districts": "Each district's most similar districts, computed by us (see the Data and methods page).",
+    "comparator_groups": "Each comparator group's combined figure per indicator and period, by the indicator's rule.",
     "local_catalogue": "The declarations of local indicators this release carries.",
 }
 FIELDS = {
@@ -61,6 +62,13 @@ FIELDS = {
     "neighbour_code": "GSS code of a statistical neighbour or similar district.",
     "neighbour_la_number": "DfE's 3-digit number of the neighbour.",
     "rank": "1 = the closest neighbour.",
+    "group": "neighbours (DfE's statistical neighbours of a council) or similar (computed similar districts).",
+    "members": "GSS codes of the group's members used, comma-separated.",
+    "closeness": "DfE's closeness band of the neighbour (e.g. Very close).",
+    "id": "Local indicator id.",
+    "title": "Local indicator title.",
+    "licence": "The licence the local indicator's data are under.",
+    "declaration": "The TOML declaration as JSON.",
     "distance": "Distance between the two districts in standardised variables (smaller is more similar).",
 }
 
@@ -117,6 +125,10 @@ def package_zip(folder: str, release_id: str) -> bytes:
                 archive.write(source, res["path"])
             else:
                 table = pq.read_table(source)
-                keep = [f["name"] for f in res["schema"]["fields"]]
-                archive.writestr(res["path"], table.select(keep).to_pandas().to_csv(index=False, date_format="%Y-%m-%d"))
+                fields = res["schema"]["fields"]
+                frame = table.select([f["name"] for f in fields]).to_pandas()
+                for f in fields:  # whole numbers stay whole where some are missing (not 2021.0)
+                    if f["type"] == "integer":
+                        frame[f["name"]] = frame[f["name"]].astype("Int64")
+                archive.writestr(res["path"], frame.to_csv(index=False, date_format="%Y-%m-%d"))
     return buffer.getvalue()

@@ -87,3 +87,21 @@ def test_neet_and_attainment_offer_statistical_neighbours(real_release, dash_app
         assert "Lancashire's statistical neighbours (DfE), combined" in rendered, \
             f"the {slug} page offers and draws Lancashire County Council's statistical neighbours"
         assert '"value": "neighbours"' in rendered, f"the {slug} page has a 'statistical neighbours' checkbox"
+
+
+def test_the_real_release_is_a_valid_data_package_with_its_groups(real_release, dash_app, tmp_path):
+    import io
+    import zipfile
+
+    from frictionless import Package
+
+    response = dash_app.server.test_client().get("/api/v1/datapackage.zip")
+    assert response.status_code == 200, "the real release downloads as a data package"
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        archive.extractall(tmp_path)
+    package = Package(str(tmp_path / "datapackage.json"))
+    names = {r.name for r in package.resources}
+    assert {"indicators", "neighbours", "similar_districts", "comparator_groups"} <= names, \
+        f"the package holds the comparator-group tables too: {sorted(names)}"
+    report = Package(resources=[r for r in package.resources if r.format == "csv"], basepath=str(tmp_path)).validate()
+    assert report.valid, f"frictionless finds every CSV table valid: {report.flatten(['title', 'type', 'note'])[:5]}"

@@ -100,6 +100,8 @@ def test_topic_page_download_and_embed_follow_the_home_area(home, real_release, 
     report = client.get(f"/district/{area}/report?home={home}")
     assert report.status_code == 200 and name in report.data.decode(), \
         f"the district report works for a district of {name} and names it"
+    assert client.get(f"/district/{area}?home={home}").status_code == 200, \
+        f"a district page of {name}'s district is found (200) with the home area in its link"
     refused = client.get(f"/download/claimant-rate-annual-trend.csv?home={home}&area={LANCASHIRE_DISTRICT}")
     assert refused.status_code == 400, "a district outside the chosen home area is refused with a 400"
 
