@@ -233,16 +233,28 @@ class Release:
         method = path / "similar_districts.json"
         self.similar_method = json.loads(method.read_text(encoding="utf-8")) if method.is_file() else None
         figures = table("comparator_groups")
+        self._group_figures, self._group_keys = None, set()
         if figures is None or figures.empty:
             return
         starts = self.df.drop_duplicates(["indicator", "period"]).set_index(["indicator", "period"])
         where = pd.MultiIndex.from_frame(figures[["indicator", "period"]])
-        figures = figures.assign(area_code=figures["group"] + ":" + figures["area_code"],
-                                 period_start=starts["period_start"].reindex(where).to_numpy(),
-                                 lower_ci=float("nan"), upper_ci=float("nan"))
-        for (ind, breakdown, code), frame in figures.groupby(["indicator", "breakdown", "area_code"], sort=False):
-            self._by_area.setdefault((ind, breakdown), {})[code] = frame.sort_values("period_start").reset_index(
-                drop=True)
+        self._group_figures = figures.assign(area_code=figures["group"] + ":" + figures["area_code"],
+                                             period_start=starts["period_start"].reindex(where).to_numpy(),
+                                             lower_ci=float("nan"), upper_ci=float("nan"))
+        self._group_keys = set(zip(self._group_figures["indicator"], self._group_figures["breakdown"],
+                                   self._group_figures["area_code"]))
+
+    def _group_frame(self, indicator_id: str, code: str, breakdown: str) -> pd.DataFrame | None:
+        """One group's figures over time (read from the table when first asked: most are never shown)."""
+        if (indicator_id, breakdown, code) not in self._group_keys:
+            return None
+
+        def compute():
+            g = self._group_figures
+            hit = g[(g["indicator"] == indicator_id) & (g["breakdown"] == breakdown) & (g["area_code"] == code)]
+            return hit.sort_values("period_start").reset_index(drop=True)
+
+        return self._cached(("group", indicator_id, breakdown, code), compute)
 
     @staticmethod
     def _read_boundaries(path: Path):
@@ -405,7 +417,7 @@ class Release:
 
     def has_groups(self, indicator_id: str) -> bool:
         """Whether any comparator group has figures for the indicator."""
-        return any(":" in code for code in self._by_area.get((indicator_id, "total"), {}))
+        return indicator_id in self._cached(("group_indicators",), lambda: {k[0] for k in self._group_keys})
 
     def peer_group(self, indicator_id: str, code: str | None) -> str | None:
         """The comparator group of the area whose figure stands for ``code``: its council's statistical
@@ -433,6 +445,8 @@ class Release:
 
     # --- indicator values -----------------------------------------------------------------------
     def _area_frame(self, indicator_id: str, code: str, breakdown: str = "total") -> pd.DataFrame | None:
+        if ":" in code:  # a comparator group ('neighbours:E10000017')
+            return self._group_frame(indicator_id, code, breakdown)
         return self._by_area.get((indicator_id, breakdown), {}).get(code)
 
     def resolve(self, indicator_id: str, code: str) -> Resolved:
