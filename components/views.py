@@ -14,8 +14,8 @@ from flask import has_request_context, request
 import data_access
 from components import params
 from components.cards import friendly_message
-from components.home_picker import home_picker
 from components.formatting import format_value, is_missing, period_text
+from components.home_picker import home_picker
 from vocab.catalogue import INDICATORS
 
 log = logging.getLogger(__name__)
