@@ -59,7 +59,8 @@ PALETTE = {
     "dark_grey": "#3D3D3D", "light_purple": "#A285D1", "comparator_grey": "#BFBFBF",
 }
 SERIES_COLOURS = {"district": PALETTE["dark_blue"], "home": PALETTE["turquoise"],
-                  "region": PALETTE["orange"], "country": PALETTE["dark_grey"]}
+                  "region": PALETTE["orange"], "country": PALETTE["dark_grey"],
+                  "neighbours": PALETTE["dark_pink"], "similar": PALETTE["light_purple"]}
 # Sequential scale for maps (light to dark blue), readable without colour as well (values shown on hover/table)
 SEQUENTIAL_SCALE = ["#E8EEF4", "#B5C7D9", "#7D9CBC", "#4A729C", "#12436D"]
 

@@ -13,12 +13,15 @@ import logging
 import re
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 import config
+from vocab import catalogue
 from vocab.catalogue import INDICATORS, TOPICS
 from vocab.levels import DISTRICT_PREFIXES
 
@@ -38,8 +41,40 @@ def processed_dir() -> Path:
     return config.processed_dir()
 
 
+# The home area a request asked for (``?home=``, validated by the page or route that reads it); each
+# request starts without one (web.install resets it), so a worker thread never carries one over.
+_REQUESTED_HOME: ContextVar[str | None] = ContextVar("pdp_requested_home", default=None)
+# Levels a user may choose as the home area (areas made of districts), in the picker's order.
+HOME_LEVELS = ("lep", "lsip", "combined_authority", "upper_tier", "region")
+# Comparator groups: DfE's statistical neighbours of a council; the similar districts we compute.
+GROUP_NAMES = {"neighbours": "{name}'s statistical neighbours (DfE), combined",
+               "similar": "Districts similar to {name} (computed), combined"}
+
+
 def home_area_code() -> str:
-    return config.home_area_code()
+    """The home area of this request (``?home=``), else the configured one (``PDP_HOME_AREA``)."""
+    return _REQUESTED_HOME.get() or config.home_area_code()
+
+
+def requested_home() -> str | None:
+    """The home area this request chose, when it differs from the configured one (links keep it)."""
+    code = _REQUESTED_HOME.get()
+    return code if code and code != config.home_area_code() else None
+
+
+def use_home(code: str | None) -> None:
+    """Make ``code`` (already validated) this request's home area; None returns to the configured one."""
+    _REQUESTED_HOME.set(code or None)
+
+
+@contextmanager
+def home_as(code: str | None):
+    """``code`` (already validated) as the home area inside the block only (a page rendering its view)."""
+    token = _REQUESTED_HOME.set(code or None)
+    try:
+        yield
+    finally:
+        _REQUESTED_HOME.reset(token)
 
 
 def read_manifest(folder: Path | None = None) -> dict | None:
@@ -153,6 +188,7 @@ class Release:
         self.meta = json.loads((path / "release.json").read_text(encoding="utf-8"))
         self.id: str = self.meta["id"]
         self.is_demo: bool = bool(self.meta.get("is_demo"))
+        self.local_catalogue = self._register_local_indicators(path / "local_catalogue.parquet")
         df = pd.read_parquet(path / "indicators.parquet")
         for col in ("period_start", "period_end"):
             df[col] = pd.to_datetime(df[col])
@@ -174,6 +210,51 @@ class Release:
         self._by_area = {key: {code: g for code, g in frame.groupby("area_code", sort=False)}
                          for key, frame in self._groups.items()}
         self._memo: dict = {}
+        self._read_comparator_groups(path)
+
+    @staticmethod
+    def _register_local_indicators(path: Path) -> pd.DataFrame | None:
+        """The local indicators' declarations the release carries, made known to the catalogue, so pages,
+        downloads and the API show them with no code change."""
+        if not path.is_file():
+            return None
+        table = pd.read_parquet(path)
+        for declaration in table["declaration"]:
+            catalogue.register_local(catalogue.local_indicator(json.loads(declaration)))
+        return table
+
+    def _read_comparator_groups(self, path: Path) -> None:
+        """Statistical neighbours, similar districts and each group's figures (releases built before
+        they existed have none). A group's figures are served like an area's, under '<group>:<code>'."""
+        def table(name):
+            return pd.read_parquet(path / f"{name}.parquet") if (path / f"{name}.parquet").is_file() else None
+
+        self.neighbours, self.similar = table("neighbours"), table("similar_districts")
+        method = path / "similar_districts.json"
+        self.similar_method = json.loads(method.read_text(encoding="utf-8")) if method.is_file() else None
+        figures = table("comparator_groups")
+        self._group_figures, self._group_keys = None, set()
+        if figures is None or figures.empty:
+            return
+        starts = self.df.drop_duplicates(["indicator", "period"]).set_index(["indicator", "period"])
+        where = pd.MultiIndex.from_frame(figures[["indicator", "period"]])
+        self._group_figures = figures.assign(area_code=figures["group"] + ":" + figures["area_code"],
+                                             period_start=starts["period_start"].reindex(where).to_numpy(),
+                                             lower_ci=float("nan"), upper_ci=float("nan"))
+        self._group_keys = set(zip(self._group_figures["indicator"], self._group_figures["breakdown"],
+                                   self._group_figures["area_code"]))
+
+    def _group_frame(self, indicator_id: str, code: str, breakdown: str) -> pd.DataFrame | None:
+        """One group's figures over time (read from the table when first asked: most are never shown)."""
+        if (indicator_id, breakdown, code) not in self._group_keys:
+            return None
+
+        def compute():
+            g = self._group_figures
+            hit = g[(g["indicator"] == indicator_id) & (g["breakdown"] == breakdown) & (g["area_code"] == code)]
+            return hit.sort_values("period_start").reset_index(drop=True)
+
+        return self._cached(("group", indicator_id, breakdown, code), compute)
 
     @staticmethod
     def _read_boundaries(path: Path):
@@ -225,6 +306,12 @@ class Release:
     def topics(self) -> list[str]:
         return [slug for slug in TOPICS if self.indicators(slug)]
 
+    def observations(self) -> pd.DataFrame:
+        """Every row of the release in a stable order (indicator, area, breakdown, period): pages of the
+        open API are slices of it, so a page never moves while the release is current."""
+        return self._cached(("observations",), lambda: self.df.sort_values(
+            ["indicator", "area_code", "breakdown", "period_start", "period"], kind="mergesort").reset_index(drop=True))
+
     def derivation(self, indicator_id: str, code: str, period: str, breakdown: str = "total") -> dict | None:
         """How a figure we computed (or could not compute) was made: method, building blocks, population year
         and a plain-English ``note``; None for a publisher's own figure or a release without the file."""
@@ -239,6 +326,9 @@ class Release:
 
     # --- geography ------------------------------------------------------------------------------
     def area_name(self, code: str) -> str:
+        group, _, owner = str(code).partition(":")
+        if owner and group in GROUP_NAMES:
+            return GROUP_NAMES[group].format(name=self.area_name(owner))
         if code in self.areas.index:
             return str(self.areas.at[code, "area_name"])
         names = self.df.loc[self.df["area_code"] == code, "area_name"]
@@ -255,6 +345,26 @@ class Release:
 
     def home_name(self) -> str:
         return self.area_name(self.home_code())
+
+    def home_choices(self) -> pd.DataFrame:
+        """Every area that can be the home area (area_code, area_name, area_level): LEPs, LSIPs, combined
+        authorities, counties and regions with at least one district, by level then name."""
+        def compute():
+            a = self.areas
+            rows = []
+            for level in HOME_LEVELS:
+                col = "upper_tier_code" if level == "upper_tier" else f"{level}_code"
+                have = set(a.loc[a["area_level"] == "district", col].dropna()) if col in a.columns else set()
+                of_level = a[(a["area_level"] == level) & a["area_code"].isin(have)]
+                if level == "upper_tier":  # counties only: a unitary is its own single district
+                    of_level = of_level[of_level["area_code"].str[:3].isin(("E10", "E11"))]
+                rows.append(of_level[["area_code", "area_name", "area_level"]].sort_values("area_name"))
+            return pd.concat(rows, ignore_index=True)
+
+        return self._cached(("home_choices",), compute)
+
+    def is_home_choice(self, code: str) -> bool:
+        return isinstance(code, str) and code in set(self.home_choices()["area_code"])
 
     def home_districts(self) -> pd.DataFrame:
         """The districts of the home area (area_code, area_name), alphabetical."""
@@ -282,14 +392,49 @@ class Release:
         home = self.area(self.home_code()) or {}
         return home.get("region_code")
 
-    def comparators(self, code: str | None) -> list[tuple[str, str, str]]:
-        """(role, code, name) for the home area, the area's region and England, in that order."""
+    def comparators(self, code: str | None, indicator_id: str | None = None) -> list[tuple[str, str, str]]:
+        """(role, code, name) for the home area, the area's region and England, in that order; with an
+        indicator, also the comparator group that has figures for it: the statistical neighbours of the
+        council whose figure stands for ``code``, or the districts similar to ``code``."""
         out = [("home", self.home_code(), self.home_name())]
         region = self.region_code(code) if code else self.region_code(self.home_code())
         if region:
             out.append(("region", region, self.area_name(region)))
         out.append(("country", config.COUNTRY_CODE, self.area_name(config.COUNTRY_CODE)))
+        if indicator_id and code:
+            shown = self.resolve(indicator_id, code).code
+            for group, owner in (("neighbours", shown), ("similar", code)):
+                if self._area_frame(indicator_id, f"{group}:{owner}") is not None:
+                    out.append((group, f"{group}:{owner}", self.area_name(f"{group}:{owner}")))
         return out
+
+    def licence_for(self, indicator_id: str) -> str | None:
+        """A local indicator's declared licence (None: the site's licence applies)."""
+        table = self.local_catalogue
+        if table is None or indicator_id not in set(table["id"]):
+            return None
+        return str(table.loc[table["id"] == indicator_id, "licence"].iloc[0])
+
+    def has_groups(self, indicator_id: str) -> bool:
+        """Whether any comparator group has figures for the indicator."""
+        return indicator_id in self._cached(("group_indicators",), lambda: {k[0] for k in self._group_keys})
+
+    def peer_group(self, indicator_id: str, code: str | None) -> str | None:
+        """The comparator group of the area whose figure stands for ``code``: its council's statistical
+        neighbours where the figure is a council's, else the district's similar districts."""
+        if not code:
+            return None
+        groups = [role_code for role, role_code, _ in self.comparators(code, indicator_id)
+                  if role in ("neighbours", "similar")]
+        return groups[0] if groups else None
+
+    def group_members(self, group_code: str) -> list[str]:
+        """The member codes of a comparator group ('neighbours:E10000017'), closest first."""
+        group, _, owner = group_code.partition(":")
+        table = {"neighbours": self.neighbours, "similar": self.similar}.get(group)
+        if table is None or not owner:
+            return []
+        return list(table.loc[table["area_code"] == owner].sort_values("rank")["neighbour_code"])
 
     def upper_tier_label(self, upper_code: str) -> str:
         """'Lancashire County Council area' from the upper tier's name (E10 county) or '<name> area'."""
@@ -300,6 +445,8 @@ class Release:
 
     # --- indicator values -----------------------------------------------------------------------
     def _area_frame(self, indicator_id: str, code: str, breakdown: str = "total") -> pd.DataFrame | None:
+        if ":" in code:  # a comparator group ('neighbours:E10000017')
+            return self._group_frame(indicator_id, code, breakdown)
         return self._by_area.get((indicator_id, breakdown), {}).get(code)
 
     def resolve(self, indicator_id: str, code: str) -> Resolved:

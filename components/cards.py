@@ -9,6 +9,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
+from components import params
 from components.figures import GRAPH_CONFIG
 from components.summaries import possessive
 from components.formatting import (
@@ -122,7 +123,8 @@ def spec_card(card_id: str, spec, heading_level: int = 2, page_url: str | None =
     return chart_card(card_id, spec.title, spec.figure, spec.table, spec.source, spec.period_text,
                       spec.release_date, spec.is_demo, note=spec.note, heading_level=heading_level,
                       summary=spec.summary, reuse=reuse_bar(card_id, spec.chart_id, spec.title, spec.query(),
-                                                            page_url or spec.page_url()))
+                                                            params.with_home(page_url) if page_url
+                                                            else spec.page_url()))
 
 
 def table_data(df: pd.DataFrame, caption: str, table_id: str) -> dict:
@@ -165,7 +167,7 @@ def headline_card(card_id: str, ind: Indicator, area_name: str, value: float, st
         html.Ul(comps, className="small mb-1 list-unstyled pdp-comparators") if comps else None,
         html.Div(dcc.Graph(figure=spark, config={**GRAPH_CONFIG, "staticPlot": True}, className="pdp-spark"),
                  **{"aria-hidden": "true"}) if spark is not None else None,
-        dcc.Link("See the details", href=link, className="small") if link else None,
+        dcc.Link("See the details", href=params.with_home(link), className="small") if link else None,
     ]
     return dbc.Card(dbc.CardBody(body), className="pdp-card pdp-headline h-100", id=card_id)
 
@@ -176,5 +178,5 @@ def friendly_message(title: str, text: str, back_href: str = "/", back_text: str
     return html.Div([
         html.H1(title) if heading else html.H2(title),
         html.P(text, className="lead", id="pdp-friendly-message"),
-        dcc.Link(back_text, href=back_href, className="btn btn-primary"),
+        dcc.Link(back_text, href=params.with_home(back_href), className="btn btn-primary"),
     ], className="pdp-friendly py-4")

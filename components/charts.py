@@ -35,7 +35,7 @@ from vocab import statuses
 from vocab.catalogue import INDICATORS
 from vocab.periods import frequency
 
-KINDS = ("trend", "ranking", "map", "strip", "breakdown", "compare")
+KINDS = ("trend", "ranking", "map", "strip", "breakdown", "compare", "peers")
 # kind -> one-line description for /data ({ind} is the measure's label)
 DESCRIPTIONS = {
     "trend": "{ind} over time for the chosen district against the home area, its region and England",
@@ -45,11 +45,13 @@ DESCRIPTIONS = {
     "strip": "{ind} for every district over recent periods, with the chosen district and the home area",
     "breakdown": "{ind} by age, sex, level or sector for the chosen district, the home area and England",
     "compare": "{ind} over time for several chosen districts (areas=code,code,...) with the home area and England",
+    "peers": "{ind} in one period for the chosen district's council among its DfE statistical neighbours (or the "
+             "district among its computed similar districts), with the group's combined figure",
 }
 STRIP_PERIODS = 24
 ALL = ("home", "region", "country")
 # Query parameters a chart URL may carry (images add width, height and scale).
-VIEW_PARAMS = ("area", "areas", "period", "breakdown", "comparators", "indicator", "release")
+VIEW_PARAMS = ("area", "areas", "period", "breakdown", "comparators", "indicator", "release", "home")
 
 
 class UnknownChart(LookupError):
@@ -97,6 +99,7 @@ class ChartSpec:
     view: View
     footnote: str | None = None  # the suppression key baked into images
     extra: dict = field(default_factory=dict)
+    licence: str | None = None  # a local indicator's declared licence (None: the site's)
 
     @property
     def topic(self) -> str:
@@ -123,7 +126,7 @@ class ChartSpec:
         link = f" {src['url']}" if src.get("url") else ""
         return {"title": self.title, "subtitle": self.summary, "source": f"{who or 'unknown source'}{published}{link}",
                 "period": self.period_text, "release_date": self.release_date, "release_id": self.release_id,
-                "url": url, "is_demo": self.is_demo, "notes": notes,
+                "url": url, "is_demo": self.is_demo, "notes": notes, "licence": self.licence,
                 "decimals": INDICATORS[self.indicator].decimals}
 
     def image_subtitle(self) -> str:
@@ -133,7 +136,7 @@ class ChartSpec:
 
     def image_source_line(self) -> str:
         demo = " Demo data — not official statistics." if self.is_demo else ""
-        return f"{self.source_text} {config.LICENCE}.{demo}"
+        return f"{self.source_text} {self.licence or config.LICENCE}.{demo}"
 
 
 # --- ids ------------------------------------------------------------------------------------------
@@ -157,7 +160,8 @@ def chart_ids(rel) -> list[str]:
     out = []
     for ind_id in rel.indicators():
         for kind in KINDS:
-            if kind != "breakdown" or rel.breakdown_dimensions(ind_id):
+            if (kind != "breakdown" or rel.breakdown_dimensions(ind_id)) and (kind != "peers"
+                                                                             or rel.has_groups(ind_id)):
                 out.append(chart_id(ind_id, kind))
     return out
 
@@ -194,6 +198,9 @@ def resolve_view(rel, ind_id: str, kind: str, args: Mapping) -> View:
         codes = params.areas(_one(args, "areas"), rel, list(districts["area_code"].iloc[:2]))
         return compare_view(rel, ind_id, codes)
     default_area = districts["area_code"].iloc[0] if len(districts) else None
+    if kind == "peers" and not rel.has_groups(ind_id):
+        raise UnknownChart(f"{INDICATORS[ind_id].label} has no comparator groups in this release, so there is no "
+                           f"chart '{chart_id(ind_id, kind)}'. The list of charts is on the /data page.")
     # a map without area= highlights no district (the home page's map); other charts need a district
     area = params.area(_one(args, "area"), rel, None if kind == "map" else default_area)
     period = params.period(_one(args, "period"), rel.periods(ind_id), rel.latest_period(ind_id))
@@ -247,7 +254,7 @@ def _spec(rel, ind_id: str, kind: str, view: View, title: str, figure, data: pd.
                      data=data.reset_index(drop=True), table=table, source=source,
                      source_text=source_line(source, ptext, rel.created), period_text=ptext,
                      release_date=rel.created, release_id=rel.id, is_demo=rel.is_demo, note=note, summary=summary,
-                     view=view, footnote=footnote)
+                     view=view, footnote=footnote, licence=rel.licence_for(ind_id))
 
 
 def _fallback_note(rel, ind_id: str, area: str) -> tuple[data_access.Resolved, str | None]:
@@ -588,5 +595,48 @@ def compare(rel, ind_id: str, view: View) -> ChartSpec:
                  _notes(planner.count_note(ind_id), planner.caveat_notes(ind_id, periods)))
 
 
+def peers(rel, ind_id: str, view: View) -> ChartSpec:
+    """The council (or district) whose figure stands for the chosen district among its comparator group's
+    members in one period, with the group's combined figure as a dotted line (rates only)."""
+    ind = INDICATORS[ind_id]
+    res = rel.resolve(ind_id, view.area)
+    ptext = period_text(view.period, ind)
+    group = rel.peer_group(ind_id, view.area)
+    title_who = rel.area_name(res.code) if res.label is None else res.label
+    if group is None:
+        empty = pd.DataFrame(columns=["role", "area_code", "area_name", "period", "value", "status"])
+        return _spec(rel, ind_id, "peers", view, f"{ind.label}: {title_who} and its comparator group, {ptext}",
+                     figures.ranking_bar(empty, ind, None, []), empty, values_table(empty, ind_id), ptext,
+                     f"There is no comparator group for {title_who} in this release.", None)
+    kind, _, owner = group.partition(":")
+    codes = [owner] + rel.group_members(group)
+    rows = []
+    for code in codes:
+        value, status = rel.value(ind_id, code, view.period)
+        lower, upper = rel.interval(ind_id, code, view.period)
+        rows.append({"area_code": code, "area_name": rel.area_name(code), "value": value, "status": status,
+                     "lower_ci": lower, "upper_ci": upper})
+    ranked = pd.DataFrame(rows)
+    ordered = ranked.assign(_s=ranked["value"].fillna(-float("inf"))).sort_values("_s", ascending=False)
+    data = ordered.assign(role="district", period=view.period)[["role", "area_code", "area_name", "period", "value", "status",
+                                               "lower_ci", "upper_ci"]]
+    refs = []
+    if "neighbours" in planner.comparator_roles(ind_id, ("neighbours",)):
+        value, status = rel.value(ind_id, group, view.period)
+        refs = [(rel.area_name(group), value)] if value == value else []
+        data = pd.concat([data, pd.DataFrame([{"role": kind, "area_code": group, "area_name": rel.area_name(group),
+                                               "period": view.period, "value": value, "status": status}])],
+                         ignore_index=True)
+    noun = "councils" if kind == "neighbours" else "districts"
+    what = ("its statistical neighbours (DfE's set)" if kind == "neighbours"
+            else "its most similar districts (computed by us, not an official set; method on the Data page)")
+    summary = summaries.ranking_summary(ranked, owner, ind, ptext, "the group", refs, peer_noun=noun)
+    note = _notes(f"{title_who} with {what}. {polarity_text(ind)}.", planner.count_note(ind_id),
+                  planner.caveat_notes(ind_id, [view.period]))
+    return _spec(rel, ind_id, "peers", view, f"{ind.label}: {title_who} and {what.split(' (')[0]}, {ptext}",
+                 figures.ranking_bar(ranked, ind, owner, refs), data, values_table(ordered, ind_id), ptext,
+                 summary, note)
+
+
 BUILDERS = {"trend": trend, "ranking": ranking, "map": map_chart, "strip": strip, "breakdown": breakdown,
-            "compare": compare}
+            "compare": compare, "peers": peers}

@@ -23,6 +23,8 @@ ROLE_STYLE = {  # role -> (colour, line dash, marker symbol)
     "home": (config.SERIES_COLOURS["home"], "dash", "square"),
     "region": (config.SERIES_COLOURS["region"], "dot", "diamond"),
     "country": (config.SERIES_COLOURS["country"], "dashdot", "triangle-up"),
+    "neighbours": (config.SERIES_COLOURS["neighbours"], "longdash", "x"),
+    "similar": (config.SERIES_COLOURS["similar"], "longdashdot", "star"),
 }
 # Several districts on one chart (compare page): palette colours not used by the comparators, and
 # each line also gets its own marker symbol so lines can be told apart without colour.

@@ -5,12 +5,15 @@ Query values arrive as text (or a list when a key is repeated); anything unexpec
 """
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
+import data_access
 from components.formatting import period_text
 from vocab.catalogue import INDICATORS
 
-COMPARATOR_ROLES = ("home", "region", "country")
+COMPARATOR_ROLES = ("home", "region", "country")  # shown unless the link says otherwise
+GROUP_ROLES = ("neighbours", "similar")  # comparator groups, on request (where the release has them)
+ALL_ROLES = COMPARATOR_ROLES + GROUP_ROLES
 
 
 class BadParam(ValueError):
@@ -23,6 +26,18 @@ def _text(value, name: str) -> str | None:
     if not isinstance(value, str):
         raise BadParam(f"The link gives more than one {name}; please choose one.")
     return value.strip()
+
+
+def home(value, release) -> str | None:
+    """A home-area code the release knows (LEP, LSIP, combined authority, county or region), or None."""
+    code = _text(value, "home area")
+    if code is None:
+        return None
+    code = code.upper()
+    if not release.is_home_choice(code):
+        raise BadParam(f"'{code[:20]}' is not an area we can use as the home area (choose a LEP, LSIP, "
+                       "combined authority, county or region from the list).")
+    return code
 
 
 def area(value, release, default: str | None) -> str | None:
@@ -71,10 +86,11 @@ def comparators(value) -> list[str]:
     roles = [r for r in text.split(",") if r]
     if text == "none":
         return []
-    bad = [r for r in roles if r not in COMPARATOR_ROLES]
+    bad = [r for r in roles if r not in ALL_ROLES]
     if bad:
-        raise BadParam(f"'{bad[0][:40]}' is not a comparison we can show (use home, region or country).")
-    return [r for r in COMPARATOR_ROLES if r in roles]
+        raise BadParam(f"'{bad[0][:40]}' is not a comparison we can show (use home, region, country, neighbours "
+                       "or similar).")
+    return [r for r in ALL_ROLES if r in roles]
 
 
 def areas(value, release, default: list[str], limit: int = 8) -> list[str]:
@@ -89,7 +105,24 @@ def areas(value, release, default: list[str], limit: int = 8) -> list[str]:
 
 
 def query(**params) -> str:
-    """'?area=...&indicator=...' from the non-empty values (lists become comma-separated)."""
+    """'?area=...&indicator=...' from the non-empty values (lists become comma-separated); the home area
+    this request chose is kept (``home=``) unless ``params`` names one."""
+    params.setdefault("home", data_access.requested_home())
     clean = {k: (",".join(map(str, v)) if isinstance(v, (list, tuple)) else v) for k, v in params.items()}
     clean = {k: v for k, v in clean.items() if v not in (None, "")}
     return "?" + urlencode(clean, safe=",") if clean else ""
+
+
+def with_home(href: str) -> str:
+    """``href`` (a path on this site) keeping the home area this request chose."""
+    code = data_access.requested_home()
+    if not code or "home=" in href:
+        return href
+    path, hash_mark, fragment = href.partition("#")
+    return f"{path}{'&' if '?' in path else '?'}home={code}{hash_mark}{fragment}"
+
+
+def home_in(search: str | None) -> str | None:
+    """The ``home=`` of a query string (a control writing a new one keeps it; the page checks it)."""
+    values = parse_qs((search or "").lstrip("?")).get("home") or [None]
+    return values[0]

@@ -25,7 +25,7 @@ from vocab.catalogue import INDICATORS, TOPICS, Indicator
 from vocab.periods import period_bounds
 from vocab.significance import significance_label
 
-ALL_ROLES = ("home", "region", "country")
+ALL_ROLES = ("home", "region", "country", "neighbours", "similar")
 
 
 @dataclass(frozen=True)
@@ -99,14 +99,17 @@ def has_trend(ind_id: str, periods: list[str]) -> bool:
     return any(len(s) >= 2 for s in segments(ind_id, periods))
 
 
-def page_kinds(rel, ind_id: str, kinds) -> list[str]:
+def page_kinds(rel, ind_id: str, kinds, area: str | None = None) -> list[str]:
     """The charts a topic page shows for a measure: every district over time only where there is a time
-    (two comparable periods; one period would repeat the ranking), a breakdown only where the data has one."""
+    (two comparable periods; one period would repeat the ranking), a breakdown only where the data has one,
+    the area among its peers only where it has a peer group."""
     shown = []
     for kind in kinds:
         if kind == "strip" and not has_trend(ind_id, rel.periods(ind_id)):
             continue
         if kind == "breakdown" and not rel.breakdown_dimensions(ind_id):
+            continue
+        if kind == "peers" and not rel.peer_group(ind_id, area):
             continue
         shown.append(kind)
     return shown
@@ -123,7 +126,7 @@ def comparators_for(rel, ind_id: str, code: str | None, period: str, roles=ALL_R
     """(name, value, status) of the comparators a figure for ``code`` may be set against in words: rates
     against the home area, region and England; counts against none (their size differs)."""
     allowed = comparator_roles(ind_id, roles)
-    return [(name, *rel.value(ind_id, comp_code, period)) for role, comp_code, name in rel.comparators(code)
+    return [(name, *rel.value(ind_id, comp_code, period)) for role, comp_code, name in rel.comparators(code, ind_id)
             if role in allowed and comp_code != code]
 
 

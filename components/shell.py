@@ -31,13 +31,17 @@ INDEX_STRING = """<!DOCTYPE html>
 </html>"""
 
 
+def nav_pages() -> list[dict]:
+    return [page for page in dash.page_registry.values()
+            if not page.get("path_template") and not page["module"].endswith("not_found_404")]
+
+
 def navigation():
     """Links to every registered page except templates (district) and the 404, in ``order``."""
-    links = [dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact"))
-             for page in dash.page_registry.values()
-             if not page.get("path_template") and not page["module"].endswith("not_found_404")]
+    links = [dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact", id=f"shell-link-{n}"))
+             for n, page in enumerate(nav_pages())]
     return dbc.Navbar(dbc.Container([
-        html.A(config.SITE_TITLE, href="/", className="navbar-brand fw-bold"),
+        html.A(config.SITE_TITLE, href="/", className="navbar-brand fw-bold", id="shell-link-brand"),
         html.Button("Menu", id="shell-nav-toggle", className="navbar-toggler pdp-menu-button", type="button",
                     n_clicks=0, **{"aria-controls": "shell-nav-collapse", "aria-expanded": "false"}),
         dbc.Collapse(dbc.Nav(links, className="pdp-nav flex-wrap", navbar=True), id="shell-nav-collapse",
@@ -59,7 +63,7 @@ def shell():
         html.Header(navigation()),
         html.Main(dbc.Container(dash.page_container, fluid="lg"), id="main-content", tabIndex="-1"),
         html.Footer(dbc.Container([
-            html.P([release_text, ". ", html.A("Sources, definitions and accessibility", href="/data"), ". ",
+            html.P([release_text, ". ", html.A("Sources, definitions and accessibility", href="/data", id="shell-link-data"), ". ",
                     html.A(config.LICENCE, href=config.LICENCE_URL), "."], className="small mb-0"),
         ], fluid="lg"), className="pdp-footer mt-4 py-3"),
     ])
@@ -74,6 +78,10 @@ def install(app: Dash) -> None:
             return [next, next ? "true" : "false"]; }""",
         Output("shell-nav-collapse", "is_open"), Output("shell-nav-toggle", "aria-expanded"),
         Input("shell-nav-toggle", "n_clicks"), State("shell-nav-collapse", "is_open"), prevent_initial_call=True)
+    kept = [f"shell-link-{n}" for n in range(len(nav_pages()))] + ["shell-link-brand", "shell-link-data"]
+    app.clientside_callback(  # the shell's links keep the page's home area (assets/pdp.js)
+        ClientsideFunction(namespace="pdp", function_name="keepHome"),
+        [Output(k, "href") for k in kept], Input("_pages_location", "search"), [State(k, "href") for k in kept])
     app.clientside_callback(  # "Show as table": build the table on first opening (assets/pdp.js)
         ClientsideFunction(namespace="pdp", function_name="renderTable"),
         Output({"type": "pdp-table-slot", "index": MATCH}, "children"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, ctx, dcc, html
+from dash import Input, Output, State, callback, ctx, dcc, html
 
 import data_access
 from components import charts, freshness, params, planner
@@ -26,7 +26,8 @@ from components.views import demo_notice, safe_layout
 from vocab.catalogue import INDICATORS, TOPICS
 
 STRIP_PERIODS = charts.STRIP_PERIODS
-ROLE_NAMES = {"home": "home area", "region": "region", "country": "England"}
+ROLE_NAMES = {"home": "home area", "region": "region", "country": "England", "neighbours": "statistical neighbours",
+              "similar": "similar districts"}
 
 
 def ids(slug: str) -> dict[str, str]:
@@ -42,10 +43,10 @@ def make_topic_page(slug: str):
     @callback(Output(i["url"], "search"),
               Input(i["area-select"], "value"), Input(i["indicator-radio"], "value"),
               Input(i["period-select"], "value"), Input(i["breakdown-select"], "value"),
-              Input(i["comparators-check"], "value"), prevent_initial_call=True)
-    def write_url(area, indicator, period, breakdown, comparators):
+              Input(i["comparators-check"], "value"), State(i["url"], "search"), prevent_initial_call=True)
+    def write_url(area, indicator, period, breakdown, comparators, search):
         return controls_to_query(ctx.triggered_id == i["indicator-radio"], area, indicator, period, breakdown,
-                                 comparators)
+                                 comparators, home=params.home_in(search))
 
     @safe_layout(skeleton=lambda: skeleton(slug))
     def layout(area=None, indicator=None, period=None, breakdown=None, comparators=None, **_ignored):
@@ -62,12 +63,14 @@ def skeleton(slug: str):
                      dbc.Select(id=i["breakdown-select"]), dbc.Checklist(id=i["comparators-check"])])
 
 
-def controls_to_query(indicator_changed: bool, area, indicator, period, breakdown, comparators) -> str:
-    """The query string for the controls' values (a new measure starts at its latest period)."""
+def controls_to_query(indicator_changed: bool, area, indicator, period, breakdown, comparators,
+                      home: str | None = None) -> str:
+    """The query string for the controls' values (a new measure starts at its latest period), keeping
+    the link's home area."""
     if indicator_changed:
         period, breakdown = None, None
-    comps = [r for r in params.COMPARATOR_ROLES if r in (comparators or [])]
-    return params.query(area=area, indicator=indicator, period=period,
+    comps = [r for r in params.ALL_ROLES if r in (comparators or [])]
+    return params.query(home=home, area=area, indicator=indicator, period=period,
                         breakdown=None if breakdown in (None, "total") else breakdown,
                         comparators=None if comps == list(params.COMPARATOR_ROLES) else (",".join(comps) or "none"))
 
@@ -108,7 +111,8 @@ def controls(rel, slug: str, area_code, ind_id, period_v, dim, roles):
     districts = rel.home_districts()
     inds = rel.indicators(slug)
     dims = list(rel.breakdown_dimensions(ind_id))
-    comp_names = {role: name for role, _, name in rel.comparators(area_code)}
+    comp_names = {role: name for role, _, name in rel.comparators(area_code, ind_id)}
+    shown_roles = [r for r in params.ALL_ROLES if r in params.COMPARATOR_ROLES or r in comp_names]
     bd_options = ([{"label": breakdown_label(d), "value": d} for d in dims] if dims
                   else [{"label": "No breakdown for this measure", "value": "total"}])
     return dbc.Form(dbc.Row([
@@ -127,7 +131,7 @@ def controls(rel, slug: str, area_code, ind_id, period_v, dim, roles):
         dbc.Col(html.Fieldset([html.Legend("Compare with", className="form-label fs-6 mb-1"),
                                dbc.Checklist(id=i["comparators-check"], value=roles, inline=True,
                                              options=[{"label": comp_names.get(r, ROLE_NAMES[r]), "value": r}
-                                                      for r in params.COMPARATOR_ROLES])]), md=6, lg=3),
+                                                      for r in shown_roles])]), md=6, lg=3),
         dbc.Col(html.Fieldset([html.Legend("Measure", className="form-label fs-6 mb-1"),
                                dbc.RadioItems(id=i["indicator-radio"], value=ind_id, inline=True,
                                               options=[{"label": INDICATORS[x].label, "value": x} for x in inds])]),
@@ -142,7 +146,7 @@ def key_figures(rel, slug: str, area_code, ind_id, period_v, roles) -> html.Div:
     value, status = rel.value(ind_id, res.code, period_v)
     who = rel.area_name(area_code) + (f" — figure for the {res.label}" if res.label else "")
     items = []
-    for role, role_code, role_name in rel.comparators(area_code):
+    for role, role_code, role_name in rel.comparators(area_code, ind_id):
         if role in planner.comparator_roles(ind_id, roles):
             v, st = rel.value(ind_id, role_code, period_v)
             why = []
@@ -169,9 +173,10 @@ def render(rel, slug: str, area_code, ind_id, period_v, dim, roles, today: str |
     district_name = rel.area_name(area_code)
     view = charts.view_for(rel, ind_id, area_code, period_v, dim, roles)
     card = {kind: spec_card(f"{slug}-{kind}", charts.spec_for(rel, ind_id, kind, view))
-            for kind in planner.page_kinds(rel, ind_id, ("trend", "ranking", "map", "strip", "breakdown"))}
+            for kind in planner.page_kinds(rel, ind_id, ("trend", "ranking", "map", "strip", "breakdown", "peers"),
+                                           area_code)}
     cards = [card["trend"], dbc.Row([dbc.Col(card["ranking"], lg=6), dbc.Col(card["map"], lg=6)]),
-             *(card[kind] for kind in ("strip", "breakdown") if kind in card)]
+             *(card[kind] for kind in ("strip", "breakdown", "peers") if kind in card)]
     return html.Div([
         dcc.Location(id=ids(slug)["url"], refresh="callback-nav"),
         html.H1(title, className="mb-2"),
@@ -180,6 +185,6 @@ def render(rel, slug: str, area_code, ind_id, period_v, dim, roles, today: str |
         html.P(ind.definition, className="lead fs-6"),
         controls(rel, slug, area_code, ind_id, period_v, dim, roles),
         key_figures(rel, slug, area_code, ind_id, period_v, roles),
-        html.P(dcc.Link(f"See all topics for {district_name}", href=f"/district/{area_code}"), className="mb-3"),
+        html.P(dcc.Link(f"See all topics for {district_name}", href=params.with_home(f"/district/{area_code}")), className="mb-3"),
         *cards,
     ])

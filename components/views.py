@@ -12,8 +12,10 @@ from dash import html
 from flask import has_request_context, request
 
 import data_access
+from components import params
 from components.cards import friendly_message
 from components.formatting import format_value, is_missing, period_text
+from components.home_picker import home_picker
 from vocab.catalogue import INDICATORS
 
 log = logging.getLogger(__name__)
@@ -29,7 +31,8 @@ def is_validation_call() -> bool:
 
 
 def safe_layout(func=None, *, skeleton=None):
-    """Wrap a page layout so nothing a user types in a URL can produce a traceback or HTTP 500."""
+    """Wrap a page layout so nothing a user types in a URL can produce a traceback or HTTP 500; the
+    link's ``home=`` (checked here) is the home area while the page renders."""
     if func is None:
         return functools.partial(safe_layout, skeleton=skeleton)
 
@@ -38,7 +41,15 @@ def safe_layout(func=None, *, skeleton=None):
         if is_validation_call():
             return skeleton() if skeleton else html.Div()
         try:
-            return func(*args, **kwargs)
+            rel = data_access.load()
+            # a district page's district may not be in the new home area: the choice goes to the home page
+            action, keep = ("/" if "area_code" in kwargs else ""), {"indicator": kwargs.get("indicator")}
+            try:
+                home = params.home(kwargs.pop("home", None), rel)
+            except params.BadParam as exc:
+                return html.Div([home_picker(rel, action, keep), friendly_message("That link doesn't work", str(exc))])
+            with data_access.home_as(home):
+                return html.Div([home_picker(rel, action, keep), func(*args, **kwargs)])
         except data_access.NoReleaseError as exc:
             log.error("%s", exc)
             return friendly_message("No data yet", data_access.NO_RELEASE + ".")
@@ -52,7 +63,7 @@ def safe_layout(func=None, *, skeleton=None):
 def comparator_series(rel, ind_id: str, code: str | None, roles: list[str]) -> list[dict]:
     """Lines for the chosen comparators (home area, the district's region, England)."""
     lines = []
-    for role, comp_code, name in rel.comparators(code):
+    for role, comp_code, name in rel.comparators(code, ind_id):
         if role in roles:
             s = rel.series(ind_id, comp_code)
             if len(s):

@@ -139,6 +139,41 @@ def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
     return AggregationResult(rows=rows, comparisons=comparison, notes=sorted(set(notes)), derivations=derivations)
 
 
+def aggregate_groups(tidy: pd.DataFrame, members: pd.DataFrame, breakdown: str | None = None) -> pd.DataFrame:
+    """Figures for groups of areas that are not places (a council's statistical neighbours, a district's
+    similar districts), by each indicator's rule, only where every member has its figure for the period.
+
+    ``members``: area_code (whose group), group (its kind), member_code. Returns group, area_code,
+    indicator, period, breakdown, value, status, numerator, denominator, members (codes used, comma-separated)
+    and member_count; only ``breakdown`` when given (population weights come from every breakdown)."""
+    columns = ["group", "area_code", "indicator", "period", "breakdown", "value", "status", "numerator",
+               "denominator", "members", "member_count"]
+    owners = members.rename(columns={"area_code": "parent_code", "group": "parent_level"}).drop_duplicates()
+    expected = owners.groupby(["parent_code", "parent_level"])["member_code"].nunique()
+    weights = population_weights(tidy)
+    wanted = tidy if breakdown is None else tidy[tidy["breakdown"] == breakdown]
+    out = []
+    for indicator_id, df in wanted.groupby("indicator", sort=True):
+        ind = INDICATORS[indicator_id]
+        if ind.aggregation == "none":
+            continue
+        if ind.denominator == "population":
+            df = _weighted_by_population(df, weights, ind)
+        merged = df.merge(owners, left_on="area_code", right_on="member_code")
+        if merged.empty:
+            continue
+        coverage = merged.groupby(GROUP)["area_code"].nunique()
+        result, _failed = _combine(merged, ind, expected, coverage)
+        out.append(pd.DataFrame({
+            "group": result["parent_level"].to_numpy(), "area_code": result["parent_code"].to_numpy(),
+            "indicator": indicator_id, "period": result["period"].to_numpy(),
+            "breakdown": result["breakdown"].to_numpy(), "value": result["value"].to_numpy(dtype=float),
+            "status": result["status"].to_numpy(), "numerator": result["numerator"].to_numpy(dtype=float),
+            "denominator": result["denominator"].to_numpy(dtype=float), "members": result["blocks"].to_numpy(),
+            "member_count": result["n_rows"].to_numpy(dtype="int64")}))
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=columns)
+
+
 def _weighted_by_population(df: pd.DataFrame, weights: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
     """Rates published without counts get numerator = rate x population / scale and denominator = population,
     so the ``ratio`` rule gives sum(rate x population) / sum(population). Only for combining: the published

@@ -14,6 +14,8 @@ import pandas as pd
 import config
 from etl.aggregate import AggregationResult, aggregate
 from etl.combine import combine, combine_boundaries
+from etl.comparator_groups import build_groups, release_files
+from etl.sources.local_indicators import catalogue_file
 from etl.derivations import sort_derivations
 from etl.domain import value_problems
 from etl.errors import Problem, ProblemLog, SourceFormatError, ValidationError
@@ -40,6 +42,7 @@ class BuildOutcome:
     is_demo: bool
     superseded: list[str] = field(default_factory=list)
     release_id: str | None = None
+    groups: dict = field(default_factory=dict)  # statistical neighbours, similar districts, their figures
 
 
 def run(raw_dir: Path, *, progress: bool = False, today: date | None = None,
@@ -64,9 +67,14 @@ def run(raw_dir: Path, *, progress: bool = False, today: date | None = None,
         log.extend(validate_tidy(indicators))
         log.extend(value_problems(indicators, "indicators table", today))
     areas = geo.areas_table(indicators["area_code"].unique().tolist()) if not indicators.empty else None
+    groups = {}
+    if not log.errors:
+        groups, problems = build_groups(parsed, geo, indicators)
+        log.extend(problems)
     is_demo = (Path(raw_dir) / DEMO_MARKER).exists()
     return BuildOutcome(indicators=indicators, areas=areas, boundaries=combine_boundaries(parsed), files=parsed,
-                        aggregation=aggregation, geography=geo, log=log, is_demo=is_demo, superseded=superseded)
+                        aggregation=aggregation, geography=geo, log=log, is_demo=is_demo, superseded=superseded,
+                        groups=groups)
 
 
 def build(raw_dir: Path, out_dir: Path, *, progress: bool = False, strict: bool = False,
@@ -91,7 +99,8 @@ def build(raw_dir: Path, out_dir: Path, *, progress: bool = False, strict: bool 
         out_dir, indicators=outcome.indicators, areas=outcome.areas, boundaries=outcome.boundaries, meta=meta,
         derivations=outcome.aggregation.derivations,
         extra_files={"validation.txt": report_text(outcome, home_area),
-                     "qa.html": qa_html(findings, outcome, home_area)},
+                     "qa.html": qa_html(findings, outcome, home_area), **release_files(outcome.groups),
+                     **catalogue_file(outcome.files)},
         finalize=lambda release_id, folder: write_diff_against_current(out_dir, release_id, folder, outcome, meta))
     return outcome
 

@@ -154,7 +154,9 @@ def _value_matches_status(df: pd.DataFrame) -> pd.Series:
 
 TIDY_SCHEMA = pa.DataFrameSchema(
     {
-        "indicator": pa.Column(object, pa.Check.isin(list(INDICATORS)), nullable=False),
+        # read at check time: local indicators join the catalogue while a build runs
+        "indicator": pa.Column(object, pa.Check(lambda s: s.isin(list(INDICATORS)), error="a catalogue indicator"),
+                               nullable=False),
         "area_code": pa.Column(object, pa.Check.str_matches(GSS_CODE), nullable=False),
         "area_name": pa.Column(object, nullable=True),
         "area_level": pa.Column(object, pa.Check.isin(list(AREA_LEVELS)), nullable=False),

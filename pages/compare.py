@@ -2,7 +2,7 @@
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, State, callback, dcc, html
 
 import data_access
 from components import charts, params, planner
@@ -19,9 +19,9 @@ dash.register_page(__name__, path="/compare", name="Compare districts", order=6,
 
 
 @callback(Output("compare-url", "search"), Input("compare-areas-check", "value"),
-          Input("compare-indicator-select", "value"), prevent_initial_call=True)
-def write_url(areas, indicator):
-    return params.query(areas=list(areas or []) or None, indicator=indicator)
+          Input("compare-indicator-select", "value"), State("compare-url", "search"), prevent_initial_call=True)
+def write_url(areas, indicator, search):
+    return params.query(home=params.home_in(search), areas=list(areas or []) or None, indicator=indicator)
 
 
 def latest_table(rel, codes):

@@ -5,8 +5,9 @@ from dash import html
 
 import config
 import data_access
-from components import charts, freshness
+from components import charts, freshness, params
 from components.cards import data_table, published_text
+from components.comparator_text import comparator_groups_section
 from components.formatting import period_text, polarity_text
 from components.views import demo_notice, safe_layout
 from vocab.catalogue import INDICATORS, TOPICS
@@ -57,7 +58,7 @@ def definitions_table(rel):
 def chart_list(rel):
     """Every chart id with a one-line description and example download and embed links."""
     districts = rel.home_districts()
-    example = f"?area={districts['area_code'].iloc[0]}" if len(districts) else ""
+    example = params.query(area=districts["area_code"].iloc[0] if len(districts) else None)
     rows = []
     for cid in charts.chart_ids(rel):
         links = []
@@ -116,6 +117,7 @@ def layout(**_ignored):
                              "from the added-up numbers (never by averaging rates). Attainment 8 is weighted by "
                              "the number of pupils. Some education figures are published only for upper-tier "
                              "councils; a district then shows its council's figure, labelled as such.")]),
+        comparator_groups_section(rel),
         html.Section([html.H2("Accessibility statement", className="h4"),
                       html.P("This dashboard aims to meet WCAG 2.2 level AA. Every page can be used with a "
                              "keyboard alone, has a skip link, one main heading, labelled controls and visible "

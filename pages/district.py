@@ -57,9 +57,9 @@ def layout(area_code=None, **_ignored):
         html.H1(f"{name}: district profile"), demo_notice(rel),
         html.P(f"Every topic for {name}, compared with {rel.home_name()}, "
                f"{rel.area_name(rel.region_code(code) or '')} and England.", className="lead fs-6"),
-        html.P([dcc.Link("Compare with other districts", href=f"/compare?areas={code}"), " · ",
-                html.A("Printable profile (A4)", href=f"/district/{code}/report"), " · ",
-                html.A("Download the profile as PDF", href=f"/district/{code}/report.pdf",
+        html.P([dcc.Link("Compare with other districts", href=f"/compare{params.query(areas=code)}"), " · ",
+                html.A("Printable profile (A4)", href=params.with_home(f"/district/{code}/report")), " · ",
+                html.A("Download the profile as PDF", href=params.with_home(f"/district/{code}/report.pdf"),
                        **{"aria-label": f"Download the profile as PDF: {name}"})]),
         *[topic_section(rel, slug, code) for slug in rel.topics()],
     ])

@@ -72,7 +72,7 @@ def layout(**_ignored):
         body.append(dbc.Row([
             dbc.Col(spec_card("home-map", spec, page_url="/#home-map"), lg=7),
             dbc.Col(html.Nav([html.H2("District profiles", className="h4"),
-                              html.Ul([html.Li(dcc.Link(n, href=f"/district/{c}"))
+                              html.Ul([html.Li(dcc.Link(n, href=params.with_home(f"/district/{c}")))
                                        for c, n in districts.itertuples(index=False)],
                                       className="pdp-district-list")],
                              **{"aria-label": "District profiles"}), lg=5),

@@ -27,13 +27,15 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def header_lines(meta: Mapping[str, Any]) -> list[str]:
-    """'Title: ...', 'Source: ...', ... 'Licence: ...' (+ the demo warning): one fact per line."""
+    """'Title: ...', 'Source: ...', ... 'Licence: ...' (+ the demo warning): one fact per line; the licence is
+    the site's unless ``meta['licence']`` names the figures' own (a local indicator's declaration)."""
     lines = []
     for key, label in HEADER_FIELDS:
         value = meta.get(key)
         if value is not None and str(value).strip():
             lines.append(f"{label}: {_one_line(value)}")
-    lines.append(f"Licence: {config.LICENCE} {config.LICENCE_URL}")
+    licence = meta.get("licence") or f"{config.LICENCE} {config.LICENCE_URL}"
+    lines.append(f"Licence: {_one_line(licence)}")
     notes = meta.get("notes") or []
     for note in [notes] if isinstance(notes, str) else notes:
         lines.append(f"Note: {_one_line(note)}")

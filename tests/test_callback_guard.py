@@ -28,7 +28,8 @@ def topic_body(**values) -> dict:
              "breakdown": "breakdown-select", "comparators": "comparators-check"}
     inputs = [{"id": f"{TOPIC}-{cid}", "property": "value", "value": values.get(name)} for name, cid in props.items()]
     return {"output": f"{TOPIC}-url.search", "outputs": {"id": f"{TOPIC}-url", "property": "search"},
-            "inputs": inputs, "changedPropIds": [f"{TOPIC}-area-select.value"], "state": []}
+            "inputs": inputs, "changedPropIds": [f"{TOPIC}-area-select.value"],
+            "state": [{"id": f"{TOPIC}-url", "property": "search", "value": values.get("search")}]}
 
 
 def with_(body: dict, **changes) -> dict:
@@ -67,7 +68,7 @@ CRAFTED = {
     "mismatched outputs": json.dumps(with_(topic_body(), outputs={"id": "neet-url", "property": "search"})).encode(),
     "outputs missing": json.dumps({k: v for k, v in router_body().items() if k != "outputs"}).encode(),
     "changedPropIds naming nothing": json.dumps(with_(topic_body(), changedPropIds=["{\"a\":"])).encode(),
-    "state where none is declared": json.dumps(with_(topic_body(), state=[{"id": "x", "property": "y"}])).encode(),
+    "a state for another component": json.dumps(with_(topic_body(), state=[{"id": "x", "property": "y"}])).encode(),
     "a huge body": json.dumps(swap_input(router_body(), 1, value="?" + "a" * 2_000_000)).encode(),
 }
 
@@ -163,8 +164,10 @@ def test_well_formed_callbacks_still_work(client):
         "output": "compare-url.search", "outputs": {"id": "compare-url", "property": "search"},
         "inputs": [{"id": "compare-areas-check", "property": "value", "value": [1, 2]},
                    {"id": "compare-indicator-select", "property": "value", "value": None}],
-        "changedPropIds": ["compare-areas-check.value"], "state": []})
+        "changedPropIds": ["compare-areas-check.value"],
+        "state": [{"id": "compare-url", "property": "search", "value": "?home=E10000017"}]})
     assert ints.status_code == 200, "a checklist may hold numbers (its declared type): answered, not a 500"
+    assert "home=E10000017" in ints.get_data(as_text=True), "a control change keeps the link's home area"
 
 
 @pytest.mark.parametrize("path", ["/_dash-component-suites/nope/nope.js", "/_dash-component-suites/dash/nope.js",

@@ -77,6 +77,7 @@ class Indicator:
     whole_numbers: bool | None = None  # None: whole numbers exactly when the unit is a count
     earliest_period: str | None = None  # the series cannot have a period that starts before this one
     latest_period: str | None = None  # the series ended: no period starts after this one ends
+    is_local: bool = False  # declared by an analyst beside a local CSV (data/raw), carried by the release
 
     @property
     def is_rate(self) -> bool:
@@ -219,3 +220,51 @@ def indicator(indicator_id: str) -> Indicator:
         return INDICATORS[indicator_id]
     except KeyError:
         raise KeyError(f"unknown indicator {indicator_id!r}; known: {', '.join(INDICATORS)}") from None
+
+
+# --- local indicators: declared in a TOML file beside a tidy CSV in the raw folder -----------------------
+LOCAL_TOPIC = "local"
+TOPICS[LOCAL_TOPIC] = ("Local indicators", None)
+LOCAL_REQUIRED = ("id", "title", "unit", "polarity", "aggregation", "source", "licence")
+LOCAL_OPTIONAL = ("caveats", "definition", "decimals", "min", "max", "earliest_period", "denominator_label")
+LOCAL_ID = re.compile(r"^[a-z][a-z0-9_]{2,39}$")
+
+
+def local_indicator(decl: dict) -> Indicator:
+    """An analyst's declaration (the ``[local_indicator]`` table) as a catalogue entry, checked like the
+    catalogue's own (CatalogueError names the key); its figures are district-level, topic "local"."""
+    if unknown := set(decl) - set(LOCAL_REQUIRED) - set(LOCAL_OPTIONAL):
+        raise CatalogueError(f"unknown key(s) {', '.join(sorted(unknown))} (allowed: "
+                             f"{', '.join(LOCAL_REQUIRED + LOCAL_OPTIONAL)})")
+    if missing := [k for k in LOCAL_REQUIRED if k not in decl]:
+        raise CatalogueError(f"missing key(s) {', '.join(missing)}")
+    ind_id = str(decl["id"])
+    if not LOCAL_ID.match(ind_id):
+        raise CatalogueError(f"id {ind_id!r} is not 3-40 lower-case letters, digits or _ starting with a letter")
+    if ind_id in INDICATORS and not INDICATORS[ind_id].is_local:
+        raise CatalogueError(f"id {ind_id!r} is already a published indicator's id; choose another")
+    caveats = decl.get("caveats", [])
+    if isinstance(caveats, str):
+        caveats = [caveats]
+    title, unit = str(decl["title"]), str(decl["unit"])
+    entry = {"label": title, "in_sentence": title[:1].lower() + title[1:], "unit": unit,
+             "aggregation": decl["aggregation"], "polarity": decl["polarity"], "published_level": "district",
+             "topic": LOCAL_TOPIC, "decimals": int(decl.get("decimals", 0 if unit == "count" else 1)),
+             "definition": str(decl.get("definition") or title).rstrip(".") + f". Source: {decl['source']}. Licence: "
+                                                                   f"{decl['licence']}.",
+             "earliest_period": str(decl.get("earliest_period", "1990")), "caveats": tuple(map(str, caveats)),
+             "is_local": True}
+    if decl["aggregation"] in ("ratio", "weighted_mean"):
+        entry["denominator"] = "published"
+    for key in ("min", "max", "denominator_label"):
+        if key in decl:
+            entry[key] = decl[key]
+    if unit == "percent" and "max" not in entry:
+        entry["max"] = 100
+    return _indicator(ind_id, entry, TOPICS)
+
+
+def register_local(ind: Indicator) -> None:
+    """Make a local indicator known to this process (the build that reads it, the dashboard that serves
+    a release carrying it)."""
+    INDICATORS[ind.id] = ind

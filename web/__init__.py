@@ -13,7 +13,7 @@ from flask import Flask
 import config
 import data_access
 from reuse import browser
-from web import callback_guard, headers, no_release, router_cache, routes, security
+from web import api, callback_guard, headers, home_area, no_release, router_cache, routes, security
 
 log = logging.getLogger("pdp.web")
 
@@ -43,8 +43,10 @@ def install(app: Dash) -> None:
         log.warning("no release in %s: every page says so until one is built (python -m etl demo or "
                     "python -m etl build)", data_access.processed_dir())
     no_release.install(server)
+    home_area.install(server)  # before anything reads the home area
     headers.install(server, own_status=routes.owns)
     routes.register(server)  # /download, /embed, /district/<code>/report(.pdf)
+    api.register(server)  # /api/v1: indicators, areas, periods, observations, OpenAPI, data package
     security.install(server, lambda: [*app.csp_hashes(), *routes.INLINE_SCRIPT_HASHES], framable=["pdp_embed"])
     callback_guard.install(server, app)  # before the router cache, which reads the callback body
     app.router_cache = router_cache.RouterCache()

@@ -13,7 +13,7 @@ import data_access
 from web import templates
 
 STATIC_PATHS = ("/assets/", "/_dash-component-suites/", "/_favicon.ico")
-DATA_PATHS = ("/_dash-", "/download/")  # answered in plain text: no person reads these as a page
+DATA_PATHS = ("/_dash-", "/download/", "/api/")  # answered in plain text: no person reads these as a page
 RETRY_AFTER_SECONDS = 60
 
 

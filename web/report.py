@@ -53,6 +53,6 @@ def report_html(rel, code: str) -> str:
     sections = [section(rel, slug, code, n) for n, slug in enumerate(rel.topics())]
     figures = ",".join(f'["{s["chart_id"]}", {figure_json(s["trend"].figure, width=CHART_WIDTH, autosize=False)}]'
                        for s in sections if s["trend"] is not None)
-    return render("report.html", rel=rel, code=code, name=rel.area_name(code),
+    return render("report.html", rel=rel, code=code, name=rel.area_name(code), home_query=params.query(),
                   region=rel.area_name(rel.region_code(code) or ""), sections=sections, chart_width=CHART_WIDTH,
                   figures=trusted(f"[{figures}]"), script=trusted(SCRIPT))

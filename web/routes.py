@@ -95,7 +95,14 @@ def _guard(fn):
 # --- shared request handling -------------------------------------------------------------------------
 
 def release_for(args) -> tuple[data_access.Release, bool]:
-    """(release, pinned): ``?release=<id>`` pins an old release (404 if we no longer keep it)."""
+    """(release, pinned): ``?release=<id>`` pins an old release (404 if we no longer keep it); the
+    request's ``?home=`` is checked against it (BadParam) and made the home area."""
+    rel, pinned = _release(args)
+    data_access.use_home(params.home(charts._one(args, "home"), rel))
+    return rel, pinned
+
+
+def _release(args) -> tuple[data_access.Release, bool]:
     wanted = args.get("release")
     if wanted is None or wanted == "":
         return data_access.load(), False
@@ -194,6 +201,7 @@ def not_found_page(message: str) -> Response:
 
 
 def _district(area_code: str):
+    check_args(request.args)
     rel, _ = release_for(request.args)
     code = str(area_code or "").strip().upper()
     if not rel.is_home_district(code):
@@ -203,7 +211,6 @@ def _district(area_code: str):
 
 @_guard
 def district_report(area_code: str):
-    check_args(request.args)
     rel, code = _district(area_code)
     if code is None:
         return not_found_page(f"We don't have a district with the code '{str(area_code)[:20]}' in "
@@ -213,7 +220,6 @@ def district_report(area_code: str):
 
 @_guard
 def district_report_pdf(area_code: str):
-    check_args(request.args)
     rel, code = _district(area_code)
     if code is None:
         return plain(404, f"We don't have a district with the code '{str(area_code)[:20]}' in {rel.home_name()}.")

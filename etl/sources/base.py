@@ -65,12 +65,16 @@ class ParseResult:
     - ``names``: area_code, area_name, area_level.
     - ``changes``: old_code, old_name, new_code, new_name, change_type, year.
     - ``boundaries``: a GeoDataFrame in WGS84 with area_code, area_name, area_level, geometry.
+
+    ``extras`` holds further tables a file states besides its main one (e.g. ``la_codes``: the DfE LA
+    numbers and GSS codes a DfE file pairs in its ``old_la_code``/``new_la_code`` columns).
     """
 
     kind: str
     table: pd.DataFrame
     meta: SourceMeta
     warnings: list[Problem] = field(default_factory=list)
+    extras: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,11 @@ Rules kept as data in ``dfe_ees_layouts`` (datasets, measures, filters, levels):
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+import pandas as pd
 
 from etl.errors import Problem, ProblemCollector, SourceFormatError
 from vocab.periods import parse_dfe_time_period
@@ -368,7 +371,21 @@ def parse_ees(raw: RawFile, dataset: Dataset) -> ParseResult:
                         "source": dataset.source_id, "source_row": line, **row})
     out = _resolve_duplicates(out, col)
     col.raise_if_any()
-    return ParseResult("indicators", tidy_frame(out), source_meta(dataset.source_id), col.warnings)
+    return ParseResult("indicators", tidy_frame(out), source_meta(dataset.source_id), col.warnings,
+                       extras={"la_codes": la_code_pairs(kept, idx)})
+
+
+def la_code_pairs(kept: list, idx: dict[str, int]) -> pd.DataFrame:
+    """la_number (DfE's 3-digit number, int) and area_code (GSS) as the file pairs them in its
+    ``old_la_code`` and ``new_la_code`` columns (empty when it has none)."""
+    old_i, new_i = idx.get("old_la_code"), idx.get("new_la_code")
+    pairs = set()
+    if old_i is not None and new_i is not None:
+        for _line, cells, _area, _period in kept:
+            old, new = cells[old_i].strip(), cells[new_i].strip()
+            if re.fullmatch(r"[0-9]{3}", old) and re.fullmatch(r"E[0-9]{8}", new):
+                pairs.add((int(old), new))
+    return pd.DataFrame(sorted(pairs), columns=["la_number", "area_code"]).astype({"la_number": "int64"})
 
 
 def _resolve_duplicates(rows: list[dict], col: ProblemCollector) -> list[dict]:
