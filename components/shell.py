@@ -11,6 +11,7 @@ from dash import MATCH, ClientsideFunction, Dash, Input, Output, State, html
 
 import config
 import data_access
+from vocab.catalogue import TOPICS
 
 INDEX_STRING = """<!DOCTYPE html>
 <html lang="en">
@@ -31,15 +32,18 @@ INDEX_STRING = """<!DOCTYPE html>
 </html>"""
 
 
-def nav_pages() -> list[dict]:
+def nav_pages(topics=None) -> list[dict]:
+    """Registered pages except templates (district), the 404 and, given the release's ``topics``, topic
+    pages it has no figures for (local indicators are optional)."""
     return [page for page in dash.page_registry.values()
-            if not page.get("path_template") and not page["module"].endswith("not_found_404")]
+            if not page.get("path_template") and not page["module"].endswith("not_found_404")
+            and (topics is None or page["path"].lstrip("/") not in TOPICS or page["path"].lstrip("/") in topics)]
 
 
-def navigation():
-    """Links to every registered page except templates (district) and the 404, in ``order``."""
+def navigation(topics=None):
+    """Links to the pages of ``nav_pages``, in ``order``."""
     links = [dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact", id=f"shell-link-{n}"))
-             for n, page in enumerate(nav_pages())]
+             for n, page in enumerate(nav_pages(topics))]
     return dbc.Navbar(dbc.Container([
         html.A(config.SITE_TITLE, href="/", className="navbar-brand fw-bold", id="shell-link-brand"),
         html.Button("Menu", id="shell-nav-toggle", className="navbar-toggler pdp-menu-button", type="button",
@@ -52,15 +56,17 @@ def navigation():
 
 def shell():
     """The page frame: skip link, navigation, the page container as <main>, footer."""
+    topics = None
     try:
         rel = data_access.load()
+        topics = rel.topics()
         release_text = f"Release {rel.id} (created {rel.created})" + (" — demo data, not official statistics"
                                                                        if rel.is_demo else "")
     except data_access.NoReleaseError:
         release_text = "No release loaded"
     return html.Div([
         html.A("Skip to main content", href="#main-content", className="visually-hidden-focusable pdp-skip"),
-        html.Header(navigation()),
+        html.Header(navigation(topics)),
         html.Main(dbc.Container(dash.page_container, fluid="lg"), id="main-content", tabIndex="-1"),
         html.Footer(dbc.Container([
             html.P([release_text, ". ", html.A("Sources, definitions and accessibility", href="/data", id="shell-link-data"), ". ",

@@ -65,6 +65,8 @@ def test_build_page_download_and_api(local_release, demo_build, dash_app):
     import plotly
     from dash._pages import _path_to_page
 
+    from components import shell
+
     rel = local_release
     assert rel.local_catalogue is not None and list(rel.local_catalogue["id"]) == ["online_vacancies"], \
         "the release carries the declaration"
@@ -86,6 +88,22 @@ def test_build_page_download_and_api(local_release, demo_build, dash_app):
     assert [r["value"] for r in api["data"]][-1] == value, "the API serves the aggregated figure"
     listed = client.get("/api/v1/indicators").get_json()["data"]
     assert any(i["id"] == "online_vacancies" and i["is_local"] for i in listed), "the API lists it as local"
+    assert '"href": "/local"' in json.dumps(shell.shell(), cls=plotly.utils.PlotlyJSONEncoder), \
+        "the navigation links to Local indicators when the release has one"
+
+
+def test_navigation_leaves_out_local_indicators_when_the_release_has_none(demo_build, dash_app, monkeypatch):
+    import plotly
+
+    import data_access
+    from components import shell
+
+    monkeypatch.setenv("PDP_PROCESSED_DIR", str(demo_build["out"]))
+    data_access.clear_cache()
+    assert not data_access.load().indicators("local"), "the plain demo pack declares no local indicator"
+    nav = json.dumps(shell.shell(), cls=plotly.utils.PlotlyJSONEncoder)
+    assert '"href": "/local"' not in nav and '"href": "/neet"' in nav, \
+        "topic pages without figures are not offered in the navigation; the others are"
 
 
 @pytest.mark.bad_input
