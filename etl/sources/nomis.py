@@ -162,10 +162,10 @@ def fill_rate_parts(df: pd.DataFrame) -> pd.DataFrame:
     files, e.g. two API pages). Rows that already have both parts are left as they are."""
     df = df.copy()
     key = ["area_code", "period", "breakdown"]
-    counts = df[df["indicator"] == "claimant_count"].drop_duplicates(key).set_index(key)["value"]
+    counts = df.loc[df["indicator"] == "claimant_count", [*key, "value"]].drop_duplicates(key)
     is_rate = (df["indicator"] == "claimant_rate") & (df["numerator"].isna() | df["denominator"].isna())
-    count = pd.Series(list(zip(*(df.loc[is_rate, k] for k in key))), index=df.index[is_rate], dtype=object).map(
-        lambda k: counts.get(k, math.nan)).astype("float64")
+    matched = df.loc[is_rate, key].merge(counts, on=key, how="left", validate="many_to_one")
+    count = pd.Series(matched["value"].to_numpy(dtype="float64"), index=df.index[is_rate])
     rate = df.loc[is_rate, "value"]
     usable = count.notna() & rate.notna() & (rate > 0)
     df.loc[usable[usable].index, "numerator"] = count[usable]
@@ -191,6 +191,12 @@ def finish(records: list[dict], problems: ProblemCollector) -> ParseResult:
                                                  "residents aged 16-64'"))
     _add_ratio_parts(records)
     return ParseResult(kind="indicators", table=tidy_frame(records), meta=META, warnings=problems.warnings)
+
+
+def finish_frame(frame: pd.DataFrame, problems: ProblemCollector) -> ParseResult:
+    """``finish`` for the records of a clean file read column-wise (checked for duplicates already)."""
+    frame = fill_rate_parts(frame.assign(numerator=math.nan, denominator=math.nan))
+    return ParseResult(kind="indicators", table=tidy_frame(frame), meta=META, warnings=problems.warnings)
 
 
 def record(problems: ProblemCollector, line: int, *, code: str, name: str | None, date: str, sex: str, age: str,
@@ -304,6 +310,10 @@ class NomisApiParser:
         columns = {f: header[i] for f, i in where.items()}
         columns.setdefault("sex", "GENDER_NAME")
         columns.setdefault("age", "AGE_NAME")
+        from etl.sources.nomis_columnar import parse_clean  # it builds on this module's checks
+
+        if (frame := parse_clean(raw, header, header_line, where, columns, problems)) is not None:
+            return finish_frame(frame, problems)
         records, skipped = [], {}
 
         def cell(cells: list[str], field: str, default: str = "") -> str:
