@@ -145,6 +145,20 @@ class Resolved:
     label: str | None  # e.g. "Lancashire County Council area" when the upper tier stands in
 
 
+PAGE_COLUMNS = ["indicator", "area_code", "area_name", "period", "period_start", "breakdown", "value", "status",
+                "lower_ci", "upper_ci", "source"]
+
+
+def compact_indicators(df: pd.DataFrame) -> pd.DataFrame:
+    """The columns pages read, with each text column stored once per distinct value (categorical codes):
+    an all-England monthly release repeats a few hundred codes and labels millions of times. Numbers stay
+    float64, so no figure shown can change."""
+    df = df[PAGE_COLUMNS].copy()
+    for col in ("indicator", "area_code", "area_name", "period", "breakdown", "status", "source"):
+        df[col] = df[col].astype(object).astype("category")
+    return df
+
+
 class Release:
     """One release folder in memory, with the lookups the pages need (all pure, all cached)."""
 
@@ -159,7 +173,7 @@ class Release:
         for col in ("lower_ci", "upper_ci"):  # releases written before intervals were kept have none
             if col not in df.columns:
                 df[col] = float("nan")
-        self.df = df
+        self.df = df = compact_indicators(df)
         self.areas = pd.read_parquet(path / "areas.parquet").set_index("area_code", drop=False)
         self.boundaries = self._read_boundaries(path / "boundaries.parquet")
         diff_path = path / "diff.json"

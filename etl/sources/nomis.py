@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
 import pandas as pd
 
 from etl.errors import Problem, ProblemCollector, SourceFormatError
@@ -160,12 +161,21 @@ def fill_rate_parts(df: pd.DataFrame) -> pd.DataFrame:
     """Tidy rows of this source -> the same rows with each claimant_rate row's numerator/denominator
     filled from the matching claimant_count row (for counts and rates that arrived in different
     files, e.g. two API pages). Rows that already have both parts are left as they are."""
+    is_rate = ((df["indicator"] == "claimant_rate") & (df["numerator"].isna() | df["denominator"].isna())).to_numpy()
+    if not is_rate.any():
+        return df
     df = df.copy()
-    key = ["area_code", "period", "breakdown"]
-    counts = df.loc[df["indicator"] == "claimant_count", [*key, "value"]].drop_duplicates(key)
-    is_rate = (df["indicator"] == "claimant_rate") & (df["numerator"].isna() | df["denominator"].isna())
-    matched = df.loc[is_rate, key].merge(counts, on=key, how="left", validate="many_to_one")
-    count = pd.Series(matched["value"].to_numpy(dtype="float64"), index=df.index[is_rate])
+    key = np.zeros(len(df), dtype=np.int64)  # (area, period, breakdown) as one number per row
+    for column in ("area_code", "period", "breakdown"):
+        codes, uniques = pd.factorize(df[column], use_na_sentinel=False)
+        key = key * (len(uniques) + 1) + codes
+    is_count = (df["indicator"] == "claimant_count").to_numpy()
+    counts = pd.Index(key[is_count])
+    first = ~counts.duplicated(keep="first")
+    where = counts[first].get_indexer(key[is_rate])
+    values = df["value"].to_numpy(dtype="float64")[is_count][first]
+    found = values[np.clip(where, 0, None)] if len(values) else np.full(len(where), math.nan)
+    count = pd.Series(np.where(where >= 0, found, math.nan), index=df.index[is_rate], dtype="float64")
     rate = df.loc[is_rate, "value"]
     usable = count.notna() & rate.notna() & (rate > 0)
     df.loc[usable[usable].index, "numerator"] = count[usable]

@@ -89,7 +89,8 @@ def parse_clean(raw: RawFile, header: list[str], header_line: int, where: dict[s
 
     def per_row(field: str, fn, dtype=object) -> np.ndarray:
         index, texts = col[field]
-        return np.asarray([fn(t) for t in texts], dtype=dtype)[index]
+        return (_as_objects([fn(t) for t in texts]) if dtype is object
+                else np.asarray([fn(t) for t in texts], dtype=dtype))[index]
 
     kind = per_row("measures", lambda t: nomis.MEASURES_KIND.get(t.lower()))
     if any(k is None for k in kind):
@@ -131,15 +132,24 @@ def parse_clean(raw: RawFile, header: list[str], header_line: int, where: dict[s
         return pd.Series(np.full(rows, values, dtype=object) if np.ndim(values) == 0 else values, dtype=object)
 
     frame = pd.DataFrame({
-        "source_row": line[keep], "source_column": text(columns["value"]), "indicator": text(indicator),
+        "source_row": line[keep], "source_column": columns["value"], "indicator": text(indicator),
         "area_code": text(code[keep]), "area_name": text(per_row("area_name", lambda t: t or None)[keep]),
         "area_level": text(None), "period": text(period[keep]),
-        "period_start": [b[0] for b in bounds[keep]], "period_end": [b[1] for b in bounds[keep]],
+        "period_start": [b[0] if b else None for b in bounds[keep]],
+        "period_end": [b[1] if b else None for b in bounds[keep]],
         "breakdown": text(_breakdowns(col)[keep]), "value": value, "status": text(status),
         "unit": text(np.asarray([m[1] for m in measure[keep]], dtype=object)), "source": text(nomis.META.source_id)})
     if frame.empty or frame.duplicated(["indicator", "area_code", "period", "breakdown"]).any():
         return None  # no rows, or a key given twice: reported by the line-by-line reader
     return frame
+
+
+def _as_objects(values: list) -> np.ndarray:
+    """A 1-d object array of ``values`` (numpy would make tuples a second dimension)."""
+    out = np.empty(len(values), dtype=object)
+    for i, v in enumerate(values):
+        out[i] = v
+    return out
 
 
 def _statuses(col: dict) -> np.ndarray:
