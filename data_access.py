@@ -150,12 +150,13 @@ PAGE_COLUMNS = ["indicator", "area_code", "area_name", "period", "period_start",
 
 
 def compact_indicators(df: pd.DataFrame) -> pd.DataFrame:
-    """The columns pages read, with each text column stored once per distinct value (categorical codes):
-    an all-England monthly release repeats a few hundred codes and labels millions of times. Numbers stay
-    float64, so no figure shown can change."""
+    """The columns pages read, with the codes and names the release only looks rows up by stored once per
+    distinct value (categorical codes): an all-England monthly release repeats a few hundred of them
+    millions of times. The columns pages are handed (period, status, the numbers) keep their types, and
+    numbers stay float64, so no figure shown can change."""
     df = df[PAGE_COLUMNS].copy()
-    for col in ("indicator", "area_code", "area_name", "period", "breakdown", "status", "source"):
-        df[col] = df[col].astype(object).astype("category")
+    for col in ("indicator", "area_code", "area_name", "breakdown", "source"):
+        df[col] = df[col].astype("category")
     return df
 
 
