@@ -26,12 +26,16 @@ from etl.sources.base import MAX_LINE_BYTES, RawFile
 from vocab.periods import parse_month_name, period_bounds
 
 _cell = functools.lru_cache(maxsize=1 << 16)(parse_cell)  # the same few thousand values on every page
+MAX_BYTES = 16 * 2**20  # a 25,000-row API page with every default column is ~10 MB
 READ_FIELDS = ("date", "area_code", "area_name", "sex", "age", "measure", "measures", "value", "status",
                "status_name", "conf")
 
 
 def _clean_bytes(raw: RawFile) -> bytes | None:
-    """The file's bytes without a UTF-8 BOM, or None when its lines are not one record each."""
+    """The file's bytes without a UTF-8 BOM, or None when its lines are not one record each or it is larger
+    than an API page (a big file is streamed line by line, so junk stops after 50 problems, in little memory)."""
+    if raw.path.stat().st_size > MAX_BYTES:
+        return None
     data = raw.path.read_bytes()
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
