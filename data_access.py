@@ -145,17 +145,16 @@ class Resolved:
     label: str | None  # e.g. "Lancashire County Council area" when the upper tier stands in
 
 
-PAGE_COLUMNS = ["indicator", "area_code", "area_name", "period", "period_start", "breakdown", "value", "status",
-                "lower_ci", "upper_ci", "source"]
+LOOKUP_COLUMNS = ("indicator", "area_code", "area_name", "area_level", "breakdown", "unit", "source")
 
 
 def compact_indicators(df: pd.DataFrame) -> pd.DataFrame:
-    """The columns pages read, with the codes and names the release only looks rows up by stored once per
-    distinct value (categorical codes): an all-England monthly release repeats a few hundred of them
-    millions of times. The columns pages are handed (period, status, the numbers) keep their types, and
-    numbers stay float64, so no figure shown can change."""
-    df = df[PAGE_COLUMNS].copy()
-    for col in ("indicator", "area_code", "area_name", "breakdown", "source"):
+    """The release frame with the codes and labels rows are looked up by stored once per distinct value
+    (categorical codes): an all-England monthly release repeats a few hundred of them millions of times.
+    The columns pages are handed (period, status, the numbers) keep their types, and numbers stay float64,
+    so no figure shown can change."""
+    df = df.copy()
+    for col in LOOKUP_COLUMNS:
         df[col] = df[col].astype("category")
     return df
 
