@@ -180,6 +180,20 @@ class Resolved:
     label: str | None  # e.g. "Lancashire County Council area" when the upper tier stands in
 
 
+LOOKUP_COLUMNS = ("indicator", "area_code", "area_name", "area_level", "breakdown", "unit", "source")
+
+
+def compact_indicators(df: pd.DataFrame) -> pd.DataFrame:
+    """The release frame with the codes and labels rows are looked up by stored once per distinct value
+    (categorical codes): an all-England monthly release repeats a few hundred of them millions of times.
+    The columns pages are handed (period, status, the numbers) keep their types, and numbers stay float64,
+    so no figure shown can change."""
+    df = df.copy()
+    for col in LOOKUP_COLUMNS:
+        df[col] = df[col].astype("category")
+    return df
+
+
 class Release:
     """One release folder in memory, with the lookups the pages need (all pure, all cached)."""
 
@@ -195,7 +209,7 @@ class Release:
         for col in ("lower_ci", "upper_ci"):  # releases written before intervals were kept have none
             if col not in df.columns:
                 df[col] = float("nan")
-        self.df = df
+        self.df = df = compact_indicators(df)
         self.areas = pd.read_parquet(path / "areas.parquet").set_index("area_code", drop=False)
         self.boundaries = self._read_boundaries(path / "boundaries.parquet")
         diff_path = path / "diff.json"

@@ -32,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--raw", type=Path, default=config.demo_raw_dir(), help="where to write the demo extracts")
     d.add_argument("--if-missing", action="store_true",
                    help="build the demo pack only when --out has no current release (a first run)")
+    d.add_argument("--national", action="store_true",
+                   help="instead: the all-England monthly claimant count at full breakdowns (~5 million rows), "
+                        "to try the build and the dashboard at national scale")
     sub.add_parser("fetch", help="download the latest releases from the publishers (see --help)", add_help=False)
     sub.add_parser("diff", help="what changed between two releases (see --help)", add_help=False)
     r = sub.add_parser("releases", help="list the releases kept in --out")
@@ -115,7 +118,7 @@ def cmd_demo(args) -> int:
     if current:
         print(f"Release {current} is current in {args.out}: the demo pack is not built (--if-missing).")
         return EXIT_OK
-    outcome = build_demo_pack(args.out, args.raw, progress=True)
+    outcome = build_demo_pack(args.out, args.raw, progress=True, national=args.national)
     print(f"Wrote demo extracts to {args.raw} and built release {outcome.release_id} (DEMO DATA) into {args.out}.")
     return EXIT_OK
 

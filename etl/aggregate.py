@@ -262,15 +262,23 @@ def _coverage(units: pd.DataFrame, members: pd.DataFrame, geo: Geography) -> pd.
     from, so one of four old Somerset districts never stands for the whole of Somerset.
     """
     all_members = members["member_code"].unique().tolist()
-    rows = []
-    for (period, breakdown), codes in units.groupby(["period", "breakdown"], sort=False)["area_code"]:
-        present = set(codes)
-        rows.extend((period, breakdown, m) for m in all_members if m in present or geo.covered(m, present))
-    covered = pd.DataFrame(rows, columns=["period", "breakdown", "member_code"])
     pairs = members[["parent_code", "parent_level", "member_code"]].drop_duplicates()
-    return covered.merge(pairs, on="member_code").groupby(
-        ["parent_code", "parent_level", "period", "breakdown"])["member_code"].nunique()
-
+    if units.empty:
+        return pd.DataFrame(columns=["period", "breakdown", "member_code"]).merge(pairs, on="member_code").groupby(
+            ["parent_code", "parent_level", "period", "breakdown"])["member_code"].nunique()
+    # most periods and breakdowns have the same areas: each distinct set of codes is worked out once
+    set_ids: dict[frozenset, int] = {}
+    groups, counts = [], []
+    for (period, breakdown), codes in units.groupby(["period", "breakdown"], sort=False)["area_code"]:
+        present = frozenset(codes)
+        if present not in set_ids:
+            set_ids[present] = len(set_ids)
+            covered = [m for m in all_members if m in present or geo.covered(m, present)]
+            counts.append(pairs[pairs["member_code"].isin(covered)].groupby(["parent_code", "parent_level"])[
+                "member_code"].nunique().reset_index().assign(_set=set_ids[present]))
+        groups.append((period, breakdown, set_ids[present]))
+    covered = pd.DataFrame(groups, columns=["period", "breakdown", "_set"]).merge(pd.concat(counts), on="_set")
+    return covered.set_index(["parent_code", "parent_level", "period", "breakdown"])["member_code"].sort_index()
 
 
 def _combine(merged: pd.DataFrame, ind: Indicator, expected: pd.Series,
@@ -339,10 +347,11 @@ def _combine(merged: pd.DataFrame, ind: Indicator, expected: pd.Series,
 
 def _joined(frame: pd.DataFrame, column: str, sep: str) -> pd.Series:
     """Per group, the distinct non-empty values of ``column``, sorted and joined (one pass, no per-group calls)."""
-    keyed = frame.loc[frame[column].notna(), GROUP + [column]].drop_duplicates().sort_values(
-        GROUP + [column], kind="mergesort")
+    keyed = frame.loc[frame[column].notna(), GROUP + [column]].drop_duplicates()
     if keyed.empty:
         return pd.Series(dtype=object)
+    # sorted by each column's rank among its distinct values: sort_values' order, without comparing strings
+    keyed = keyed.iloc[np.lexsort([pd.factorize(keyed[c], sort=True)[0] for c in reversed(GROUP + [column])])]
     first = ~keyed.duplicated(GROUP)
     chunks = np.split(keyed[column].to_numpy(), np.flatnonzero(first.to_numpy())[1:])
     return pd.Series([sep.join(c) for c in chunks], index=pd.MultiIndex.from_frame(keyed.loc[first, GROUP]))

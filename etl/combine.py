@@ -22,17 +22,22 @@ from etl.sources.base import all_finalisers
 def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
             today: date) -> tuple[pd.DataFrame, list[str]]:
     """All files' indicator rows in one table; where two files give the same key, ``resolve_overlaps`` picks one."""
-    frames = []
+    resolved = []
     for order, item in enumerate(parsed):
         if item.result.kind != "indicators" or item.result.table.empty:
             continue
         table, problems = resolve_areas(item.result.table, geo, item.raw.name)
         problems += duplicate_problems(table.dropna(subset=["area_code"]), item.raw.name)
-        if not problems:  # check the file's own rows against the contract, so errors name the file
-            problems += validate_tidy(table, file=item.raw.name)
-        problems += value_problems(table, item.raw.name, today)
+        resolved.append((order, item.raw.name, table, problems))
+    all_clean = _all_clean(resolved, today)
+    frames = []
+    for order, name, table, problems in resolved:
+        if not all_clean:  # check each file's own rows, so every error names its file
+            if not problems:
+                problems += validate_tidy(table, file=name)
+            problems += value_problems(table, name, today)
         log.extend(problems)
-        frames.append(table.assign(_order=order, _file=item.raw.name))
+        frames.append(table.assign(_order=order, _file=name))
     if not frames:
         return empty_tidy(), []
     overlaps = resolve_overlaps(pd.concat(frames, ignore_index=True).dropna(subset=["area_code"]))
@@ -44,6 +49,17 @@ def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
         if mine.any():
             df = pd.concat([df[~mine], finalise(df[mine])], ignore_index=True)
     return df, overlaps.superseded
+
+
+def _all_clean(resolved: list, today: date) -> bool:
+    """Whether every file's rows meet the contract and the catalogue's domain, checked in one pass over all
+    of them (a folder of API pages is hundreds of files): each check is row by row, so the whole passes
+    only when every file would. Uniqueness spans files here, so legitimate overlaps fail the whole and
+    the files are then checked one by one."""
+    if not resolved or any(problems for *_, problems in resolved):
+        return False
+    rows = pd.concat([table for _, _, table, _ in resolved], ignore_index=True)
+    return not validate_tidy(rows) and not value_problems(rows, "", today)
 
 
 def combine_boundaries(parsed: list[ParsedFile]):

@@ -122,6 +122,9 @@ def _best(files: pd.DataFrame) -> pd.DataFrame:
 def _finish(result: OverlapResult) -> OverlapResult:
     """Row-by-row precedence among what is left (files that agree): counts, then later release, then order."""
     df = result.rows
+    if not df.duplicated(KEY).any():  # nothing to choose between (the usual case): keep the rows as they are
+        result.rows = df.drop(columns=["_has_counts", "_reach"]).sort_values("_order", kind="mergesort")
+        return result
     ranked = df.sort_values(KEY + ["_has_counts", "_reach", "_order"], ascending=[True] * len(KEY) + [False] * 3,
                             kind="mergesort")
     dropped_mask = ranked.duplicated(KEY, keep="first")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from etl.distinct import per_distinct
 from etl.errors import MAX_PROBLEMS, Problem, ProblemLog
 from etl.geography import Geography, reconcile_lookups
 from etl.parse import ParsedFile
@@ -44,7 +45,7 @@ def resolve_areas(table: pd.DataFrame, geo: Geography, file: str) -> tuple[pd.Da
                                     message=f"area name not found in the geography lookups ({len(group)} rows)",
                                     expected=f"a known {level} name (or an alias in "
                                              "etl/reference/name_aliases.csv)", found=name))
-    levels = df["area_code"].map(lambda c: level_of_code(c) if isinstance(c, str) else None)
+    levels = per_distinct(df["area_code"], lambda c: level_of_code(c) if isinstance(c, str) else None)
     unknown = df[df["area_code"].notna() & levels.isna()]
     for code, group in list(unknown.groupby("area_code", sort=True))[:MAX_PROBLEMS]:
         problems.append(Problem(file=file, row=_row(df, group.index[0]), column="area code",
@@ -53,8 +54,9 @@ def resolve_areas(table: pd.DataFrame, geo: Geography, file: str) -> tuple[pd.Da
                                          "authority, region or England", found=code))
     # the code decides the level (a unitary published as a "Local authority" is still a district)
     df["area_level"] = levels.where(levels.notna(), df["area_level"])
-    df["area_name"] = [n if isinstance(n, str) and n else (geo.name_of(c) or c) for n, c in
-                       zip(df["area_name"], df["area_code"])]
+    named = per_distinct(df["area_name"], lambda n: isinstance(n, str) and bool(n)).astype(bool)
+    df["area_name"] = df["area_name"].astype(object).where(
+        named, per_distinct(df["area_code"], lambda c: geo.name_of(c) or c))
     return df, problems
 
 

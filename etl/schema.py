@@ -15,6 +15,7 @@ import pyarrow as pa_arrow
 
 from vocab.catalogue import INDICATORS, UNITS
 from vocab.levels import AREA_LEVELS
+from etl.distinct import per_distinct
 from etl.errors import MAX_PROBLEMS, Problem
 from vocab.periods import period_bounds
 
@@ -152,20 +153,27 @@ def _value_matches_status(df: pd.DataFrame) -> pd.Series:
     return (has_value & keeps_value) | (~has_value & ~df["status"].isin(["ok"]))
 
 
+def _distinct_check(ok, name: str) -> pa.Check:
+    """A column check evaluated once per distinct value (a tidy column repeats a few hundred values)."""
+    return pa.Check(lambda s: per_distinct(s, ok).astype(bool), element_wise=False, error=name)
+
+
+BREAKDOWN = re.compile(r"^(total|[a-z_]+=.+)$")
 TIDY_SCHEMA = pa.DataFrameSchema(
     {
         # read at check time: local indicators join the catalogue while a build runs
-        "indicator": pa.Column(object, pa.Check(lambda s: s.isin(list(INDICATORS)), error="a catalogue indicator"),
+        "indicator": pa.Column(object, _distinct_check(lambda i: i in INDICATORS, "a catalogue indicator"),
                                nullable=False),
-        "area_code": pa.Column(object, pa.Check.str_matches(GSS_CODE), nullable=False),
+        "area_code": pa.Column(object, _distinct_check(lambda c: bool(GSS.match(str(c))), "str_matches"),
+                               nullable=False),
         "area_name": pa.Column(object, nullable=True),
         "area_level": pa.Column(object, pa.Check.isin(list(AREA_LEVELS)), nullable=False),
-        "period": pa.Column(object, pa.Check(lambda s: s.map(lambda p: period_bounds(str(p)) is not None),
-                                             element_wise=False, error="a normalised period label"),
-                            nullable=False),
+        "period": pa.Column(object, _distinct_check(lambda p: period_bounds(str(p)) is not None,
+                                                    "a normalised period label"), nullable=False),
         "period_start": pa.Column("datetime64[ms]", nullable=False),
         "period_end": pa.Column("datetime64[ms]", nullable=False),
-        "breakdown": pa.Column(object, pa.Check.str_matches(r"^(total|[a-z_]+=.+)$"), nullable=False),
+        "breakdown": pa.Column(object, _distinct_check(lambda b: bool(BREAKDOWN.match(str(b))), "str_matches"),
+                               nullable=False),
         "value": pa.Column("float64", nullable=True),  # its domain is etl.domain's (catalogue) to check
         "status": pa.Column(object, pa.Check.isin(list(STATUSES)), nullable=False),
         "numerator": pa.Column("float64", nullable=True),

@@ -40,7 +40,7 @@ def source_summaries(outcome, home_area: str) -> list[dict]:
             "rows": int(len(rows)),
         }
         if len(rows):
-            ordered = rows.sort_values("period_start")
+            ordered = rows[["period_start", "period"]].sort_values("period_start")
             summary.update({
                 "indicators": sorted(rows["indicator"].unique().tolist()),
                 "areas": int(rows["area_code"].nunique()),
@@ -49,8 +49,8 @@ def source_summaries(outcome, home_area: str) -> list[dict]:
                 "status_counts": {k: int(v) for k, v in rows["status"].value_counts().sort_index().items()
                                   if k != "ok"},
             })
-            codes = set(rows["area_code"])
-            district_level = rows["area_code"].map(is_two_tier_district).any()
+            codes = set(rows["area_code"].unique())
+            district_level = any(is_two_tier_district(c) for c in codes)
             expected = home if district_level else home_tiers
             summary["home_missing"] = [c for c in expected if c not in codes and
                                        outcome.geography.current_code(c) not in codes]

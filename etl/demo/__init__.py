@@ -22,14 +22,17 @@ MARKER_TEXT = ("DEMO DATA - NOT OFFICIAL STATISTICS\n"
                "(python -m etl demo). The files imitate the publishers' layouts only.\n")
 
 
-def write_demo_extracts(raw_dir: Path) -> list[Path]:
+NATIONAL_WRITERS = ("national",)  # the all-England claimant count and its lookups, for building at scale
+
+
+def write_demo_extracts(raw_dir: Path, writers: tuple[str, ...] = WRITERS) -> list[Path]:
     """Write every demo extract into a fresh ``raw_dir`` and mark the folder as demo data."""
     raw_dir = Path(raw_dir)
     if raw_dir.exists():
         shutil.rmtree(raw_dir)
     raw_dir.mkdir(parents=True)
     written = []
-    for index, name in enumerate(WRITERS):
+    for index, name in enumerate(writers):
         module = importlib.import_module(f"etl.demo.{name}")
         rng = np.random.default_rng([SEED, index])
         written.extend(module.write(raw_dir, rng))
@@ -37,10 +40,11 @@ def write_demo_extracts(raw_dir: Path) -> list[Path]:
     return written
 
 
-def build_demo_pack(out_dir: Path, raw_dir: Path | None = None, progress: bool = False):
-    """Generate the demo extracts and build them into ``out_dir``; returns the BuildOutcome."""
+def build_demo_pack(out_dir: Path, raw_dir: Path | None = None, progress: bool = False, national: bool = False):
+    """Generate the demo extracts (the all-England claimant count with ``national``) and build them into
+    ``out_dir``; returns the BuildOutcome."""
     import config
 
     raw_dir = Path(raw_dir or config.demo_raw_dir())
-    write_demo_extracts(raw_dir)
+    write_demo_extracts(raw_dir, NATIONAL_WRITERS if national else WRITERS)
     return build(raw_dir, Path(out_dir), progress=progress)

@@ -13,6 +13,8 @@ states no date at all gets the period of HMRC's ``undated_release`` (etl/publish
 """
 from __future__ import annotations
 
+import functools
+
 import math
 import re
 from dataclasses import dataclass
@@ -142,12 +144,21 @@ def header_role(cell: object) -> tuple[str, str | None] | None:
 
 # --- layout ----------------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=4096)
+def _header_cell(cell: object) -> tuple[tuple[str, str | None] | None, bool]:
+    """(header_role, whether it is a date heading) of one cell: every file is sniffed, and a folder of
+    API pages repeats the same header cells hundreds of times."""
+    role = header_role(cell)
+    return role, role is None and cell_period(cell) is not None
+
+
 def find_header(sheet: Grid) -> int | None:
     """Index in ``sheet.rows`` of the header row: a code column plus count or date columns."""
     for i, (_, cells) in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
-        roles = [header_role(c) for c in cells]
+        looked = [_header_cell(c) for c in cells]
+        roles = [role for role, _ in looked]
         names = {r[0] for r in roles if r}
-        dated = sum(1 for c, r in zip(cells, roles) if r is None and cell_period(c))
+        dated = sum(1 for _, is_date in looked if is_date)
         if "code" in names and (names & set(VALUE_ROLES) or dated):
             return i
     return None

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
 import pandas as pd
 
 from etl.errors import Problem, ProblemCollector, SourceFormatError
@@ -160,12 +161,21 @@ def fill_rate_parts(df: pd.DataFrame) -> pd.DataFrame:
     """Tidy rows of this source -> the same rows with each claimant_rate row's numerator/denominator
     filled from the matching claimant_count row (for counts and rates that arrived in different
     files, e.g. two API pages). Rows that already have both parts are left as they are."""
+    is_rate = ((df["indicator"] == "claimant_rate") & (df["numerator"].isna() | df["denominator"].isna())).to_numpy()
+    if not is_rate.any():
+        return df
     df = df.copy()
-    key = ["area_code", "period", "breakdown"]
-    counts = df[df["indicator"] == "claimant_count"].drop_duplicates(key).set_index(key)["value"]
-    is_rate = (df["indicator"] == "claimant_rate") & (df["numerator"].isna() | df["denominator"].isna())
-    count = pd.Series(list(zip(*(df.loc[is_rate, k] for k in key))), index=df.index[is_rate], dtype=object).map(
-        lambda k: counts.get(k, math.nan)).astype("float64")
+    key = np.zeros(len(df), dtype=np.int64)  # (area, period, breakdown) as one number per row
+    for column in ("area_code", "period", "breakdown"):
+        codes, uniques = pd.factorize(df[column], use_na_sentinel=False)
+        key = key * (len(uniques) + 1) + codes
+    is_count = (df["indicator"] == "claimant_count").to_numpy()
+    counts = pd.Index(key[is_count])
+    first = ~counts.duplicated(keep="first")
+    where = counts[first].get_indexer(key[is_rate])
+    values = df["value"].to_numpy(dtype="float64")[is_count][first]
+    found = values[np.clip(where, 0, None)] if len(values) else np.full(len(where), math.nan)
+    count = pd.Series(np.where(where >= 0, found, math.nan), index=df.index[is_rate], dtype="float64")
     rate = df.loc[is_rate, "value"]
     usable = count.notna() & rate.notna() & (rate > 0)
     df.loc[usable[usable].index, "numerator"] = count[usable]
@@ -191,6 +201,12 @@ def finish(records: list[dict], problems: ProblemCollector) -> ParseResult:
                                                  "residents aged 16-64'"))
     _add_ratio_parts(records)
     return ParseResult(kind="indicators", table=tidy_frame(records), meta=META, warnings=problems.warnings)
+
+
+def finish_frame(frame: pd.DataFrame, problems: ProblemCollector) -> ParseResult:
+    """``finish`` for the records of a clean file read column-wise (checked for duplicates already)."""
+    frame = fill_rate_parts(frame.assign(numerator=math.nan, denominator=math.nan))
+    return ParseResult(kind="indicators", table=tidy_frame(frame), meta=META, warnings=problems.warnings)
 
 
 def record(problems: ProblemCollector, line: int, *, code: str, name: str | None, date: str, sex: str, age: str,
@@ -304,6 +320,10 @@ class NomisApiParser:
         columns = {f: header[i] for f, i in where.items()}
         columns.setdefault("sex", "GENDER_NAME")
         columns.setdefault("age", "AGE_NAME")
+        from etl.sources.nomis_columnar import parse_clean  # it builds on this module's checks
+
+        if (frame := parse_clean(raw, header, header_line, where, columns, problems)) is not None:
+            return finish_frame(frame, problems)
         records, skipped = [], {}
 
         def cell(cells: list[str], field: str, default: str = "") -> str:

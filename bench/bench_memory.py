@@ -1,0 +1,100 @@
+"""Memory per gunicorn worker with a release loaded: RSS, PSS and private memory from /proc.
+
+Run from the repo root:  python -m bench.bench_memory --processed DIR   (a processed folder with a release,
+e.g. one built from ``python -m etl demo --national``). Starts the Dockerfile's gunicorn command (the
+repository's gunicorn.conf.py: 2 threaded workers, the release loaded in the master before forking) on a
+free 127.0.0.1 port, opens a few pages in each worker, then reads each process's memory and stops it.
+
+RSS counts every page a process touches, shared ones included, so two workers sharing a loaded release
+each show it in full; PSS divides each shared page among the processes sharing it; private memory is
+what a worker alone holds.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_load import children, dockerfile_command, free_port, memory_mb  # noqa: E402
+from bench.machine import describe_machine  # noqa: E402
+
+PAGES = ("/", "/claimant-count", "/claimant-count?breakdown=age", "/claimant-count?indicator=claimant_rate",
+         "/district/E07000123")
+
+
+def worker_memory(processed: Path, rounds: int = 3) -> dict:
+    """Start gunicorn on ``processed``, open PAGES ``rounds`` times (spread over both workers), and return
+    {"master": {...}, "workers": [{...}, ...], "startup_s": float}, each process's rss/pss/private in MB."""
+    import httpx
+
+    work = Path(tempfile.mkdtemp(prefix="pdp-memory-"))
+    port = free_port()
+    env = {**os.environ, "PDP_PROCESSED_DIR": str(processed), "PDP_EXPORT_CACHE_DIR": str(work / "exports"),
+           "PDP_LOG_LEVEL": "WARNING"}
+    started = time.perf_counter()
+    with open(work / "gunicorn.log", "wb") as log:
+        server = subprocess.Popen(dockerfile_command(port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(1500):
+            try:
+                if httpx.get(base + "/", timeout=30).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError(f"gunicorn did not answer; see {work / 'gunicorn.log'}")
+        startup = time.perf_counter() - started
+        with httpx.Client(base_url=base, timeout=60) as client:  # a new connection each time: both workers serve
+            for _ in range(rounds):
+                for page in PAGES:
+                    client.get(page, headers={"Connection": "close"})
+
+        def figures(pid: int) -> dict:
+            return {"rss": round(memory_mb(pid), 1), "pss": round(memory_mb(pid, "smaps_rollup", "Pss:"), 1),
+                    "private": round(memory_mb(pid, "smaps_rollup", "Private_Dirty:")
+                                     + memory_mb(pid, "smaps_rollup", "Private_Clean:"), 1)}
+
+        return {"master": figures(server.pid), "workers": [figures(w) for w in children(server.pid)],
+                "startup_s": round(startup, 1)}
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def memory_rows(processed: Path) -> list[tuple[str, str, str]]:
+    """(figure, result, aim) rows for the benchmark table."""
+    found = worker_memory(processed)
+    rows = [(f"gunicorn worker {i} memory: RSS / PSS / private", f"{w['rss']:,.0f} / {w['pss']:,.0f} / "
+             f"{w['private']:,.0f} MB", "RSS ≤ 300 MB") for i, w in enumerate(found["workers"], start=1)]
+    m = found["master"]
+    rows.append(("gunicorn master (holds the preloaded release): RSS / PSS / private",
+                 f"{m['rss']:,.0f} / {m['pss']:,.0f} / {m['private']:,.0f} MB", "—"))
+    rows.append(("gunicorn start-up until the first page answers", f"{found['startup_s']:.1f} s", "—"))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--processed", type=Path, required=True, help="processed-data folder with a release")
+    args = parser.parse_args(argv)
+    print(f"Machine: {describe_machine()}")
+    print("| figure | result | aim |\n| --- | ---: | --- |")
+    for name, result, aim in memory_rows(args.processed):
+        print(f"| {name} | {result} | {aim} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
