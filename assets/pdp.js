@@ -21,14 +21,15 @@
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   pdp: {
     /* The shell's links (drawn once) keep the home area the current page's URL names (?home=). */
-    keepHome: function (search) {
+    keepHome: function (search, navHrefs, brandHref, dataHref) {
       var match = /(?:^|[?&])home=([^&#]*)/.exec(search || "");
-      return Array.prototype.slice.call(arguments, 1).map(function (href) {
+      function keep(href) {
         var parts = String(href || "/").split("#");
         var path = parts[0].replace(/([?&])home=[^&]*&?/, "$1").replace(/[?&]$/, "");
         if (match && match[1]) { path += (path.indexOf("?") < 0 ? "?" : "&") + "home=" + match[1]; }
         return path + (parts.length > 1 ? "#" + parts.slice(1).join("#") : "");
-      });
+      }
+      return [(navHrefs || []).map(keep), keep(brandHref), keep(dataHref)];
     },
     renderTable: function (nClicks, data, current) {
       if (!data || current) { return window.dash_clientside.no_update; }

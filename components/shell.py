@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import MATCH, ClientsideFunction, Dash, Input, Output, State, html
+from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, State, html
 
 import config
 import data_access
@@ -42,8 +42,9 @@ def nav_pages(topics=None) -> list[dict]:
 
 def navigation(topics=None):
     """Links to the pages of ``nav_pages``, in ``order``."""
-    links = [dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact", id=f"shell-link-{n}"))
-             for n, page in enumerate(nav_pages(topics))]
+    links = [dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact",
+                                     id={"type": "shell-link", "index": page["path"]}))
+             for page in nav_pages(topics)]
     return dbc.Navbar(dbc.Container([
         html.A(config.SITE_TITLE, href="/", className="navbar-brand fw-bold", id="shell-link-brand"),
         html.Button("Menu", id="shell-nav-toggle", className="navbar-toggler pdp-menu-button", type="button",
@@ -84,7 +85,7 @@ def install(app: Dash) -> None:
             return [next, next ? "true" : "false"]; }""",
         Output("shell-nav-collapse", "is_open"), Output("shell-nav-toggle", "aria-expanded"),
         Input("shell-nav-toggle", "n_clicks"), State("shell-nav-collapse", "is_open"), prevent_initial_call=True)
-    kept = [f"shell-link-{n}" for n in range(len(nav_pages()))] + ["shell-link-brand", "shell-link-data"]
+    kept = [{"type": "shell-link", "index": ALL}, "shell-link-brand", "shell-link-data"]
     app.clientside_callback(  # the shell's links keep the page's home area (assets/pdp.js)
         ClientsideFunction(namespace="pdp", function_name="keepHome"),
         [Output(k, "href") for k in kept], Input("_pages_location", "search"), [State(k, "href") for k in kept])

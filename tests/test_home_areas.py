@@ -146,5 +146,7 @@ def test_the_picker_works_by_keyboard_and_links_keep_the_choice(dash_duo, dash_a
     assert "home=E10000016" in dash_duo.driver.current_url, "the choice is in the URL"
     nav = dash_duo.driver.find_element(By.ID, "shell-link-brand").get_attribute("href")
     assert nav.endswith("/?home=E10000016"), f"the shell's links keep the home area: {nav}"
+    topic_link = dash_duo.driver.find_element(By.CSS_SELECTOR, ".pdp-nav a[href*='/neet']").get_attribute("href")
+    assert topic_link.endswith("/neet?home=E10000016"), f"the navigation's topic links keep it too: {topic_link}"
     download = dash_duo.driver.find_element(By.CSS_SELECTOR, ".pdp-download").get_attribute("href")
     assert "home=E10000016" in download, f"downloads keep the home area: {download}"
