@@ -99,3 +99,16 @@ def test_data_package_is_valid_offline(client, tmp_path, release):
     assert report.valid, f"frictionless finds the CSV tables valid: {report.flatten(['type', 'note'])[:5]}"
     rows = sum(1 for _ in open(tmp_path / "indicators.csv", encoding="utf-8")) - 1
     assert rows == len(release.df), "the package holds every row of the release"
+
+
+def test_csv_escapes_text_in_categorical_columns_and_drops_float_noise():
+    import pandas as pd
+
+    from web.api import csv_text
+
+    page = pd.DataFrame({"area_name": pd.Categorical(["=HYPERLINK(\"x\")", "Burnley"]),
+                         "numerator": [87.98599999999999, 2.0], "derived": [False, True]})
+    lines = csv_text(page).splitlines()
+    assert lines[1].startswith("\"'=HYPERLINK"), f"a categorical text cell is escaped like any text: {lines[1]}"
+    assert lines[1].endswith(",87.986,False") and lines[2] == "Burnley,2,True", \
+        f"numbers carry no float noise and booleans stay as they are: {lines}"
