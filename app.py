@@ -14,7 +14,7 @@ from web import security
 
 
 def create_app() -> Dash:
-    app = Dash(__name__, server=web.create_server(), use_pages=True, pages_folder=str(config.ROOT / "pages"),
+    app = shell.ShellDash(__name__, server=web.create_server(), use_pages=True, pages_folder=str(config.ROOT / "pages"),
                assets_folder=str(config.ASSETS_DIR), title=config.SITE_TITLE, compress=True,
                suppress_callback_exceptions=False, serve_locally=True, update_title=None,
                meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])

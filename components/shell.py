@@ -5,6 +5,8 @@ two clientside callbacks: the phone-width menu button and "Show as table".
 """
 from __future__ import annotations
 
+import re
+
 import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, State, html
@@ -30,6 +32,19 @@ INDEX_STRING = """<!DOCTYPE html>
         </div>
     </body>
 </html>"""
+
+
+# Bundles Dash sends that no page here needs: the DataTable (no page uses one) and the polyfill for
+# browsers without ES2017 (none that can run this app's React 18 anyway).
+UNUSED_BUNDLES = re.compile(r'<script src="[^"]*/(?:dash_table/|deps/polyfill@)[^"]*"></script>\s*')
+
+
+class ShellDash(Dash):
+    """Dash with the document trimmed to what the pages use (Dash's own ``interpolate_index`` hook)."""
+
+    def interpolate_index(self, **kwargs):
+        kwargs["scripts"] = UNUSED_BUNDLES.sub("", kwargs["scripts"])
+        return super().interpolate_index(**kwargs)
 
 
 def nav_pages(topics=None) -> list[dict]:

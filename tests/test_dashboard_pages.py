@@ -95,3 +95,15 @@ def test_keyboard_skip_link_and_phone_width(dash_duo, dash_app):
     WebDriverWait(dash_duo.driver, 5).until(lambda d: menu.get_attribute("aria-expanded") == "true")
     WebDriverWait(dash_duo.driver, 5).until(
         lambda d: dash_duo.find_elements("#shell-nav-collapse a")[1].is_displayed())
+
+
+def test_pages_do_not_send_bundles_no_page_uses(dash_app):
+    import re
+
+    client = dash_app.server.test_client()
+    for path in ("/", "/claimant-count", "/compare", "/data"):
+        page = client.get(path).data.decode()
+        scripts = re.findall(r'<script src="([^"]+)"', page)
+        assert any("dash_renderer" in s for s in scripts), f"{path} still sends Dash's renderer: {scripts}"
+        unused = [s for s in scripts if "/dash_table/" in s or "/polyfill@" in s]
+        assert not unused, f"{path} should not send the DataTable bundle or the polyfill, sent {unused}"
