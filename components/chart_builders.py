@@ -1,0 +1,409 @@
+"""One builder per chart kind: from a release, a measure and a view to the chart's spec (planned by
+``components.planner``, drawn by ``components.figures``, worded by ``components.summaries``)."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+
+import data_access
+from components import figures, planner, summaries
+from components.chart_spec import ALL, ChartSpec, View, make_spec, notes
+from components.formatting import (
+    breakdown_label,
+    format_value,
+    period_phrase,
+    period_text,
+    polarity_text,
+)
+from components.tile_grids import TILE_GRIDS
+from components.views import (
+    comparator_series,
+    district_line,
+    series_table,
+    values_table,
+)
+from vocab.catalogue import INDICATORS
+from vocab.periods import frequency
+
+STRIP_PERIODS = 24
+
+
+def _fallback_note(rel, ind_id: str, area: str) -> tuple[data_access.Resolved, str | None]:
+    res = rel.resolve(ind_id, area)
+    note = (f"{INDICATORS[ind_id].label} is published for upper-tier councils only: {rel.area_name(area)} "
+            f"shows the figure for the {res.label}." if res.label else None)
+    return res, note
+
+
+def _span(rel, ind_id: str) -> str:
+    periods, ind = rel.periods(ind_id), INDICATORS[ind_id]
+    if len(periods) == 1:
+        return period_text(periods[0], ind)
+    return f"{period_text(periods[0], ind)} to {period_text(periods[-1], ind)}" if periods else "no period"
+
+
+def collapse_upper_tier(dfv: pd.DataFrame) -> pd.DataFrame:
+    """One bar per area actually measured (county-only data: the county once, labelled)."""
+    dff = dfv.drop_duplicates("shown_code").copy()
+    counts = dfv.groupby("shown_code").size()
+    has_label = dff["label"].notna()
+    dff.loc[has_label, "area_name"] = [f"{lab} ({counts[c]} districts)" for lab, c in
+                                       zip(dff.loc[has_label, "label"], dff.loc[has_label, "shown_code"])]
+    dff["area_code"] = dff["shown_code"]
+    return dff
+
+
+def map_figure(rel, dfv: pd.DataFrame, ind, selected):
+    """Choropleth from the release's boundaries, else the configured (or automatic) tile grid. Districts
+    that share their council's figure are drawn as that council: one shape (or one label) per figure."""
+    councils = dfv["label"].notna().any()
+    if rel.boundaries is not None and dfv["area_code"].isin(rel.boundaries["area_code"]).any():
+        if not councils:
+            return figures.choropleth(dfv, rel.boundaries, ind, selected), "Map of districts"
+        shapes = rel.boundaries[rel.boundaries["area_code"].isin(dfv["area_code"])].merge(
+            dfv[["area_code", "shown_code"]], on="area_code")
+        merged = shapes.dissolve(by="shown_code", as_index=False)[["shown_code", "geometry"]].rename(
+            columns={"shown_code": "area_code"})
+        units = collapse_upper_tier(dfv)
+        chosen = rel.resolve(ind.id, selected).code if selected else None
+        return figures.choropleth(units, merged, ind, chosen), "Map of councils"
+    districts = rel.home_districts()
+    grid = TILE_GRIDS.get(rel.home_code(), {})
+    codes = set(districts["area_code"])
+    tiles = dfv.assign(show_value=~dfv.duplicated("shown_code")) if councils else dfv
+    if not grid or not codes.issubset(grid):
+        grid = figures.auto_grid(list(districts.itertuples(index=False, name=None)))
+        return figures.tile_map(tiles, grid, ind, selected), "Districts in alphabetical order (not a map)"
+    note = "Tile map (each square is a district, roughly in place)"
+    if councils:
+        note += "; districts sharing their council's figure show it once"
+    return figures.tile_map(tiles, grid, ind, selected), note
+
+
+# --- builders: one per kind -------------------------------------------------------------------------
+
+def _periods_of(lines: list[dict]) -> list[str]:
+    """Every period any line has, oldest first."""
+    starts = {}
+    for line in lines:
+        for period, start in zip(line["df"]["period"], line["df"]["period_start"]):
+            starts.setdefault(period, start)
+    return sorted(starts, key=starts.get)
+
+
+def _trend_text(rel, ind_id: str, series: pd.DataFrame, who: str, comparator_codes: list[tuple[str, str]],
+                fallback_for: str | None = None) -> str:
+    """A trend sentence that never measures a change across a series break or into a part year.
+
+    ``series``: period, value, status of the area (oldest first); ``comparator_codes``: (name, code).
+    """
+    ind = INDICATORS[ind_id]
+    have = series[series["value"].notna()]
+    periods = list(have["period"])
+    if not periods:
+        return summaries.trend_summary(series.assign(period_label=[period_phrase(p, ind) for p in series["period"]]),
+                                       who, ind, fallback_for=fallback_for)
+    run = planner.comparable_run(ind_id, periods)
+    parts = []
+    if run:
+        seg = series[series["period"].isin(run)]
+        seg = seg.assign(period_label=[period_phrase(p, ind) for p in seg["period"]])
+        comps = [(name, rel.value(ind_id, code, run[-1])[0]) for name, code in comparator_codes]
+        parts.append(summaries.trend_summary(seg, who, ind, comps, fallback_for=fallback_for))
+        if run[0] != periods[0]:
+            brk = next((b for earlier, later in zip(periods, periods[1:]) if later == run[0]
+                        for b in planner.breaks_between(ind, earlier, later)), None)
+            why = f" ({brk.reason})" if brk else " (a part year)"
+            parts.append(f"Earlier figures are not compared: the series is not comparable across "
+                         f"{period_phrase(run[0], ind)}{why}.")
+    last = periods[-1]
+    if ind.part_period(last):
+        value, status = rel.value(ind_id, have["area_code"].iloc[0], last) if "area_code" in have else (
+            have["value"].iloc[-1], have["status"].iloc[-1])
+        parts.append(f"{period_phrase(last, ind)} is {ind.part_period(last)}, so it is not compared with full "
+                     f"years: {summaries.possessive(who)} {ind.in_sentence} was "
+                     f"{format_value(have['value'].iloc[-1], ind, have['status'].iloc[-1])}.")
+    return " ".join(parts)
+
+
+def trend(rel, ind_id: str, view: View) -> ChartSpec:
+    """The district's series over time against the chosen comparators; a dot comparison when there are
+    fewer than two comparable periods; lines broken at series breaks, part years marked."""
+    ind = INDICATORS[ind_id]
+    res, fallback = _fallback_note(rel, ind_id, view.area)
+    name = rel.area_name(view.area)
+    roles = planner.comparator_roles(ind_id, view.comparators)
+    lines = [district_line(rel, ind_id, view.area)] + comparator_series(rel, ind_id, view.area, roles)
+    periods = _periods_of(lines)
+    data = pd.concat([line["df"].assign(series=line["name"], role=line["role"], area_code=line["code"])
+                      for line in lines], ignore_index=True)
+    data = planner.with_significance(rel, ind_id, data[["series", "role", "area_code", "period", "value", "status",
+                                                        "lower_ci", "upper_ci"]])
+    note = notes(fallback, planner.count_note(ind_id), planner.caveat_notes(ind_id, periods))
+    own = lines[0]["df"]
+    comps = [(line["name"], line["code"]) for line in lines[1:]]
+    if planner.has_trend(ind_id, periods):
+        fig = figures.time_series(lines, ind, marks=planner.marks(ind_id, periods),
+                                  segments=planner.segments(ind_id, periods))
+        title = f"{ind.label}: {name} over time"
+        summary = _trend_text(rel, ind_id, own, res.label or res.name, comps, fallback_for=name if res.label else None)
+        latest = own[own["value"].notna()]["period"]
+        if len(latest):
+            summary = " ".join(filter(None, [summary, planner.significance_sentence(
+                rel, ind_id, res.code, latest.iloc[-1], res.label or res.name)]))
+    else:
+        fig = figures.dot_comparison(lines, ind)
+        only = period_text(periods[-1], ind) if periods else "no period"
+        title = f"{ind.label}: {name}, {only}"
+        note = notes(note, "Only one period is published, so there is no trend over time.")
+        summary = _dot_text(rel, ind_id, lines, periods[-1] if periods else None, res, name)
+    return make_spec(rel, ind_id, "trend", view, title, fig, data, series_table(lines, ind_id), _span(rel, ind_id),
+                 summary, note)
+
+
+def _dot_text(rel, ind_id: str, lines: list[dict], period: str | None, res, name: str) -> str:
+    ind = INDICATORS[ind_id]
+    if period is None:
+        return f"No {ind.in_sentence} figures are published for {name}."
+    own = lines[0]["df"]
+    if not len(own):
+        return f"No {ind.in_sentence} figure is published for {name}."
+    comps = [(line["name"], rel.value(ind_id, line["code"], period)[0]) for line in lines[1:]]
+    series = own.assign(period_label=[period_phrase(p, ind) for p in own["period"]])
+    text = summaries.trend_summary(series, res.label or res.name, ind, comps, fallback_for=name if res.label else None)
+    return " ".join(filter(None, [text, planner.significance_sentence(rel, ind_id, res.code, period,
+                                                                      res.label or res.name)]))
+
+
+def ranking(rel, ind_id: str, view: View) -> ChartSpec:
+    """Every district in one period (county-only data: one bar per council); rates also with region and
+    England lines, counts only among the districts."""
+    ind = INDICATORS[ind_id]
+    res, _ = _fallback_note(rel, ind_id, view.area)
+    ptext = period_text(view.period, ind)
+    comp = {role: (code, name) for role, code, name in rel.comparators(view.area)}
+    ref_roles = [r for r in ("region", "country") if r in comp and r in planner.comparator_roles(ind_id, ALL)]
+    dfv = rel.district_values(ind_id, view.period)
+    ranked = collapse_upper_tier(dfv) if dfv["label"].notna().any() else dfv
+    refs = [(comp[r][1], rel.value(ind_id, comp[r][0], view.period)[0]) for r in ref_roles]
+    selected = res.code if res.label else view.area
+    ordered = ranked.assign(_s=ranked["value"].fillna(-float("inf"))).sort_values("_s", ascending=False)
+    data = ordered.assign(role="district", period=view.period)[["role", "area_code", "area_name", "period", "value",
+                                                                "status", "lower_ci", "upper_ci"]]
+    ref_rows = [{"role": r, "area_code": comp[r][0], "area_name": comp[r][1], "period": view.period,
+                 "value": rel.value(ind_id, comp[r][0], view.period)[0],
+                 "status": rel.value(ind_id, comp[r][0], view.period)[1]} for r in ref_roles]
+    if ref_rows:
+        data = pd.concat([data, pd.DataFrame(ref_rows)], ignore_index=True)
+    data = planner.with_significance(rel, ind_id, data)
+    councils = dfv["label"].notna().any()
+    named = ranked.assign(area_name=ranked["label"].where(ranked["label"].notna(), ranked["area_name"]))
+    summary = summaries.ranking_summary(named, selected, ind, ptext, rel.home_name(), refs,
+                                        peer_noun="councils" if councils else "districts",
+                                        fallback_for=rel.area_name(view.area) if res.label else None)
+    summary = " ".join(filter(None, [summary, planner.significance_sentence(
+        rel, ind_id, selected, view.period, rel.area_name(selected) if not res.label else res.label)]))
+    lines_note = f"Dotted lines: {' and '.join(r[0] for r in refs)}. " if refs else ""
+    note = notes(f"{lines_note}{polarity_text(ind)}.", planner.count_note(ind_id),
+                  planner.caveat_notes(ind_id, [view.period]))
+    peers = "councils" if councils else "districts"
+    return make_spec(rel, ind_id, "ranking", view, f"{ind.label}: {peers} of {rel.home_name()}, {ptext}",
+                 figures.ranking_bar(ranked, ind, selected, refs), data, values_table(ordered, ind_id), ptext,
+                 summary, note)
+
+
+def map_chart(rel, ind_id: str, view: View) -> ChartSpec:
+    """Every district shaded by its value in one period; a measure published for councils only is
+    drawn as the councils (a county once), never its figure painted on each district."""
+    ind = INDICATORS[ind_id]
+    ptext = period_text(view.period, ind)
+    dfv = rel.district_values(ind_id, view.period)
+    councils = dfv["label"].notna().any()
+    fig, map_note = map_figure(rel, dfv, ind, view.area)
+    data = dfv.assign(period=view.period, figure_for=[c if pd.notna(lab) else None for c, lab in
+                                                      zip(dfv["shown_code"], dfv["label"])])
+    data = data[["area_code", "area_name", "period", "value", "status", "figure_for"]]
+    units = collapse_upper_tier(dfv) if councils else dfv
+    summary = summaries.map_summary(units, ind, ptext, rel.home_name(),
+                                    peer_noun="councils" if councils else "districts",
+                                    selected_code=rel.resolve(ind_id, view.area).code if view.area else None)
+    council_note = (f"{ind.label} is published for upper-tier councils only: each council is drawn as one area "
+                    "with its figure.") if councils else None
+    title = f"{ind.label} by {'council' if councils else 'district'}, {ptext}"
+    return make_spec(rel, ind_id, "map", view, title, fig, data,
+                 values_table(dfv.sort_values("area_name"), ind_id, label="District"), ptext, summary,
+                 notes(f"{map_note}. Darker blue means a higher value; the key gives the values.", council_note,
+                        planner.caveat_notes(ind_id, [view.period])))
+
+
+def strip(rel, ind_id: str, view: View) -> ChartSpec:
+    """Every district as dots over the last STRIP_PERIODS periods; the district (and, for rates, the home
+    area) as lines broken at series breaks."""
+    ind = INDICATORS[ind_id]
+    res = rel.resolve(ind_id, view.area)
+    all_periods = rel.periods(ind_id)
+    recent = all_periods[-STRIP_PERIODS:]
+    history = rel.district_history(ind_id)
+    history = history[history["period"].isin(recent)]
+    with_home = "home" in planner.comparator_roles(ind_id, ALL)
+    home_series = rel.series(ind_id, rel.home_code())
+    home_series = home_series[home_series["period"].isin(recent)] if with_home else home_series.iloc[0:0]
+    tbl = history.pivot_table(index="period", columns="area_name", values="value", aggfunc="first", sort=False)
+    tbl = tbl.reset_index().rename(columns={"period": "Period"})
+    tbl["Period"] = tbl["Period"].map(lambda p: period_text(p, ind))
+    tbl = tbl.map(lambda v: format_value(v, ind) if isinstance(v, float) else v)
+    span = (f"the last {len(recent)} months" if len(all_periods) > STRIP_PERIODS and frequency(recent[-1]) == "month"
+            else "over time" if len(recent) > 1 else period_text(recent[0], ind) if recent else "no period")
+    selected = view.area
+    fig = figures.dot_strip(history, ind, selected, home_series if with_home else None, rel.home_name(),
+                            marks=planner.marks(ind_id, recent), segments=planner.segments(ind_id, recent))
+    data = pd.concat([history.assign(role="district")[["role", "area_code", "area_name", "period", "value", "status"]],
+                      home_series.assign(role="home", area_code=rel.home_code(), area_name=rel.home_name())[
+                          ["role", "area_code", "area_name", "period", "value", "status"]]], ignore_index=True)
+    ptext = (f"{period_text(recent[0], ind)} to {period_text(recent[-1], ind)}" if len(recent) > 1
+             else period_text(recent[0], ind) if recent else "no period")
+    last = recent[-1] if recent else None
+    latest = rel.district_values(ind_id, last) if last else pd.DataFrame()
+    councils = len(latest) and latest["label"].notna().any()
+    spread = summaries.map_summary(collapse_upper_tier(latest) if councils else latest, ind, period_text(last, ind),
+                                   rel.home_name(), peer_noun="councils" if councils else "districts",
+                                   selected_code=res.code if councils else view.area)
+    sel = history[history["area_code"] == selected]
+    moved = _trend_text(rel, ind_id, sel.assign(area_code=res.code), res.label or res.name, []) \
+        if len(sel) > 1 else ""
+    summary = " ".join(s for s in (moved, spread) if s)
+    lines_note = "Lines: the chosen district and the home area." if with_home else "Line: the chosen district."
+    return make_spec(rel, ind_id, "strip", view, f"{ind.label}: every district, {span}", fig, data, tbl, ptext, summary,
+                 notes(f"Grey dots: every district. {lines_note}", planner.count_note(ind_id),
+                        planner.caveat_notes(ind_id, recent)))
+
+
+def breakdown(rel, ind_id: str, view: View) -> ChartSpec:
+    """The district, home area and England by one breakdown dimension in one period. Counts are drawn as
+    each area's shares (its groups as a percentage of its total), so areas of different sizes compare."""
+    ind = INDICATORS[ind_id]
+    res = rel.resolve(ind_id, view.area)
+    dims = rel.breakdown_dimensions(ind_id)
+    dim = view.breakdown or next(iter(dims))
+    ptext = period_text(view.period, ind)
+    name = rel.area_name(view.area)
+    comp = {role: (code, cname) for role, code, cname in rel.comparators(view.area)}
+    frames = [rel.breakdown_values(ind_id, res.code, view.period, dim).assign(series=name, role="district",
+                                                                              area_code=res.code)]
+    for role in ("home", "country"):
+        if role in comp:
+            frames.append(rel.breakdown_values(ind_id, comp[role][0], view.period, dim).assign(
+                series=comp[role][1], role=role, area_code=comp[role][0]))
+    bdf = pd.concat(frames, ignore_index=True)
+    shown_ind = ind
+    if ind.unit == "count":
+        totals = {code: rel.value(ind_id, code, view.period)[0] for code in bdf["area_code"].unique()}
+        bdf["count"] = bdf["value"]
+        bdf["value"] = [v / totals[c] * 100 if totals[c] else float("nan") for v, c in
+                        zip(bdf["count"], bdf["area_code"])]
+        shown_ind = replace(ind, unit="percent", decimals=1, label=f"Share of {ind.label.lower()}",
+                            in_sentence=f"share of {ind.in_sentence.removeprefix('number of ')}")
+    tbl = bdf.assign(value=[format_value(v, shown_ind, s) for v, s in zip(bdf["value"], bdf["status"])]).pivot(
+        index="category", columns="series", values="value").reset_index().rename(
+        columns={"category": breakdown_label(dim)})
+    cols = ["series", "role", "area_code", "period", "breakdown", "category"] + (
+        ["count", "value"] if ind.unit == "count" else ["value"]) + ["status"]
+    data = bdf.assign(period=view.period, breakdown=[f"{dim}={c}" for c in bdf["category"]])[cols]
+    if ind.unit == "count":
+        data = data.rename(columns={"value": "share_percent"})
+    mine = frames[0].rename(columns={"category": "breakdown_label"}).assign(
+        breakdown=lambda d: d["breakdown_label"])
+    if ind.unit == "count":
+        mine = mine.assign(value=bdf.loc[bdf["role"] == "district", "value"].to_numpy())
+    summary = summaries.breakdown_summary(mine, name, shown_ind, ptext, breakdown_label(dim).lower())
+    note = notes("Each area's groups as a percentage of its own total, so areas of different sizes compare."
+                  if ind.unit == "count" else None, planner.caveat_notes(ind_id, [view.period]))
+    title = (f"{shown_ind.label} by {breakdown_label(dim).lower()}: {name}, {ptext}" if ind.unit == "count" else
+             f"{ind.label} by {breakdown_label(dim).lower()}: {name}, {ptext}")
+    return make_spec(rel, ind_id, "breakdown", view, title, figures.breakdown_bars(bdf, shown_ind), data, tbl, ptext,
+                 summary, note)
+
+
+def compare(rel, ind_id: str, view: View) -> ChartSpec:
+    """Several chosen districts over time; rates also against the home area and England."""
+    ind = INDICATORS[ind_id]
+    codes = list(view.areas)
+    # districts that share their council's figure are one line, named as the council with its districts
+    shown: dict[str, list[str]] = {}
+    for c in codes:
+        shown.setdefault(rel.resolve(ind_id, c).code, []).append(c)
+    lines = []
+    for shown_code, members in shown.items():
+        res = rel.resolve(ind_id, members[0])
+        name = (f"{res.label} ({', '.join(rel.area_name(m) for m in members)})" if res.label
+                else rel.area_name(members[0]))
+        lines.append(dict(district_line(rel, ind_id, members[0]), role=None, name=name))
+    if codes:
+        lines += comparator_series(rel, ind_id, codes[0], planner.comparator_roles(ind_id, ["home", "country"]))
+    frames = [line["df"].assign(series=line["name"], role=line.get("role") or "district",
+                                area_code=line.get("code")) for line in lines]
+    data = (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["series", "role", "area_code", "period", "value", "status"]))
+    data = data[["series", "role", "area_code", "period", "value", "status"]]
+    periods = _periods_of(lines)
+    latest = view.period
+    values = pd.DataFrame([{"area_code": code, "area_name": line["name"],
+                            **dict(zip(("value", "status"), rel.value(ind_id, code, latest)))}
+                           for code, line in zip(shown, lines)], columns=["area_code", "area_name", "value", "status"])
+    councils = len(shown) < len(codes) or any(rel.resolve(ind_id, c).label for c in codes)
+    summary = summaries.map_summary(values, ind, period_text(latest, ind) if latest else "", rel.home_name(),
+                                    peer_noun="areas shown" if councils else "chosen districts")
+    fig = (figures.time_series(lines, ind, marks=planner.marks(ind_id, periods),
+                               segments=planner.segments(ind_id, periods))
+           if planner.has_trend(ind_id, periods) else figures.dot_comparison(lines, ind))
+    return make_spec(rel, ind_id, "compare", view, f"{ind.label}: chosen districts over time", fig, data,
+                 series_table(lines, ind_id), _span(rel, ind_id), summary,
+                 notes(planner.count_note(ind_id), planner.caveat_notes(ind_id, periods)))
+
+
+def peers(rel, ind_id: str, view: View) -> ChartSpec:
+    """The council (or district) whose figure stands for the chosen district among its comparator group's
+    members in one period, with the group's combined figure as a dotted line (rates only)."""
+    ind = INDICATORS[ind_id]
+    res = rel.resolve(ind_id, view.area)
+    ptext = period_text(view.period, ind)
+    group = rel.peer_group(ind_id, view.area)
+    title_who = rel.area_name(res.code) if res.label is None else res.label
+    if group is None:
+        empty = pd.DataFrame(columns=["role", "area_code", "area_name", "period", "value", "status"])
+        return make_spec(rel, ind_id, "peers", view, f"{ind.label}: {title_who} and its comparator group, {ptext}",
+                     figures.ranking_bar(empty, ind, None, []), empty, values_table(empty, ind_id), ptext,
+                     f"There is no comparator group for {title_who} in this release.", None)
+    kind, _, owner = group.partition(":")
+    codes = [owner] + rel.group_members(group)
+    rows = []
+    for code in codes:
+        value, status = rel.value(ind_id, code, view.period)
+        lower, upper = rel.interval(ind_id, code, view.period)
+        rows.append({"area_code": code, "area_name": rel.area_name(code), "value": value, "status": status,
+                     "lower_ci": lower, "upper_ci": upper})
+    ranked = pd.DataFrame(rows)
+    ordered = ranked.assign(_s=ranked["value"].fillna(-float("inf"))).sort_values("_s", ascending=False)
+    data = ordered.assign(role="district", period=view.period)[["role", "area_code", "area_name", "period", "value", "status",
+                                               "lower_ci", "upper_ci"]]
+    refs = []
+    if "neighbours" in planner.comparator_roles(ind_id, ("neighbours",)):
+        value, status = rel.value(ind_id, group, view.period)
+        refs = [(rel.area_name(group), value)] if value == value else []
+        data = pd.concat([data, pd.DataFrame([{"role": kind, "area_code": group, "area_name": rel.area_name(group),
+                                               "period": view.period, "value": value, "status": status}])],
+                         ignore_index=True)
+    noun = "councils" if kind == "neighbours" else "districts"
+    what = ("its statistical neighbours (DfE's set)" if kind == "neighbours"
+            else "its most similar districts (computed by us, not an official set; method on the Data page)")
+    summary = summaries.ranking_summary(ranked, owner, ind, ptext, "the group", refs, peer_noun=noun)
+    note = notes(f"{title_who} with {what}. {polarity_text(ind)}.", planner.count_note(ind_id),
+                  planner.caveat_notes(ind_id, [view.period]))
+    return make_spec(rel, ind_id, "peers", view, f"{ind.label}: {title_who} and {what.split(' (')[0]}, {ptext}",
+                 figures.ranking_bar(ranked, ind, owner, refs), data, values_table(ordered, ind_id), ptext,
+                 summary, note)
+
+
+BUILDERS = {"trend": trend, "ranking": ranking, "map": map_chart, "strip": strip, "breakdown": breakdown,
+            "compare": compare, "peers": peers}
