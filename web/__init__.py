@@ -13,7 +13,7 @@ from flask import Flask
 import config
 import data_access
 from reuse import browser
-from web import callback_guard, headers, no_release, router_cache, routes, security
+from web import callback_guard, headers, health, no_release, router_cache, routes, security
 
 log = logging.getLogger("pdp.web")
 
@@ -42,6 +42,7 @@ def install(app: Dash) -> None:
     except data_access.NoReleaseError:
         log.warning("no release in %s: every page says so until one is built (python -m etl demo or "
                     "python -m etl build)", data_access.processed_dir())
+    health.install(server)
     no_release.install(server)
     headers.install(server, own_status=routes.owns)
     routes.register(server)  # /download, /embed, /district/<code>/report(.pdf)
