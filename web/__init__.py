@@ -13,7 +13,7 @@ from flask import Flask
 import config
 import data_access
 from reuse import browser
-from web import callback_guard, headers, health, no_release, router_cache, routes, security
+from web import callback_guard, headers, health, no_release, router_cache, routes, security, shared_cache
 
 log = logging.getLogger("pdp.web")
 
@@ -48,7 +48,7 @@ def install(app: Dash) -> None:
     routes.register(server)  # /download, /embed, /district/<code>/report(.pdf)
     security.install(server, lambda: [*app.csp_hashes(), *routes.INLINE_SCRIPT_HASHES], framable=["pdp_embed"])
     callback_guard.install(server, app)  # before the router cache, which reads the callback body
-    app.router_cache = router_cache.RouterCache()
+    app.router_cache = router_cache.RouterCache(shared=shared_cache.from_config())
     router_cache.install(server, app.router_cache)
     if config.EXPORT_WARM_UP:
         browser.warm_up()  # start headless Chromium now so the first image export is not slow
