@@ -47,3 +47,14 @@ def test_app_settings_are_ones_the_code_reads_and_point_at_services():
     assert urlparse(env["PDP_S3_ENDPOINT_URL"]).hostname in services, "the S3 endpoint names the store service"
     assert services["app2"]["environment"] == env, "every app server is configured alike (stateless)"
     assert "readyz" in " ".join(services["app1"]["healthcheck"]["test"]), "health checks use /readyz"
+
+
+def test_the_proxy_sends_exports_to_their_own_pool_and_pages_to_the_others():
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    pattern = re.search(r"location ~ (\S+) \{\s*proxy_pass http://pdp_exports;", nginx)
+    assert pattern, "an nginx location sends exports to the export pool"
+    exports = re.compile(pattern.group(1))
+    for path in ("/download/claimant-count.png", "/download/claimant-count.svg", "/district/E07000117/report.pdf"):
+        assert exports.search(path), f"{path} is rendered by Chromium, so it goes to the export pool"
+    for path in ("/download/claimant-count.csv", "/district/E07000117", "/claimant-count", "/readyz"):
+        assert not exports.search(path), f"{path} is a page or data and stays on the page servers"
