@@ -8,3 +8,4 @@ _.freeze_panes, _.tableStyleInfo, _.data_type, _.quotePrefix  # openpyxl reads t
 _unknown_suite_file, _headers, _no_release, _serve_cached, _framable_policy, _complete_policy  # Flask hooks
 _.direct_passthrough, _.pdp_router_key  # werkzeug response and Flask g attributes (web/router_cache.py)
 _.version_string  # werkzeug's request handler calls it for the Server header (web/security.py)
+healthz, readyz  # Flask routes, registered by their decorator (web/health.py)

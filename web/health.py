@@ -12,9 +12,6 @@ import config
 import data_access
 import release_store
 
-PATHS = ("/healthz", "/readyz")
-
-
 def _no_store(response):
     response.headers["Cache-Control"] = "no-store"
     return response
