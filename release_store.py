@@ -44,6 +44,8 @@ def _fs(url: str):
     if url.startswith("s3://"):
         options = {"client_kwargs": {"endpoint_url": endpoint}} if endpoint else {}
         options["skip_instance_cache"] = True  # a fresh client per call: forked workers share no loop
+        # an unreachable store must cost a poll seconds, not minutes of retries
+        options["config_kwargs"] = {"connect_timeout": 3, "read_timeout": 30, "retries": {"max_attempts": 2}}
     fs, root = fsspec.core.url_to_fs(url, **options)
     return fs, root.rstrip("/")
 

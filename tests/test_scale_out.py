@@ -23,9 +23,11 @@ ROOT = Path(__file__).resolve().parents[1]
 ROUTER = ".._pages_content.children..._pages_store.data.."
 POLL_SECONDS = 1
 SWITCH_BOUND = 60  # the poll interval plus downloading a release; generous for two shared cores
+UNREACHABLE_BOUND = 30  # a few poll intervals
 REQUIRED = ("indicators.parquet", "areas.parquet", "release.json")
 
 pytestmark = [
+    pytest.mark.xdist_group("scale_out"),  # one worker, in order: the services are shared and later tests stop them
     pytest.mark.skipif(shutil.which("redis-server") is None,
                        reason="redis-server is not installed (apt-get install redis-server; scripts/test.sh does)"),
     pytest.mark.skipif(shutil.which("moto_server") is None, reason="moto[server] is not installed (requirements-dev)"),
@@ -86,7 +88,7 @@ def services(tmp_path_factory):
 
         boto3.client("s3", endpoint_url=env["PDP_S3_ENDPOINT_URL"], region_name="us-east-1",
                      aws_access_key_id="test", aws_secret_access_key="test").create_bucket(Bucket="pdp-releases")
-        yield {"env": env, "tmp": tmp, "redis": redis, "raw": tmp / "raw"}
+        yield {"env": env, "tmp": tmp, "redis": redis, "moto": moto, "raw": tmp / "raw"}
     finally:
         stop(redis)
         stop(moto)
@@ -239,3 +241,23 @@ def test_killing_redis_mid_run_gives_no_5xx(services, apps):
         statuses.append(httpx.get(f"{base}/readyz", timeout=30).status_code)
     assert all(s < 500 for s in statuses), f"pages answer from local compute without Redis: {statuses}"
     assert statuses.count(200) == len(statuses), f"every request succeeds without Redis: {statuses}"
+
+
+def test_an_unreachable_store_keeps_the_last_release_serving_and_readyz_says_so(services, apps):
+    before = {base: httpx.get(f"{base}/readyz", timeout=10).json()["release"] for base in apps}
+    services["moto"].kill()
+    services["moto"].wait(timeout=30)
+    deadline = time.monotonic() + UNREACHABLE_BOUND
+    ready = {}
+    while time.monotonic() < deadline:
+        ready = {base: httpx.get(f"{base}/readyz", timeout=30) for base in apps}
+        if all(r.json()["store"] == "unreachable" for r in ready.values()):
+            break
+        time.sleep(0.5)
+    for base, response in ready.items():
+        body = response.json()
+        assert response.status_code == 200 and body["ready"], f"{base} stays ready on its last release: {body}"
+        assert body["store"] == "unreachable" and body["store_error"], f"{base}'s /readyz says the store is down: {body}"
+        assert body["release"] == before[base], f"{base} keeps serving the release it had: {body}"
+        page = router(base, "/claimant-count", "?period=2020-02")
+        assert page.status_code == 200, f"{base} still renders views from the mirrored release: {page.text[:300]}"
