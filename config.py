@@ -6,8 +6,10 @@ change while a process runs (the folders, the home area) is read when asked, thr
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -27,9 +29,35 @@ def raw_dir() -> Path:
     return Path(os.environ.get("PDP_RAW_DIR") or ROOT / "data" / "raw")
 
 
+def processed_location() -> str:
+    """Where releases live (``PDP_PROCESSED_DIR``): a local folder or an object-store URL (``s3://…``)."""
+    return str(os.environ.get("PDP_PROCESSED_DIR") or ROOT / "data" / "processed")
+
+
+def is_url(location: str | os.PathLike) -> bool:
+    """True for an fsspec URL of a remote store (``s3://…``), false for a local path or ``file://``."""
+    text = str(location)
+    return "://" in text and not text.startswith("file://")
+
+
+def mirror_dir(url: str) -> Path:
+    """The local folder an object store's releases are mirrored into (``PDP_RELEASE_MIRROR_DIR``, else
+    one per URL in the temp folder)."""
+    if os.environ.get("PDP_RELEASE_MIRROR_DIR"):
+        return Path(os.environ["PDP_RELEASE_MIRROR_DIR"])
+    return Path(tempfile.gettempdir()) / f"pdp-releases-{hashlib.sha256(url.encode()).hexdigest()[:12]}"
+
+
 def processed_dir() -> Path:
-    """The folder of releases the ETL writes and the dashboard serves (``PDP_PROCESSED_DIR``)."""
-    return Path(os.environ.get("PDP_PROCESSED_DIR") or ROOT / "data" / "processed")
+    """The local folder of releases the dashboard serves: ``PDP_PROCESSED_DIR``, or its mirror when that
+    is an object-store URL."""
+    location = processed_location()
+    return mirror_dir(location) if is_url(location) else Path(location)
+
+
+def release_poll_seconds() -> float:
+    """How often an app process asks the object store whether the current release changed."""
+    return float(os.environ.get("PDP_RELEASE_POLL_SECONDS", "15"))
 
 
 def demo_raw_dir() -> Path:

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 import config
+import release_store
 from vocab import catalogue
 from vocab.catalogue import INDICATORS, TOPICS
 from vocab.levels import DISTRICT_PREFIXES
@@ -96,7 +97,11 @@ _CURRENT_LOCK = threading.Lock()
 
 def current_release_id() -> str:
     """The release the manifest names now: re-read only when the file changed (the ETL replaces it
-    atomically, so a switch always changes its inode)."""
+    atomically, so a switch always changes its inode). With releases in an object store, the store is
+    polled first (at most every ``PDP_RELEASE_POLL_SECONDS``) and the local mirror follows it."""
+    location = config.processed_location()
+    if config.is_url(location):
+        release_store.refresh(location)
     folder = processed_dir()
     path = folder / config.MANIFEST_NAME
     try:

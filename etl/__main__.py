@@ -6,11 +6,13 @@ exit with status 1, without a traceback; the current release is left as it was.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+import tempfile
 from pathlib import Path
 
 import config
-from etl.errors import EtlError
+from etl.errors import EtlError, Problem, ReleaseError
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -20,15 +22,15 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="parse every file under --raw and write a new release to --out")
     b.add_argument("--raw", type=Path, default=config.raw_dir(), help="folder of downloaded extracts")
-    b.add_argument("--out", type=Path, default=config.processed_dir(), help="processed-data folder")
+    b.add_argument("--out", default=config.processed_location(), help="processed-data folder")
     b.add_argument("--strict", action="store_true", help="treat warnings as errors")
     v = sub.add_parser("validate", help="check the files under --raw without writing (or show a release's report)")
     v.add_argument("--raw", type=Path, default=config.raw_dir())
-    v.add_argument("--out", type=Path, default=config.processed_dir())
+    v.add_argument("--out", default=config.processed_location())
     v.add_argument("--release", nargs="?", const="current", default=None,
                    help="print the stored report of a release (default: the current one) instead")
     d = sub.add_parser("demo", help="generate the synthetic demo extracts and build them")
-    d.add_argument("--out", type=Path, default=config.processed_dir(), help="processed-data folder")
+    d.add_argument("--out", default=config.processed_location(), help="processed-data folder")
     d.add_argument("--raw", type=Path, default=config.demo_raw_dir(), help="where to write the demo extracts")
     d.add_argument("--if-missing", action="store_true",
                    help="build the demo pack only when --out has no current release (a first run)")
@@ -38,10 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("fetch", help="download the latest releases from the publishers (see --help)", add_help=False)
     sub.add_parser("diff", help="what changed between two releases (see --help)", add_help=False)
     r = sub.add_parser("releases", help="list the releases kept in --out")
-    r.add_argument("--out", type=Path, default=config.processed_dir())
+    r.add_argument("--out", default=config.processed_location())
     u = sub.add_parser("use", help="make an older release current again")
     u.add_argument("release_id")
-    u.add_argument("--out", type=Path, default=config.processed_dir())
+    u.add_argument("--out", default=config.processed_location())
     return parser
 
 
@@ -62,11 +64,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
 
 
-def _say_current_kept(out: Path) -> None:
+def _say_current_kept(out: str) -> None:
     from etl.release import read_manifest
 
     try:
-        manifest = read_manifest(out)
+        with _local(out, publish=False) as folder:
+            manifest = read_manifest(folder)
     except EtlError:
         manifest = None
     kept = manifest["current_release"] if manifest else None
@@ -74,12 +77,35 @@ def _say_current_kept(out: Path) -> None:
           "Nothing was written (there is no current release yet).", file=sys.stderr)
 
 
+@contextlib.contextmanager
+def _local(out: str, publish: bool = True):
+    """``--out`` as a local folder: itself, or for an object-store URL a checked-out copy that is
+    published back (new releases first, the manifest last and conditionally) when the command succeeds."""
+    if not config.is_url(out):
+        yield Path(out)
+        return
+    import release_store
+
+    with tempfile.TemporaryDirectory(prefix="pdp-out-") as tmp:
+        try:
+            tag = release_store.checkout(out, Path(tmp))
+        except OSError as exc:
+            raise ReleaseError(Problem(file=out, message=f"the release store cannot be read ({exc})")) from None
+        yield Path(tmp)
+        if publish:
+            try:
+                release_store.publish(out, Path(tmp), tag)
+            except release_store.PublishConflict as exc:
+                raise ReleaseError(Problem(file=out, message=str(exc))) from None
+
+
 def cmd_build(args) -> int:
     from etl.build import build
     from etl.release import release_dir
 
-    outcome = build(args.raw, args.out, progress=True, strict=args.strict)
-    print((release_dir(args.out, outcome.release_id) / "validation.txt").read_text(encoding="utf-8"))
+    with _local(args.out) as out:
+        outcome = build(args.raw, out, progress=True, strict=args.strict)
+        print((release_dir(out, outcome.release_id) / "validation.txt").read_text(encoding="utf-8"))
     print(f"Built release {outcome.release_id} into {args.out} and made it current.")
     return EXIT_OK
 
@@ -90,16 +116,17 @@ def cmd_validate(args) -> int:
     from etl.validate import report_text
 
     if args.release:
-        manifest = read_manifest(args.out)
-        if manifest is None:
-            print(f"No release in {args.out} yet: run `python -m etl build` first.", file=sys.stderr)
-            return EXIT_FAILED
-        release_id = manifest["current_release"] if args.release == "current" else args.release
-        path = release_dir(args.out, release_id) / "validation.txt"
-        if not path.exists():
-            print(f"No release {release_id!r} in {args.out}.", file=sys.stderr)
-            return EXIT_FAILED
-        print(path.read_text(encoding="utf-8"))
+        with _local(args.out, publish=False) as out:
+            manifest = read_manifest(out)
+            if manifest is None:
+                print(f"No release in {args.out} yet: run `python -m etl build` first.", file=sys.stderr)
+                return EXIT_FAILED
+            release_id = manifest["current_release"] if args.release == "current" else args.release
+            path = release_dir(out, release_id) / "validation.txt"
+            if not path.exists():
+                print(f"No release {release_id!r} in {args.out}.", file=sys.stderr)
+                return EXIT_FAILED
+            print(path.read_text(encoding="utf-8"))
         return EXIT_OK
     outcome = run(args.raw, progress=True)
     print(report_text(outcome, config.home_area_code()))
@@ -114,11 +141,12 @@ def cmd_demo(args) -> int:
     from etl.demo import build_demo_pack
     from etl.release import read_manifest
 
-    current = (read_manifest(args.out) or {}).get("current_release") if args.if_missing else None
-    if current:
-        print(f"Release {current} is current in {args.out}: the demo pack is not built (--if-missing).")
-        return EXIT_OK
-    outcome = build_demo_pack(args.out, args.raw, progress=True, national=args.national)
+    with _local(args.out) as out:
+        current = (read_manifest(out) or {}).get("current_release") if args.if_missing else None
+        if current:
+            print(f"Release {current} is current in {args.out}: the demo pack is not built (--if-missing).")
+            return EXIT_OK
+        outcome = build_demo_pack(out, args.raw, progress=True, national=args.national)
     print(f"Wrote demo extracts to {args.raw} and built release {outcome.release_id} (DEMO DATA) into {args.out}.")
     return EXIT_OK
 
@@ -126,8 +154,9 @@ def cmd_demo(args) -> int:
 def cmd_releases(args) -> int:
     from etl.release import list_releases, read_manifest
 
-    manifest = read_manifest(args.out) or {}
-    releases = list_releases(args.out)
+    with _local(args.out, publish=False) as out:
+        manifest = read_manifest(out) or {}
+        releases = list_releases(out)
     if not releases:
         print(f"No releases in {args.out}.")
         return EXIT_OK
@@ -144,7 +173,8 @@ def cmd_releases(args) -> int:
 def cmd_use(args) -> int:
     from etl.release import switch_current
 
-    switch_current(args.out, args.release_id)
+    with _local(args.out) as out:
+        switch_current(out, args.release_id)
     print(f"Release {args.release_id} is now current.")
     return EXIT_OK
 

@@ -16,6 +16,16 @@ if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null
   fi
 fi
 
+if ! command -v redis-server >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Debian redis-server for the scale-out tests..."
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null \
+      || echo "Could not install redis-server: the scale-out tests will be skipped."
+  else
+    echo "redis-server not found and not root: the scale-out tests will be skipped."
+  fi
+fi
+
 python -m pytest "$@"
 rc=$?
 if [ "$rc" -eq 5 ]; then

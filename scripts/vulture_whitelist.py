@@ -9,3 +9,4 @@ _unknown_suite_file, _headers, _no_release, _serve_cached, _framable_policy, _co
 _home_from_query, _forget_home  # Flask hooks (web/home_area.py)
 _.direct_passthrough, _.pdp_router_key  # werkzeug response and Flask g attributes (web/router_cache.py)
 _.version_string  # werkzeug's request handler calls it for the Server header (web/security.py)
+healthz, readyz  # Flask routes, registered by their decorator (web/health.py)

@@ -13,7 +13,7 @@ from flask import Flask
 import config
 import data_access
 from reuse import browser
-from web import api, callback_guard, headers, home_area, no_release, router_cache, routes, security
+from web import api, callback_guard, headers, health, home_area, no_release, router_cache, routes, security, shared_cache
 
 log = logging.getLogger("pdp.web")
 
@@ -42,6 +42,7 @@ def install(app: Dash) -> None:
     except data_access.NoReleaseError:
         log.warning("no release in %s: every page says so until one is built (python -m etl demo or "
                     "python -m etl build)", data_access.processed_dir())
+    health.install(server)
     no_release.install(server)
     home_area.install(server)  # before anything reads the home area
     headers.install(server, own_status=routes.owns)
@@ -49,7 +50,7 @@ def install(app: Dash) -> None:
     api.register(server)  # /api/v1: indicators, areas, periods, observations, OpenAPI, data package
     security.install(server, lambda: [*app.csp_hashes(), *routes.INLINE_SCRIPT_HASHES], framable=["pdp_embed"])
     callback_guard.install(server, app)  # before the router cache, which reads the callback body
-    app.router_cache = router_cache.RouterCache()
+    app.router_cache = router_cache.RouterCache(shared=shared_cache.from_config())
     router_cache.install(server, app.router_cache)
     if config.EXPORT_WARM_UP:
         browser.warm_up()  # start headless Chromium now so the first image export is not slow

@@ -12,7 +12,7 @@ from flask import Flask, Response, request
 import data_access
 from web import templates
 
-STATIC_PATHS = ("/assets/", "/_dash-component-suites/", "/_favicon.ico")
+STATIC_PATHS = ("/assets/", "/_dash-component-suites/", "/_favicon.ico", "/healthz", "/readyz")
 DATA_PATHS = ("/_dash-", "/download/", "/api/")  # answered in plain text: no person reads these as a page
 RETRY_AFTER_SECONDS = 60
 

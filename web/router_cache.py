@@ -79,10 +79,33 @@ class BoundedCache:
 
 
 class RouterCache(BoundedCache):
-    """Router replies: (release, home, path, search, encoding) -> (body bytes, content encoding)."""
+    """Router replies: (release, home, path, search, encoding) -> (body bytes, content encoding).
+
+    With a ``shared`` cache (Redis) this process's memory is the small first level and Redis the
+    second, so a page rendered by any process on any host is rendered once per release."""
+
+    def __init__(self, *args, shared=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shared = shared
+
+    def get(self, key):
+        hit = super().get(key)
+        if hit is None and self.shared is not None:
+            body = self.shared.get(_shared_parts(key))
+            if body is not None:
+                hit = (body, key[-1])
+                super().put(key, hit, len(body))
+        return hit
 
     def put(self, key, value, nbytes: int | None = None):
         super().put(key, value, len(value[0]) if nbytes is None else nbytes)
+        if self.shared is not None:
+            self.shared.set(_shared_parts(key), value[0])
+
+
+def _shared_parts(key: tuple) -> tuple:
+    """The key without this host's folder: the store's location names the releases for every host."""
+    return ("router", config.processed_location(), *key[1:])
 
 
 STATIC = BoundedCache(max_entries=256, max_bytes=config.STATIC_CACHE_MB * MB)
