@@ -1,4 +1,5 @@
-"""Rendered images and PDFs on disk (diskcache), bounded in bytes and in count, shared by the workers.
+"""Rendered images and PDFs on disk (diskcache), bounded in bytes and in count, shared by the workers
+(and, with ``PDP_REDIS_URL``, by every host through the shared cache as a second level).
 
 diskcache evicts the least recently stored entries beyond ``max_bytes``; entries beyond ``max_items``
 are evicted oldest first as well, so neither callers choosing image sizes nor many distinct views can
@@ -28,8 +29,11 @@ def folder_for(name: str) -> Path:
 class ExportCache:
     """``get_or_render(key, render)``: the stored bytes for ``key``, rendering them only when absent."""
 
-    def __init__(self, folder: str | Path, *, max_items: int | None = None, max_bytes: int | None = None):
+    def __init__(self, folder: str | Path, *, max_items: int | None = None, max_bytes: int | None = None,
+                 shared=None):
         self.folder = Path(folder)
+        # a second level every host shares (web.shared_cache: Redis), or None on one machine
+        self.shared = shared
         self.max_items = max_items or config.EXPORT_CACHE_ITEMS
         self.max_bytes = max_bytes or config.EXPORT_CACHE_MB * MB
         self._cache: diskcache.Cache | None = None
@@ -55,9 +59,15 @@ class ExportCache:
             key_lock = self._key_locks.setdefault(key, threading.Lock())
         with key_lock:
             data = self.get(key)  # another thread may have rendered it while we waited
+            if data is None and self.shared is not None:
+                data = self.shared.get(("export", self.folder.name, key))
+                if data is not None:
+                    self._put(key, data)
             if data is None:
                 data = render()
                 self._put(key, data)
+                if self.shared is not None:
+                    self.shared.set(("export", self.folder.name, key), data)
         with self._lock:
             self._key_locks.pop(key, None)
         return data

@@ -159,6 +159,21 @@ def test_both_instances_serve_the_bucket_release_and_share_the_cache(apps, first
     assert second.content == first.content, "the shared reply is the same page"
 
 
+def test_rendered_images_are_shared_through_redis(services, apps, first_release):
+    import redis
+
+    client = redis.Redis.from_url(services["env"]["PDP_REDIS_URL"])
+    before = set(client.keys("pdp:v1:*"))
+    url = "/download/claimant-rate-trend.png?width=640&height=400"
+    first = httpx.get(apps[0] + url, timeout=120)
+    assert first.status_code == 200 and first.content[:4] == b"\x89PNG", f"the first instance renders the PNG: {first.text[:200]}"
+    stored = [client.get(k) for k in set(client.keys("pdp:v1:*")) - before]
+    assert first.content in stored, "the rendered image is stored in the shared cache for every host"
+    second = httpx.get(apps[1] + url, timeout=120)
+    assert second.status_code == 200 and second.content == first.content, \
+        "the second instance serves the same image (from the shared cache, not its own empty export folder)"
+
+
 def test_a_reader_never_sees_a_half_release_and_both_instances_switch(services, apps, first_release):
     import fsspec
 

@@ -50,7 +50,9 @@ def install(app: Dash) -> None:
     api.register(server)  # /api/v1: indicators, areas, periods, observations, OpenAPI, data package
     security.install(server, lambda: [*app.csp_hashes(), *routes.INLINE_SCRIPT_HASHES], framable=["pdp_embed"])
     callback_guard.install(server, app)  # before the router cache, which reads the callback body
-    app.router_cache = router_cache.RouterCache(shared=shared_cache.from_config())
+    shared = shared_cache.from_config()
+    routes.IMAGES.shared = routes.PDFS.shared = shared  # rendered images and PDFs, shared across hosts
+    app.router_cache = router_cache.RouterCache(shared=shared)
     router_cache.install(server, app.router_cache)
     if config.EXPORT_WARM_UP:
         browser.warm_up()  # start headless Chromium now so the first image export is not slow
