@@ -3,11 +3,11 @@ built from the real extracts: group figures follow each indicator's rule, pages 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from serving import serving
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
 LANCASHIRE_CC, BURNLEY = "E10000017", "E07000117"
@@ -18,19 +18,8 @@ pytestmark = [pytest.mark.real, pytest.mark.xdist_group("real_build"), pytest.ma
 
 @pytest.fixture(scope="module")
 def real_release(real_build, dash_app):
-    import data_access
-    from components import charts, topic_page
-
-    before = os.environ.get("PDP_PROCESSED_DIR")
-    os.environ["PDP_PROCESSED_DIR"] = str(real_build["out"])
-    caches = (data_access.clear_cache, charts._cached.cache_clear, topic_page._cached_view.cache_clear,
-              dash_app.router_cache.clear)
-    for clear in caches:
-        clear()
-    yield data_access.load()
-    os.environ["PDP_PROCESSED_DIR"] = before
-    for clear in caches:
-        clear()
+    with serving(real_build["out"], dash_app) as rel:
+        yield rel
 
 
 def test_dfe_numbers_are_mapped_and_the_unmapped_reported(real_build):

@@ -7,10 +7,10 @@ Three kinds of home area: a LEP (Greater Manchester), an LSIP whose districts sp
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
+from serving import serving
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
 HOMES = {"E37000015": "lep", "E69000007": "lsip", "E10000016": "upper_tier"}
@@ -23,19 +23,8 @@ pytestmark = [pytest.mark.real, pytest.mark.xdist_group("real_build"), pytest.ma
 @pytest.fixture(scope="module")
 def real_release(real_build, dash_app):
     """The app serving the release built from the real extracts (the factory release is restored after)."""
-    import data_access
-    from components import charts, topic_page
-
-    before = os.environ.get("PDP_PROCESSED_DIR")
-    os.environ["PDP_PROCESSED_DIR"] = str(real_build["out"])
-    caches = (data_access.clear_cache, charts._cached.cache_clear, topic_page._cached_view.cache_clear,
-              dash_app.router_cache.clear)
-    for clear in caches:
-        clear()
-    yield data_access.load()
-    os.environ["PDP_PROCESSED_DIR"] = before
-    for clear in caches:
-        clear()
+    with serving(real_build["out"], dash_app) as rel:
+        yield rel
 
 
 def _render(dash_app, path: str, **query) -> str:

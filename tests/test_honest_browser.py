@@ -2,10 +2,10 @@
 figure is missing; a series break and a part year are drawn and explained where a user reads the chart."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
+from serving import serving
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
 BURNLEY = "E07000117"
@@ -17,20 +17,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.real, pytest.mark.xdist_group("re
 @pytest.fixture(scope="module")
 def real_release(real_build, dash_app):
     """The app serving the release built from the real extracts (the factory release is restored after)."""
-    import data_access
-    from components import charts, topic_page
-
     folder = real_build["out"]
-    before = os.environ.get("PDP_PROCESSED_DIR")
-    os.environ["PDP_PROCESSED_DIR"] = str(folder)
-    caches = (data_access.clear_cache, charts._cached.cache_clear, topic_page._cached_view.cache_clear,
-              dash_app.router_cache.clear)
-    for clear in caches:
-        clear()
-    yield data_access.load()
-    os.environ["PDP_PROCESSED_DIR"] = before
-    for clear in caches:
-        clear()
+    with serving(folder, dash_app) as rel:
+        yield rel
 
 
 def _no_console_errors(dash_duo):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from serving import serving
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 INTERNAL_KEY = re.compile(r"\b[a-z]+_[a-z_0-9]+\b|\b[a-z]+=[\w-]|;[a-z]+=")
@@ -27,22 +28,9 @@ NUMBER = re.compile(r"(?<![\w/])-?\d+(?:,\d{3})*(?:\.\d+)?")
                                         for kind in ("real", "demo")])
 def release(request, dash_app):
     """The app serving the release built from the real extracts or the demo pack; restored afterwards."""
-    import os
-
-    import data_access
-    from components import charts
-
     folder = request.getfixturevalue(f"{request.param}_build")["out"]
-    before = os.environ.get("PDP_PROCESSED_DIR")
-    os.environ["PDP_PROCESSED_DIR"] = str(folder)
-    data_access.clear_cache()
-    charts._cached.cache_clear()
-    dash_app.router_cache.clear()
-    yield request.param, data_access.load()
-    os.environ["PDP_PROCESSED_DIR"] = before
-    data_access.clear_cache()
-    charts._cached.cache_clear()
-    dash_app.router_cache.clear()
+    with serving(folder, dash_app) as rel:
+        yield request.param, rel
 
 
 def _specs(rel):

@@ -4,11 +4,11 @@ declaration) and shown on the "Local indicators" page, in downloads and in the A
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import pytest
+from serving import serving
 
 pytestmark = pytest.mark.xdist_group("demo_build")
 DECLARATION = """[local_indicator]
@@ -43,22 +43,12 @@ def local_raw(demo_build, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def local_release(local_raw, tmp_path_factory, dash_app):
-    import data_access
-    from components import charts, topic_page
     from etl.build import build
 
     out = tmp_path_factory.mktemp("local-out") / "processed"
     build(local_raw, out)
-    before = os.environ.get("PDP_PROCESSED_DIR")
-    os.environ["PDP_PROCESSED_DIR"] = str(out)
-    caches = (data_access.clear_cache, charts._cached.cache_clear, topic_page._cached_view.cache_clear,
-              dash_app.router_cache.clear)
-    for clear in caches:
-        clear()
-    yield data_access.load()
-    os.environ["PDP_PROCESSED_DIR"] = before
-    for clear in caches:
-        clear()
+    with serving(out, dash_app) as rel:
+        yield rel
 
 
 def test_build_page_download_and_api(local_release, demo_build, dash_app):
