@@ -155,6 +155,18 @@ class ProblemCollector:
                 return
             yield row
 
+    def table_rows(self, rows: Iterable[tuple[int, Any]], width: int) -> Iterator[tuple[int, Any]]:
+        """``until_full``'s rows of a table ``width`` cells wide: blank lines passed over, rows of another
+        width reported (a truncated or joined line) and left out."""
+        for line, cells in self.until_full(rows):
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) != width:
+                self.error("a row with the wrong number of cells", row=line, expected=f"{width} cells",
+                           found=f"{len(cells)} cells")
+                continue
+            yield line, cells
+
     @property
     def warnings(self) -> list[Problem]:
         out = list(self.notes)

@@ -92,13 +92,7 @@ class LocalCsvParser:
         header = [h.strip().lower() for h in header]
         where = {h: i for i, h in enumerate(header)}
         records, seen = [], {}
-        for line, cells in col.until_full(rows):
-            if not any(c.strip() for c in cells):
-                continue
-            if len(cells) != len(header):
-                col.error("a row with the wrong number of cells", row=line, expected=f"{len(header)} cells",
-                          found=f"{len(cells)} cells")
-                continue
+        for line, cells in col.table_rows(rows, len(header)):
             cell = {h: cells[i].strip() for h, i in where.items()}
             if not GSS.match(cell["area_code"]):
                 col.error("an area code that is not a GSS code", row=line, column="area_code",

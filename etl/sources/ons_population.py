@@ -373,13 +373,7 @@ class NomisPopulationParser:
         where = _nomis_fields(header)
         singles: dict[tuple, dict] = {}  # (code, year, sex) -> {age: value} for single-year rows
         records = []
-        for line, cells in col.until_full(rows):
-            if not any(c.strip() for c in cells):
-                continue
-            if len(cells) != len(header):
-                col.error("a row with the wrong number of cells", row=line, expected=f"{len(header)} cells",
-                          found=f"{len(cells)} cells")
-                continue
+        for line, cells in col.table_rows(rows, len(header)):
 
             def cell(f: str) -> str:
                 return cells[where[f]].strip() if f in where else ""
