@@ -314,9 +314,10 @@ def _combine(merged: pd.DataFrame, ind: Indicator, expected: pd.Series,
                       weighted_sum=("weighted", "sum"), source=("source", "first"),
                       population_year=("population_year", "max"),
                       requested_year=("requested_year", "max")).reset_index()
-    where = pd.MultiIndex.from_frame(out[GROUP])
-    out["blocks"] = _joined(frame, "area_code", ",").reindex(where).fillna("").to_numpy()
-    out["lacking"] = _joined(frame, "lacking", ", ").reindex(where).fillna("").to_numpy()
+    # each row's position in ``out`` (groups sorted, as agg gives them); -1 for a row in no group
+    group_of = grouped.ngroup().fillna(-1).to_numpy(dtype=np.int64)
+    out["blocks"] = _joined(group_of, frame["area_code"], ",", len(out))
+    out["lacking"] = _joined(group_of, frame["lacking"], ", ", len(out))
     want = expected.reindex(pd.MultiIndex.from_frame(out[["parent_code", "parent_level"]])).to_numpy()
     have = coverage.reindex(pd.MultiIndex.from_frame(out[GROUP])).fillna(0).to_numpy()
     out["members"], out["have"], out["want"] = out["n_rows"], have, want
@@ -345,13 +346,21 @@ def _combine(merged: pd.DataFrame, ind: Indicator, expected: pd.Series,
     return out, pd.concat(failed, ignore_index=True)
 
 
-def _joined(frame: pd.DataFrame, column: str, sep: str) -> pd.Series:
-    """Per group, the distinct non-empty values of ``column``, sorted and joined (one pass, no per-group calls)."""
-    keyed = frame.loc[frame[column].notna(), GROUP + [column]].drop_duplicates()
-    if keyed.empty:
-        return pd.Series(dtype=object)
-    # sorted by each column's rank among its distinct values: sort_values' order, without comparing strings
-    keyed = keyed.iloc[np.lexsort([pd.factorize(keyed[c], sort=True)[0] for c in reversed(GROUP + [column])])]
-    first = ~keyed.duplicated(GROUP)
-    chunks = np.split(keyed[column].to_numpy(), np.flatnonzero(first.to_numpy())[1:])
-    return pd.Series([sep.join(c) for c in chunks], index=pd.MultiIndex.from_frame(keyed.loc[first, GROUP]))
+def _joined(group_of: np.ndarray, values: pd.Series, sep: str, groups: int) -> np.ndarray:
+    """Per group, the distinct non-empty ``values`` of its rows, sorted and joined ("" for none): on integer
+    codes (the strings' sorted ranks), so millions of member rows never sort or deduplicate Python strings;
+    a set of members shared by many groups (every period of a region) is joined once."""
+    out = np.full(groups, "", dtype=object)
+    keep = values.notna().to_numpy() & (group_of >= 0)
+    if not keep.any():
+        return out
+    codes, uniques = pd.factorize(values[keep], sort=True)
+    key = np.unique(group_of[keep].astype(np.int64) * len(uniques) + codes)
+    group, code = np.divmod(key, len(uniques))
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    texts = np.asarray(uniques, dtype=object)
+    joined: dict[bytes, str] = {}
+    for g, chunk in zip(group[starts], np.split(code, starts[1:])):
+        k = chunk.tobytes()
+        out[g] = joined[k] if k in joined else joined.setdefault(k, sep.join(texts[chunk]))
+    return out
