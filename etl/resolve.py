@@ -30,7 +30,7 @@ def build_geography(parsed: list[ParsedFile], log: ProblemLog) -> Geography:
 
 def resolve_areas(table: pd.DataFrame, geo: Geography, file: str) -> tuple[pd.DataFrame, list[Problem]]:
     """Fill codes for name-only rows, levels and names from the geography; report what cannot be."""
-    df = table.copy()
+    df = table.copy(deep=False)  # copy-on-write: only the columns changed below are copied
     problems: list[Problem] = []
     need_code = df["area_code"].isna()
     if need_code.any():

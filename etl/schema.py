@@ -117,11 +117,15 @@ def tidy_frame(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
 
 
 def coerce_types(df: pd.DataFrame) -> pd.DataFrame:
-    """Set the contract's dtypes (object strings, float64 numbers, datetime64 dates, bool)."""
-    df = df.copy()
+    """Set the contract's dtypes (object strings, float64 numbers, datetime64 dates, bool).
+
+    A column that already has its type is kept as it is, not copied: a national table is millions of rows,
+    and the copy is shallow (copy-on-write), so the caller's frame is never changed."""
+    df = df.copy(deep=False)
     for col in ("indicator", "area_code", "area_name", "area_level", "period", "breakdown", "status", "unit",
                 "source"):
-        df[col] = df[col].astype(object).where(df[col].notna(), None)
+        if df[col].dtype != object or df[col].isna().any():  # missing cells become None
+            df[col] = df[col].astype(object).where(df[col].notna(), None)
     for col in NUMBER_COLUMNS:
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
     for col in ("period_start", "period_end"):

@@ -164,7 +164,7 @@ def fill_rate_parts(df: pd.DataFrame) -> pd.DataFrame:
     is_rate = ((df["indicator"] == "claimant_rate") & (df["numerator"].isna() | df["denominator"].isna())).to_numpy()
     if not is_rate.any():
         return df
-    df = df.copy()
+    df = df.copy(deep=False)  # copy-on-write: only the two columns filled below are copied
     key = np.zeros(len(df), dtype=np.int64)  # (area, period, breakdown) as one number per row
     for column in ("area_code", "period", "breakdown"):
         codes, uniques = pd.factorize(df[column], use_na_sentinel=False)
