@@ -108,7 +108,9 @@ def parse_clean(raw: RawFile, header: list[str], header_line: int, where: dict[s
 
     status = _statuses(col)
     period = per_row("date", parse_month_name)
-    bounds = per_row("date", lambda t: period_bounds(p) if (p := parse_month_name(t)) else None)
+    bounds = [period_bounds(p) if (p := parse_month_name(t)) else None for t in col["date"][1]]
+    start, end = (np.asarray([b[i] if b else None for b in bounds], dtype="datetime64[ms]")[col["date"][0]]
+                  for i in (0, 1))  # dates as numbers, not millions of Python date objects
     sex = per_row("sex", lambda t: nomis.SEXES.get(" ".join(t.split()).lower(), "?"))
     age = per_row("age", nomis.normalise_age)
     code_ok = per_row("area_code", lambda t: bool(GSS.match(t)), bool)
@@ -139,8 +141,7 @@ def parse_clean(raw: RawFile, header: list[str], header_line: int, where: dict[s
         "source_row": line[keep], "source_column": columns["value"], "indicator": text(indicator),
         "area_code": text(code[keep]), "area_name": text(per_row("area_name", lambda t: t or None)[keep]),
         "area_level": text(None), "period": text(period[keep]),
-        "period_start": [b[0] if b else None for b in bounds[keep]],
-        "period_end": [b[1] if b else None for b in bounds[keep]],
+        "period_start": start[keep], "period_end": end[keep],
         "breakdown": text(_breakdowns(col)[keep]), "value": value, "status": text(status),
         "unit": text(np.asarray([m[1] for m in measure[keep]], dtype=object)), "source": text(nomis.META.source_id)})
     if frame.empty or frame.duplicated(["indicator", "area_code", "period", "breakdown"]).any():
