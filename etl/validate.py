@@ -5,6 +5,8 @@ Pure functions of a ``BuildOutcome``: the same text is printed at the end of a b
 """
 from __future__ import annotations
 
+import copy
+
 import pandas as pd
 
 from vocab.catalogue import INDICATORS
@@ -17,7 +19,19 @@ def home_members(geo, home_area: str) -> list[str]:
 
 
 def source_summaries(outcome, home_area: str) -> list[dict]:
-    """One summary per source id: files, rows, areas, periods, suppression, coverage of the home area."""
+    """One summary per source id: files, rows, areas, periods, suppression, coverage of the home area.
+
+    Worked out once per outcome (the report and release.json both need them; each is a pass over the
+    whole table) and handed out as copies."""
+    key = (home_area, id(outcome.indicators))
+    cached = getattr(outcome, "_source_summaries", None)
+    if cached is None or cached[0] != key:
+        cached = (key, _source_summaries(outcome, home_area))
+        outcome._source_summaries = cached
+    return copy.deepcopy(cached[1])
+
+
+def _source_summaries(outcome, home_area: str) -> list[dict]:
     df = outcome.indicators
     home = home_members(outcome.geography, home_area)
     home_tiers = sorted({t for d in home if (t := outcome.geography.upper_tier_of(d))})
