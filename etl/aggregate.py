@@ -18,6 +18,7 @@ import pandas as pd
 
 from etl.denominators import population_weights
 from etl.derivations import derivation_table, empty_derivations
+from etl.distinct import per_distinct
 from etl.geography import Geography
 from etl.schema import STATUSES_WITH_VALUE, tidy_frame
 from vocab.catalogue import INDICATORS, Indicator
@@ -70,7 +71,8 @@ def membership(geo: Geography, base: str) -> pd.DataFrame:
 def _units(df: pd.DataFrame, base: str) -> pd.DataFrame:
     if base == "district":
         return df[df["area_level"] == "district"]
-    return df[(df["area_level"] == "upper_tier") | df["area_code"].str[:3].isin(UNITARY_PREFIXES)]
+    unitary = per_distinct(df["area_code"], lambda c: isinstance(c, str) and c[:3] in UNITARY_PREFIXES).astype(bool)
+    return df[(df["area_level"] == "upper_tier") | unitary]
 
 
 def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
@@ -97,9 +99,10 @@ def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
                 continue
             # where an old code and its successor both have a row, keep only the successor's
             merged["is_current"] = merged["area_code"] == merged["member_code"]
-            has_current = merged.groupby(["parent_code", "period", "breakdown", "member_code"])[
-                "is_current"].transform("any")
-            merged = merged[merged["is_current"] | ~has_current]
+            if not merged["is_current"].all():  # (all current, the usual case: nothing to set aside)
+                has_current = merged.groupby(["parent_code", "period", "breakdown", "member_code"])[
+                    "is_current"].transform("any")
+                merged = merged[merged["is_current"] | ~has_current]
             coverage = (_coverage(units, memberships[base], geo) if base == "district"
                         else _tier_coverage(units, memberships[base], tier_districts))
             result, failed = _combine(merged, ind, expected, coverage)
