@@ -68,6 +68,16 @@ def membership(geo: Geography, base: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["unit_code", "member_code", "parent_code", "parent_level"]).drop_duplicates()
 
 
+COMBINED = ["area_code", "period", "breakdown", "value", "status", "numerator", "denominator", "source",
+            "population_year", "requested_year"]  # the columns _combine reads from each member row
+
+
+def _slim(units: pd.DataFrame) -> pd.DataFrame:
+    """Only the columns combining needs: each district row is joined to every area it lies in (tens of
+    millions of rows at national scale), so each column carried along costs memory and time."""
+    return units[[c for c in COMBINED if c in units.columns]]
+
+
 def _units(df: pd.DataFrame, base: str) -> pd.DataFrame:
     if base == "district":
         return df[df["area_level"] == "district"]
@@ -94,7 +104,7 @@ def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
         results, failures = [], []
         for rank, base in enumerate(BASES):
             units = _units(df, base)
-            merged = units.merge(memberships[base], left_on="area_code", right_on="unit_code")
+            merged = _slim(units).merge(memberships[base], left_on="area_code", right_on="unit_code")
             if merged.empty:
                 continue
             # where an old code and its successor both have a row, keep only the successor's
