@@ -29,36 +29,38 @@ def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
         table, problems = resolve_areas(item.result.table, geo, item.raw.name)
         problems += duplicate_problems(table.dropna(subset=["area_code"]), item.raw.name)
         resolved.append((order, item.raw.name, table, problems))
-    all_clean = _all_clean(resolved, today)
-    frames = []
-    for order, name, table, problems in resolved:
-        if not all_clean:  # check each file's own rows, so every error names its file
+    if not resolved:
+        return empty_tidy(), []
+    rows = pd.concat([table.assign(_order=order, _file=name) for order, name, table, _ in resolved],
+                     ignore_index=True)  # once: the checks below and the overlaps share it
+    if not _all_clean(resolved, rows.drop(columns=["_order", "_file"]), today):
+        for order, name, table, problems in resolved:  # check each file's own rows, so every error names its file
             if not problems:
                 problems += validate_tidy(table, file=name)
             problems += value_problems(table, name, today)
-        log.extend(problems)
-        frames.append(table.assign(_order=order, _file=name))
-    if not frames:
-        return empty_tidy(), []
-    overlaps = resolve_overlaps(pd.concat(frames, ignore_index=True).dropna(subset=["area_code"]))
+            log.extend(problems)
+    del resolved
+    overlaps = resolve_overlaps(rows.dropna(subset=["area_code"]))
+    del rows
     log.extend(overlaps.problems)
     df = overlaps.rows.drop(columns=["_order", "_file"] + [c for c in OPTIONAL_PARSER_COLUMNS
                                                            if c in overlaps.rows.columns])
     for source_id, finalise in all_finalisers().items():
         mine = df["source"] == source_id
-        if mine.any():
+        if mine.all():  # one source (a national extract): no need to split and copy the table twice
+            df = finalise(df).reset_index(drop=True)
+        elif mine.any():
             df = pd.concat([df[~mine], finalise(df[mine])], ignore_index=True)
     return df, overlaps.superseded
 
 
-def _all_clean(resolved: list, today: date) -> bool:
+def _all_clean(resolved: list, rows: pd.DataFrame, today: date) -> bool:
     """Whether every file's rows meet the contract and the catalogue's domain, checked in one pass over all
-    of them (a folder of API pages is hundreds of files): each check is row by row, so the whole passes
+    of them (``rows``: a folder of API pages is hundreds of files): each check is row by row, so the whole passes
     only when every file would. Uniqueness spans files here, so legitimate overlaps fail the whole and
     the files are then checked one by one."""
     if not resolved or any(problems for *_, problems in resolved):
         return False
-    rows = pd.concat([table for _, _, table, _ in resolved], ignore_index=True)
     return not validate_tidy(rows) and not value_problems(rows, "", today)
 
 

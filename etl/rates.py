@@ -25,7 +25,7 @@ def rates_from_counts(df: pd.DataFrame) -> pd.DataFrame:
             & df["denominator"].gt(0) & scale.notna())
     if not rows.any():
         return df
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write: only the value column is copied
     out.loc[rows, "value"] = (out.loc[rows, "numerator"] / out.loc[rows, "denominator"] * scale[rows]).to_numpy(
         dtype=np.float64)
     return out
