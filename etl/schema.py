@@ -99,7 +99,7 @@ def tidy_frame(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
     Fills defaults (breakdown ``total``, derived False, NaN numerator/denominator, period
     bounds from the label), orders the columns and sets the contract's dtypes.
     """
-    df = pd.DataFrame(rows).copy() if not isinstance(rows, pd.DataFrame) else rows.copy()
+    df = pd.DataFrame(rows) if not isinstance(rows, pd.DataFrame) else rows.copy(deep=False)  # copy-on-write
     if df.empty:
         return empty_tidy()
     defaults = {"area_name": None, "area_level": None, "breakdown": "total", "numerator": np.nan,

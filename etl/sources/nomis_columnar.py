@@ -97,13 +97,14 @@ def parse_clean(raw: RawFile, header: list[str], header_line: int, where: dict[s
                 else np.asarray([fn(t) for t in texts], dtype=dtype))[index]
 
     kind = per_row("measures", lambda t: nomis.MEASURES_KIND.get(t.lower()))
-    if any(k is None for k in kind):
+    if pd.isna(kind).any():
         return None  # an unknown MEASURES value: reported by the line-by-line reader
     skip_percent = ~kind.astype(bool)
     measure = per_row("measure", lambda t: nomis.MEASURES.get(" ".join(t.split()).lower(), "?"))
-    if any(isinstance(m, str) for m in measure[~skip_percent]):
+    unknown = per_row("measure", lambda t: nomis.MEASURES.get(" ".join(t.split()).lower(), "?") == "?", bool)
+    if unknown[~skip_percent].any():
         return None  # an unknown measure
-    skip_measure = ~skip_percent & np.asarray([m is None for m in measure])
+    skip_measure = ~skip_percent & pd.isna(measure)
     used = ~skip_percent & ~skip_measure
 
     status = _statuses(col)
@@ -115,8 +116,7 @@ def parse_clean(raw: RawFile, header: list[str], header_line: int, where: dict[s
     age = per_row("age", nomis.normalise_age)
     code_ok = per_row("area_code", lambda t: bool(GSS.match(t)), bool)
     cells = per_row("value", _cell)
-    bad = (np.asarray([p is None for p in period]) | (sex == "?") | np.asarray([a is None for a in age])
-           | ~code_ok | np.asarray([c is None for c in cells]) | (status == "?"))
+    bad = pd.isna(period) | (sex == "?") | pd.isna(age) | ~code_ok | pd.isna(cells) | (status == "?")
     if bad[used].any():
         return None  # a problem (or a status we do not know): named row by row by the line-by-line reader
     code = per_row("area_code", str)
@@ -127,11 +127,11 @@ def parse_clean(raw: RawFile, header: list[str], header_line: int, where: dict[s
                (skip_measure, None), (skip_abroad, "areas outside England (the product is England-only)")]
     _note_skipped(problems, reasons, line, col)
 
-    cells, status = cells[keep], status[keep]
-    value = np.fromiter((c[0] for c in cells), dtype=np.float64, count=len(cells))
-    cell_status = np.asarray([c[1] for c in cells], dtype=object)
+    status = status[keep]
+    value = per_row("value", lambda t: (_cell(t) or (math.nan, None))[0], np.float64)[keep]  # kept cells all read
+    cell_status = per_row("value", lambda t: (_cell(t) or (math.nan, None))[1])[keep]
     value, status = _observations(value, cell_status, status)
-    indicator = np.asarray([m[0] for m in measure[keep]], dtype=object)
+    indicator = per_row("measure", lambda t: _part(nomis.MEASURES.get(" ".join(t.split()).lower()), 0))[keep]
     rows = int(keep.sum())
 
     def text(values) -> pd.Series:  # object strings shared between rows (pandas would copy each into "str")
@@ -143,10 +143,15 @@ def parse_clean(raw: RawFile, header: list[str], header_line: int, where: dict[s
         "area_level": text(None), "period": text(period[keep]),
         "period_start": start[keep], "period_end": end[keep],
         "breakdown": text(_breakdowns(col)[keep]), "value": value, "status": text(status),
-        "unit": text(np.asarray([m[1] for m in measure[keep]], dtype=object)), "source": text(nomis.META.source_id)})
+        "unit": text(per_row("measure", lambda t: _part(nomis.MEASURES.get(" ".join(t.split()).lower()), 1))[keep]), "source": text(nomis.META.source_id)})
     if frame.empty or frame.duplicated(["indicator", "area_code", "period", "breakdown"]).any():
         return None  # no rows, or a key given twice: reported by the line-by-line reader
     return frame
+
+
+def _part(entry, i: int):
+    """Item ``i`` of a catalogue entry (indicator id, unit); None for a measure not used."""
+    return entry[i] if isinstance(entry, tuple) else None
 
 
 def _as_objects(values: list) -> np.ndarray:
@@ -183,7 +188,7 @@ def _observations(value: np.ndarray, cell_status: np.ndarray, status: np.ndarray
     """``nomis.observation`` for whole columns: a status carrying no value gives NaN; a status promising a
     value beside a marker or blank keeps the cell's own status."""
     status = status.copy()
-    own = np.asarray([s is None for s in status])
+    own = pd.isna(status)
     status[own] = cell_status[own]
     no_value = ~own & ~np.isin(status, list(STATUSES_WITH_VALUE))
     value = np.where(no_value, math.nan, value)
