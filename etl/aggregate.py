@@ -78,6 +78,21 @@ def _slim(units: pd.DataFrame) -> pd.DataFrame:
     return units[[c for c in COMBINED if c in units.columns]]
 
 
+def _encoded(units: pd.DataFrame, members: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """(units, members, labels): the group columns as integer ranks of their sorted texts (groups then sort as
+    the texts do), before the join multiplies the rows; ``labels`` turns ranks back into texts. Unchanged,
+    with no labels, where a group column has a missing value."""
+    encoded, labels = [units.copy(deep=False), members.copy(deep=False)], {}
+    for frame, columns in zip(encoded, (["period", "breakdown"], ["parent_code", "parent_level"])):
+        for column in columns:
+            codes, uniques = pd.factorize(frame[column], sort=True)
+            if (codes < 0).any():
+                return units, members, {}
+            frame[column] = codes.astype(np.min_scalar_type(len(uniques)))  # 1-2 bytes a row, not 8
+            labels[column] = np.asarray(uniques, dtype=object)
+    return encoded[0], encoded[1], labels
+
+
 def _units(df: pd.DataFrame, base: str) -> pd.DataFrame:
     if base == "district":
         return df[df["area_level"] == "district"]
@@ -104,7 +119,8 @@ def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
         results, failures = [], []
         for rank, base in enumerate(BASES):
             units = _units(df, base)
-            merged = _slim(units).merge(memberships[base], left_on="area_code", right_on="unit_code")
+            slim, members, labels = _encoded(_slim(units), memberships[base])
+            merged = slim.merge(members, left_on="area_code", right_on="unit_code")
             if merged.empty:
                 continue
             # where an old code and its successor both have a row, keep only the successor's
@@ -113,9 +129,10 @@ def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
                 has_current = merged.groupby(["parent_code", "period", "breakdown", "member_code"])[
                     "is_current"].transform("any")
                 merged = merged[merged["is_current"] | ~has_current]
+            merged = merged.drop(columns=["unit_code", "member_code", "is_current"])  # not needed to combine
             coverage = (_coverage(units, memberships[base], geo) if base == "district"
                         else _tier_coverage(units, memberships[base], tier_districts))
-            result, failed = _combine(merged, ind, expected, coverage)
+            result, failed = _combine(merged, ind, expected, coverage, labels)
             results.append(result.assign(base=base, rank=rank))
             failures.append(failed.assign(base=base, rank=rank))
         if not results:
@@ -295,7 +312,7 @@ def _coverage(units: pd.DataFrame, members: pd.DataFrame, geo: Geography) -> pd.
 
 
 def _combine(merged: pd.DataFrame, ind: Indicator, expected: pd.Series,
-             coverage: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+             coverage: pd.Series, labels: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Apply the indicator's rule per (parent, period, breakdown) group: (computed groups, failed groups with
     a ``reason``: members_missing, no_counts, no_weight or no_population)."""
     rule = ind.aggregation
@@ -327,6 +344,8 @@ def _combine(merged: pd.DataFrame, ind: Indicator, expected: pd.Series,
                       weighted_sum=("weighted", "sum"), source=("source", "first"),
                       population_year=("population_year", "max"),
                       requested_year=("requested_year", "max")).reset_index()
+    for column, texts in (labels or {}).items():  # group columns given as ranks (``_encoded``) -> texts
+        out[column] = texts[out[column].to_numpy()]
     # each row's position in ``out`` (groups sorted, as agg gives them); -1 for a row in no group
     group_of = grouped.ngroup().fillna(-1).to_numpy(dtype=np.int64)
     out["blocks"] = _joined(group_of, frame["area_code"], ",", len(out))
