@@ -50,11 +50,16 @@ def _timed_build(raw: Path, out: Path) -> tuple[float, float]:
     return wall, usage.ru_maxrss / 1024
 
 
-def scale_rows(folder: Path, runs: int = 3) -> tuple[list[tuple[str, str, str]], Path]:
-    """(figure, result, aim) rows for ETL at scale, and the processed folder the builds wrote."""
-    raw, out = folder / "national_raw", folder / "national_processed"
+def scale_rows(folder: Path, runs: int = 3, raw: Path | None = None) -> tuple[list[tuple[str, str, str]], Path]:
+    """(figure, result, aim) rows for ETL at scale, and the processed folder the builds wrote. ``raw``: an
+    all-England extract already written (``python -m etl demo --national --raw DIR``), not generated again."""
+    out, given = folder / "national_processed", raw is not None
     start = time.perf_counter()
-    written = write_demo_extracts(raw, NATIONAL_WRITERS)
+    if not given:
+        raw = folder / "national_raw"
+        written = write_demo_extracts(raw, NATIONAL_WRITERS)
+    else:
+        written = sorted(Path(raw).iterdir())
     generate = time.perf_counter() - start
     pages = sorted(p for p in written if p.name.startswith("NM_162_1"))
     size_mb = sum(p.stat().st_size for p in pages) / 2**20
@@ -70,7 +75,8 @@ def scale_rows(folder: Path, runs: int = 3) -> tuple[list[tuple[str, str, str]],
     build = statistics.median(b[0] for b in builds)
     peak = max(b[1] for b in builds)
     rows_out = [
-        ("generate the all-England extract (python -m etl demo --national's files)",
+        ("the all-England extract (already written)" if given else
+         "generate the all-England extract (python -m etl demo --national's files)",
          f"{generate:.1f} s: {rows:,} rows, {len(pages)} pages, {size_mb:,.0f} MB", "—"),
         ("read its pages: pyarrow.csv / pandas.read_csv(engine='pyarrow')",
          f"{reads['pyarrow']:.1f} s / {reads['pandas']:.1f} s", "—"),
@@ -86,10 +92,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="write the extract and release here (kept) instead of a temp folder")
+    parser.add_argument("--raw", type=Path, help="an all-England extract already written: read and build it as it is")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="pdp-scale-") as tmp:
         folder = args.keep or Path(tmp)
-        rows, processed = scale_rows(folder, args.runs)
+        rows, processed = scale_rows(folder, args.runs, args.raw)
         rows += memory_rows(processed)
     print(f"Machine: {describe_machine()}; {args.runs} run(s), medians")
     print("| figure | result | aim |\n| --- | --- | --- |")
