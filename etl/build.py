@@ -20,7 +20,7 @@ from etl.derivations import sort_derivations
 from etl.domain import value_problems
 from etl.errors import Problem, ProblemLog, SourceFormatError, ValidationError
 from etl.geography import Geography
-from etl.parse import ParsedFile, parse_all, release_tables
+from etl.parse import ParsedFile, parse_all
 from etl.rates import rates_from_counts
 from etl.rawfolder import DEMO_MARKER
 from etl.release import write_release
@@ -57,7 +57,6 @@ def run(raw_dir: Path, *, progress: bool = False, today: date | None = None,
     parsed = parse_all(raw_dir, log, progress)
     geo = build_geography(parsed, log)
     published, superseded = combine(parsed, geo, log, today)
-    release_tables(parsed)
     published = rates_from_counts(published)
     skip = published.empty or (stop_at_errors and bool(log.errors))
     aggregation = AggregationResult(published.iloc[0:0], pd.DataFrame(), []) if skip else aggregate(published, geo)

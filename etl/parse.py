@@ -18,20 +18,6 @@ class ParsedFile:
     raw: RawFile
     result: ParseResult
     sha256: str
-    rows: int | None = None  # the table's rows, kept when the table itself is let go (``release_tables``)
-
-    @property
-    def row_count(self) -> int:
-        return self.rows if self.rows is not None else int(len(self.result.table))
-
-
-def release_tables(parsed: list[ParsedFile]) -> None:
-    """Let go of each indicator file's own table once every row is in the combined table (millions of rows
-    at national scale, otherwise held to the end of the build); its row count stays for the report."""
-    for item in parsed:
-        if item.result.kind == "indicators" and item.rows is None:
-            item.rows = int(len(item.result.table))
-            item.result.table = item.result.table.iloc[0:0]
 
 
 def parse_all(raw_dir: Path, log: ProblemLog, progress: bool = False) -> list[ParsedFile]:

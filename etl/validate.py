@@ -45,7 +45,7 @@ def _source_summaries(outcome, home_area: str) -> list[dict]:
         summary = {  # publisher, title, page and next update: etl/publishers.toml, through each file's meta
             "source_id": source_id, "publisher": meta.publisher, "title": meta.title,
             "kind": items[0].result.kind,
-            "files": [{"name": i.raw.name, "sha256": i.sha256, "rows": i.row_count} for i in items],
+            "files": [{"name": i.raw.name, "sha256": i.sha256, "rows": int(len(i.result.table))} for i in items],
             "release_date": max((i.result.meta.release_date for i in items if i.result.meta.release_date),
                                 default=None),
             "next_update": meta.next_update,
