@@ -172,6 +172,14 @@ def _load(folder: str, release_id: str) -> Release:
     return rel
 
 
+def unmap_pages() -> None:
+    """Let go of the mapped release pages this process has touched (workers do it between requests)."""
+    with _RELEASES_LOCK:
+        releases = [rel for rel, _ in _RELEASES.values()]
+    for rel in releases:
+        rel.rows.unmap_pages()
+
+
 def release_cache_size() -> tuple[int, int]:
     """(releases held in memory, their estimated bytes)."""
     with _RELEASES_LOCK:

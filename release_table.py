@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import mmap
 import os
 import tempfile
 import time
@@ -126,12 +127,23 @@ class ReleaseTable:
     def __init__(self, parquet: Path, release_id: str):
         self.path = ensure_file(parquet, release_id)
         os.utime(self.path)  # opened now: not pruned for another week
-        self.table: pa.Table = ipc.open_file(pa.memory_map(str(self.path), "r")).read_all()
+        with open(self.path, "rb") as fh:
+            self._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        # no read-ahead: a query reads a few hundred rows, not the megabytes around them
+        self._map.madvise(mmap.MADV_RANDOM)
+        self.table: pa.Table = ipc.open_file(pa.BufferReader(pa.py_buffer(self._map))).read_all()
         self.num_rows = self.table.num_rows
         # (indicator, breakdown) -> {area_code: (start, stop)}; ~31,500 keys on the all-England release
         self.ranges: dict[tuple[str, str], dict[str, tuple[int, int]]] = {}
         self.first_row: dict[str, int] = {}  # area_code -> a row of that area (its name, its level)
         self._build_index()
+        self.unmap_pages()
+
+    def unmap_pages(self) -> None:
+        """Drop this process's mappings of the file's pages (they stay in the page cache, and any frame
+        still viewing them reads them again on touch): RSS counts every mapped page, so a worker answering
+        many different views would otherwise come to map much of the release."""
+        self._map.madvise(mmap.MADV_DONTNEED)
 
     def _build_index(self) -> None:
         n = self.num_rows
