@@ -210,8 +210,10 @@ def compact_indicators(df: pd.DataFrame) -> pd.DataFrame:
 
 
 # Small query results each release keeps (a series, a district table, a resolved area), least recently
-# used first: bounded so a worker answering many different views does not grow without end.
+# used first: bounded in entries and in (estimated) bytes, so a worker answering many different views
+# does not grow without end.
 QUERY_CACHE_ENTRIES = int(__import__("os").environ.get("PDP_QUERY_CACHE_ENTRIES", "4096"))
+QUERY_CACHE_BYTES = int(__import__("os").environ.get("PDP_QUERY_CACHE_MB", "12")) * 1024 * 1024
 SERIES_COLUMNS = ["period", "period_start", "value", "status", "lower_ci", "upper_ci"]
 
 
@@ -227,7 +229,8 @@ class Release:
         self.local_catalogue = self._register_local_indicators(path / "local_catalogue.parquet")
         # every row, sorted and memory-mapped; queries slice only the rows they need
         self.rows = ReleaseTable(path / "indicators.parquet", self.id)
-        self._memo: OrderedDict = OrderedDict()
+        self._memo: OrderedDict = OrderedDict()  # key -> (value, estimated bytes)
+        self._memo_bytes = 0
         self._memo_lock = threading.RLock()
         self.areas = pd.read_parquet(path / "areas.parquet").set_index("area_code", drop=False)
         self.boundaries = self._read_boundaries(path / "boundaries.parquet")
@@ -317,17 +320,23 @@ class Release:
         with self._memo_lock:
             if key in self._memo:
                 self._memo.move_to_end(key)
-                return self._memo[key]
+                return self._memo[key][0]
         value = compute()
+        size = _approx_bytes(value)
         with self._memo_lock:
-            self._memo[key] = value
-            while len(self._memo) > QUERY_CACHE_ENTRIES:
-                self._memo.popitem(last=False)
+            if key in self._memo:
+                self._memo_bytes -= self._memo.pop(key)[1]
+            self._memo[key] = (value, size)
+            self._memo_bytes += size
+            while len(self._memo) > 1 and (len(self._memo) > QUERY_CACHE_ENTRIES
+                                           or self._memo_bytes > QUERY_CACHE_BYTES):
+                self._memo_bytes -= self._memo.popitem(last=False)[1][1]
         return value
 
-    def memo_size(self) -> int:
-        """Query results held now (at most QUERY_CACHE_ENTRIES)."""
-        return len(self._memo)
+    def memo_size(self) -> tuple[int, int]:
+        """(query results held now, their estimated bytes): at most QUERY_CACHE_ENTRIES / _BYTES."""
+        with self._memo_lock:
+            return len(self._memo), self._memo_bytes
 
     def _keys(self) -> set[tuple[str, str]]:
         return set(self.rows.ranges)
@@ -661,6 +670,15 @@ class Release:
         periods = self.periods(indicator_id)
         i = periods.index(period) if period in periods else -1
         return periods[i - 1] if i > 0 else None
+
+
+def _approx_bytes(value) -> int:
+    """A cheap estimate of what a cached result holds (frames by their arrays; containers by length)."""
+    if isinstance(value, pd.DataFrame):
+        return int(value.memory_usage(index=True, deep=False).sum()) + 100 * value.size + 2_000
+    if isinstance(value, (dict, list, set, tuple)):
+        return 64 + 160 * len(value)
+    return 200
 
 
 def _age_order(band: str) -> tuple[int, str]:
