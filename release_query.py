@@ -23,9 +23,18 @@ def _keys(rel) -> list[tuple[str, str, str, int, int]]:
     return rel._cached(("api_keys",), compute)
 
 
-def _levels(rel) -> dict[str, str]:
-    return rel._cached(("area_levels",), lambda: {a: rel.rows.cell("area_level", r)
-                                                  for a, r in rel.rows.first_row.items()})
+def _level_codes(rel, level: str) -> tuple[np.ndarray, int]:
+    """The area_level column's dictionary codes (a view of the mapped file) and the code of ``level``
+    (-1 when no row has it): a level is per row, since one area can be listed at two levels."""
+    col = rel.rows.table["area_level"].chunk(0)
+    names = col.dictionary.to_pylist()
+    return np.asarray(col.indices), (names.index(level) if level in names else -1)
+
+
+def _runs(mask: np.ndarray, offset: int) -> list[tuple[int, int]]:
+    """(start, stop) of each run of True in ``mask``, shifted by ``offset``."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
+    return [(offset + int(a), offset + int(b)) for a, b in zip(edges[::2], edges[1::2])]
 
 
 class Observations:
@@ -36,14 +45,14 @@ class Observations:
         self.rel = rel
         wanted_ind = set(indicators) if indicators else None
         wanted_area = set(areas) if areas else None
-        levels = _levels(rel) if level else {}
+        levels, level_code = _level_codes(rel, level) if level else (None, -1)
         ps = rel.rows.period_starts() if (period_from or period_to) else None
         low = np.datetime64(pd.Timestamp(period_from), "s") if period_from else None
         high = np.datetime64(pd.Timestamp(period_to), "s") if period_to else None
         spans = []
         for ind, area, bd, start, stop in _keys(rel):
             if ((wanted_ind is not None and ind not in wanted_ind) or (wanted_area is not None and area not in wanted_area)
-                    or (breakdown and bd != breakdown) or (level and levels.get(area) != level)):
+                    or (breakdown and bd != breakdown)):
                 continue
             if ps is not None:
                 seg = ps[start:stop]
@@ -51,7 +60,9 @@ class Observations:
                 lo = start + (int(np.searchsorted(seg[:valid], low, "left")) if low is not None else 0)
                 hi = start + (int(np.searchsorted(seg[:valid], high, "right")) if high is not None else valid)
                 start, stop = lo, max(lo, hi)
-            if stop > start:
+            if stop > start and levels is not None:
+                spans.extend(_runs(levels[start:stop] == level_code, start))
+            elif stop > start:
                 spans.append((start, stop))
         self.spans = spans
         self.total = sum(b - a for a, b in spans)
