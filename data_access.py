@@ -675,7 +675,7 @@ class Release:
 def _approx_bytes(value) -> int:
     """A cheap estimate of what a cached result holds (frames by their arrays; containers by length)."""
     if isinstance(value, pd.DataFrame):
-        return int(value.memory_usage(index=True, deep=False).sum()) + 100 * value.size + 2_000
+        return 24 * value.size + 2_000
     if isinstance(value, (dict, list, set, tuple)):
         return 64 + 160 * len(value)
     return 200

@@ -170,9 +170,25 @@ class ReleaseTable:
         return self.ranges.get((indicator, breakdown), {}).get(area)
 
     def rows(self, start: int, stop: int, columns: list[str] | None = None) -> pd.DataFrame:
-        """Rows [start, stop) as a pandas frame (text as plain strings), index 0..n-1."""
-        part = self.table.slice(start, stop - start)
-        return to_pandas(part.select(columns) if columns else part)
+        """Rows [start, stop) as a pandas frame (text as plain strings), index 0..n-1: numbers and dates are
+        copied from the mapped file, text is looked up in each column's (small) table of distinct values."""
+        out = {}
+        for name in columns or self.table.column_names:
+            chunk = self.table[name].chunk(0).slice(start, stop - start)
+            if pa.types.is_dictionary(chunk.type):
+                out[name] = self._distinct(name).take(np.asarray(chunk.indices.fill_null(-1)), allow_fill=True)
+            elif chunk.null_count == 0 and (pa.types.is_floating(chunk.type) or pa.types.is_timestamp(chunk.type)):
+                out[name] = chunk.to_numpy(zero_copy_only=False).copy()
+            else:
+                out[name] = chunk.to_pandas()
+        return pd.DataFrame(out)
+
+    def _distinct(self, name: str):
+        """A dictionary column's distinct values as a pandas array (the text dtype pandas reads text as)."""
+        cache = self.__dict__.setdefault("_distinct_values", {})
+        if name not in cache:
+            cache[name] = pd.Series(self.table[name].chunk(0).dictionary.to_pandas()).array
+        return cache[name]
 
     def take(self, indices: np.ndarray, columns: list[str] | None = None) -> pd.DataFrame:
         part = self.table.select(columns) if columns else self.table
