@@ -577,11 +577,22 @@ class Release:
 
     def interval(self, indicator_id: str, code: str, period: str, breakdown: str = "total") -> tuple[float, float]:
         """The 95% confidence interval (lower, upper) of one figure; NaNs where none is published."""
+        fast = self._cells(indicator_id, code, breakdown)
+        if fast is not None:
+            return fast[1].get(period, (float("nan"), float("nan")))
         g = self._area_frame(indicator_id, code, breakdown)
         hit = g[g["period"] == period] if g is not None else None
         if hit is None or hit.empty:
             return float("nan"), float("nan")
         return float(hit["lower_ci"].iloc[0]), float(hit["upper_ci"].iloc[0])
+
+    def _cells(self, indicator_id: str, code: str, breakdown: str):
+        """An area's (values, intervals) by period, read from the arrays without building a frame (None for a
+        comparator group, an area without figures, or gaps in the text columns)."""
+        span = None if ":" in code else self.rows.key_range(indicator_id, breakdown, code)
+        if span is None:
+            return None
+        return self._cached(("fastcells", indicator_id, code, breakdown), lambda: self.rows.cells(*span))
 
     def periods(self, indicator_id: str) -> list[str]:
         """All periods of an indicator, oldest first."""
@@ -599,6 +610,9 @@ class Release:
     def value(self, indicator_id: str, code: str, period: str, breakdown: str = "total") -> tuple[float, str]:
         """(value, status) of one cell; (NaN, 'not_available') when the release has no row."""
         def compute():
+            fast = self._cells(indicator_id, code, breakdown)
+            if fast is not None:
+                return fast[0]
             g = self._area_frame(indicator_id, code, breakdown)
             if g is None:
                 return {}
@@ -676,7 +690,9 @@ def _approx_bytes(value) -> int:
     """A cheap estimate of what a cached result holds (frames by their arrays; containers by length)."""
     if isinstance(value, pd.DataFrame):
         return 24 * value.size + 2_000
-    if isinstance(value, (dict, list, set, tuple)):
+    if isinstance(value, tuple):
+        return 64 + sum(_approx_bytes(v) for v in value)
+    if isinstance(value, (dict, list, set)):
         return 64 + 160 * len(value)
     return 200
 

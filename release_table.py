@@ -183,6 +183,34 @@ class ReleaseTable:
                 out[name] = chunk.to_pandas()
         return pd.DataFrame(out)
 
+    def cells(self, start: int, stop: int) -> tuple[dict, dict] | None:
+        """({period: (value, status)}, {period: (lower_ci, upper_ci)}) of rows [start, stop) read straight
+        from the arrays (the last row of a period wins for the value, the first for the interval, as in the
+        frame); None when a text column has gaps (the caller reads the frame instead)."""
+        def col(name):
+            return self.table[name].chunk(0).slice(start, stop - start)
+
+        period, status = col("period"), col("status")
+        if period.null_count or status.null_count:
+            return None
+        names_p, names_s = self._names("period"), self._names("status")
+        values = col("value").to_numpy(zero_copy_only=False).tolist()
+        lower = col("lower_ci").to_numpy(zero_copy_only=False).tolist()
+        upper = col("upper_ci").to_numpy(zero_copy_only=False).tolist()
+        keys = [names_p[i] for i in np.asarray(period.indices).tolist()]
+        stats = [names_s[i] for i in np.asarray(status.indices).tolist()]
+        cells = {p: (float(v), str(st)) for p, v, st in zip(keys, values, stats)}
+        bounds: dict = {}
+        for p, lo, hi in zip(keys, lower, upper):
+            bounds.setdefault(p, (float(lo), float(hi)))
+        return cells, bounds
+
+    def _names(self, name: str) -> list[str]:
+        cache = self.__dict__.setdefault("_names_cache", {})
+        if name not in cache:
+            cache[name] = self.table[name].chunk(0).dictionary.to_pylist()
+        return cache[name]
+
     def _distinct(self, name: str):
         """A dictionary column's distinct values as a pandas array (the text dtype pandas reads text as)."""
         cache = self.__dict__.setdefault("_distinct_values", {})
