@@ -1,8 +1,9 @@
 """The dashboard's one data-access module: reads releases (it never builds one) and answers queries.
 
-Pages and components never touch files; they ask this module. A release is read once and cached by
-its id (every kept release, within a memory budget), so every query after the first is an in-memory
-lookup. The folder and the home area come from ``config`` at call time. Which release is current is
+Pages and components never touch files; they ask this module. A release is opened once and cached by
+its id (every kept release, within a budget): its rows are a sorted, memory-mapped Arrow table with an
+index of row ranges (release_table.py), so a query reads only its own rows, and the API's row queries
+page from that index (release_query.py); small results are kept in a bounded cache. The folder and the home area come from ``config`` at call time. Which release is current is
 read from the manifest again whenever the file changes (one ``stat`` per question), so
 ``python -m etl use <id>`` or a new build is served by running processes without a restart.
 """
