@@ -128,6 +128,8 @@ HTTPS = os.environ.get("PDP_HTTPS", "") == "1"
 HSTS_MAX_AGE = int(os.environ.get("PDP_HSTS_MAX_AGE", str(365 * 24 * 3600)))
 REFERRER_POLICY = os.environ.get("PDP_REFERRER_POLICY", "strict-origin-when-cross-origin")
 EXPORT_CACHE_MB = int(os.environ.get("PDP_EXPORT_CACHE_MB", "256"))  # rendered images and PDFs, on disk
+VIEW_CACHE_ENTRIES = int(os.environ.get("PDP_VIEW_CACHE_ENTRIES", "48"))  # rendered topic views per process
+CHART_CACHE_ENTRIES = int(os.environ.get("PDP_CHART_CACHE_ENTRIES", "192"))  # chart specs per process
 RELEASE_CACHE_MB = int(os.environ.get("PDP_RELEASE_CACHE_MB", "2048"))  # loaded releases kept in memory
 ROUTER_CACHE_MB = int(os.environ.get("PDP_ROUTER_CACHE_MB", "64"))  # rendered page replies per process
 STATIC_CACHE_MB = int(os.environ.get("PDP_STATIC_CACHE_MB", "32"))  # compressed static files per process

@@ -1,8 +1,9 @@
 """The dashboard's one data-access module: reads releases (it never builds one) and answers queries.
 
-Pages and components never touch files; they ask this module. A release is read once and cached by
-its id (every kept release, within a memory budget), so every query after the first is an in-memory
-lookup. The folder and the home area come from ``config`` at call time. Which release is current is
+Pages and components never touch files; they ask this module. A release is opened once and cached by
+its id (every kept release, within a budget): its rows are a sorted, memory-mapped Arrow table with an
+index of row ranges (release_table.py), so a query reads only its own rows, and the API's row queries
+page from that index (release_query.py); small results are kept in a bounded cache. The folder and the home area come from ``config`` at call time. Which release is current is
 read from the manifest again whenever the file changes (one ``stat`` per question), so
 ``python -m etl use <id>`` or a new build is served by running processes without a restart.
 """
@@ -22,6 +23,8 @@ import pandas as pd
 
 import config
 import release_store
+import release_query
+from release_table import ReleaseTable
 from vocab import catalogue
 from vocab.catalogue import INDICATORS, TOPICS
 from vocab.levels import DISTRICT_PREFIXES
@@ -160,7 +163,7 @@ def _load(folder: str, release_id: str) -> Release:
     if not (path / "indicators.parquet").is_file():
         raise NoReleaseError(f"release {release_id!r} not found in {folder}")
     rel = Release(path)
-    size = int(rel.df.memory_usage(deep=True).sum() + rel.areas.memory_usage(deep=True).sum())
+    size = int(rel.table_bytes + rel.areas.memory_usage(deep=True).sum())
     with _RELEASES_LOCK:
         _RELEASES[key] = (rel, size)
         budget = config.RELEASE_CACHE_MB * 1024 * 1024
@@ -168,6 +171,14 @@ def _load(folder: str, release_id: str) -> Release:
                                       or sum(n for _, n in _RELEASES.values()) > budget):
             _RELEASES.popitem(last=False)
     return rel
+
+
+def unmap_pages() -> None:
+    """Let go of the mapped release pages this process has touched (workers do it between requests)."""
+    with _RELEASES_LOCK:
+        releases = [rel for rel, _ in _RELEASES.values()]
+    for rel in releases:
+        rel.rows.unmap_pages()
 
 
 def release_cache_size() -> tuple[int, int]:
@@ -199,8 +210,17 @@ def compact_indicators(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+# Small query results each release keeps (a series, a district table, a resolved area), least recently
+# used first: bounded in entries and in (estimated) bytes, so a worker answering many different views
+# does not grow without end.
+QUERY_CACHE_ENTRIES = int(__import__("os").environ.get("PDP_QUERY_CACHE_ENTRIES", "4096"))
+QUERY_CACHE_BYTES = int(__import__("os").environ.get("PDP_QUERY_CACHE_MB", "12")) * 1024 * 1024
+SERIES_COLUMNS = ["period", "period_start", "value", "status", "lower_ci", "upper_ci"]
+
+
 class Release:
-    """One release folder in memory, with the lookups the pages need (all pure, all cached)."""
+    """One release: its rows memory-mapped (release_table), small tables in memory, and the lookups the
+    pages need (all pure; small results cached within a bound)."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -208,13 +228,11 @@ class Release:
         self.id: str = self.meta["id"]
         self.is_demo: bool = bool(self.meta.get("is_demo"))
         self.local_catalogue = self._register_local_indicators(path / "local_catalogue.parquet")
-        df = pd.read_parquet(path / "indicators.parquet")
-        for col in ("period_start", "period_end"):
-            df[col] = pd.to_datetime(df[col])
-        for col in ("lower_ci", "upper_ci"):  # releases written before intervals were kept have none
-            if col not in df.columns:
-                df[col] = float("nan")
-        self.df = df = compact_indicators(df)
+        # every row, sorted and memory-mapped; queries slice only the rows they need
+        self.rows = ReleaseTable(path / "indicators.parquet", self.id)
+        self._memo: OrderedDict = OrderedDict()  # key -> (value, estimated bytes)
+        self._memo_bytes = 0
+        self._memo_lock = threading.RLock()
         self.areas = pd.read_parquet(path / "areas.parquet").set_index("area_code", drop=False)
         self.boundaries = self._read_boundaries(path / "boundaries.parquet")
         diff_path = path / "diff.json"
@@ -224,12 +242,22 @@ class Release:
         self.derivations = (pd.read_parquet(derivations_path).set_index(["indicator", "area_code", "period",
                                                                          "breakdown"]).sort_index()
                             if derivations_path.is_file() else None)
-        self._groups = {key: g.sort_values("period_start").reset_index(drop=True)
-                        for key, g in df.groupby(["indicator", "breakdown"], sort=False)}
-        self._by_area = {key: {code: g for code, g in frame.groupby("area_code", sort=False)}
-                         for key, frame in self._groups.items()}
-        self._memo: dict = {}
         self._read_comparator_groups(path)
+
+    @property
+    def table_bytes(self) -> int:
+        """Bytes of the mapped table (shared by every process through the page cache)."""
+        return int(self.rows.table.nbytes)
+
+    @property
+    def df(self) -> pd.DataFrame:
+        """Every row as one pandas frame, read afresh (not kept): for tools and tests only — pages and the API
+        use the indexed queries, which never hold the whole release in a worker."""
+        return compact_indicators(self.rows.rows(0, self.rows.num_rows))
+
+    @property
+    def row_count(self) -> int:
+        return self.rows.num_rows
 
     @staticmethod
     def _register_local_indicators(path: Path) -> pd.DataFrame | None:
@@ -255,10 +283,12 @@ class Release:
         self._group_figures, self._group_keys = None, set()
         if figures is None or figures.empty:
             return
-        starts = self.df.drop_duplicates(["indicator", "period"]).set_index(["indicator", "period"])
+        starts = pd.Series({(ind, p): s for ind in set(figures["indicator"])
+                            for p, s in self._period_starts(ind, any_breakdown=True).items()}, dtype=object)
         where = pd.MultiIndex.from_frame(figures[["indicator", "period"]])
+        looked_up = starts.reindex(where) if len(starts) else pd.Series([pd.NaT] * len(where))
         self._group_figures = figures.assign(area_code=figures["group"] + ":" + figures["area_code"],
-                                             period_start=starts["period_start"].reindex(where).to_numpy(),
+                                             period_start=pd.to_datetime(looked_up.to_numpy()).as_unit("s"),
                                              lower_ci=float("nan"), upper_ci=float("nan"))
         self._group_keys = set(zip(self._group_figures["indicator"], self._group_figures["breakdown"],
                                    self._group_figures["area_code"]))
@@ -288,9 +318,51 @@ class Release:
             return None
 
     def _cached(self, key, compute):
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]
+        with self._memo_lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key][0]
+        value = compute()
+        size = _approx_bytes(value)
+        with self._memo_lock:
+            if key in self._memo:
+                self._memo_bytes -= self._memo.pop(key)[1]
+            self._memo[key] = (value, size)
+            self._memo_bytes += size
+            while len(self._memo) > 1 and (len(self._memo) > QUERY_CACHE_ENTRIES
+                                           or self._memo_bytes > QUERY_CACHE_BYTES):
+                self._memo_bytes -= self._memo.popitem(last=False)[1][1]
+        return value
+
+    def memo_size(self) -> tuple[int, int]:
+        """(query results held now, their estimated bytes): at most QUERY_CACHE_ENTRIES / _BYTES."""
+        with self._memo_lock:
+            return len(self._memo), self._memo_bytes
+
+    def _keys(self) -> set[tuple[str, str]]:
+        return set(self.rows.ranges)
+
+    def _present(self) -> set[str]:
+        return self._cached(("present",), lambda: {ind for ind, _ in self.rows.ranges})
+
+    def _period_starts(self, indicator_id: str, any_breakdown: bool = False) -> dict:
+        """{period: period_start} of an indicator's figures, oldest first (its total rows; with
+        ``any_breakdown``, every breakdown's, for periods only a breakdown has)."""
+        def compute():
+            blocks = [bd for ind, bd in self.rows.ranges if ind == indicator_id
+                      and (any_breakdown or bd == "total")]
+            frames = []
+            for bd in blocks:
+                spans = self.rows.ranges[(indicator_id, bd)].values()
+                lo, hi = min(a for a, _ in spans), max(b for _, b in spans)  # a block is contiguous
+                frames.append(self.rows.rows(lo, hi, ["period", "period_start"]).drop_duplicates("period"))
+            if not frames:
+                return {}
+            both = pd.concat(frames, ignore_index=True).drop_duplicates("period")
+            both = both.sort_values("period_start", kind="mergesort")
+            return dict(zip(both["period"], both["period_start"]))
+
+        return self._cached(("period_starts", indicator_id, any_breakdown), compute)
 
     # --- metadata -------------------------------------------------------------------------------
     @property
@@ -306,30 +378,34 @@ class Release:
         for src in self.sources:
             if indicator_id in src.get("indicators", []):
                 return src
-        ids = self.df.loc[self.df["indicator"] == indicator_id, "source"]
-        wanted = ids.iloc[0] if len(ids) else None
+        blocks = [r for (ind, _), areas in self.rows.ranges.items() if ind == indicator_id for r in areas.values()]
+        wanted = self.rows.cell("source", min(blocks)[0]) if blocks else None
         return next((s for s in self.sources if s.get("source_id") == wanted), {})
 
     def indicators(self, topic: str | None = None) -> list[str]:
         """Indicator ids present in the release (catalogue order) that a topic page shows, optionally for one
         topic; context series such as population are denominators, not topics."""
-        present = set(self.df["indicator"].unique())
+        present = self._present()
         return [i for i, ind in INDICATORS.items() if i in present and ind.topic in TOPICS
                 and (topic is None or ind.topic == topic)]
 
     def context_indicators(self) -> list[str]:
         """Series kept as denominators or context (population), present in the release, not charted."""
-        present = set(self.df["indicator"].unique())
+        present = self._present()
         return [i for i, ind in INDICATORS.items() if i in present and ind.topic not in TOPICS]
 
     def topics(self) -> list[str]:
         return [slug for slug in TOPICS if self.indicators(slug)]
 
-    def observations(self) -> pd.DataFrame:
-        """Every row of the release in a stable order (indicator, area, breakdown, period): pages of the
-        open API are slices of it, so a page never moves while the release is current."""
-        return self._cached(("observations",), lambda: self.df.sort_values(
-            ["indicator", "area_code", "breakdown", "period_start", "period"], kind="mergesort").reset_index(drop=True))
+    def observations(self, **filters) -> "release_query.Observations":
+        """The release's rows in a stable order (indicator, area, breakdown, period), narrowed by ``filters``
+        (indicators, areas, level, breakdown, period_from, period_to): pages of the open API are slices of
+        it, so a page never moves while the release is current. Only the rows of a page are ever read."""
+        return release_query.Observations(self, **filters)
+
+    def area_codes(self) -> set[str]:
+        """Every area with figures in the release."""
+        return self._cached(("area_codes",), lambda: set(self.rows.first_row))
 
     def derivation(self, indicator_id: str, code: str, period: str, breakdown: str = "total") -> dict | None:
         """How a figure we computed (or could not compute) was made: method, building blocks, population year
@@ -350,8 +426,8 @@ class Release:
             return GROUP_NAMES[group].format(name=self.area_name(owner))
         if code in self.areas.index:
             return str(self.areas.at[code, "area_name"])
-        names = self.df.loc[self.df["area_code"] == code, "area_name"]
-        return str(names.iloc[0]) if len(names) else code
+        row = self.rows.first_row.get(code)
+        return str(self.rows.cell("area_name", row)) if row is not None else code
 
     def area(self, code: str) -> dict | None:
         if not isinstance(code, str) or code not in self.areas.index:
@@ -423,7 +499,7 @@ class Release:
         if indicator_id and code:
             shown = self.resolve(indicator_id, code).code
             for group, owner in (("neighbours", shown), ("similar", code)):
-                if self._area_frame(indicator_id, f"{group}:{owner}") is not None:
+                if self._has(indicator_id, f"{group}:{owner}"):
                     out.append((group, f"{group}:{owner}", self.area_name(f"{group}:{owner}")))
         return out
 
@@ -463,18 +539,28 @@ class Release:
         return f"{name} area"
 
     # --- indicator values -----------------------------------------------------------------------
+    def _has(self, indicator_id: str, code: str, breakdown: str = "total") -> bool:
+        if ":" in code:
+            return (indicator_id, breakdown, code) in self._group_keys
+        return self.rows.key_range(indicator_id, breakdown, code) is not None
+
     def _area_frame(self, indicator_id: str, code: str, breakdown: str = "total") -> pd.DataFrame | None:
+        """One area's rows over time (oldest first): a slice of the mapped table, converted alone."""
         if ":" in code:  # a comparator group ('neighbours:E10000017')
             return self._group_frame(indicator_id, code, breakdown)
-        return self._by_area.get((indicator_id, breakdown), {}).get(code)
+        span = self.rows.key_range(indicator_id, breakdown, code)
+        if span is None:
+            return None
+        return self._cached(("rows", indicator_id, breakdown, code),
+                            lambda: self.rows.rows(*span, SERIES_COLUMNS))
 
     def resolve(self, indicator_id: str, code: str) -> Resolved:
         """The area whose figures stand for ``code``: itself, or its upper tier for county-only data."""
         def compute():
-            if self._area_frame(indicator_id, code) is not None:
+            if self._has(indicator_id, code):
                 return Resolved(code, code, self.area_name(code), None)
             upper = (self.area(code) or {}).get("upper_tier_code")
-            if upper and upper != code and self._area_frame(indicator_id, upper) is not None:
+            if upper and upper != code and self._has(indicator_id, upper):
                 return Resolved(code, upper, self.area_name(upper), self.upper_tier_label(upper))
             return Resolved(code, code, self.area_name(code), None)
 
@@ -488,25 +574,30 @@ class Release:
             return pd.DataFrame({"period": pd.Series(dtype=object), "period_start": pd.Series(dtype="datetime64[ns]"),
                                  "value": pd.Series(dtype=float), "status": pd.Series(dtype=object),
                                  "lower_ci": pd.Series(dtype=float), "upper_ci": pd.Series(dtype=float)})
-        return g[["period", "period_start", "value", "status", "lower_ci", "upper_ci"]]
+        return g[SERIES_COLUMNS]
 
     def interval(self, indicator_id: str, code: str, period: str, breakdown: str = "total") -> tuple[float, float]:
         """The 95% confidence interval (lower, upper) of one figure; NaNs where none is published."""
+        fast = self._cells(indicator_id, code, breakdown)
+        if fast is not None:
+            return fast[1].get(period, (float("nan"), float("nan")))
         g = self._area_frame(indicator_id, code, breakdown)
         hit = g[g["period"] == period] if g is not None else None
         if hit is None or hit.empty:
             return float("nan"), float("nan")
         return float(hit["lower_ci"].iloc[0]), float(hit["upper_ci"].iloc[0])
 
+    def _cells(self, indicator_id: str, code: str, breakdown: str):
+        """An area's (values, intervals) by period, read from the arrays without building a frame (None for a
+        comparator group, an area without figures, or gaps in the text columns)."""
+        span = None if ":" in code else self.rows.key_range(indicator_id, breakdown, code)
+        if span is None:
+            return None
+        return self._cached(("fastcells", indicator_id, code, breakdown), lambda: self.rows.cells(*span))
+
     def periods(self, indicator_id: str) -> list[str]:
         """All periods of an indicator, oldest first."""
-        def compute():
-            g = self._groups.get((indicator_id, "total"))
-            if g is None:
-                return []
-            return list(dict.fromkeys(g["period"]))
-
-        return self._cached(("periods", indicator_id), compute)
+        return list(self._period_starts(indicator_id))
 
     def latest_period(self, indicator_id: str, code: str | None = None) -> str | None:
         """The newest period with a value (for ``code`` when given)."""
@@ -520,6 +611,9 @@ class Release:
     def value(self, indicator_id: str, code: str, period: str, breakdown: str = "total") -> tuple[float, str]:
         """(value, status) of one cell; (NaN, 'not_available') when the release has no row."""
         def compute():
+            fast = self._cells(indicator_id, code, breakdown)
+            if fast is not None:
+                return fast[0]
             g = self._area_frame(indicator_id, code, breakdown)
             if g is None:
                 return {}
@@ -532,7 +626,7 @@ class Release:
         """{'age': ['16-24', ...], 'sex': [...]} for the breakdowns the source gives."""
         def compute():
             dims: dict[str, list[str]] = {}
-            for ind, bd in self._groups:
+            for ind, bd in self.rows.ranges:
                 if ind == indicator_id and bd != "total" and "=" in bd and ";" not in bd:  # one dimension only
                     dim, val = bd.split("=", 1)
                     dims.setdefault(dim, []).append(val)
@@ -581,20 +675,27 @@ class Release:
 
     def period_offset(self, indicator_id: str, period: str, months: int) -> str | None:
         """The period ``months`` before ``period`` (12 = a year earlier), if the release has it."""
-        g = self._groups.get((indicator_id, "total"))
-        if g is None:
-            return None
-        starts = g.drop_duplicates("period").set_index("period")["period_start"]
-        if period not in starts.index:
+        starts = self._period_starts(indicator_id)
+        if period not in starts:
             return None
         target = starts[period] - pd.DateOffset(months=months)
-        hit = starts[starts == target]
-        return str(hit.index[0]) if len(hit) else None
+        return next((str(p) for p, s in starts.items() if s == target), None)
 
     def previous_period(self, indicator_id: str, period: str) -> str | None:
         periods = self.periods(indicator_id)
         i = periods.index(period) if period in periods else -1
         return periods[i - 1] if i > 0 else None
+
+
+def _approx_bytes(value) -> int:
+    """A cheap estimate of what a cached result holds (frames by their arrays; containers by length)."""
+    if isinstance(value, pd.DataFrame):
+        return 24 * value.size + 2_000
+    if isinstance(value, tuple):
+        return 64 + sum(_approx_bytes(v) for v in value)
+    if isinstance(value, (dict, list, set)):
+        return 64 + 160 * len(value)
+    return 200
 
 
 def _age_order(band: str) -> tuple[int, str]:

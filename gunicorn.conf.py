@@ -8,6 +8,11 @@ PDP_EXPORT_TABS pages at a time per worker). Command-line flags still override t
 import gc
 import os
 
+# Arrow buffers from the system allocator (not its own jemalloc/mimalloc pool), so what a request frees goes
+# back to malloc, which the hooks below trim and return to the OS. Read when pyarrow is imported: set first.
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+TRIM_EVERY = int(os.environ.get("PDP_MALLOC_TRIM_EVERY", "16"))  # requests between malloc_trim calls
+
 worker_class = "gthread"
 # Import the app and load the current release once, in the master, before the workers are forked: its
 # arrays are then shared by every worker (copy-on-write) instead of read into each worker's memory.
@@ -21,7 +26,24 @@ keepalive = int(os.environ.get("PDP_GUNICORN_KEEPALIVE", "10"))
 def post_worker_init(worker):
     """Answer one page in-process before taking connections: Dash finishes its set-up on its first
     request and some modules are imported lazily then, which is not safe with several threads at once."""
+    import memory_limits
+
+    memory_limits.few_arenas()
     worker.wsgi.test_client().get("/")
+    memory_limits.trim()
+
+
+def post_request(worker, req, environ, resp):
+    """After each request, let go of the release pages it mapped (they stay in the page cache for the next);
+    every TRIM_EVERY requests, hand memory freed by finished requests back to the OS."""
+    import data_access
+
+    data_access.unmap_pages()
+    worker.pdp_requests = getattr(worker, "pdp_requests", 0) + 1
+    if TRIM_EVERY and worker.pdp_requests % TRIM_EVERY == 0:
+        import memory_limits
+
+        memory_limits.trim()
 
 
 def when_ready(server):
@@ -29,7 +51,10 @@ def when_ready(server):
     is loaded, so the garbage collector never writes to those objects and the workers keep sharing them."""
     import data_access
 
+    import memory_limits
+
     if data_access.has_release():
         data_access.load()
     gc.collect()
+    memory_limits.trim()  # what loading freed must not be copied into every worker's memory
     gc.freeze()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 
+import config
 import data_access
 from components import params
 from components.chart_builders import (  # noqa: F401
@@ -130,7 +131,7 @@ def spec_for(rel, ind_id: str, kind: str, view: View) -> ChartSpec:
     return _cached(str(rel.path), rel.id, rel.home_code(), ind_id, kind, view)
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=config.CHART_CACHE_ENTRIES)
 def _cached(folder: str, release_id: str, home: str, ind_id: str, kind: str, view: View) -> ChartSpec:
     rel = data_access.load(release_id)
     return BUILDERS[kind](rel, ind_id, view)

@@ -12,6 +12,7 @@ import functools
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html
 
+import config
 import data_access
 from components import charts, freshness, params, planner
 from components.cards import friendly_message, spec_card
@@ -98,7 +99,7 @@ def topic_view(slug: str, area=None, indicator=None, period=None, breakdown=None
                         freshness.today())
 
 
-@functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=config.VIEW_CACHE_ENTRIES)
 def _cached_view(release_id: str, home: str, slug: str, area_code, ind_id, period_v, dim, roles, today: str):
     """Cached by release, home area, view and day (the 'newer data may be available' notice is dated)."""
     rel = data_access.load(release_id)

@@ -19,6 +19,7 @@ import pandas as pd
 from flask import Flask, Response, request
 
 import data_access
+import release_query
 from reuse import data_files
 from reuse.data_package import package_zip
 from vocab.catalogue import INDICATORS
@@ -128,11 +129,15 @@ def csv_text(page: pd.DataFrame) -> str:
     return text.to_csv(index=False, date_format="%Y-%m-%d", float_format=FLOAT_FORMAT)
 
 
-def _answer(endpoint: str, rel, pinned: bool, args: dict, frame: pd.DataFrame, paged: bool) -> Response:
+def _answer(endpoint: str, rel, pinned: bool, args: dict, frame, paged: bool) -> Response:
+    """One page of ``frame`` (a pandas frame, or an indexed query that reads only the page's rows)."""
     columns = list(openapi.ROWS[endpoint])
     total = len(frame)
     limit, offset = (args["limit"], args["offset"]) if paged else (max(total, 1), 0)
-    page = frame.iloc[offset:offset + limit][columns]
+    if isinstance(frame, pd.DataFrame):
+        page = frame.iloc[offset:offset + limit][columns]
+    else:
+        page = frame.page(offset, limit, columns)
     next_path = None
     if paged and offset + limit < total:
         query = {k: v for k, v in request.args.items()}
@@ -184,37 +189,26 @@ def areas():
 def periods():
     args = parse_args("periods")
     rel, pinned = _release(args)
-    frame = rel.observations()
-    frame = frame[frame["breakdown"] == "total"]
+    wanted = None
     if args.get("indicator"):
         wanted = args["indicator"].split(",")
-        _known("indicator", wanted, set(rel.df["indicator"]))
-        frame = frame[frame["indicator"].isin(wanted)]
-    frame = frame.drop_duplicates(["indicator", "period"]).sort_values(["indicator", "period_start"], kind="mergesort")
-    return _answer("periods", rel, pinned, args, frame, False)
+        _known("indicator", wanted, rel._present())
+    return _answer("periods", rel, pinned, args, release_query.period_rows(rel, wanted), False)
 
 
 def observations():
     args = parse_args("observations")
     rel, pinned = _release(args)
-    frame = rel.observations()
+    wanted = codes = None
     if args.get("indicator"):
         wanted = args["indicator"].split(",")
-        _known("indicator", wanted, set(rel.df["indicator"]))
-        frame = frame[frame["indicator"].isin(wanted)]
+        _known("indicator", wanted, rel._present())
     if args.get("area"):
         codes = args["area"].upper().split(",")
-        _known("area", codes, set(rel.df["area_code"]) | set(rel.areas["area_code"]))
-        frame = frame[frame["area_code"].isin(codes)]
-    if args.get("level"):
-        frame = frame[frame["area_level"] == args["level"]]
-    if args.get("breakdown"):
-        frame = frame[frame["breakdown"] == args["breakdown"]]
-    if args.get("period_from"):
-        frame = frame[frame["period_start"] >= pd.Timestamp(args["period_from"])]
-    if args.get("period_to"):
-        frame = frame[frame["period_start"] <= pd.Timestamp(args["period_to"])]
-    return _answer("observations", rel, pinned, args, frame, True)
+        _known("area", codes, rel.area_codes() | set(rel.areas["area_code"]))
+    rows = rel.observations(indicators=wanted, areas=codes, level=args.get("level"), breakdown=args.get("breakdown"),
+                            period_from=args.get("period_from"), period_to=args.get("period_to"))
+    return _answer("observations", rel, pinned, args, rows, True)
 
 
 def openapi_json():
