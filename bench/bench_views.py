@@ -83,14 +83,17 @@ def random_views(rel, n: int, seed: int) -> list[tuple[str, str]]:
     rng = random.Random(seed)
     districts = list(rel.home_districts()["area_code"])
     slugs = [s for s in TOPICS if rel.indicators(s)]
+    inds = {slug: rel.indicators(slug) for slug in slugs}
+    periods = {ind: rel.periods(ind) for ids in inds.values() for ind in ids}
+    breakdowns = {ind: list(rel.breakdown_dimensions(ind)) for ind in periods}
     seen: dict[tuple[str, str], None] = {}
     for _ in range(n * 20):
         if len(seen) >= n:
             break
         slug = rng.choice(slugs)
-        ind = rng.choice(rel.indicators(slug))
-        dims = list(rel.breakdown_dimensions(ind))
-        q = params.query(area=rng.choice(districts), indicator=ind, period=rng.choice(rel.periods(ind)),
+        ind = rng.choice(inds[slug])
+        dims = breakdowns[ind]
+        q = params.query(area=rng.choice(districts), indicator=ind, period=rng.choice(periods[ind]),
                          breakdown=rng.choice(dims) if dims and rng.random() < 0.5 else None,
                          comparators=rng.choice(COMPARATORS))
         seen[(f"/{slug}", q)] = None
@@ -180,7 +183,7 @@ def under_load(processed: Path, runs: int = 3, seconds: int = 5) -> dict:
         else:
             raise RuntimeError("gunicorn did not start")
         static = re.search(r'href="(/assets/[^"]+\.css[^"]*)"', page)[1]
-        views = random_views(rel, 4000 * runs, seed=7)
+        views = random_views(rel, 1500 * runs, seed=7)
         static_p50, view_p50, static_rps, view_rps, wrapped = [], [], [], [], False
         for run in range(runs):
             lines = Path(tempfile.mkstemp(suffix=".jsonl")[1])
