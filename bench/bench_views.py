@@ -151,7 +151,8 @@ def _wrk(url: str, seconds: int, script: str, env: dict) -> dict:
     path = Path(tempfile.mkstemp(suffix=".lua")[1])
     path.write_text(script)
     try:
-        cmd = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--timeout", "30s", "-s", str(path), "-H", "Accept-Encoding: gzip", url]
+        cmd = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--timeout", "30s", "-s", str(path),
+               "-H", "Accept-Encoding: gzip", url]
         out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
     finally:
         path.unlink()
@@ -195,7 +196,8 @@ def under_load(processed: Path, runs: int = 3, seconds: int = 5) -> dict:
                 lines.unlink()
             s = _wrk(base + static, seconds, STATIC_SCRIPT, env)
             if v["errors"] or v["timeouts"] or s["errors"]:
-                raise RuntimeError(f"error responses under load: views {v['errors']} (+{v['timeouts']} timeouts), static {s['errors']}")
+                raise RuntimeError(f"error responses under load: views {v['errors']} (+{v['timeouts']} "
+                                   f"timeouts), static {s['errors']}")
             wrapped |= v["sent"] > len(chunk)
             view_p50.append(v["p50_ms"])
             static_p50.append(s["p50_ms"])
