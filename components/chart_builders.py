@@ -237,46 +237,63 @@ def map_chart(rel, ind_id: str, view: View) -> ChartSpec:
                         planner.caveat_notes(ind_id, [view.period])))
 
 
+def _strip_base(rel, ind_id: str) -> dict:
+    """Everything of a strip chart that is the same for every district: worked out once per release, home
+    area and measure (the grey dots, the table, the data as plotted) and shared by every view."""
+    def compute() -> dict:
+        ind = INDICATORS[ind_id]
+        all_periods = rel.periods(ind_id)
+        recent = all_periods[-STRIP_PERIODS:]
+        history = rel.district_history(ind_id)
+        history = history[history["period"].isin(recent)]
+        with_home = "home" in planner.comparator_roles(ind_id, ALL)
+        home_series = rel.series(ind_id, rel.home_code())
+        home_series = home_series[home_series["period"].isin(recent)] if with_home else home_series.iloc[0:0]
+        tbl = history.pivot_table(index="period", columns="area_name", values="value", aggfunc="first", sort=False)
+        tbl = tbl.reset_index().rename(columns={"period": "Period"})
+        tbl["Period"] = tbl["Period"].map(lambda p: period_text(p, ind))
+        tbl = tbl.map(lambda v: format_value(v, ind) if isinstance(v, float) else v)
+        span = (f"the last {len(recent)} months" if len(all_periods) > STRIP_PERIODS
+                and frequency(recent[-1]) == "month"
+                else "over time" if len(recent) > 1 else period_text(recent[0], ind) if recent else "no period")
+        cols = ["role", "area_code", "area_name", "period", "value", "status"]
+        data = pd.concat([history.assign(role="district")[cols],
+                          home_series.assign(role="home", area_code=rel.home_code(), area_name=rel.home_name())[cols]],
+                         ignore_index=True)
+        ptext = (f"{period_text(recent[0], ind)} to {period_text(recent[-1], ind)}" if len(recent) > 1
+                 else period_text(recent[0], ind) if recent else "no period")
+        last = recent[-1] if recent else None
+        latest = rel.district_values(ind_id, last) if last else pd.DataFrame()
+        councils = bool(len(latest) and latest["label"].notna().any())
+        return dict(recent=recent, history=history, with_home=with_home, home_series=home_series, tbl=tbl,
+                    span=span, data=data, ptext=ptext, last=last, latest=latest, councils=councils,
+                    units=collapse_upper_tier(latest) if councils else latest,
+                    dots=figures.strip_dots(history, ind), marks=planner.marks(ind_id, recent),
+                    segments=planner.segments(ind_id, recent))
+    return rel._cached(("strip-base", rel.home_code(), ind_id), compute)
+
+
 def strip(rel, ind_id: str, view: View) -> ChartSpec:
     """Every district as dots over the last STRIP_PERIODS periods; the district (and, for rates, the home
     area) as lines broken at series breaks."""
     ind = INDICATORS[ind_id]
     res = rel.resolve(ind_id, view.area)
-    all_periods = rel.periods(ind_id)
-    recent = all_periods[-STRIP_PERIODS:]
-    history = rel.district_history(ind_id)
-    history = history[history["period"].isin(recent)]
-    with_home = "home" in planner.comparator_roles(ind_id, ALL)
-    home_series = rel.series(ind_id, rel.home_code())
-    home_series = home_series[home_series["period"].isin(recent)] if with_home else home_series.iloc[0:0]
-    tbl = history.pivot_table(index="period", columns="area_name", values="value", aggfunc="first", sort=False)
-    tbl = tbl.reset_index().rename(columns={"period": "Period"})
-    tbl["Period"] = tbl["Period"].map(lambda p: period_text(p, ind))
-    tbl = tbl.map(lambda v: format_value(v, ind) if isinstance(v, float) else v)
-    span = (f"the last {len(recent)} months" if len(all_periods) > STRIP_PERIODS and frequency(recent[-1]) == "month"
-            else "over time" if len(recent) > 1 else period_text(recent[0], ind) if recent else "no period")
+    b = _strip_base(rel, ind_id)
+    history, recent, with_home, last = b["history"], b["recent"], b["with_home"], b["last"]
     selected = view.area
-    fig = figures.dot_strip(history, ind, selected, home_series if with_home else None, rel.home_name(),
-                            marks=planner.marks(ind_id, recent), segments=planner.segments(ind_id, recent))
-    data = pd.concat([history.assign(role="district")[["role", "area_code", "area_name", "period", "value", "status"]],
-                      home_series.assign(role="home", area_code=rel.home_code(), area_name=rel.home_name())[
-                          ["role", "area_code", "area_name", "period", "value", "status"]]], ignore_index=True)
-    ptext = (f"{period_text(recent[0], ind)} to {period_text(recent[-1], ind)}" if len(recent) > 1
-             else period_text(recent[0], ind) if recent else "no period")
-    last = recent[-1] if recent else None
-    latest = rel.district_values(ind_id, last) if last else pd.DataFrame()
-    councils = len(latest) and latest["label"].notna().any()
-    spread = summaries.map_summary(collapse_upper_tier(latest) if councils else latest, ind, period_text(last, ind),
-                                   rel.home_name(), peer_noun="councils" if councils else "districts",
-                                   selected_code=res.code if councils else view.area)
+    fig = figures.dot_strip(history, ind, selected, b["home_series"] if with_home else None, rel.home_name(),
+                            marks=b["marks"], segments=b["segments"], dots=b["dots"])
+    spread = summaries.map_summary(b["units"], ind, period_text(last, ind),
+                                   rel.home_name(), peer_noun="councils" if b["councils"] else "districts",
+                                   selected_code=res.code if b["councils"] else view.area)
     sel = history[history["area_code"] == selected]
     moved = _trend_text(rel, ind_id, sel.assign(area_code=res.code), res.label or res.name, []) \
         if len(sel) > 1 else ""
     summary = " ".join(s for s in (moved, spread) if s)
     lines_note = "Lines: the chosen district and the home area." if with_home else "Line: the chosen district."
-    return make_spec(rel, ind_id, "strip", view, f"{ind.label}: every district, {span}", fig, data, tbl, ptext, summary,
-                 notes(f"Grey dots: every district. {lines_note}", planner.count_note(ind_id),
-                        planner.caveat_notes(ind_id, recent)))
+    return make_spec(rel, ind_id, "strip", view, f"{ind.label}: every district, {b['span']}", fig, b["data"], b["tbl"],
+                     b["ptext"], summary, notes(f"Grey dots: every district. {lines_note}", planner.count_note(ind_id),
+                                                planner.caveat_notes(ind_id, recent)))
 
 
 def breakdown(rel, ind_id: str, view: View) -> ChartSpec:

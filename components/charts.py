@@ -8,6 +8,7 @@ a downloaded CSV is exactly what the page plots. Specs are cached by release, ho
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 from collections.abc import Mapping
 
 import config
@@ -126,9 +127,26 @@ def build(rel, chart: str, args: Mapping) -> ChartSpec:
     return spec_for(rel, ind_id, kind, view)
 
 
+# The View fields each builder reads: a spec is cached on these only, so views that differ in anything
+# else (a strip chart at another period, a trend with another breakdown) share one built chart.
+USES = {"trend": ("area", "comparators"), "ranking": ("area", "period"), "map": ("area", "period"),
+        "strip": ("area",), "breakdown": ("area", "period", "breakdown"), "compare": ("areas", "period"),
+        "peers": ("area", "period")}
+
+
+def core_view(kind: str, view: View) -> View:
+    """``view`` with only the fields chart ``kind`` is drawn from (the others blank)."""
+    used = USES[kind]
+    return View(*(getattr(view, f) if f in used else blank for f, blank in
+                  (("area", None), ("period", None), ("breakdown", None), ("comparators", ()))),
+                latest=False, areas=view.areas if "areas" in used else ())
+
+
 def spec_for(rel, ind_id: str, kind: str, view: View) -> ChartSpec:
-    """Cached by folder, release, home area and view: the page, downloads and embeds share one spec."""
-    return _cached(str(rel.path), rel.id, rel.home_code(), ind_id, kind, view)
+    """Cached by folder, release, home area and the view's fields the chart is drawn from: the page,
+    downloads and embeds share one spec; the spec carries the full ``view`` for its links."""
+    spec = _cached(str(rel.path), rel.id, rel.home_code(), ind_id, kind, core_view(kind, view))
+    return spec if spec.view == view else replace(spec, view=view)
 
 
 @functools.lru_cache(maxsize=config.CHART_CACHE_ENTRIES)

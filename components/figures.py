@@ -273,17 +273,23 @@ def ranking_bar(df: pd.DataFrame, ind: Indicator, selected: str | None, refs: li
         yaxis=dict(automargin=True, tickfont=dict(size=13), type="category")))
 
 
+def strip_dots(history: pd.DataFrame, ind: Indicator) -> dict:
+    """The grey-dots trace of a strip chart: every district, every period."""
+    return dict(type="scatter", mode="markers", name="All districts",
+                x=[d.strftime("%Y-%m-%d") for d in history["period_start"]],
+                y=[None if is_missing(v) else v for v in history["value"]],
+                customdata=[[n, period_text(p, ind), t] for n, p, t in zip(
+                    history["area_name"], history["period"], _texts(history["value"], history["status"], ind))],
+                hovertemplate="%{customdata[0]}, %{customdata[1]}: %{customdata[2]}<extra></extra>",
+                marker=dict(color=config.PALETTE["comparator_grey"], size=6, opacity=0.8))
+
+
 def dot_strip(history: pd.DataFrame, ind: Indicator, selected: str | None, home: pd.DataFrame | None = None,
-              home_name: str = "Home area", height: int = 320, marks=(), segments=None) -> go.Figure:
+              home_name: str = "Home area", height: int = 320, marks=(), segments=None, dots=None) -> go.Figure:
     """Every district as a grey dot per period, the selected district and the home area as lines
-    (``home`` None leaves the home area out, e.g. for counts, whose home total dwarfs its districts)."""
-    x = [d.strftime("%Y-%m-%d") for d in history["period_start"]]
-    data = [dict(type="scatter", mode="markers", name="All districts", x=x,
-                 y=[None if is_missing(v) else v for v in history["value"]],
-                 customdata=[[n, period_text(p, ind), t] for n, p, t in zip(
-                     history["area_name"], history["period"], _texts(history["value"], history["status"], ind))],
-                 hovertemplate="%{customdata[0]}, %{customdata[1]}: %{customdata[2]}<extra></extra>",
-                 marker=dict(color=config.PALETTE["comparator_grey"], size=6, opacity=0.8))]
+    (``home`` None leaves the home area out, e.g. for counts, whose home total dwarfs its districts).
+    ``dots``: strip_dots(history, ind) worked out before (the same for every district)."""
+    data = [dict(dots or strip_dots(history, ind))]
     lines = []
     if home is not None and len(home):
         lines.append({"name": home_name, "role": "home", "df": home})

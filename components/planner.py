@@ -220,7 +220,12 @@ def image_note(note: str | None, ind_id: str) -> str | None:
 
 def default_indicator(rel, slug: str) -> str | None:
     """The measure a topic opens on: the freshest one with a figure for the home area (catalogue order
-    breaks ties, so the headline measure wins among equals); else the freshest of all."""
+    breaks ties, so the headline measure wins among equals); else the freshest of all. Worked out once
+    per release and home area (every topic view asks)."""
+    return rel._cached(("default-indicator", rel.home_code(), slug), lambda: _default_indicator(rel, slug))
+
+
+def _default_indicator(rel, slug: str) -> str | None:
     candidates = rel.indicators(slug)
     home = rel.home_code()
 
