@@ -94,3 +94,34 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     }
   });
 })();
+
+/* First view (components/first_view.py): the server-rendered page (#pdp-static) shows until React's copy of
+   the page has drawn, in the same place and size; then React's replaces it, keeping focus and scroll. */
+(function () {
+  var root = document.getElementById("react-entry-point");
+  if (!root || !document.getElementById("pdp-static")) { return; }
+  function ready() {
+    var content = root.querySelector("#_pages_content");
+    if (!content || !content.firstElementChild) { return false; }
+    var graphs = root.querySelectorAll(".pdp-graph");
+    for (var i = 0; i < graphs.length; i++) {
+      if (!graphs[i].querySelector(".main-svg")) { return false; }
+    }
+    return true;
+  }
+  function swap() {
+    var staticCopy = document.getElementById("pdp-static");
+    if (!staticCopy) { return; }
+    var focused = document.activeElement;
+    var focusId = focused && staticCopy.contains(focused) && focused.id ? focused.id.replace(/^ssr-/, "") : null;
+    var y = window.scrollY;
+    staticCopy.remove();
+    root.classList.remove("pdp-pending");
+    window.scrollTo(0, y);
+    if (focusId && document.getElementById(focusId)) { document.getElementById(focusId).focus(); }
+    observer.disconnect();
+  }
+  var observer = new MutationObserver(function () { if (ready()) { swap(); } });
+  observer.observe(root, { childList: true, subtree: true });
+  window.setTimeout(swap, 15000);  // never leave the page without interactivity
+})();

@@ -8,11 +8,13 @@ from __future__ import annotations
 import re
 
 import dash
+import flask
 import dash_bootstrap_components as dbc
 from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, State, html
 
 import config
 import data_access
+from components import first_view
 from vocab.catalogue import TOPICS
 
 INDEX_STRING = """<!DOCTYPE html>
@@ -44,6 +46,11 @@ class ShellDash(Dash):
 
     def interpolate_index(self, **kwargs):
         kwargs["scripts"] = UNUSED_BUNDLES.sub("", kwargs["scripts"])
+        if flask.has_request_context():
+            static = first_view.render_page(shell, flask.request.path, flask.request.args)
+            if static:  # the page, readable before any script runs; React's root waits invisibly
+                kwargs["app_entry"] = static + kwargs["app_entry"].replace(
+                    'id="react-entry-point"', 'id="react-entry-point" class="pdp-pending"', 1)
         return super().interpolate_index(**kwargs)
 
 

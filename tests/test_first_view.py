@@ -1,0 +1,41 @@
+"""The first response of a page URL carries the page itself, readable before any JavaScript runs (issue 12)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+TOPIC = "/claimant-count"
+
+
+def first_response(dash_app, url: str) -> str:
+    response = dash_app.server.test_client().get(url)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def static_part(page: str) -> str:
+    start = page.find('<div id="pdp-static">')
+    end = page.find('id="react-entry-point"')
+    assert 0 <= start < end, "the server-rendered copy comes before React's root"
+    return page[start:end]
+
+
+def test_topic_page_first_response_has_the_view(dash_app, release):
+    page = first_response(dash_app, TOPIC)
+    static = static_part(page)
+    main = static[static.find("<main"):static.find("</main>")]
+    assert "<h1" in main and "Claimant count" in main, "the page heading is in <main> of the first response"
+    assert 'id="ssr-claimant-count-key-value"' in main, "the headline figure is rendered, with a prefixed id"
+    assert not re.search(r'id="(?!ssr-)[^"]*claimant-count', static), "no id of the static copy collides with React's"
+    assert 'class="pdp-pending"' in page, "React's root waits invisibly until its page is drawn"
+
+
+def test_bad_link_first_view_is_friendly(dash_app):
+    static = static_part(first_response(dash_app, TOPIC + "?area=nonsense"))
+    assert "That link doesn" in static
+
+
+def test_no_static_copy_for_unknown_pages(dash_app):
+    response = dash_app.server.test_client().get("/no-such-page")
+    assert 'id="pdp-static"' not in response.get_data(as_text=True)
