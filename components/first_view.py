@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import dash
 from dash import _pages
 
-from components import static_html
+from components import static_charts, static_html
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def _fill_container(node, content) -> bool:
     return children is not None and hasattr(children, "to_plotly_json") and _fill_container(children, content)
 
 
-def placeholder_graph(props: dict) -> str:
+def placeholder_graph(props: dict, fraction: float = 1.0) -> str:
     """A fixed-size box where a chart will be drawn (before its SVG exists)."""
     figure = props.get("figure") or {}
     layout = figure.get("layout", {}) if isinstance(figure, dict) else figure.to_plotly_json().get("layout", {})
@@ -67,8 +67,10 @@ def placeholder_graph(props: dict) -> str:
     return f'<div class="{names}" style="height:{int(height)}px"></div>'
 
 
-def render_page(shell, path: str, args, graph=placeholder_graph) -> str | None:
-    """The static HTML of the page at ``path`` with query ``args`` (None when there is no such page)."""
+def render_page(shell, path: str, args, graph=None) -> str | None:
+    """The static HTML of the page at ``path`` with query ``args`` (None when there is no such page);
+    charts as inline SVG where drawn in time (``static_charts.PageCharts``)."""
+    graph = graph or static_charts.PageCharts()
     try:
         tree = page_tree(shell, path, args)
         if tree is None:

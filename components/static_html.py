@@ -21,7 +21,8 @@ ATTR_NAMES = {"className": "class", "html_for": "for", "htmlFor": "for", "tabInd
               "colSpan": "colspan", "rowSpan": "rowspan", "readOnly": "readonly", "maxLength": "maxlength",
               "accessKey": "accesskey", "contentEditable": "contenteditable", "spellCheck": "spellcheck"}
 
-GraphRenderer = Callable[[dict], str]
+ID_REFS = {"aria-describedby", "aria-labelledby", "aria-controls", "aria-owns", "html_for", "htmlFor", "list"}
+GraphRenderer = Callable[[dict, float], str]
 
 
 def esc(text) -> str:
@@ -57,6 +58,10 @@ def attrs(props: dict) -> str:
             continue
         if key == "id":
             value = static_id(value)
+        elif key in ID_REFS:  # references to ids point at the static copy's own elements
+            value = " ".join(static_id(v) for v in str(value).split())
+        elif key == "href" and str(value).startswith("#") and len(str(value)) > 1:
+            value = "#" + static_id(str(value)[1:])
         elif key == "style":
             value = style_text(value)
             if not value:
@@ -81,6 +86,7 @@ class Renderer:
 
     def __init__(self, graph: GraphRenderer):
         self.graph = graph
+        self.fraction = 1.0  # of the container's width, at desktop size (dbc.Col lg/xl), for chart sizes
 
     def render(self, node) -> str:
         if node is None or node is False:
@@ -114,7 +120,7 @@ class Renderer:
                              "title": p.get("title"), "style": p.get("style")}, self.render(p.get("children")))
 
     def dcc_Graph(self, p):
-        return self.graph(p)
+        return self.graph(p, self.fraction)
 
     def dcc_Input(self, p):
         return element("input", {"id": p.get("id"), "className": p.get("className"), "type": p.get("type", "text"),
@@ -143,8 +149,14 @@ class Renderer:
                 value = value.get("size")
             infix = "" if size in ("width", "xs") else f"-{size}"
             names.append(f"col{infix}" if value is True else f"col{infix}-{value}")
+        span = next((p[s] for s in ("xl", "lg", "md", "sm", "width") if isinstance(p.get(s), int)), 12)
+        outer, self.fraction = self.fraction, self.fraction * span / 12
+        try:
+            inner = self.render(p.get("children"))
+        finally:
+            self.fraction = outer
         return element("div", {"id": p.get("id"), "className": classes(*(names or ["col"]), p.get("className")),
-                               "style": p.get("style")}, self.render(p.get("children")))
+                               "style": p.get("style")}, inner)
 
     def dbc_Form(self, p):
         return element("form", {"id": p.get("id"), "className": p.get("className"), "style": p.get("style")},
@@ -152,7 +164,7 @@ class Renderer:
 
     def dbc_Label(self, p):
         return element("label", {"id": p.get("id"), "className": classes("form-label", p.get("className")),
-                                 "html_for": static_id(p["html_for"]) if p.get("html_for") else None,
+                                 "html_for": p.get("html_for"),
                                  "style": p.get("style")}, self.render(p.get("children")))
 
     def dbc_Select(self, p):

@@ -39,3 +39,31 @@ def test_bad_link_first_view_is_friendly(dash_app):
 def test_no_static_copy_for_unknown_pages(dash_app):
     response = dash_app.server.test_client().get("/no-such-page")
     assert 'id="pdp-static"' not in response.get_data(as_text=True)
+
+
+@pytest.fixture()
+def charts_drawn(monkeypatch):
+    """Pages wait for their charts (the export browser draws them), however slow the machine."""
+    from components import static_charts
+    from reuse import browser
+
+    try:
+        browser.chromium_path()
+    except browser.ChromiumNotFoundError as exc:
+        pytest.skip(f"no headless Chromium to draw charts: {exc}")
+    monkeypatch.setattr(static_charts, "WAIT", 120.0)
+    static_charts.clear()
+
+
+def test_topic_page_first_response_has_svg_charts_and_no_plotly_before(dash_app, release, charts_drawn):
+    page = first_response(dash_app, TOPIC)
+    static = static_part(page)
+    main = static[static.find("<main"):static.find("</main>")]
+    graphs = re.findall(r'<div id="ssr-[^"]*-graph"[^>]*>(.*?)</div>', main, re.S)
+    assert graphs and all(g.startswith("<svg") for g in graphs), "every chart of the page is inline SVG"
+    assert re.search(r'<svg[^>]*class="main-svg"', main) and "<path" in main, "the SVG has its marks"
+    wrapper = re.search(r'<div([^>]*)><div id="ssr-claimant-count-trend-graph"', main).group(1)
+    assert 'role="img"' in wrapper and re.search(r'aria-label="Chart: [^"]+"', wrapper), \
+        "the chart is an image with its title for assistive technology"
+    before = page[:page.find("<svg")]
+    assert "plotly" not in before.lower().replace("main-svg", ""), "no plotly script before the first chart"
