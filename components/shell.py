@@ -39,13 +39,25 @@ INDEX_STRING = """<!DOCTYPE html>
 # Bundles Dash sends that no page here needs: the DataTable (no page uses one) and the polyfill for
 # browsers without ES2017 (none that can run this app's React 18 anyway).
 UNUSED_BUNDLES = re.compile(r'<script src="[^"]*/(?:dash_table/|deps/polyfill@)[^"]*"></script>\s*')
+# plotly.js is not loaded with the page: dcc.Graph fetches it (from PLOTLY_ASSET) when a chart mounts,
+# after the first view has painted. Embeds and reports still link it themselves.
+PLOTLY_ASSET = "plotly-basic.min.js"
+ASSETS_IGNORE = re.escape(PLOTLY_ASSET)
+# Dash's scripts run after the document is parsed and painted (defer keeps their order); React starts once
+# they have run. Constant text, so the CSP hash Dash computes (app.csp_hashes) stays stable.
+RENDERER = 'document.addEventListener("DOMContentLoaded", function () { window.renderer = new DashRenderer(); });'
 
 
 class ShellDash(Dash):
     """Dash with the document trimmed to what the pages use (Dash's own ``interpolate_index`` hook)."""
 
+    def _config(self):
+        config = super()._config()
+        config["plotlyjs_url"] = self.get_asset_url(PLOTLY_ASSET)  # read by dcc.Graph when it mounts
+        return config
+
     def interpolate_index(self, **kwargs):
-        kwargs["scripts"] = UNUSED_BUNDLES.sub("", kwargs["scripts"])
+        kwargs["scripts"] = UNUSED_BUNDLES.sub("", kwargs["scripts"]).replace("<script src=", "<script defer src=")
         if flask.has_request_context():
             static = first_view.render_page(shell, flask.request.path, flask.request.args)
             if static:  # the page, readable before any script runs; React's root waits invisibly
@@ -101,6 +113,7 @@ def shell():
 def install(app: Dash) -> None:
     """Give ``app`` the document, the shell layout and the shell's clientside callbacks."""
     app.index_string = INDEX_STRING
+    app.renderer = RENDERER
     app.layout = shell
     app.clientside_callback(  # the phone-width menu button: pure UI, so no server round trip
         """function (n, open) { var next = n > 0 ? !open : open;
