@@ -170,12 +170,14 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     var focused = document.activeElement;
     var focusId = focused && staticCopy.contains(focused) && focused.id ? focused.id.replace(/^ssr-/, "") : null;
     var y = window.scrollY;
-    var boxes = graphs(staticCopy), targets = graphs(root);
+    var boxes = graphs(staticCopy), targets = graphs(root), drawNow = false;
     if (boxes.length === targets.length) {
       for (var i = 0; i < boxes.length; i++) {
-        if (!targets[i].querySelector(".main-svg")) { keepUntilDrawn(boxes[i], targets[i]); }
+        if (!boxes[i].querySelector("svg")) { drawNow = true; }  // the server had not drawn it in time
+        else if (!targets[i].querySelector(".main-svg")) { keepUntilDrawn(boxes[i], targets[i]); }
       }
-    } else if (window.pdpLoadPlotly) { window.pdpLoadPlotly(); }
+    } else { drawNow = true; }
+    if (drawNow && window.pdpLoadPlotly) { window.pdpLoadPlotly(); }
     staticCopy.remove();
     root.classList.remove("pdp-pending");
     window.scrollTo({ top: y, behavior: "instant" });

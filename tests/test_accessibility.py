@@ -63,7 +63,7 @@ def test_page_has_no_axe_violations(browser, url):
     driver.get(base + url)
     wait_for(driver, "#react-entry-point:not(.pdp-pending) #_pages_content h1")
     if driver.find_elements(By.CSS_SELECTOR, ".pdp-graph"):  # charts as the reader first sees them
-        wait_for(driver, ".pdp-graph .main-svg, .pdp-static-over .main-svg")
+        wait_for(driver, ".pdp-graph .main-svg, .pdp-static-over")
     driver.execute_script(AXE)
     violations = driver.execute_async_script(RUN_AXE)
     assert not violations, f"{url} should pass axe-core with no violations of any impact: {violations}"
