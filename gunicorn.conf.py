@@ -21,7 +21,7 @@ keepalive = int(os.environ.get("PDP_GUNICORN_KEEPALIVE", "10"))
 def post_worker_init(worker):
     """Answer one page in-process before taking connections: Dash finishes its set-up on its first
     request and some modules are imported lazily then, which is not safe with several threads at once."""
-    worker.wsgi.test_client().get("/")
+    worker.wsgi.test_client().get("/", headers={"X-PDP-Warm-Up": "1"})  # no chart drawing for it (first_view)
 
 
 def when_ready(server):

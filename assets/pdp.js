@@ -157,9 +157,14 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     box.className = "pdp-static-graph pdp-static-over";
     frame.classList.add("pdp-static-frame");
     frame.insertBefore(box, graph);
+    frame.style.minHeight = box.style.height;  // React's chart waits for plotly.js without its own height
     var watch = new MutationObserver(function () {
       var drawn = frame.querySelector(".dash-graph:not(.pdp-static-graph) .main-svg");
-      if (drawn || !box.nextElementSibling) { box.remove(); watch.disconnect(); }
+      if (drawn || !box.nextElementSibling) {
+        box.remove();
+        frame.style.minHeight = "";
+        watch.disconnect();
+      }
     });
     watch.observe(frame, { childList: true, subtree: true });
   }
@@ -174,7 +179,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     if (boxes.length === targets.length) {
       for (var i = 0; i < boxes.length; i++) {
         if (!boxes[i].querySelector("svg")) { drawNow = true; }  // the server had not drawn it in time
-        else if (!targets[i].querySelector(".main-svg")) { keepUntilDrawn(boxes[i], targets[i]); }
+        if (!targets[i].querySelector(".main-svg")) { keepUntilDrawn(boxes[i], targets[i]); }
       }
     } else { drawNow = true; }
     if (drawNow && window.pdpLoadPlotly) { window.pdpLoadPlotly(); }

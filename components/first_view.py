@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
+import threading
 from urllib.parse import urlencode
 
 import dash
@@ -22,6 +24,9 @@ log = logging.getLogger(__name__)
 # While set, page layouts render in full although the request is a page GET (see views.is_validation_call).
 RENDERING = contextvars.ContextVar("pdp_first_view_rendering", default=False)
 STATIC_ROOT_ID = "pdp-static"
+WARM_UP_HEADER = "X-PDP-Warm-Up"
+_prerendered: set[str] = set()
+PRERENDER = os.environ.get("PDP_FIRST_VIEW_PRERENDER", "1") == "1"  # draw default views after a release loads
 
 
 def page_for(path: str):
@@ -75,10 +80,43 @@ def render_page(shell, path: str, args, graph=None) -> str | None:
         tree = page_tree(shell, path, args)
         if tree is None:
             return None
-        return f'<div id="{STATIC_ROOT_ID}">{static_html.render(tree, graph)}</div>'
+        return f'<div id="{STATIC_ROOT_ID}">{static_html.render(tree, graph, path)}</div>'
     except Exception:  # noqa: BLE001 - the interactive page still renders; never a 500 for the first view
         log.exception("first view of %s?%s failed", path, urlencode(list(getattr(args, "items", dict)())))
         return None
+
+
+def prerender_once(shell, server) -> None:
+    """``prerender_defaults`` for the current release, asked once per release in this process."""
+    import data_access
+
+    try:
+        release_id = data_access.load().id
+    except data_access.NoReleaseError:
+        return
+    if PRERENDER and release_id not in _prerendered:
+        _prerendered.add(release_id)
+        prerender_defaults(shell, release_id, server)
+
+
+def prerender_defaults(shell, release_id: str, server) -> bool:
+    """Draw the charts of every page's default view of ``release_id`` in the background, once per release
+    on this host (the first worker to ask claims it in the shared disk cache). False if already claimed."""
+    if not static_charts.claim(f"prerender:{release_id}"):
+        return False
+
+    def run():
+        import flask
+
+        for page in list(dash.page_registry.values()):
+            if page.get("path_template") or page["module"].endswith("not_found_404"):
+                continue
+            with server.test_request_context(page["path"]):
+                render_page(shell, page["path"], flask.request.args, static_charts.PageCharts(wait=120))
+        log.info("first views of release %s drawn", release_id)
+
+    threading.Thread(target=run, name="pdp-first-view-prerender", daemon=True).start()
+    return True
 
 
 def is_registered_page(path: str) -> bool:

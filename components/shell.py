@@ -59,7 +59,12 @@ class ShellDash(Dash):
     def interpolate_index(self, **kwargs):
         kwargs["scripts"] = UNUSED_BUNDLES.sub("", kwargs["scripts"]).replace("<script src=", "<script defer src=")
         if flask.has_request_context():
-            static = first_view.render_page(shell, flask.request.path, flask.request.args)
+            # gunicorn's post_worker_init asks for "/" in every worker: no chart drawing (no Chromium) for it
+            warm_up = flask.request.headers.get(first_view.WARM_UP_HEADER) == "1"
+            charts = first_view.static_charts.PageCharts(draw=not warm_up)
+            static = first_view.render_page(shell, flask.request.path, flask.request.args, charts)
+            if not warm_up:
+                first_view.prerender_once(shell, self.server)
             if static:  # the page, readable before any script runs; React's root waits invisibly
                 kwargs["app_entry"] = static + kwargs["app_entry"].replace(
                     'id="react-entry-point"', 'id="react-entry-point" class="pdp-pending"', 1)

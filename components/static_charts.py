@@ -113,6 +113,11 @@ def _forget(key: str) -> None:
         _pending.pop(key, None)
 
 
+def claim(name: str, seconds: int = 3600) -> bool:
+    """True for the first caller on this host (every worker shares the disk cache) within ``seconds``."""
+    return bool(_disk_cache()._store().add(f"claim:{name}", 1, expire=seconds))
+
+
 def clear() -> None:
     """Forget the in-process copies (tests; the disk cache is keyed on content, so it cannot go stale)."""
     with _lock:

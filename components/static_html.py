@@ -84,8 +84,9 @@ def element(tag: str, props: dict, inner: str) -> str:
 class Renderer:
     """Renders one component tree; ``graph(props)`` gives the markup of a dcc.Graph."""
 
-    def __init__(self, graph: GraphRenderer):
+    def __init__(self, graph: GraphRenderer, path: str = ""):
         self.graph = graph
+        self.path = path  # the page's URL path (navigation links mark it active, as dbc.NavLink does)
         self.fraction = 1.0  # of the container's width, at desktop size (dbc.Col lg/xl), for chart sizes
 
     def render(self, node) -> str:
@@ -172,7 +173,8 @@ class Renderer:
             f'<option value="{esc(o["value"])}"{" selected" if o["value"] == p.get("value") else ""}'
             f'{" disabled" if o.get("disabled") else ""}>{esc(o["label"])}</option>'
             for o in (p.get("options") or []))
-        return element("select", {"id": p.get("id"), "className": classes("form-select", p.get("className")),
+        size = f"form-select-{p['size']}" if p.get("size") in ("sm", "lg") else None
+        return element("select", {"id": p.get("id"), "className": classes("form-select", size, p.get("className")),
                                   "name": p.get("name"), "required": p.get("required"),
                                   "disabled": p.get("disabled"), "style": p.get("style")}, options)
 
@@ -238,7 +240,11 @@ class Renderer:
                                "style": p.get("style")}, self.render(p.get("children")))
 
     def dbc_NavLink(self, p):
-        return element("a", {"id": p.get("id"), "className": classes("nav-link", p.get("className")),
+        href, active = str(p.get("href") or "").split("?")[0], p.get("active")
+        on = active is True or (active == "exact" and href == self.path) or (
+            active == "partial" and self.path.startswith(href))
+        return element("a", {"id": p.get("id"), "className": classes("nav-link", "active" if on else None,
+                                                                     p.get("className")),
                              "href": p.get("href"), "style": p.get("style")}, self.render(p.get("children")))
 
     def dbc_Collapse(self, p):
@@ -248,6 +254,6 @@ class Renderer:
                        self.render(p.get("children")))
 
 
-def render(tree, graph: GraphRenderer) -> str:
-    """The HTML of ``tree``, graphs drawn by ``graph``."""
-    return Renderer(graph).render(tree)
+def render(tree, graph: GraphRenderer, path: str = "") -> str:
+    """The HTML of ``tree`` for the page at URL ``path``, graphs drawn by ``graph``."""
+    return Renderer(graph, path).render(tree)
