@@ -57,7 +57,10 @@ const t0 = performance.now();
   const root = document.getElementById('react-entry-point');
   const graphs = root ? root.querySelectorAll('.pdp-graph') : [];
   const drawn = root ? root.querySelectorAll('.pdp-graph .main-svg') : [];
-  const ready = window.__pdpFirst !== null && graphs.length > 0 && drawn.length >= graphs.length
+  // interactive: React's page in place and its charts drawn by plotly.js, or still the server's SVG over
+  // them (plotly.js waits for the pointer or keyboard to reach a chart)
+  const waiting = document.querySelectorAll('.pdp-static-over').length;
+  const ready = window.__pdpFirst !== null && graphs.length > 0 && drawn.length + waiting >= graphs.length
     && !document.querySelector('.pdp-pending');
   if (ready || performance.now() - t0 > 30000) {
     setTimeout(function () {
@@ -72,7 +75,7 @@ const t0 = performance.now();
             bytes_all: nav.transferSize + network.reduce((a, r) => a + r.transferSize, 0),
             requests: 1 + network.length,
             plotly_ms: (res.find(r => r.name.indexOf('plotly') >= 0) || {}).startTime || null});
-    }, 800);
+    }, 1500);
   } else { setTimeout(check, 20); }
 })();
 """
