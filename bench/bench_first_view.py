@@ -139,7 +139,8 @@ def measure(processed_dir: Path, runs: int = 5, path: str = "/claimant-count", r
                 warm_requests.append(driver.execute_async_script(SETTLED)["requests"])
             finally:
                 driver.quit()
-        firsts = [c["first_ms"] for c in cold if c["first_ms"] is not None]
+        # the chart cannot be on screen before the first contentful paint: the later of the two
+        firsts = [max(c["first_ms"], c["fcp_ms"] or 0) for c in cold if c["first_ms"] is not None]
         return {"runs": runs, "first_ms": statistics.median(firsts) if firsts else None,
                 "first_all": [round(f) for f in firsts],
                 "fcp_ms": statistics.median([c["fcp_ms"] for c in cold if c["fcp_ms"]] or [0]),
