@@ -15,7 +15,7 @@ from web import security
 
 def create_app() -> Dash:
     app = shell.ShellDash(__name__, server=web.create_server(), use_pages=True, pages_folder=str(config.ROOT / "pages"),
-               assets_folder=str(config.ASSETS_DIR), title=config.SITE_TITLE, compress=True,
+               assets_folder=str(config.ASSETS_DIR), assets_ignore=shell.ASSETS_IGNORE, title=config.SITE_TITLE, compress=True,
                suppress_callback_exceptions=False, serve_locally=True, update_title=None,
                meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
     shell.install(app)

@@ -94,3 +94,101 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     }
   });
 })();
+
+/* plotly.js (components/shell.py: PLOTLY_ASSET) is fetched by dcc.Graph from this site's copy, not the package's
+   full bundle. With a first view on the page, not before a chart becomes interactive: until the pointer or
+   keyboard reaches a chart (or a control changes the view) the server's SVG stays where React's chart will be. */
+(function () {
+  var url = null;
+  try { url = JSON.parse(document.getElementById("_dash-config").textContent).plotlyjs_url; } catch (e) { return; }
+  if (!url) { return; }
+  Object.defineProperty(window, "_dashPlotlyJSURL", { configurable: true, get: function () { return url; },
+                                                      set: function () {} });
+  if (!document.getElementById("pdp-static") || window.Plotly) { return; }
+  var real = null, waiting = [], requested = false;
+  var gate = { then: function (resolve, reject) { waiting.push([resolve, reject]); load(); } };
+  var lazy = true;
+  function load() {
+    if (requested || lazy) { return; }
+    requested = true;
+    var script = document.createElement("script");
+    script.src = url;
+    script.async = true;
+    script.onload = function () { waiting.splice(0).forEach(function (w) { w[0](); }); };
+    script.onerror = function (e) { waiting.splice(0).forEach(function (w) { w[1](e); }); };
+    document.body.appendChild(script);
+  }
+  Object.defineProperty(window, "Plotly", { configurable: true, get: function () { return real || gate; },
+                                           set: function (v) { real = v; } });
+  window.pdpLoadPlotly = function () { lazy = false; load(); };
+  function near(event) {
+    var el = event.target;
+    if (el && el.closest && el.closest("#react-entry-point .pdp-card, #react-entry-point .dash-graph")) {
+      window.pdpLoadPlotly();
+    }
+  }
+  ["pointerover", "focusin", "touchstart"].forEach(function (name) {
+    document.addEventListener(name, near, { capture: true, passive: true });
+  });
+  document.addEventListener("change", function (event) {  // a new view: its charts are React's to draw
+    if (event.target && event.target.closest && event.target.closest("#react-entry-point")) {
+      document.querySelectorAll(".pdp-static-graph > svg").forEach(function (svg) { svg.remove(); });
+      window.pdpLoadPlotly();
+    }
+  }, true);
+})();
+
+/* First view (components/first_view.py): the server-rendered page (#pdp-static) shows until React's copy of
+   the page is there, in the same place and size; then React's replaces it, keeping focus and scroll. The
+   server's chart SVGs move into React's charts and stay until plotly.js draws there. */
+(function () {
+  var root = document.getElementById("react-entry-point");
+  if (!root || !document.getElementById("pdp-static")) { return; }
+  function graphs(el) { return el.querySelectorAll(".dash-graph"); }
+  function ready() {
+    var content = root.querySelector("#_pages_content");
+    var staticCopy = document.getElementById("pdp-static");
+    return !!(content && content.firstElementChild && staticCopy
+              && graphs(root).length === graphs(staticCopy).length);
+  }
+  function keepUntilDrawn(box, graph) {  // over React's chart (same size), until plotly.js draws there
+    var frame = graph.parentNode;
+    box.removeAttribute("id");
+    box.className = "pdp-static-graph pdp-static-over";
+    frame.classList.add("pdp-static-frame");
+    frame.insertBefore(box, graph);
+    frame.style.minHeight = box.style.height;  // React's chart waits for plotly.js without its own height
+    var watch = new MutationObserver(function () {
+      var drawn = frame.querySelector(".dash-graph:not(.pdp-static-graph) .main-svg");
+      if (drawn || !box.nextElementSibling) {
+        box.remove();
+        frame.style.minHeight = "";
+        watch.disconnect();
+      }
+    });
+    watch.observe(frame, { childList: true, subtree: true });
+  }
+  function swap() {
+    var staticCopy = document.getElementById("pdp-static");
+    if (!staticCopy) { return; }
+    observer.disconnect();
+    var focused = document.activeElement;
+    var focusId = focused && staticCopy.contains(focused) && focused.id ? focused.id.replace(/^ssr-/, "") : null;
+    var y = window.scrollY;
+    var boxes = graphs(staticCopy), targets = graphs(root), drawNow = false;
+    if (boxes.length === targets.length) {
+      for (var i = 0; i < boxes.length; i++) {
+        if (!boxes[i].querySelector("svg")) { drawNow = true; }  // the server had not drawn it in time
+        if (!targets[i].querySelector(".main-svg")) { keepUntilDrawn(boxes[i], targets[i]); }
+      }
+    } else { drawNow = true; }
+    if (drawNow && window.pdpLoadPlotly) { window.pdpLoadPlotly(); }
+    staticCopy.remove();
+    root.classList.remove("pdp-pending");
+    window.scrollTo({ top: y, behavior: "instant" });
+    if (focusId && document.getElementById(focusId)) { document.getElementById(focusId).focus(); }
+  }
+  var observer = new MutationObserver(function () { if (ready()) { swap(); } });
+  observer.observe(root, { childList: true, subtree: true });
+  window.setTimeout(swap, 15000);  // never leave the page without interactivity
+})();

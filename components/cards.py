@@ -68,6 +68,13 @@ def data_table(df: pd.DataFrame, caption: str, table_id: str | None = None):
                     **{"aria-label": f"Table: {caption}"})
 
 
+def graph_box(figure) -> dict:
+    """The chart's own height before plotly.js has drawn it, so the server's SVG and the interactive chart
+    take the same room (components/first_view.py)."""
+    layout = figure.to_plotly_json().get("layout", {}) if hasattr(figure, "to_plotly_json") else (figure or {}).get("layout", {})
+    return {"height": f"{int(layout.get('height') or 450)}px"}
+
+
 def chart_card(card_id: str, title: str, figure, table: pd.DataFrame, source: dict, period: str | None,
                release_date: str, is_demo: bool, note: str | None = None, heading_level: int = 2,
                summary: str | None = None, reuse=None):
@@ -86,7 +93,7 @@ def chart_card(card_id: str, title: str, figure, table: pd.DataFrame, source: di
                className="small text-body-secondary mb-1 pdp-source"),
         html.P(note, className="small mb-1 pdp-note") if note else None,
         html.Div(dcc.Graph(id=f"{card_id}-graph", figure=figure, config=GRAPH_CONFIG,
-                           className="pdp-graph"), role="img", **alt),
+                           className="pdp-graph", style=graph_box(figure)), role="img", **alt),
         html.P(summary, id=f"{card_id}-summary", className="mb-1 pdp-summary") if summary else None,
         reuse,
         lazy_table(card_id, table, title),
@@ -165,7 +172,8 @@ def headline_card(card_id: str, ind: Indicator, area_name: str, value: float, st
         html.Ul(items, className="small mb-1 list-unstyled") if items else None,
         html.P(polarity_text(ind), className="small fst-italic mb-1"),
         html.Ul(comps, className="small mb-1 list-unstyled pdp-comparators") if comps else None,
-        html.Div(dcc.Graph(figure=spark, config={**GRAPH_CONFIG, "staticPlot": True}, className="pdp-spark"),
+        html.Div(dcc.Graph(figure=spark, config={**GRAPH_CONFIG, "staticPlot": True}, className="pdp-spark",
+                           style=graph_box(spark)),
                  **{"aria-hidden": "true"}) if spark is not None else None,
         dcc.Link("See the details", href=params.with_home(link), className="small") if link else None,
     ]

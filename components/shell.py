@@ -8,11 +8,13 @@ from __future__ import annotations
 import re
 
 import dash
+import flask
 import dash_bootstrap_components as dbc
 from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, State, html
 
 import config
 import data_access
+from components import first_view
 from vocab.catalogue import TOPICS
 
 INDEX_STRING = """<!DOCTYPE html>
@@ -37,13 +39,35 @@ INDEX_STRING = """<!DOCTYPE html>
 # Bundles Dash sends that no page here needs: the DataTable (no page uses one) and the polyfill for
 # browsers without ES2017 (none that can run this app's React 18 anyway).
 UNUSED_BUNDLES = re.compile(r'<script src="[^"]*/(?:dash_table/|deps/polyfill@)[^"]*"></script>\s*')
+# plotly.js is not loaded with the page: dcc.Graph fetches it (from PLOTLY_ASSET) when a chart mounts,
+# after the first view has painted. Embeds and reports still link it themselves.
+PLOTLY_ASSET = "plotly-basic.min.js"
+ASSETS_IGNORE = re.escape(PLOTLY_ASSET)
+# Dash's scripts run after the document is parsed and painted (defer keeps their order); React starts once
+# they have run. Constant text, so the CSP hash Dash computes (app.csp_hashes) stays stable.
+RENDERER = 'document.addEventListener("DOMContentLoaded", function () { window.renderer = new DashRenderer(); });'
 
 
 class ShellDash(Dash):
     """Dash with the document trimmed to what the pages use (Dash's own ``interpolate_index`` hook)."""
 
+    def _config(self):
+        config = super()._config()
+        config["plotlyjs_url"] = self.get_asset_url(PLOTLY_ASSET)  # read by dcc.Graph when it mounts
+        return config
+
     def interpolate_index(self, **kwargs):
-        kwargs["scripts"] = UNUSED_BUNDLES.sub("", kwargs["scripts"])
+        kwargs["scripts"] = UNUSED_BUNDLES.sub("", kwargs["scripts"]).replace("<script src=", "<script defer src=")
+        if flask.has_request_context():
+            # gunicorn's post_worker_init asks for "/" in every worker: no chart drawing (no Chromium) for it
+            warm_up = flask.request.headers.get(first_view.WARM_UP_HEADER) == "1"
+            charts = first_view.static_charts.PageCharts(draw=not warm_up)
+            static = first_view.render_page(shell, flask.request.path, flask.request.args, charts)
+            if not warm_up:
+                first_view.prerender_once(shell, self.server)
+            if static:  # the page, readable before any script runs; React's root waits invisibly
+                kwargs["app_entry"] = static + kwargs["app_entry"].replace(
+                    'id="react-entry-point"', 'id="react-entry-point" class="pdp-pending"', 1)
         return super().interpolate_index(**kwargs)
 
 
@@ -94,6 +118,7 @@ def shell():
 def install(app: Dash) -> None:
     """Give ``app`` the document, the shell layout and the shell's clientside callbacks."""
     app.index_string = INDEX_STRING
+    app.renderer = RENDERER
     app.layout = shell
     app.clientside_callback(  # the phone-width menu button: pure UI, so no server round trip
         """function (n, open) { var next = n > 0 ? !open : open;

@@ -27,7 +27,9 @@ def is_validation_call() -> bool:
     That layout only needs the pages' component ids; a full render of every page would be embedded
     in every HTML response (~700 KB), so pages return a skeleton with their ids instead.
     """
-    return has_request_context() and not request.path.endswith("_dash-update-component")
+    from components.first_view import RENDERING  # the first view renders the page in full
+
+    return has_request_context() and not request.path.endswith("_dash-update-component") and not RENDERING.get()
 
 
 def safe_layout(func=None, *, skeleton=None):

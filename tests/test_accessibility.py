@@ -61,9 +61,9 @@ def wait_for(driver, selector: str) -> None:
 def test_page_has_no_axe_violations(browser, url):
     driver, base = browser
     driver.get(base + url)
-    wait_for(driver, "#_pages_content h1")
-    if driver.find_elements(By.CSS_SELECTOR, ".pdp-graph"):
-        wait_for(driver, ".pdp-graph .main-svg")
+    wait_for(driver, "#react-entry-point:not(.pdp-pending) #_pages_content h1")
+    if driver.find_elements(By.CSS_SELECTOR, ".pdp-graph"):  # charts as the reader first sees them
+        wait_for(driver, ".pdp-graph .main-svg, .pdp-static-over")
     driver.execute_script(AXE)
     violations = driver.execute_async_script(RUN_AXE)
     assert not violations, f"{url} should pass axe-core with no violations of any impact: {violations}"

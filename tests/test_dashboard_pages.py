@@ -5,6 +5,7 @@ import ast
 from pathlib import Path
 
 import dash
+from interactive import draw_chart
 from selenium.webdriver.support.ui import WebDriverWait
 
 DISTRICT = "E07000123"  # Preston
@@ -51,7 +52,8 @@ def test_every_registered_page_renders_without_console_errors(dash_duo, dash_app
     assert len(urls) >= 10, f"all contract pages should be registered, found {urls}"
     for url in urls:
         dash_duo.driver.get(dash_duo.server_url + url)
-        dash_duo.wait_for_element("#_pages_content h1", timeout=10)
+        # React's page in place of the server's first view (components/first_view.py)
+        dash_duo.wait_for_element("#react-entry-point:not(.pdp-pending) #_pages_content h1", timeout=10)
         h1s = dash_duo.find_elements("h1")
         assert len(h1s) == 1, f"{url} should have exactly one h1, found {len(h1s)}"
         assert h1s[0].text.strip(), f"{url} h1 should not be empty"
@@ -64,7 +66,7 @@ def test_topic_pages_draw_their_charts(dash_duo, dash_app):
     dash_duo.start_server(dash_app)
     for slug in ("claimant-count", "furlough", "neet", "attainment", "apprenticeships"):
         dash_duo.driver.get(f"{dash_duo.server_url}/{slug}")
-        dash_duo.wait_for_element(f"#{slug}-trend-graph .main-svg", timeout=10)
+        draw_chart(dash_duo.driver, f"#{slug}-trend-graph")
         graphs = dash_duo.find_elements(".pdp-graph .main-svg")
         assert len(graphs) >= 4, f"{slug} should draw trend, ranking, map and dot-strip charts, drew {len(graphs)}"
         assert "Demo data" in dash_duo.find_element("#_pages_content").text, \
@@ -76,7 +78,7 @@ def test_keyboard_skip_link_and_phone_width(dash_duo, dash_app):
 
     dash_duo.start_server(dash_app)
     dash_duo.driver.get(dash_duo.server_url + "/claimant-count")
-    dash_duo.wait_for_element("#claimant-count-trend-graph .main-svg", timeout=10)
+    draw_chart(dash_duo.driver, "#claimant-count-trend-graph")
     dash_duo.find_element("body").send_keys(Keys.TAB)
     active = dash_duo.driver.switch_to.active_element
     assert active.text == "Skip to main content", "the first Tab stop should be the skip link"
@@ -85,7 +87,7 @@ def test_keyboard_skip_link_and_phone_width(dash_duo, dash_app):
         "the skip link should move focus to the main content"
     dash_duo.driver.set_window_size(375, 800)
     dash_duo.driver.get(dash_duo.server_url + "/claimant-count")
-    dash_duo.wait_for_element("#claimant-count-trend-graph .main-svg", timeout=10)
+    draw_chart(dash_duo.driver, "#claimant-count-trend-graph")
     overflow = dash_duo.driver.execute_script(
         "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 1, f"a phone-width page should not scroll sideways (overflow {overflow}px)"
@@ -103,7 +105,7 @@ def test_pages_do_not_send_bundles_no_page_uses(dash_app):
     client = dash_app.server.test_client()
     for path in ("/", "/claimant-count", "/compare", "/data"):
         page = client.get(path).data.decode()
-        scripts = re.findall(r'<script src="([^"]+)"', page)
+        scripts = re.findall(r'<script (?:defer )?src="([^"]+)"', page)
         assert any("dash_renderer" in s for s in scripts), f"{path} still sends Dash's renderer: {scripts}"
         unused = [s for s in scripts if "/dash_table/" in s or "/polyfill@" in s]
         assert not unused, f"{path} should not send the DataTable bundle or the polyfill, sent {unused}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from interactive import draw_chart
 from serving import serving
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
@@ -47,7 +48,7 @@ def test_home_page_has_every_topic_and_says_why_a_figure_is_missing(dash_duo, da
 def test_a_series_break_is_drawn_and_explained(dash_duo, dash_app, real_release):
     dash_duo.start_server(dash_app)
     dash_duo.driver.get(f"{dash_duo.server_url}/attainment?area=E06000009")
-    dash_duo.wait_for_element("#attainment-trend-graph .main-svg")
+    draw_chart(dash_duo.driver, "#attainment-trend-graph")
     note = dash_duo.find_element("#attainment-trend .pdp-note").text
     assert "Series break before 2016/17" in note and "not comparable" in note, \
         f"the chart's note gives the break and DfE's reason: {note!r}"
@@ -61,7 +62,7 @@ def test_a_series_break_is_drawn_and_explained(dash_duo, dash_app, real_release)
 def test_a_part_year_is_marked_and_not_compared(dash_duo, dash_app, real_release):
     dash_duo.start_server(dash_app)
     dash_duo.driver.get(f"{dash_duo.server_url}/apprenticeships?area={BURNLEY}&indicator=apprenticeship_achievements")
-    dash_duo.wait_for_element("#apprenticeships-trend-graph .main-svg")
+    draw_chart(dash_duo.driver, "#apprenticeships-trend-graph")
     labels = [e.text for e in dash_duo.find_elements("#apprenticeships-trend-graph .annotation-text")]
     assert "Part year" in labels, f"2021/22 is marked as a part year on the chart: {labels}"
     summary = dash_duo.find_element("#apprenticeships-trend-summary").text

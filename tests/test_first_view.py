@@ -1,0 +1,69 @@
+"""The first response of a page URL carries the page itself, readable before any JavaScript runs (issue 12)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+TOPIC = "/claimant-count"
+
+
+def first_response(dash_app, url: str) -> str:
+    response = dash_app.server.test_client().get(url)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def static_part(page: str) -> str:
+    start = page.find('<div id="pdp-static">')
+    end = page.find('id="react-entry-point"')
+    assert 0 <= start < end, "the server-rendered copy comes before React's root"
+    return page[start:end]
+
+
+def test_topic_page_first_response_has_the_view(dash_app, release):
+    page = first_response(dash_app, TOPIC)
+    static = static_part(page)
+    main = static[static.find("<main"):static.find("</main>")]
+    assert "<h1" in main and "Claimant count" in main, "the page heading is in <main> of the first response"
+    assert 'id="ssr-claimant-count-key-value"' in main, "the headline figure is rendered, with a prefixed id"
+    assert not re.search(r'id="(?!ssr-)[^"]*claimant-count', static), "no id of the static copy collides with React's"
+    assert 'class="pdp-pending"' in page, "React's root waits invisibly until its page is drawn"
+
+
+def test_bad_link_first_view_is_friendly(dash_app):
+    static = static_part(first_response(dash_app, TOPIC + "?area=nonsense"))
+    assert "That link doesn" in static
+
+
+def test_no_static_copy_for_unknown_pages(dash_app):
+    response = dash_app.server.test_client().get("/no-such-page")
+    assert 'id="pdp-static"' not in response.get_data(as_text=True)
+
+
+@pytest.fixture()
+def charts_drawn(monkeypatch):
+    """Pages wait for their charts (the export browser draws them), however slow the machine."""
+    from components import static_charts
+    from reuse import browser
+
+    try:
+        browser.chromium_path()
+    except browser.ChromiumNotFoundError as exc:
+        pytest.skip(f"no headless Chromium to draw charts: {exc}")
+    monkeypatch.setattr(static_charts, "WAIT", 120.0)
+    static_charts.clear()
+
+
+def test_topic_page_first_response_has_svg_charts_and_no_plotly_before(dash_app, release, charts_drawn):
+    page = first_response(dash_app, TOPIC)
+    static = static_part(page)
+    main = static[static.find("<main"):static.find("</main>")]
+    graphs = re.findall(r'<div id="ssr-[^"]*-graph"[^>]*>(.*?)</div>', main, re.S)
+    assert graphs and all(g.startswith("<svg") for g in graphs), "every chart of the page is inline SVG"
+    assert re.search(r'<svg[^>]*class="main-svg"', main) and "<path" in main, "the SVG has its marks"
+    wrapper = re.search(r'<div([^>]*)><div id="ssr-claimant-count-trend-graph"', main).group(1)
+    assert 'role="img"' in wrapper and re.search(r'aria-label="Chart: [^"]+"', wrapper), \
+        "the chart is an image with its title for assistive technology"
+    before = page[:page.find("<svg")]
+    assert "plotly" not in before.lower().replace("main-svg", ""), "no plotly script before the first chart"
