@@ -4,7 +4,10 @@ Each section is a function of its own module returning (figure, result, aim) row
 them in turn, prints one markdown table per section with the machine and date, and writes the same to
 bench/results/summary.md. Sections: ``etl`` (real extracts and the demo pack, build vs merely reading),
 ``scale`` (the all-England monthly extract: build time, peak memory, ratio to reading; then the memory of
-each gunicorn worker serving it). Nothing is asserted: the aims are printed beside the results.
+each gunicorn worker serving it), ``first_view`` (a topic page in headless Chromium: first chart drawn,
+bytes before it and in all, requests warm) and ``views`` (views never seen before against a static file
+under wrk), the last two on the demo pack, the real extracts and (views) the all-England release, each
+built once per run. Nothing is asserted: the aims are printed beside the results.
 """
 from __future__ import annotations
 
@@ -20,24 +23,83 @@ sys.path.insert(0, str(ROOT))
 from bench.machine import describe_machine  # noqa: E402
 
 Rows = list[tuple[str, str, str]]
+REAL = ROOT.parent / "shared" / "data" / "real"
 
 
-def etl_section(runs: int, work: Path) -> Rows:
+class Releases:
+    """The releases the dashboard sections measure, each built once per run into the run's temp folder:
+    the demo pack, the real extracts (when ../shared is present) and the all-England one (built by the
+    ``scale`` section, or here when that section is not chosen)."""
+
+    def __init__(self, work: Path):
+        self.work, self.built = work, {}
+
+    def get(self, name: str) -> Path | None:
+        if name not in self.built:
+            self.built[name] = self._build(name)
+        return self.built[name]
+
+    def _build(self, name: str) -> Path | None:
+        from etl.build import build
+        from etl.demo import NATIONAL_WRITERS, build_demo_pack, write_demo_extracts
+
+        out = self.work / f"{name}_processed"
+        if name == "demo":
+            build_demo_pack(out, self.work / "demo_raw")
+        elif name == "real":
+            if not REAL.is_dir():
+                return None
+            build(REAL, out)
+        else:
+            write_demo_extracts(self.work / "national_raw", NATIONAL_WRITERS)
+            build(self.work / "national_raw", out)
+        return out
+
+    def each(self, names: tuple[str, ...]):
+        """(name, processed folder) for each of ``names`` that can be built here."""
+        for name in names:
+            folder = self.get(name)
+            if folder is not None:
+                yield name, folder
+
+
+def labelled(name: str, rows: Rows) -> Rows:
+    return [(f"{name}: {figure}", result, aim) for figure, result, aim in rows]
+
+
+def etl_section(runs: int, releases: Releases) -> Rows:
     from bench.bench_etl import etl_rows
 
     return etl_rows(runs)
 
 
-def scale_section(runs: int, work: Path) -> Rows:
+def first_view_section(runs: int, releases: Releases) -> Rows:
+    from bench.bench_first_view import first_view_rows
+
+    return [row for name, folder in releases.each(("demo", "real"))
+            for row in labelled(name, first_view_rows(folder, runs))]
+
+
+def views_section(runs: int, releases: Releases) -> Rows:
+    from bench.bench_views import view_rows
+
+    return [row for name, folder in releases.each(("demo", "real", "national"))
+            for row in labelled(name, view_rows(folder, runs))]
+
+
+def scale_section(runs: int, releases: Releases) -> Rows:
     from bench.bench_memory import memory_rows
     from bench.bench_scale import scale_rows
 
-    rows, processed = scale_rows(work / "scale", runs)
+    rows, processed = scale_rows(releases.work / "scale", runs)
+    releases.built["national"] = processed
     return rows + memory_rows(processed)
 
 
 SECTIONS = {"etl": ("ETL on the real extracts and the demo pack", etl_section),
-            "scale": ("At national scale (all-England monthly claimant count)", scale_section)}
+            "scale": ("At national scale (all-England monthly claimant count)", scale_section),
+            "first_view": ("First view in headless Chromium, gunicorn 2 workers, cold and warm", first_view_section),
+            "views": ("Views never seen before vs a static file, under load (wrk, gunicorn 2 workers)", views_section)}
 
 
 def table(title: str, rows: Rows) -> str:
@@ -59,9 +121,10 @@ def main(argv: list[str] | None = None) -> int:
     parts = [header]
     print(header, flush=True)
     with tempfile.TemporaryDirectory(prefix="pdp-bench-") as tmp:
+        releases = Releases(Path(tmp))
         for name in chosen:
             title, section = SECTIONS[name]
-            text = table(title, section(args.runs, Path(tmp)))
+            text = table(title, section(args.runs, releases))
             print("\n" + text, flush=True)
             parts.append(text)
     out = ROOT / "bench" / "results" / "summary.md"
