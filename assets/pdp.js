@@ -175,14 +175,15 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     var focused = document.activeElement;
     var focusId = focused && staticCopy.contains(focused) && focused.id ? focused.id.replace(/^ssr-/, "") : null;
     var y = window.scrollY;
-    var boxes = graphs(staticCopy), targets = graphs(root), drawNow = false;
+    var boxes = graphs(staticCopy), targets = graphs(root);
     if (boxes.length === targets.length) {
       for (var i = 0; i < boxes.length; i++) {
-        if (!boxes[i].querySelector("svg")) { drawNow = true; }  // the server had not drawn it in time
         if (!targets[i].querySelector(".main-svg")) { keepUntilDrawn(boxes[i], targets[i]); }
       }
-    } else { drawNow = true; }
-    if (drawNow && window.pdpLoadPlotly) { window.pdpLoadPlotly(); }
+    }
+    // React may re-render a chart's frame and drop the server's SVG before plotly.js draws, so a page
+    // never waits for the reader to reach a chart: plotly.js loads once React has taken over.
+    if (window.pdpLoadPlotly) { window.pdpLoadPlotly(); }
     staticCopy.remove();
     root.classList.remove("pdp-pending");
     window.scrollTo({ top: y, behavior: "instant" });

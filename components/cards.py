@@ -93,7 +93,8 @@ def chart_card(card_id: str, title: str, figure, table: pd.DataFrame, source: di
                className="small text-body-secondary mb-1 pdp-source"),
         html.P(note, className="small mb-1 pdp-note") if note else None,
         html.Div(dcc.Graph(id=f"{card_id}-graph", figure=figure, config=GRAPH_CONFIG,
-                           className="pdp-graph", style=graph_box(figure)), role="img", **alt),
+                           className="pdp-graph", style=graph_box(figure)), role="img",
+                 style={"minHeight": graph_box(figure)["height"]}, **alt),  # holds the room while React re-renders
         html.P(summary, id=f"{card_id}-summary", className="mb-1 pdp-summary") if summary else None,
         reuse,
         lazy_table(card_id, table, title),

@@ -89,3 +89,36 @@ def test_first_view_chart_agrees_with_plotly_and_controls_still_work(dash_duo, d
         lambda d: dash_duo.find_element("#claimant-count-area-select").get_attribute("value") == other)
     dash_duo.wait_for_element("#claimant-count-trend-graph .main-svg", timeout=15)
     assert dash_duo.find_element("#claimant-count-key-value").text, f"the new view has its figure (was {before})"
+
+
+def test_charts_stay_drawn_after_react_takes_over_without_interaction(dash_duo, dash_app):
+    """Nobody points at anything: every chart is still drawn (plotly.js or the server's SVG), at the height
+    the first view gave it — React re-rendering a chart's frame once dropped the SVG and left empty boxes."""
+    import time
+
+    import requests
+
+    open_topic(dash_duo, dash_app, "/claimant-count")
+    deadline = time.monotonic() + 60  # the server draws the view's charts in the background: wait for them
+    while "<svg" not in requests.get(dash_duo.server_url + "/claimant-count", timeout=30).text:
+        assert time.monotonic() < deadline, "the server drew the first view's charts"
+        time.sleep(0.5)
+    dash_duo.driver.get(dash_duo.server_url + "/claimant-count")
+    dash_duo.wait_for_element(SWAPPED, timeout=15)
+    first = dash_duo.driver.execute_script("return window.__firstView")
+    graphs = [k for k in first["rects"] if k.endswith("-graph")]
+    assert graphs, "the first view has charts"
+
+    def all_drawn(driver):
+        return driver.execute_script("""
+            return arguments[0].every(function (id) {
+              var el = document.getElementById(id);
+              return el && el.querySelector('svg.main-svg') && el.parentNode.querySelector('svg .plot, svg .layer-above, svg path');
+            });""", graphs)
+
+    WebDriverWait(dash_duo.driver, 30).until(all_drawn, "every chart drawn without the reader pointing at it")
+    heights = dash_duo.driver.execute_script("""
+        var out = {}; arguments[0].forEach(function (id) {
+          out[id] = Math.round(document.getElementById(id).getBoundingClientRect().height); }); return out;""", graphs)
+    shrunk = {k: (first["rects"][k][3], heights[k]) for k in graphs if abs(first["rects"][k][3] - heights[k]) > 1}
+    assert not shrunk, f"charts changed height once drawn: {shrunk}"
