@@ -125,6 +125,8 @@ def test_the_picker_works_by_keyboard_and_links_keep_the_choice(dash_duo, dash_a
 
     dash_duo.start_server(dash_app)
     dash_duo.driver.get(dash_duo.server_url + "/claimant-count")
+    # the server's first view shows until React's page is in place (the controls act once React has it)
+    dash_duo.wait_for_element("#react-entry-point:not(.pdp-pending) #_pages_content h1", timeout=20)
     picker = dash_duo.wait_for_element("#home-picker-select")
     label = dash_duo.driver.find_element(By.CSS_SELECTOR, "label[for='home-picker-select']")
     assert label.text == "Home area", "the picker has a visible label"
