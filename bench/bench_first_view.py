@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,6 +23,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_load import free_port  # noqa: E402
+
 DISTRICT = "E07000123"
 
 # Installed before any of the page's own scripts: notes the first frame with a visible chart in <main>.
@@ -79,12 +82,6 @@ const t0 = performance.now();
   } else { setTimeout(check, 20); }
 })();
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _driver(profile: Path):

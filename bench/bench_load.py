@@ -22,6 +22,7 @@ import os
 import random
 import re
 import socket
+import signal
 import statistics
 import subprocess
 import sys
@@ -107,6 +108,15 @@ def dockerfile_command(port: int) -> list[str]:
     cmd = json.loads(re.search(r"^CMD (\[.*\])$", (ROOT / "Dockerfile").read_text(encoding="utf-8"), re.M).group(1))
     cmd[cmd.index("--bind") + 1] = f"127.0.0.1:{port}"
     return [sys.executable, "-m", *cmd]
+
+
+def stop_server(server) -> None:
+    """Stop a gunicorn started by a benchmark: SIGTERM, then kill if it has not gone in 30 s."""
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
 
 
 def memory_mb(pid: int, file: str = "status", field: str = "VmRSS:") -> float:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -25,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_load import TOPICS, children, dockerfile_command, free_port, memory_mb, router_body  # noqa: E402
+from bench.bench_load import TOPICS, children, dockerfile_command, free_port, memory_mb, router_body, stop_server  # noqa: E402
 from bench.machine import describe_machine  # noqa: E402
 
 PAGES = ("/", "/claimant-count", "/claimant-count?breakdown=age", "/claimant-count?indicator=claimant_rate",
@@ -110,11 +109,7 @@ def worker_memory(processed: Path, rounds: int = 1, port: int | None = None, vie
         return {"master": figures(server.pid), "workers": [figures(w) for w in children(server.pid)],
                 "startup_s": round(startup, 1), "errors": errors, "requests": rounds * (len(PAGES) + len(mix))}
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
 
 
 def memory_rows(processed: Path, port: int | None = None) -> list[tuple[str, str, str]]:

@@ -20,7 +20,6 @@ import json
 import os
 import random
 import re
-import signal
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
 from bench.bench_dashboard import router_body  # noqa: E402
+from bench.bench_load import free_port, stop_server  # noqa: E402
 from bench.machine import describe_machine  # noqa: E402
 
 TOPICS = ["claimant-count", "furlough", "neet", "attainment", "apprenticeships"]
@@ -133,20 +133,6 @@ def cpu_ms(processed: Path, n: int = 40, seed: int = 1) -> dict:
     return out
 
 
-def free_port() -> int:
-    """A free port in this benchmark's range (8300-8349)."""
-    import socket
-
-    for port in range(8300, 8350):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
-    raise RuntimeError("no free port in 8300-8349")
-
-
 def _wrk(url: str, seconds: int, script: str, env: dict) -> dict:
     path = Path(tempfile.mkstemp(suffix=".lua")[1])
     path.write_text(script)
@@ -207,11 +193,7 @@ def under_load(processed: Path, runs: int = 3, seconds: int = 5) -> dict:
                 "static_rps": statistics.median(static_rps), "view_rps": statistics.median(view_rps),
                 "wrapped": wrapped, "views": len(views) // runs}
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
 
 
 def view_rows(processed: Path, runs: int = 3) -> list[tuple[str, str, str]]:
