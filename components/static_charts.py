@@ -5,9 +5,11 @@ same view (release x home area x page x query) gives the same figure and hits th
 that changed can never be served stale. Two levels: a bounded dict in the process, then the bounded disk
 cache the image exports use (shared by every worker on the host, and Redis across hosts when set up).
 
-A request never waits long for the browser: ``graph_html`` waits up to ``WAIT`` seconds for the charts
+A request never waits long for the browser: ``PageCharts`` waits up to ``WAIT`` seconds for the charts
 not cached yet, then sends a fixed-size box where the chart will be (React draws it there moments later).
-Renders carry on in the background and fill the cache for the next request.
+Renders carry on in the background and fill the cache for the next request. At most ``QUEUE`` renders
+wait at a time: past that a page gets boxes and starts nothing, so a flood of never-seen views cannot pile
+up work (and memory) behind the export browser.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 
 WAIT = float(os.environ.get("PDP_FIRST_VIEW_WAIT", "0.25"))  # seconds a page waits for uncached charts
 MEMORY_ITEMS = int(os.environ.get("PDP_FIRST_VIEW_SVG_ITEMS", "256"))
+QUEUE = int(os.environ.get("PDP_FIRST_VIEW_SVG_QUEUE", "24"))  # renders running or waiting, per process
 # The page at >= 1200 px (container-lg is 1140 px): 24 px of gutter and 34 px of card padding and border.
 CONTAINER = 1140
 _EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="pdp-svg")
@@ -97,14 +100,23 @@ def _svg_bytes(data) -> bytes:
     return data.encode("utf-8") if isinstance(data, str) else bytes(data)
 
 
-def render_async(key: str, spec: dict, width: int, height: int) -> concurrent.futures.Future:
-    """The render of ``key`` (one per key at a time), started in the background if not running."""
+def render_async(key: str, spec: dict, width: int, height: int) -> concurrent.futures.Future | None:
+    """The render of ``key`` (one per key at a time), started in the background if not running; None when
+    ``QUEUE`` renders are already running or waiting."""
     with _lock:
         future = _pending.get(key)
         if future is None:
-            future = _EXECUTOR.submit(_render, key, spec, width, height)
+            if len(_pending) >= QUEUE:
+                return None
+            try:
+                future = _EXECUTOR.submit(_render, key, spec, width, height)
+            except RuntimeError:  # the process is shutting down: a box, not an error
+                return None
             _pending[key] = future
-            future.add_done_callback(lambda _f: _forget(key))
+        else:
+            return future
+    # Outside the lock: a render already done runs the callback at once, in this thread.
+    future.add_done_callback(lambda _f: _forget(key))
     return future
 
 
@@ -152,7 +164,7 @@ class PageCharts:
         if svg is None and self.draw:
             future = render_async(key, json.loads(spec_json), width, height)
             try:
-                svg = future.result(timeout=max(0.0, self.deadline - time.monotonic()))
+                svg = None if future is None else future.result(timeout=max(0.0, self.deadline - time.monotonic()))
             except concurrent.futures.TimeoutError:
                 svg = None
             except Exception:  # noqa: BLE001 - a box instead of a chart; React draws it anyway

@@ -67,3 +67,44 @@ def test_topic_page_first_response_has_svg_charts_and_no_plotly_before(dash_app,
         "the chart is an image with its title for assistive technology"
     before = page[:page.find("<svg")]
     assert "plotly" not in before.lower().replace("main-svg", ""), "no plotly script before the first chart"
+
+
+def test_chart_renders_waiting_are_bounded_and_a_page_gets_boxes_past_the_bound(monkeypatch):
+    """A flood of never-seen views cannot queue unbounded work behind the export browser."""
+    import concurrent.futures
+    import threading
+
+    from components import static_charts
+
+    release_renders = threading.Event()
+    started = []
+
+    def slow_render(key, spec, width, height):
+        started.append(key)
+        release_renders.wait(60)
+        return "<svg></svg>"
+
+    monkeypatch.setattr(static_charts, "_render", slow_render)
+    monkeypatch.setattr(static_charts, "QUEUE", 3)
+    monkeypatch.setattr(static_charts, "cached", lambda key: None)
+    monkeypatch.setattr(static_charts, "_pending", {})  # no renders of other tests' pages in the count
+    executor = concurrent.futures.ThreadPoolExecutor(max_workers=2)
+    monkeypatch.setattr(static_charts, "_EXECUTOR", executor)
+    try:
+        futures = [static_charts.render_async(f"k{i}", {}, 100, 100) for i in range(3)]
+        assert all(f is not None for f in futures)
+        assert static_charts.render_async("k0", {}, 100, 100) is futures[0]  # the same render, not a new one
+        assert static_charts.render_async("k-over", {}, 100, 100) is None
+        page = static_charts.PageCharts(wait=0.0)
+        html = page({"id": "g", "figure": {"data": [], "layout": {"height": 200}}})
+        assert page.boxes == 1 and page.drawn == 0 and "<svg" not in html and "height:200px" in html.replace(" ", "")
+    finally:
+        release_renders.set()
+    assert [f.result(timeout=60) for f in futures] == ["<svg></svg>"] * 3
+    for _ in range(600):  # done callbacks run just after the result is set
+        if not static_charts._pending:
+            break
+        threading.Event().wait(0.01)
+    assert not static_charts._pending
+    assert static_charts.render_async("k-after", {}, 100, 100) is not None
+    executor.shutdown(wait=True)
