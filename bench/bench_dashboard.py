@@ -13,7 +13,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+from bench.bench_load import start_gunicorn, stop_server  # noqa: E402
 from bench.releases import processed_folder  # noqa: E402
 
 TOPICS = ["claimant-count", "furlough", "neet", "attainment", "apprenticeships"]
@@ -43,12 +43,6 @@ def router_body(path: str, search: str = "") -> dict:
             "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
                        {"id": "_pages_location", "property": "search", "value": search}],
             "changedPropIds": ["_pages_location.search"], "state": []}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def bench_startup(env: dict, runs: int = 3) -> dict:
@@ -120,21 +114,11 @@ def bench_gunicorn(env: dict, districts: list[str], seconds: int) -> dict:
     """Requests/s of district switches (router callback) vs a static asset, same server, same run."""
     if not shutil.which("wrk"):
         return {"gunicorn": "skipped: wrk not installed"}
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "app:server", "-w", "2", "-b", f"127.0.0.1:{port}",
-                             "--no-control-socket", "--log-level", "warning"], cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        import httpx
+    import httpx
 
-        for _ in range(200):
-            try:
-                html = httpx.get(base + "/", timeout=2).text
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("gunicorn did not start")
+    proc, base = start_gunicorn(env, quiet=True)
+    try:
+        html = httpx.get(base + "/", timeout=30).text
         static = re.search(r'href="(/assets/pdp\.css\?m=[^"]+)"', html)[1]
         bodies = [json.dumps(router_body(f"/{slug}", f"?area={c}")) for slug in TOPICS for c in districts]
         script = Path(tempfile.mkstemp(suffix=".lua")[1])
@@ -154,8 +138,7 @@ def bench_gunicorn(env: dict, districts: list[str], seconds: int) -> dict:
                 "district_switch_vs_static": round(static_rps / switch, 2), "wrk": "2 threads, 16 connections, "
                 f"{seconds}s, gzip; gunicorn 2 workers", "static_file": static.split("?")[0]}
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_server(proc)
 
 
 WAIT_DRAWN = """
@@ -183,28 +166,20 @@ def bench_browser(env: dict, path: str = "/claimant-count") -> dict:
     from conftest import pytest_setup_options
     from selenium import webdriver
 
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "app:server", "-w", "2", "-b", f"127.0.0.1:{port}",
-                             "--no-control-socket", "--log-level", "warning"], cwd=ROOT, env=env)
+    import httpx
+
+    proc, base = start_gunicorn(env, quiet=True)
     driver = None
     try:
-        import httpx
-
-        for _ in range(200):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        url = f"http://127.0.0.1:{port}{path}"
+        url = f"{base}{path}"
         # warm the server's caches (compressed files, rendered views), not the browser's
-        html = httpx.get(f"http://127.0.0.1:{port}{path}").text
+        html = httpx.get(url).text
         assets = re.findall(r'(?:src|href)="(/[^"]+)"', html)
         for _ in range(6):  # requests spread over both workers
             for asset in assets:
-                httpx.get(f"http://127.0.0.1:{port}{asset}", headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
+                httpx.get(f"{base}{asset}", headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
             for search in ("", "?area=E07000123"):
-                httpx.post(f"http://127.0.0.1:{port}/_dash-update-component", json=router_body(path, search),
+                httpx.post(f"{base}/_dash-update-component", json=router_body(path, search),
                            headers={"Accept-Encoding": "gzip"})
         driver = webdriver.Chrome(options=pytest_setup_options())
         driver.set_script_timeout(30)
@@ -225,8 +200,7 @@ def bench_browser(env: dict, path: str = "/claimant-count") -> dict:
     finally:
         if driver:
             driver.quit()
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_server(proc)
 
 
 def main() -> None:

@@ -16,7 +16,6 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_load import free_port  # noqa: E402
+from bench.bench_load import start_gunicorn, stop_server  # noqa: E402
 
 DISTRICT = "E07000123"
 
@@ -98,20 +97,7 @@ def _driver(profile: Path):
 
 
 def _start(processed_dir: Path, root: Path):
-    port = free_port()
-    env = {**os.environ, "PDP_PROCESSED_DIR": str(processed_dir)}
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "app:server", "-w", "2", "-b", f"127.0.0.1:{port}",
-                             "--no-control-socket", "--log-level", "warning"], cwd=root, env=env)
-    import httpx
-
-    for _ in range(600):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200:
-                return proc, f"http://127.0.0.1:{port}"
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.terminate()
-    raise RuntimeError("gunicorn did not start")
+    return start_gunicorn({**os.environ, "PDP_PROCESSED_DIR": str(processed_dir)}, root=root, quiet=True)
 
 
 def measure(processed_dir: Path, runs: int = 5, path: str = "/claimant-count", root: Path = ROOT) -> dict:
@@ -146,8 +132,7 @@ def measure(processed_dir: Path, runs: int = 5, path: str = "/claimant-count", r
                 "requests_warm": statistics.median(warm_requests),
                 "interactive_all": all(c["ready"] for c in cold)}
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop_server(proc)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

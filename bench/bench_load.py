@@ -110,6 +110,28 @@ def dockerfile_command(port: int) -> list[str]:
     return [sys.executable, "-m", *cmd]
 
 
+def start_gunicorn(env: dict, log=None, root: Path = ROOT, port: int | None = None,
+                   quiet: bool = False) -> tuple[subprocess.Popen, str]:
+    """The Dockerfile's gunicorn command (gunicorn.conf.py, 2 workers) for the checkout ``root`` on a free
+    127.0.0.1 port, once "/" answers 200: (process, base URL). Every benchmark serves the app this way."""
+    import httpx
+
+    port = port or free_port()
+    cmd = dockerfile_command(port) + (["--log-level", "warning"] if quiet else [])
+    server = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT if log else None)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(1500):
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.returncode} before answering")
+        try:
+            if httpx.get(base + "/", timeout=30).status_code == 200:
+                return server, base
+        except httpx.TransportError:
+            time.sleep(0.2)
+    stop_server(server)
+    raise RuntimeError("gunicorn did not answer on / within 5 minutes")
+
+
 def stop_server(server) -> None:
     """Stop a gunicorn started by a benchmark: SIGTERM, then kill if it has not gone in 30 s."""
     server.send_signal(signal.SIGTERM)
@@ -186,21 +208,14 @@ def main() -> None:
     think_min, _, think_max = args.think.partition("-")
     folder = processed_folder(args.processed)
     work = Path(tempfile.mkdtemp(prefix="pdp-load-"))
-    port = free_port()
     env = {**os.environ, "PDP_PROCESSED_DIR": str(folder), "PDP_EXPORT_CACHE_DIR": str(work / "exports"),
            "PDP_LOG_LEVEL": "WARNING"}
-    with open(work / "gunicorn.log", "wb") as log:
-        server = subprocess.Popen(dockerfile_command(port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
     import httpx
 
+    with open(work / "gunicorn.log", "wb") as log:
+        server, base = start_gunicorn(env, log)
     try:
-        for _ in range(300):
-            try:
-                index = httpx.get(base + "/", timeout=5).text
-                break
-            except httpx.TransportError:
-                time.sleep(0.2)
+        index = httpx.get(base + "/", timeout=30).text
         assets = sorted(set(re.findall(r'"(/(?:assets|_dash-component-suites)/[^"]+\.(?:js|css)(?:\?m=[0-9.]+)?)"',
                                        index)))
         mix = Mix(folder, assets)
@@ -220,8 +235,7 @@ def main() -> None:
         timer.join()
         after = memory(server.pid)
     finally:
-        server.terminate()
-        server.wait(timeout=60)
+        stop_server(server)
     found = re.search(r"^PDP-RESULT (.*)$", wrk.stdout, re.M)
     if not found:
         raise SystemExit(f"wrk gave no result: {wrk.stdout[-2000:]} {wrk.stderr[-2000:]}")

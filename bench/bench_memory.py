@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_load import TOPICS, children, dockerfile_command, free_port, memory_mb, router_body, stop_server  # noqa: E402
+from bench.bench_load import TOPICS, children, memory_mb, router_body, start_gunicorn, stop_server  # noqa: E402
 from bench.machine import describe_machine  # noqa: E402
 
 PAGES = ("/", "/claimant-count", "/claimant-count?breakdown=age", "/claimant-count?indicator=claimant_rate",
@@ -74,22 +73,12 @@ def worker_memory(processed: Path, rounds: int = 1, port: int | None = None, vie
     mix = realistic_mix(processed, views)
 
     work = Path(tempfile.mkdtemp(prefix="pdp-memory-"))
-    port = port or free_port()
     env = {**os.environ, "PDP_PROCESSED_DIR": str(processed), "PDP_EXPORT_CACHE_DIR": str(work / "exports"),
            "PDP_LOG_LEVEL": "WARNING"}
     started = time.perf_counter()
     with open(work / "gunicorn.log", "wb") as log:
-        server = subprocess.Popen(dockerfile_command(port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+        server, base = start_gunicorn(env, log, port=port)
     try:
-        for _ in range(1500):
-            try:
-                if httpx.get(base + "/", timeout=30).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError(f"gunicorn did not answer; see {work / 'gunicorn.log'}")
         startup = time.perf_counter() - started
         errors = 0
         with httpx.Client(base_url=base, timeout=120) as client:  # a new connection each time: both workers serve

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
 from bench.bench_dashboard import router_body  # noqa: E402
-from bench.bench_load import free_port, stop_server  # noqa: E402
+from bench.bench_load import start_gunicorn, stop_server  # noqa: E402
 from bench.machine import describe_machine  # noqa: E402
 
 TOPICS = ["claimant-count", "furlough", "neet", "attainment", "apprenticeships"]
@@ -155,20 +155,9 @@ def under_load(processed: Path, runs: int = 3, seconds: int = 5) -> dict:
     data_access.clear_cache()
     rel = data_access.load()
     env = {**os.environ, "PDP_PROCESSED_DIR": str(processed)}
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "app:server", "--bind", f"127.0.0.1:{port}",
-                               "--workers", "2", "--no-control-socket", "--timeout", "120", "--log-level",
-                               "warning"], cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
+    server, base = start_gunicorn(env, quiet=True)
     try:
-        for _ in range(600):
-            try:
-                page = httpx.get(base + "/", timeout=5).text
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("gunicorn did not start")
+        page = httpx.get(base + "/", timeout=30).text
         static = re.search(r'href="(/assets/[^"]+\.css[^"]*)"', page)[1]
         views = random_views(rel, 1500 * runs, seed=7)
         static_p50, view_p50, static_rps, view_rps, wrapped = [], [], [], [], False
