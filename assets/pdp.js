@@ -157,7 +157,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     return !!(content && content.firstElementChild && staticCopy
               && graphs(root).length === graphs(staticCopy).length);
   }
-  var kept = [], view = null;  // the server's chart boxes, by React's chart (n-th), and the URL they show
+  var kept = [], view = here();  // the server's chart boxes, by React's chart (n-th), and the URL they show
   var keeper = new MutationObserver(place);
   function here() { return window.location.pathname + window.location.search; }
   function release(entry) {
@@ -172,8 +172,12 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     keeper.disconnect();
   }
   function place() {
-    if (!kept.length) { return; }
-    if (here() !== view) { dropAll(); return; }  // another view or page: its charts are React's
+    if (here() !== view) {  // another view or page (a link, back or forward): its charts are React's to draw
+      dropAll();
+      if (window.pdpLoadPlotly) { window.pdpLoadPlotly(); }
+      return;
+    }
+    if (!kept.length) { return; }  // a page without charts: watched only for the reader moving on
     var targets = graphs(root);
     if (targets.length !== kept.length) { return; }  // not this view's page (yet)
     var left = 0;
@@ -213,10 +217,9 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         boxes[i].className = "pdp-static-graph pdp-static-over";
         kept.push({ box: boxes[i], frame: null, minHeight: "", done: false });
       }
-      view = here();
       place();
-      if (kept.length) { keeper.observe(root, { childList: true, subtree: true }); }
     }
+    keeper.observe(root, { childList: true, subtree: true });
     if (drawNow && window.pdpLoadPlotly) { window.pdpLoadPlotly(); }  // an empty box: plotly.js draws it now
     staticCopy.remove();
     root.classList.remove("pdp-pending");

@@ -211,3 +211,23 @@ def test_a_control_change_loads_plotly_and_draws_the_new_view(dash_duo, dash_app
     WebDriverWait(dash_duo.driver, 10).until(lambda d: "Preston" in " ".join(
         t.text for t in dash_duo.find_elements("#claimant-count-trend-graph .legendtext")),
         "the trend chart shows the new district")
+
+
+def test_a_page_reached_by_a_link_is_drawn_without_pointing_at_it(dash_duo, dash_app):
+    """The first view's page has its server SVGs; another page reached inside the app (the navigation link,
+    no new document) has none, so plotly.js loads and draws its charts without the reader pointing at them."""
+    prime_first_view(dash_duo, dash_app, "/claimant-count")
+    dash_duo.driver.get(dash_duo.server_url + "/claimant-count")
+    dash_duo.wait_for_element(SWAPPED, timeout=15)
+    settle(dash_duo)
+    assert not dash_duo.driver.execute_script(PLOTLY_REQUESTED), "no plotly.js on the first view"
+    dash_duo.driver.execute_script("window.__sameDocument = true")
+    link = dash_duo.find_element('#react-entry-point a.nav-link[href^="/neet"]')
+    dash_duo.driver.execute_script("arguments[0].click()", link)  # no pointer near any chart
+    WebDriverWait(dash_duo.driver, 20).until(lambda d: d.find_elements("css selector", "#neet-trend-graph"),
+                                             "the NEET page")
+    assert dash_duo.driver.execute_script("return window.__sameDocument"), "React drew the page: no new document"
+    WebDriverWait(dash_duo.driver, 20).until(
+        lambda d: (lambda c: c and all(x["plotly"] for x in c))(d.execute_script(CHARTS)),
+        "plotly.js draws every chart of the page reached by the link")
+    assert not dash_duo.find_elements(".pdp-static-over"), "no server SVG of the first view is left"
