@@ -96,8 +96,9 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
 })();
 
 /* plotly.js (components/shell.py: PLOTLY_ASSET) is fetched by dcc.Graph from this site's copy, not the package's
-   full bundle. With a first view on the page, not before a chart becomes interactive: until the pointer or
-   keyboard reaches a chart (or a control changes the view) the server's SVG stays where React's chart will be. */
+   full bundle. With a first view on the page, only once a chart becomes interactive: the pointer, a touch or the
+   keyboard reaches a chart's card, or a control changes the view. Until then the server's SVG stays where
+   React's chart will be (below), so a reader who only reads never downloads plotly.js. */
 (function () {
   var url = null;
   try { url = JSON.parse(document.getElementById("_dash-config").textContent).plotlyjs_url; } catch (e) { return; }
@@ -106,6 +107,8 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
                                                       set: function () {} });
   if (!document.getElementById("pdp-static") || window.Plotly) { return; }
   var real = null, waiting = [], requested = false;
+  // dcc.Graph asks for window.Plotly and waits on it (Promise.resolve adopts this thenable): its charts stay
+  // in React's Suspense fallback until plotly.js is here.
   var gate = { then: function (resolve, reject) { waiting.push([resolve, reject]); load(); } };
   var lazy = true;
   function load() {
@@ -132,42 +135,73 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
   });
   document.addEventListener("change", function (event) {  // a new view: its charts are React's to draw
     if (event.target && event.target.closest && event.target.closest("#react-entry-point")) {
-      document.querySelectorAll(".pdp-static-graph > svg").forEach(function (svg) { svg.remove(); });
       window.pdpLoadPlotly();
     }
   }, true);
 })();
 
 /* First view (components/first_view.py): the server-rendered page (#pdp-static) shows until React's copy of
-   the page is there, in the same place and size; then React's replaces it, keeping focus and scroll. The
-   server's chart SVGs move into React's charts and stay until plotly.js draws there. */
+   the page is there, in the same place and size; then React's replaces it, keeping focus and scroll. Each
+   server chart SVG then stays over React's chart (same box, same frame) until plotly.js draws there.
+   React owns the chart's frame and may render it anew (Dash remounts a whole page when a callback returns
+   it), so the SVG is not left to sit in a frame React may drop: whenever React's page changes, each SVG is put
+   back over the chart with its place in the page (the n-th chart), until plotly.js has drawn that chart, the
+   reader changes the view or the URL changes. */
 (function () {
   var root = document.getElementById("react-entry-point");
   if (!root || !document.getElementById("pdp-static")) { return; }
-  function graphs(el) { return el.querySelectorAll(".dash-graph"); }
+  function graphs(el) { return el.querySelectorAll(".dash-graph"); }  // the boxes moved over them are not
   function ready() {
     var content = root.querySelector("#_pages_content");
     var staticCopy = document.getElementById("pdp-static");
     return !!(content && content.firstElementChild && staticCopy
               && graphs(root).length === graphs(staticCopy).length);
   }
-  function keepUntilDrawn(box, graph) {  // over React's chart (same size), until plotly.js draws there
-    var frame = graph.parentNode;
-    box.removeAttribute("id");
-    box.className = "pdp-static-graph pdp-static-over";
-    frame.classList.add("pdp-static-frame");
-    frame.insertBefore(box, graph);
-    frame.style.minHeight = box.style.height;  // React's chart waits for plotly.js without its own height
-    var watch = new MutationObserver(function () {
-      var drawn = frame.querySelector(".dash-graph:not(.pdp-static-graph) .main-svg");
-      if (drawn || !box.nextElementSibling) {
-        box.remove();
-        frame.style.minHeight = "";
-        watch.disconnect();
-      }
-    });
-    watch.observe(frame, { childList: true, subtree: true });
+  var kept = [], view = here();  // the server's chart boxes, by React's chart (n-th), and the URL they show
+  var keeper = new MutationObserver(place);
+  function here() { return window.location.pathname + window.location.search; }
+  function release(entry) {
+    entry.box.remove();
+    if (entry.frame) { entry.frame.style.minHeight = entry.minHeight; entry.frame.classList.remove("pdp-static-frame"); }
+    entry.frame = null;
+    entry.done = true;
   }
+  function dropAll() {
+    kept.forEach(function (entry) { if (!entry.done) { release(entry); } });
+    kept = [];
+    keeper.disconnect();
+  }
+  function place() {
+    if (here() !== view) {  // another view or page (a link, back or forward): its charts are React's to draw
+      dropAll();
+      if (window.pdpLoadPlotly) { window.pdpLoadPlotly(); }
+      return;
+    }
+    if (!kept.length) { return; }  // a page without charts: watched only for the reader moving on
+    var targets = graphs(root);
+    if (targets.length !== kept.length) { return; }  // not this view's page (yet)
+    var left = 0;
+    for (var i = 0; i < kept.length; i++) {
+      var entry = kept[i], graph = targets[i];
+      if (entry.done) { continue; }
+      if (graph.querySelector(".main-svg")) { release(entry); continue; }  // plotly.js has drawn it
+      left++;
+      var frame = graph.parentNode;
+      if (entry.box.parentNode === frame && entry.box.nextElementSibling === graph) { continue; }
+      if (entry.frame && entry.frame !== frame) { entry.frame.style.minHeight = entry.minHeight; }
+      if (entry.frame !== frame) {
+        entry.frame = frame;
+        entry.minHeight = frame.style.minHeight;
+        frame.classList.add("pdp-static-frame");
+        frame.style.minHeight = entry.box.style.height;  // React's chart waits for plotly.js without a height
+      }
+      frame.insertBefore(entry.box, graph);
+    }
+    if (!left) { kept = []; keeper.disconnect(); }
+  }
+  document.addEventListener("change", function (event) {  // a new view: the server's charts show the old one
+    if (event.target && event.target.closest && event.target.closest("#react-entry-point")) { dropAll(); }
+  }, true);
   function swap() {
     var staticCopy = document.getElementById("pdp-static");
     if (!staticCopy) { return; }
@@ -175,15 +209,18 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     var focused = document.activeElement;
     var focusId = focused && staticCopy.contains(focused) && focused.id ? focused.id.replace(/^ssr-/, "") : null;
     var y = window.scrollY;
-    var boxes = graphs(staticCopy), targets = graphs(root);
-    if (boxes.length === targets.length) {
+    var boxes = graphs(staticCopy), targets = graphs(root), drawNow = boxes.length !== targets.length;
+    if (!drawNow) {
       for (var i = 0; i < boxes.length; i++) {
-        if (!targets[i].querySelector(".main-svg")) { keepUntilDrawn(boxes[i], targets[i]); }
+        if (!boxes[i].querySelector("svg")) { drawNow = true; }  // the server had not drawn it in time
+        boxes[i].removeAttribute("id");
+        boxes[i].className = "pdp-static-graph pdp-static-over";
+        kept.push({ box: boxes[i], frame: null, minHeight: "", done: false });
       }
+      place();
     }
-    // React may re-render a chart's frame and drop the server's SVG before plotly.js draws, so a page
-    // never waits for the reader to reach a chart: plotly.js loads once React has taken over.
-    if (window.pdpLoadPlotly) { window.pdpLoadPlotly(); }
+    keeper.observe(root, { childList: true, subtree: true });
+    if (drawNow && window.pdpLoadPlotly) { window.pdpLoadPlotly(); }  // an empty box: plotly.js draws it now
     staticCopy.remove();
     root.classList.remove("pdp-pending");
     window.scrollTo({ top: y, behavior: "instant" });

@@ -9,6 +9,7 @@ two once React's page has drawn, so nothing moves. Charts come as inline SVG fro
 from __future__ import annotations
 
 import contextvars
+import copy
 import logging
 import os
 import threading
@@ -48,19 +49,32 @@ def page_tree(shell, path: str, args) -> object | None:
         tree = shell()
     finally:
         RENDERING.reset(token)
-    _fill_container(tree, content)
-    return tree
+    return with_content(tree, content)
 
 
-def _fill_container(node, content) -> bool:
-    """Put ``content`` in Dash Pages' ``_pages_content`` div inside ``node`` (in place)."""
+def with_content(node, content):
+    """``node`` with ``content`` in Dash Pages' ``_pages_content`` div: the components on the way there are
+    copies, the rest shared. Never in place: ``dash.page_container`` is one object that the app's layout
+    (``/_dash-layout``) shares with every request, so filling it would send React the page this process
+    rendered last (another reader's page, maybe), which the router callback then replaces as a whole."""
     if getattr(node, "id", None) == "_pages_content":
-        node.children = content
-        return True
+        filled = copy.copy(node)
+        filled.children = content
+        return filled
     children = getattr(node, "children", None)
     if isinstance(children, (list, tuple)):
-        return any(_fill_container(c, content) for c in children)
-    return children is not None and hasattr(children, "to_plotly_json") and _fill_container(children, content)
+        new = [with_content(c, content) for c in children]
+        changed = any(a is not b for a, b in zip(new, children))
+    elif children is not None and hasattr(children, "to_plotly_json"):
+        new = with_content(children, content)
+        changed = new is not children
+    else:
+        return node
+    if not changed:
+        return node
+    out = copy.copy(node)
+    out.children = new
+    return out
 
 
 def placeholder_graph(props: dict, fraction: float = 1.0) -> str:

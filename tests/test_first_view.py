@@ -41,6 +41,17 @@ def test_no_static_copy_for_unknown_pages(dash_app):
     assert 'id="pdp-static"' not in response.get_data(as_text=True)
 
 
+def test_rendering_a_page_leaves_the_app_layout_alone(dash_app):
+    """The first view fills a copy of the page container: React's layout (/_dash-layout) never carries the
+    page this process rendered last, which the router callback would then replace, dropping every chart."""
+    client = dash_app.server.test_client()
+    for url in (TOPIC, "/neet"):
+        assert client.get(url).status_code == 200
+        layout = client.get("/_dash-layout").get_data(as_text=True)
+        assert "-graph" not in layout and "-key-value" not in layout, f"the app's layout carries {url}"
+        assert '"_pages_content"' in layout, "the page container is there, empty, for the router to fill"
+
+
 @pytest.fixture()
 def charts_drawn(monkeypatch):
     """Pages wait for their charts (the export browser draws them), however slow the machine."""
