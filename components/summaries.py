@@ -167,9 +167,33 @@ def _clean(values: pd.DataFrame | None, columns: Sequence[str]) -> pd.DataFrame:
     return df
 
 
-def _names(df: pd.DataFrame) -> pd.Series:
-    names = df["area_name"].astype(object)
-    return names.where(names.notna() & (names.astype(str).str.strip() != ""), df["area_code"]).astype(str)
+def _records(values: pd.DataFrame | None, columns: Sequence[str]) -> list[dict] | None:
+    """``_clean`` as a list of row dicts (None if unusable): a summary reads a dozen rows, and pandas
+    filtering per sentence cost more than the rest of a chart. Values and statuses as ``_clean`` makes them."""
+    if values is None or not isinstance(values, pd.DataFrame) or not set(columns) <= set(values.columns):
+        return None
+    cols = {c: values[c].astype(object).tolist() for c in columns if c not in ("value", "status")}
+    cols["value"] = pd.to_numeric(values["value"], errors="coerce").astype(float).tolist()
+    if "status" in columns:
+        cols["status"] = ["not_available" if _na(v) else str(v) for v in values["status"].astype(object).tolist()]
+    return [dict(zip(cols, row)) for row in zip(*cols.values())]
+
+
+def _na(value) -> bool:
+    """pandas' notion of missing for one cell (None, NaN, NA, NaT)."""
+    return value is None or bool(pd.isna(value))
+
+
+def _named(rows: list[dict]) -> list[dict]:
+    """Each row with ``name``: its area name, or its code when the name is missing or blank (``_names``)."""
+    for r in rows:
+        n = r["area_name"]
+        r["name"] = str(n if not _na(n) and str(n).strip() != "" else r["area_code"])
+    return rows
+
+
+def _has(value: float) -> bool:
+    return value == value  # not NaN (values are floats after _records)
 
 
 # --- ranking (bar chart of districts) ------------------------------------------------------------
@@ -189,21 +213,21 @@ def ranking_summary(values: pd.DataFrame, selected_code: str | None, indicator: 
     (upper-tier) area ``selected_code`` because the publisher gives none for the chosen one.
     """
     ind = indicator
-    df = _clean(values, ["area_code", "area_name", "value", "status"])
+    df = _records(values, ["area_code", "area_name", "value", "status"])
     measure = measure_name(ind)
-    if df.empty:
+    if not df:
         return f"No data for the {measure} in {period_label}."
-    df["name"] = _names(df)
+    _named(df)
     n_all = len(df)
     peers = f"{possessive(home_name)} {n_all} {peer_noun}"
     prefix = _fallback_prefix(fallback_for, df, selected_code)
 
-    row = df[df["area_code"] == selected_code]
-    if selected_code is None or row.empty or (home_code is not None and selected_code == home_code):
+    matches = [r for r in df if r["area_code"] == selected_code]
+    if selected_code is None or not matches or (home_code is not None and selected_code == home_code):
         return prefix + _spread_summary(df, ind, period_label, home_name, peer_noun, comparators,
                                         home_value if selected_code == home_code or selected_code is None
                                         else None)
-    row = row.iloc[0]
+    row = matches[0]
     name = row["name"]
     if is_missing(row["value"]):
         first = (f"{possessive(name)} figure for the {measure} in {period_label} is "
@@ -211,8 +235,7 @@ def ranking_summary(values: pd.DataFrame, selected_code: str | None, indicator: 
         spread = _extremes_sentence(df, ind, peer_noun, home_name)
         return prefix + first + (f" {spread}" if spread else "")
 
-    ranked = df[df["value"].notna()].copy()
-    ranked["shown"] = [rounded(v, ind) for v in ranked["value"]]
+    ranked = [dict(r, shown=rounded(r["value"], ind)) for r in df if _has(r["value"])]
     mine = rounded(row["value"], ind)
     n = len(ranked)
     group = peers if n == n_all else f"the {n} {peer_noun} in {in_sentence(home_name)} with a figure"
@@ -229,11 +252,11 @@ def ranking_summary(values: pd.DataFrame, selected_code: str | None, indicator: 
     return prefix + text
 
 
-def _rank_phrase(ranked: pd.DataFrame, code: str, mine: float, ind: Indicator, group: str) -> str:
+def _rank_phrase(ranked: list[dict], code: str, mine: float, ind: Indicator, group: str) -> str:
     """'the highest of <group> (higher is worse)', 'the joint 3rd highest of <group> (with Pendle)'."""
-    higher = int((ranked["shown"] > mine).sum())
-    lower = int((ranked["shown"] < mine).sum())
-    tied = ranked[(ranked["shown"] == mine) & (ranked["area_code"] != code)]["name"].tolist()
+    higher = sum(r["shown"] > mine for r in ranked)
+    lower = sum(r["shown"] < mine for r in ranked)
+    tied = [r["name"] for r in ranked if r["shown"] == mine and r["area_code"] != code]
     if not higher and not lower:
         return f"the same as every other one of {group}"
     if higher == 0:
@@ -252,16 +275,15 @@ def _rank_phrase(ranked: pd.DataFrame, code: str, mine: float, ind: Indicator, g
     return f"{phrase} ({'; '.join(notes)})" if notes else phrase
 
 
-def _extremes_sentence(df: pd.DataFrame, ind: Indicator, peer_noun: str, home_name: str) -> str:
+def _extremes_sentence(df: list[dict], ind: Indicator, peer_noun: str, home_name: str) -> str:
     """'Across Lancashire's 14 districts, the claimant rate was highest in Blackpool (9.8%) and lowest in
     Ribble Valley (2.1%).' ('Of the 13 districts in Lancashire with a figure, ...' when some are missing)."""
-    shown = df[df["value"].notna()].copy()
-    if shown.empty:
+    shown = [(rounded(r["value"], ind), r["name"]) for r in df if _has(r["value"])]
+    if not shown:
         return f"No figures are published for {possessive(home_name)} {peer_noun} in this period."
-    shown["shown"] = [rounded(v, ind) for v in shown["value"]]
-    top, bottom = shown["shown"].max(), shown["shown"].min()
-    top_names = shown[shown["shown"] == top]["name"].tolist()
-    bottom_names = shown[shown["shown"] == bottom]["name"].tolist()
+    top, bottom = max(v for v, _ in shown), min(v for v, _ in shown)
+    top_names = [n for v, n in shown if v == top]
+    bottom_names = [n for v, n in shown if v == bottom]
     intro = (f"Across {possessive(home_name)} {len(df)} {peer_noun}" if len(shown) == len(df)
              else f"Of the {len(shown)} {peer_noun} in {in_sentence(home_name)} with a figure")
     measure = measure_name(ind)
@@ -273,7 +295,7 @@ def _extremes_sentence(df: pd.DataFrame, ind: Indicator, peer_noun: str, home_na
             f"and lowest in {join_names(bottom_names)} ({format_number(bottom, ind)}).")
 
 
-def _spread_summary(df: pd.DataFrame, ind: Indicator, period_label: str, home_name: str, peer_noun: str,
+def _spread_summary(df: list[dict], ind: Indicator, period_label: str, home_name: str, peer_noun: str,
                     comparators, home_value) -> str:
     measure = measure_name(ind)
     first = ""
@@ -285,7 +307,7 @@ def _spread_summary(df: pd.DataFrame, ind: Indicator, period_label: str, home_na
     if not first:  # the sentence must name the period
         spread = f"In {period_label}, {spread[:1].lower()}{spread[1:]}" if spread.startswith(("Across", "Of ")) \
             else spread
-    missing = df[df["value"].isna()]["name"].tolist()
+    missing = [r["name"] for r in df if not _has(r["value"])]
     tail = ""
     if missing and len(missing) < len(df):
         verb = "is" if len(missing) == 1 else "are"
@@ -293,11 +315,10 @@ def _spread_summary(df: pd.DataFrame, ind: Indicator, period_label: str, home_na
     return first + spread + tail
 
 
-def _fallback_prefix(fallback_for: str | None, df: pd.DataFrame, selected_code: str | None) -> str:
+def _fallback_prefix(fallback_for: str | None, df: list[dict], selected_code: str | None) -> str:
     if not fallback_for:
         return ""
-    match = df[df["area_code"] == selected_code]
-    wider = match["name"].iloc[0] if len(match) else "the wider area"
+    wider = next((r["name"] for r in df if r["area_code"] == selected_code), "the wider area")
     return f"Figures are not published for {in_sentence(fallback_for)}, so these are for {in_sentence(wider)}. "
 
 
@@ -317,20 +338,22 @@ def trend_summary(series: pd.DataFrame, area_name: str, indicator: Indicator,
     """
     ind = indicator
     measure = measure_name(ind)
-    df = _clean(series, ["period", "period_label", "value", "status"])
-    if df.empty:
+    df = _records(series, ["period", "period_label", "value", "status"])
+    if not df:
         return f"No data for {possessive(area_name)} {measure}."
-    df = df.sort_values("period", kind="stable").reset_index(drop=True)
-    df["period_label"] = df["period_label"].astype(object).where(df["period_label"].notna(), df["period"])
+    df = sorted(df, key=lambda r: r["period"])  # stable, as pandas' stable sort
+    for r in df:
+        if _na(r["period_label"]):
+            r["period_label"] = r["period"]
     prefix = ""
     if fallback_for:
         prefix = f"Figures are not published for {in_sentence(fallback_for)}, so these are for {in_sentence(area_name)}. "
     elif is_home:
         prefix = capitalise(f"These figures are for {in_sentence(area_name)} as a whole. ")
     who = possessive(area_name)
-    have = df[df["value"].notna()]
-    last = df.iloc[-1]
-    if have.empty:
+    have = [r for r in df if _has(r["value"])]
+    last = df[-1]
+    if not have:
         return prefix + f"No {measure} figures are published for {in_sentence(area_name)} in this period."
     gaps = len(df) - len(have)
     gap_note = ""
@@ -338,13 +361,13 @@ def trend_summary(series: pd.DataFrame, area_name: str, indicator: Indicator,
         gap_note = f" (figures for {gaps} of {len(df)} periods are not published)"
 
     if is_missing(last["value"]):
-        latest = have.iloc[-1]
+        latest = have[-1]
         text = (f"{who} figure for {last['period_label']} is {_missing_phrase(last['status'])}; the latest "
                 f"published was {_value_phrase(latest['value'], latest['status'], ind)} in "
                 f"{latest['period_label']}{gap_note}.")
         return prefix + capitalise(text)
 
-    first = have.iloc[0]
+    first = have[0]
     if len(have) == 1:
         text = f"{who} {measure} was {_value_phrase(last['value'], last['status'], ind)} in {last['period_label']}"
     else:
@@ -367,14 +390,14 @@ def trend_summary(series: pd.DataFrame, area_name: str, indicator: Indicator,
     return prefix + text
 
 
-def _peak_phrase(have: pd.DataFrame, ind: Indicator) -> str:
+def _peak_phrase(have: list[dict], ind: Indicator) -> str:
     """'peaking at 8.0% in February 2021' when the highest figure is neither the first nor the last."""
-    shown = [rounded(v, ind) for v in have["value"]]
+    shown = [rounded(r["value"], ind) for r in have]
     top = max(shown)
     if shown[0] == top or shown[-1] == top:
         return ""
     at = shown.index(top)
-    return f"peaking at {format_number(top, ind)} in {have.iloc[at]['period_label']}"
+    return f"peaking at {format_number(top, ind)} in {have[at]['period_label']}"
 
 
 # --- breakdown (bars by age, sex, level ...) -----------------------------------------------------
@@ -437,22 +460,22 @@ def map_summary(values: pd.DataFrame, indicator: Indicator, period_label: str, h
     """
     ind = indicator
     measure = measure_name(ind)
-    df = _clean(values, ["area_code", "area_name", "value", "status"])
-    if df.empty:
+    df = _records(values, ["area_code", "area_name", "value", "status"])
+    if not df:
         return f"No data for the {measure} map in {period_label}."
-    df["name"] = _names(df)
+    _named(df)
     spread = _extremes_sentence(df, ind, peer_noun, home_name)
     text = f"In {period_label}, {spread[:1].lower()}{spread[1:]}" if spread.startswith(("Across", "Of ")) \
         else spread
     note = {"lower": "lower is better", "higher": "higher is better"}.get(ind.polarity or "")
-    if note and df["value"].notna().sum() > 1:
+    if note and sum(_has(r["value"]) for r in df) > 1:
         text = text[:-1] + f"; {note}."
-    missing = df[df["value"].isna()]["name"].tolist()
+    missing = [r["name"] for r in df if not _has(r["value"])]
     if missing and len(missing) < len(df):
         verb = "is" if len(missing) == 1 else "are"
         text += f" The figure for {join_names(missing)} {verb} not published (suppressed or not available)."
     if selected_code is not None:
-        row = df[df["area_code"] == selected_code]
-        if len(row) and not is_missing(row["value"].iloc[0]):
-            text += f" {capitalise(in_sentence(row['name'].iloc[0]))}: {format_number(row['value'].iloc[0], ind)}."
+        row = next((r for r in df if r["area_code"] == selected_code), None)
+        if row is not None and not is_missing(row["value"]):
+            text += f" {capitalise(in_sentence(row['name']))}: {format_number(row['value'], ind)}."
     return text
