@@ -156,20 +156,10 @@ def _comparisons(value: float, ind: Indicator, comparators: Iterable[tuple[str, 
     return out
 
 
-def _clean(values: pd.DataFrame | None, columns: Sequence[str]) -> pd.DataFrame:
-    """The frame with the needed columns, numeric values and text names (empty if unusable)."""
-    if values is None or not isinstance(values, pd.DataFrame) or not set(columns) <= set(values.columns):
-        return pd.DataFrame(columns=list(columns))
-    df = values.loc[:, list(columns)].copy()
-    df["value"] = pd.to_numeric(df["value"], errors="coerce").astype(float)
-    if "status" in df:
-        df["status"] = df["status"].astype(object).where(df["status"].notna(), "not_available").astype(str)
-    return df
-
-
 def _records(values: pd.DataFrame | None, columns: Sequence[str]) -> list[dict] | None:
-    """``_clean`` as a list of row dicts (None if unusable): a summary reads a dozen rows, and pandas
-    filtering per sentence cost more than the rest of a chart. Values and statuses as ``_clean`` makes them."""
+    """The needed columns as a list of row dicts (None if unusable): values numeric (others NaN), statuses as
+    text (missing: 'not_available'). A summary reads a dozen rows; pandas filtering per sentence cost more
+    than the rest of a chart."""
     if values is None or not isinstance(values, pd.DataFrame) or not set(columns) <= set(values.columns):
         return None
     cols = {c: values[c].astype(object).tolist() for c in columns if c not in ("value", "status")}
@@ -414,24 +404,24 @@ def breakdown_summary(df: pd.DataFrame, area_name: str, indicator: Indicator, pe
     measure = measure_name(ind)
     cols = ["breakdown", "value", "status"] + (["breakdown_label"] if isinstance(df, pd.DataFrame)
                                                 and "breakdown_label" in df.columns else [])
-    data = _clean(df, cols)
-    if data.empty:
+    data = _records(df, cols)
+    if not data:
         return f"No data for {possessive(area_name)} {measure} by {dimension} in {period_label}."
-    labels = data["breakdown_label"] if "breakdown_label" in data else data["breakdown"]
-    data["label"] = labels.astype(object).where(labels.notna(), data["breakdown"]).astype(str)
-    total = data[data["breakdown"].astype(str) == "total"]
-    groups = data[data["breakdown"].astype(str) != "total"]
-    have = groups[groups["value"].notna()].copy()
+    for r in data:
+        label = r.get("breakdown_label", r["breakdown"])
+        r["label"] = str(label if not _na(label) else r["breakdown"])
+    total = [r for r in data if str(r["breakdown"]) == "total"]
+    groups = [r for r in data if str(r["breakdown"]) != "total"]
+    have = [(rounded(r["value"], ind), r["label"]) for r in groups if _has(r["value"])]
     who = possessive(area_name)
     overall = ""
-    if len(total) and not is_missing(total["value"].iloc[0]):
-        overall = f" Overall it was {format_number(total['value'].iloc[0], ind)}."
-    if have.empty:
+    if total and not is_missing(total[0]["value"]):
+        overall = f" Overall it was {format_number(total[0]['value'], ind)}."
+    if not have:
         return f"No figures by {dimension} are published for {in_sentence(area_name)} in {period_label}.{overall}"
-    have["shown"] = [rounded(v, ind) for v in have["value"]]
-    top, bottom = have["shown"].max(), have["shown"].min()
-    top_labels = have[have["shown"] == top]["label"].tolist()
-    bottom_labels = have[have["shown"] == bottom]["label"].tolist()
+    top, bottom = max(v for v, _ in have), min(v for v, _ in have)
+    top_labels = [lab for v, lab in have if v == top]
+    bottom_labels = [lab for v, lab in have if v == bottom]
     plural = PLURALS.get(dimension, dimension if dimension.endswith("s") else f"{dimension}s")
     if len(have) == 1:
         text = f"In {period_label}, {who} {measure} for {top_labels[0]} was {format_number(top, ind)}."
@@ -441,10 +431,10 @@ def breakdown_summary(df: pd.DataFrame, area_name: str, indicator: Indicator, pe
         text = (f"In {period_label}, {who} {measure} was highest for {join_names(top_labels)} "
                 f"({format_number(top, ind)}) and lowest for {join_names(bottom_labels)} "
                 f"({format_number(bottom, ind)}), across {len(groups)} {plural}.")
-    missing = groups[groups["value"].isna()]
-    if len(missing):
+    missing = [r["label"] for r in groups if not _has(r["value"])]
+    if missing:
         verb = "is" if len(missing) == 1 else "are"
-        text += f" The figure for {join_names(missing['label'].tolist())} {verb} not published (suppressed or not available)."
+        text += f" The figure for {join_names(missing)} {verb} not published (suppressed or not available)."
     return text + overall
 
 
