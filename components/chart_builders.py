@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -54,6 +55,47 @@ def collapse_upper_tier(dfv: pd.DataFrame) -> pd.DataFrame:
     return dff
 
 
+def _council_shapes(rel, dfv: pd.DataFrame):
+    """The districts' boundaries dissolved into the councils whose figures they show: the same for every
+    view that maps districts onto councils the same way, so worked out once per release and mapping."""
+    pairs = tuple(zip(dfv["area_code"], dfv["shown_code"]))
+
+    def compute():
+        shapes = rel.boundaries[rel.boundaries["area_code"].isin(dfv["area_code"])].merge(
+            dfv[["area_code", "shown_code"]], on="area_code")
+        return shapes.dissolve(by="shown_code", as_index=False)[["shown_code", "geometry"]].rename(
+            columns={"shown_code": "area_code"})
+    return rel._cached(("council-shapes", pairs), compute)
+
+
+class PeriodBase(NamedTuple):
+    """What the ranking and the map of one period draw for every district, whichever district is chosen."""
+    dfv: pd.DataFrame  # rel.district_values
+    councils: bool  # published for upper-tier councils only: one unit per council
+    units: pd.DataFrame  # one row per area measured (collapse_upper_tier)
+    ordered: pd.DataFrame  # units, highest first
+    named: pd.DataFrame  # units named as the council where the figure is a council's
+    ranking_table: pd.DataFrame
+    map_data: pd.DataFrame
+    map_table: pd.DataFrame
+
+
+def period_base(rel, ind_id: str, period: str) -> PeriodBase:
+    """Worked out once per release, home area, measure and period and shared by every district's view."""
+    def compute() -> PeriodBase:
+        dfv = rel.district_values(ind_id, period)
+        councils = bool(dfv["label"].notna().any())
+        units = collapse_upper_tier(dfv) if councils else dfv
+        ordered = units.assign(_s=units["value"].fillna(-float("inf"))).sort_values("_s", ascending=False)
+        named = units.assign(area_name=units["label"].where(units["label"].notna(), units["area_name"]))
+        map_data = dfv.assign(period=period, figure_for=[c if pd.notna(lab) else None for c, lab in
+                                                         zip(dfv["shown_code"], dfv["label"])])
+        map_data = map_data[["area_code", "area_name", "period", "value", "status", "figure_for"]]
+        return PeriodBase(dfv, councils, units, ordered, named, values_table(ordered, ind_id), map_data,
+                          values_table(dfv.sort_values("area_name"), ind_id, label="District"))
+    return rel._cached(("period-base", rel.home_code(), ind_id, period), compute)
+
+
 def map_figure(rel, dfv: pd.DataFrame, ind, selected):
     """Choropleth from the release's boundaries, else the configured (or automatic) tile grid. Districts
     that share their council's figure are drawn as that council: one shape (or one label) per figure."""
@@ -61,10 +103,7 @@ def map_figure(rel, dfv: pd.DataFrame, ind, selected):
     if rel.boundaries is not None and dfv["area_code"].isin(rel.boundaries["area_code"]).any():
         if not councils:
             return figures.choropleth(dfv, rel.boundaries, ind, selected), "Map of districts"
-        shapes = rel.boundaries[rel.boundaries["area_code"].isin(dfv["area_code"])].merge(
-            dfv[["area_code", "shown_code"]], on="area_code")
-        merged = shapes.dissolve(by="shown_code", as_index=False)[["shown_code", "geometry"]].rename(
-            columns={"shown_code": "area_code"})
+        merged = _council_shapes(rel, dfv)
         units = collapse_upper_tier(dfv)
         chosen = rel.resolve(ind.id, selected).code if selected else None
         return figures.choropleth(units, merged, ind, chosen), "Map of councils"
@@ -184,21 +223,12 @@ def ranking(rel, ind_id: str, view: View) -> ChartSpec:
     ptext = period_text(view.period, ind)
     comp = {role: (code, name) for role, code, name in rel.comparators(view.area)}
     ref_roles = [r for r in ("region", "country") if r in comp and r in planner.comparator_roles(ind_id, ALL)]
-    dfv = rel.district_values(ind_id, view.period)
-    ranked = collapse_upper_tier(dfv) if dfv["label"].notna().any() else dfv
+    base = period_base(rel, ind_id, view.period)
+    ranked, councils = base.units, base.councils
     refs = [(comp[r][1], rel.value(ind_id, comp[r][0], view.period)[0]) for r in ref_roles]
     selected = res.code if res.label else view.area
-    ordered = ranked.assign(_s=ranked["value"].fillna(-float("inf"))).sort_values("_s", ascending=False)
-    data = ordered.assign(role="district", period=view.period)[["role", "area_code", "area_name", "period", "value",
-                                                                "status", "lower_ci", "upper_ci"]]
-    ref_rows = [{"role": r, "area_code": comp[r][0], "area_name": comp[r][1], "period": view.period,
-                 "value": rel.value(ind_id, comp[r][0], view.period)[0],
-                 "status": rel.value(ind_id, comp[r][0], view.period)[1]} for r in ref_roles]
-    if ref_rows:
-        data = pd.concat([data, pd.DataFrame(ref_rows)], ignore_index=True)
-    data = planner.with_significance(rel, ind_id, data)
-    councils = dfv["label"].notna().any()
-    named = ranked.assign(area_name=ranked["label"].where(ranked["label"].notna(), ranked["area_name"]))
+    data = _ranking_data(rel, ind_id, view.period, tuple((r, *comp[r]) for r in ref_roles))
+    named = base.named
     summary = summaries.ranking_summary(named, selected, ind, ptext, rel.home_name(), refs,
                                         peer_noun="councils" if councils else "districts",
                                         fallback_for=rel.area_name(view.area) if res.label else None)
@@ -209,8 +239,24 @@ def ranking(rel, ind_id: str, view: View) -> ChartSpec:
                   planner.caveat_notes(ind_id, [view.period]))
     peers = "councils" if councils else "districts"
     return make_spec(rel, ind_id, "ranking", view, f"{ind.label}: {peers} of {rel.home_name()}, {ptext}",
-                 figures.ranking_bar(ranked, ind, selected, refs), data, values_table(ordered, ind_id), ptext,
+                 figures.ranking_bar(ranked, ind, selected, refs), data, base.ranking_table, ptext,
                  summary, note)
+
+
+def _ranking_data(rel, ind_id: str, period: str, refs: tuple[tuple[str, str, str], ...]) -> pd.DataFrame:
+    """The ranking's data as plotted: the districts highest first, then the reference lines ``refs``
+    ((role, code, name)), with significance; the same for every district of the home area."""
+    def compute() -> pd.DataFrame:
+        ordered = period_base(rel, ind_id, period).ordered
+        data = ordered.assign(role="district", period=period)[["role", "area_code", "area_name", "period", "value",
+                                                               "status", "lower_ci", "upper_ci"]]
+        ref_rows = [{"role": r, "area_code": code, "area_name": name, "period": period,
+                     "value": rel.value(ind_id, code, period)[0],
+                     "status": rel.value(ind_id, code, period)[1]} for r, code, name in refs]
+        if ref_rows:
+            data = pd.concat([data, pd.DataFrame(ref_rows)], ignore_index=True)
+        return planner.with_significance(rel, ind_id, data)
+    return rel._cached(("ranking-data", rel.home_code(), ind_id, period, refs), compute)
 
 
 def map_chart(rel, ind_id: str, view: View) -> ChartSpec:
@@ -218,13 +264,9 @@ def map_chart(rel, ind_id: str, view: View) -> ChartSpec:
     drawn as the councils (a county once), never its figure painted on each district."""
     ind = INDICATORS[ind_id]
     ptext = period_text(view.period, ind)
-    dfv = rel.district_values(ind_id, view.period)
-    councils = dfv["label"].notna().any()
+    base = period_base(rel, ind_id, view.period)
+    dfv, councils, units, data = base.dfv, base.councils, base.units, base.map_data
     fig, map_note = map_figure(rel, dfv, ind, view.area)
-    data = dfv.assign(period=view.period, figure_for=[c if pd.notna(lab) else None for c, lab in
-                                                      zip(dfv["shown_code"], dfv["label"])])
-    data = data[["area_code", "area_name", "period", "value", "status", "figure_for"]]
-    units = collapse_upper_tier(dfv) if councils else dfv
     summary = summaries.map_summary(units, ind, ptext, rel.home_name(),
                                     peer_noun="councils" if councils else "districts",
                                     selected_code=rel.resolve(ind_id, view.area).code if view.area else None)
@@ -232,7 +274,7 @@ def map_chart(rel, ind_id: str, view: View) -> ChartSpec:
                     "with its figure.") if councils else None
     title = f"{ind.label} by {'council' if councils else 'district'}, {ptext}"
     return make_spec(rel, ind_id, "map", view, title, fig, data,
-                 values_table(dfv.sort_values("area_name"), ind_id, label="District"), ptext, summary,
+                 base.map_table, ptext, summary,
                  notes(f"{map_note}. Darker blue means a higher value; the key gives the values.", council_note,
                         planner.caveat_notes(ind_id, [view.period])))
 

@@ -1,7 +1,8 @@
-"""Pure figure builders: data frames in, lean ``go.Figure`` out (no Dash, no file I/O, no plotly express).
+"""Pure figure builders: data frames in, plain figure dicts out (no Dash, no file I/O, no plotly express).
 
-Figures are assembled from plain dicts and created with ``_validate=False``: plotly's property
-validation is the slow part of building a figure and these dicts are fixed by this module.
+Figures are assembled from plain dicts and never go through ``go.Figure``: building, validating and
+copying a plotly object per chart was most of a view's cost; these dicts are fixed by this module and
+tests/test_plain_figure.py holds every kind valid and equal to what plotly would send.
 Lines differ by dash style and marker as well as colour, so meaning never rests on colour alone.
 """
 from __future__ import annotations
@@ -9,9 +10,9 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-import plotly.graph_objects as go
 
 import config
+from components import plain_figure
 from components.formatting import axis_suffix, format_value, is_missing, period_text
 from vocab.periods import frequency
 from vocab.catalogue import Indicator
@@ -36,11 +37,16 @@ OUTLINE = "#B1B4B6"
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": True, "displaylogo": False}
 
 
-def _figure(data: list[dict], layout: dict) -> go.Figure:
+def _figure(data: list[dict], layout: dict) -> dict:
+    """The figure as the plain dict plotly.js is sent (components/plain_figure.py: what go.Figure would give)."""
+    return plain_figure.figure(data, _layout(layout))
+
+
+def _layout(layout: dict) -> dict:
     base = dict(font=FONT, paper_bgcolor="white", plot_bgcolor="white", margin=dict(l=8, r=8, t=8, b=8),
                 hoverlabel=dict(font=dict(size=13)), separators=".,")
     base.update(layout)
-    return go.Figure(data=data, layout=base, _validate=False)
+    return base
 
 
 def _value_axis(ind: Indicator, **extra) -> dict:
@@ -147,7 +153,7 @@ def _mark_shapes(marks, lines: list[dict]) -> tuple[list[dict], list[dict]]:
     return shapes, annotations
 
 
-def time_series(lines: list[dict], ind: Indicator, height: int = 340, marks=(), segments=None) -> go.Figure:
+def time_series(lines: list[dict], ind: Indicator, height: int = 340, marks=(), segments=None) -> dict:
     """Lines over time; ``lines`` = [{'name', 'role', 'df' (period, period_start, value, status)}].
 
     ``segments`` (runs of comparable periods) break the lines between runs; ``marks`` (planner.Mark)
@@ -163,7 +169,7 @@ def time_series(lines: list[dict], ind: Indicator, height: int = 340, marks=(), 
         hovermode="closest"))
 
 
-def dot_comparison(lines: list[dict], ind: Indicator, height: int | None = None) -> go.Figure:
+def dot_comparison(lines: list[dict], ind: Indicator, height: int | None = None) -> dict:
     """One period, several areas: a labelled dot per area on a value axis (not a line over time)."""
     names, values, texts, colours, symbols, plus, minus = [], [], [], [], [], [], []
     for i, line in enumerate(lines):
@@ -229,7 +235,7 @@ def tick_text(period: str) -> str:
 
 
 def ranking_bar(df: pd.DataFrame, ind: Indicator, selected: str | None, refs: list[tuple[str, float]],
-                height: int | None = None) -> go.Figure:
+                height: int | None = None) -> dict:
     """Horizontal bars of every district (highest at the top) with dotted reference lines.
 
     ``df``: area_code, area_name, value, status; ``refs``: [(label, value)] e.g. region and England.
@@ -285,7 +291,7 @@ def strip_dots(history: pd.DataFrame, ind: Indicator) -> dict:
 
 
 def dot_strip(history: pd.DataFrame, ind: Indicator, selected: str | None, home: pd.DataFrame | None = None,
-              home_name: str = "Home area", height: int = 320, marks=(), segments=None, dots=None) -> go.Figure:
+              home_name: str = "Home area", height: int = 320, marks=(), segments=None, dots=None) -> dict:
     """Every district as a grey dot per period, the selected district and the home area as lines
     (``home`` None leaves the home area out, e.g. for counts, whose home total dwarfs its districts).
     ``dots``: strip_dots(history, ind) worked out before (the same for every district)."""
@@ -377,7 +383,7 @@ def tile_label(name: str, width: int = 11) -> str:
 
 
 def tile_map(df: pd.DataFrame, grid: dict[str, tuple[int, int]], ind: Indicator, selected: str | None = None,
-             height: int | None = None) -> go.Figure:
+             height: int | None = None) -> dict:
     """One labelled square per district at its (row, column) in ``grid``; shade = value, text = value.
 
     An optional ``show_value`` column (False) leaves a tile's value out: districts that share their
@@ -419,7 +425,7 @@ def _rings(geometry) -> list[list[tuple[float, float]]]:
 
 
 def choropleth(df: pd.DataFrame, boundaries, ind: Indicator, selected: str | None = None,
-               height: int = 440) -> go.Figure:
+               height: int = 440) -> dict:
     """Areas' real shapes (``boundaries``: area_code, geometry in WGS84) shaded by value, with a key.
 
     Drawn as filled scatter outlines so it needs no map tiles or geo bundle and works offline. The
@@ -458,7 +464,7 @@ def choropleth(df: pd.DataFrame, boundaries, ind: Indicator, selected: str | Non
         margin=dict(l=4, r=4, t=4, b=40)))
 
 
-def breakdown_bars(df: pd.DataFrame, ind: Indicator, height: int = 300) -> go.Figure:
+def breakdown_bars(df: pd.DataFrame, ind: Indicator, height: int = 300) -> dict:
     """Grouped bars: ``df`` has category, value, status and series (e.g. the district and England)."""
     data = []
     for i, (series, g) in enumerate(df.groupby("series", sort=False)):
@@ -473,7 +479,7 @@ def breakdown_bars(df: pd.DataFrame, ind: Indicator, height: int = 300) -> go.Fi
                               legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0)))
 
 
-def sparkline(df: pd.DataFrame, height: int = 60) -> go.Figure:
+def sparkline(df: pd.DataFrame, height: int = 60) -> dict:
     """A tiny line of the last values (decoration beside a figure given in words)."""
     colour = config.SERIES_COLOURS["district"]
     data = [dict(type="scatter", mode="lines", x=[d.strftime("%Y-%m-%d") for d in df["period_start"]],

@@ -156,20 +156,34 @@ def _comparisons(value: float, ind: Indicator, comparators: Iterable[tuple[str, 
     return out
 
 
-def _clean(values: pd.DataFrame | None, columns: Sequence[str]) -> pd.DataFrame:
-    """The frame with the needed columns, numeric values and text names (empty if unusable)."""
+def _records(values: pd.DataFrame | None, columns: Sequence[str]) -> list[dict] | None:
+    """The needed columns as a list of row dicts (None if unusable): values numeric (others NaN), statuses as
+    text (missing: 'not_available'). A summary reads a dozen rows; pandas filtering per sentence cost more
+    than the rest of a chart."""
     if values is None or not isinstance(values, pd.DataFrame) or not set(columns) <= set(values.columns):
-        return pd.DataFrame(columns=list(columns))
-    df = values.loc[:, list(columns)].copy()
-    df["value"] = pd.to_numeric(df["value"], errors="coerce").astype(float)
-    if "status" in df:
-        df["status"] = df["status"].astype(object).where(df["status"].notna(), "not_available").astype(str)
-    return df
+        return None
+    cols = {c: values[c].astype(object).tolist() for c in columns if c not in ("value", "status")}
+    cols["value"] = pd.to_numeric(values["value"], errors="coerce").astype(float).tolist()
+    if "status" in columns:
+        cols["status"] = ["not_available" if _na(v) else str(v) for v in values["status"].astype(object).tolist()]
+    return [dict(zip(cols, row)) for row in zip(*cols.values())]
 
 
-def _names(df: pd.DataFrame) -> pd.Series:
-    names = df["area_name"].astype(object)
-    return names.where(names.notna() & (names.astype(str).str.strip() != ""), df["area_code"]).astype(str)
+def _na(value) -> bool:
+    """pandas' notion of missing for one cell (None, NaN, NA, NaT)."""
+    return value is None or bool(pd.isna(value))
+
+
+def _named(rows: list[dict]) -> list[dict]:
+    """Each row with ``name``: its area name, or its code when the name is missing or blank (``_names``)."""
+    for r in rows:
+        n = r["area_name"]
+        r["name"] = str(n if not _na(n) and str(n).strip() != "" else r["area_code"])
+    return rows
+
+
+def _has(value: float) -> bool:
+    return value == value  # not NaN (values are floats after _records)
 
 
 # --- ranking (bar chart of districts) ------------------------------------------------------------
@@ -189,21 +203,21 @@ def ranking_summary(values: pd.DataFrame, selected_code: str | None, indicator: 
     (upper-tier) area ``selected_code`` because the publisher gives none for the chosen one.
     """
     ind = indicator
-    df = _clean(values, ["area_code", "area_name", "value", "status"])
+    df = _records(values, ["area_code", "area_name", "value", "status"])
     measure = measure_name(ind)
-    if df.empty:
+    if not df:
         return f"No data for the {measure} in {period_label}."
-    df["name"] = _names(df)
+    _named(df)
     n_all = len(df)
     peers = f"{possessive(home_name)} {n_all} {peer_noun}"
     prefix = _fallback_prefix(fallback_for, df, selected_code)
 
-    row = df[df["area_code"] == selected_code]
-    if selected_code is None or row.empty or (home_code is not None and selected_code == home_code):
+    matches = [r for r in df if r["area_code"] == selected_code]
+    if selected_code is None or not matches or (home_code is not None and selected_code == home_code):
         return prefix + _spread_summary(df, ind, period_label, home_name, peer_noun, comparators,
                                         home_value if selected_code == home_code or selected_code is None
                                         else None)
-    row = row.iloc[0]
+    row = matches[0]
     name = row["name"]
     if is_missing(row["value"]):
         first = (f"{possessive(name)} figure for the {measure} in {period_label} is "
@@ -211,8 +225,7 @@ def ranking_summary(values: pd.DataFrame, selected_code: str | None, indicator: 
         spread = _extremes_sentence(df, ind, peer_noun, home_name)
         return prefix + first + (f" {spread}" if spread else "")
 
-    ranked = df[df["value"].notna()].copy()
-    ranked["shown"] = [rounded(v, ind) for v in ranked["value"]]
+    ranked = [dict(r, shown=rounded(r["value"], ind)) for r in df if _has(r["value"])]
     mine = rounded(row["value"], ind)
     n = len(ranked)
     group = peers if n == n_all else f"the {n} {peer_noun} in {in_sentence(home_name)} with a figure"
@@ -229,11 +242,11 @@ def ranking_summary(values: pd.DataFrame, selected_code: str | None, indicator: 
     return prefix + text
 
 
-def _rank_phrase(ranked: pd.DataFrame, code: str, mine: float, ind: Indicator, group: str) -> str:
+def _rank_phrase(ranked: list[dict], code: str, mine: float, ind: Indicator, group: str) -> str:
     """'the highest of <group> (higher is worse)', 'the joint 3rd highest of <group> (with Pendle)'."""
-    higher = int((ranked["shown"] > mine).sum())
-    lower = int((ranked["shown"] < mine).sum())
-    tied = ranked[(ranked["shown"] == mine) & (ranked["area_code"] != code)]["name"].tolist()
+    higher = sum(r["shown"] > mine for r in ranked)
+    lower = sum(r["shown"] < mine for r in ranked)
+    tied = [r["name"] for r in ranked if r["shown"] == mine and r["area_code"] != code]
     if not higher and not lower:
         return f"the same as every other one of {group}"
     if higher == 0:
@@ -252,16 +265,15 @@ def _rank_phrase(ranked: pd.DataFrame, code: str, mine: float, ind: Indicator, g
     return f"{phrase} ({'; '.join(notes)})" if notes else phrase
 
 
-def _extremes_sentence(df: pd.DataFrame, ind: Indicator, peer_noun: str, home_name: str) -> str:
+def _extremes_sentence(df: list[dict], ind: Indicator, peer_noun: str, home_name: str) -> str:
     """'Across Lancashire's 14 districts, the claimant rate was highest in Blackpool (9.8%) and lowest in
     Ribble Valley (2.1%).' ('Of the 13 districts in Lancashire with a figure, ...' when some are missing)."""
-    shown = df[df["value"].notna()].copy()
-    if shown.empty:
+    shown = [(rounded(r["value"], ind), r["name"]) for r in df if _has(r["value"])]
+    if not shown:
         return f"No figures are published for {possessive(home_name)} {peer_noun} in this period."
-    shown["shown"] = [rounded(v, ind) for v in shown["value"]]
-    top, bottom = shown["shown"].max(), shown["shown"].min()
-    top_names = shown[shown["shown"] == top]["name"].tolist()
-    bottom_names = shown[shown["shown"] == bottom]["name"].tolist()
+    top, bottom = max(v for v, _ in shown), min(v for v, _ in shown)
+    top_names = [n for v, n in shown if v == top]
+    bottom_names = [n for v, n in shown if v == bottom]
     intro = (f"Across {possessive(home_name)} {len(df)} {peer_noun}" if len(shown) == len(df)
              else f"Of the {len(shown)} {peer_noun} in {in_sentence(home_name)} with a figure")
     measure = measure_name(ind)
@@ -273,7 +285,7 @@ def _extremes_sentence(df: pd.DataFrame, ind: Indicator, peer_noun: str, home_na
             f"and lowest in {join_names(bottom_names)} ({format_number(bottom, ind)}).")
 
 
-def _spread_summary(df: pd.DataFrame, ind: Indicator, period_label: str, home_name: str, peer_noun: str,
+def _spread_summary(df: list[dict], ind: Indicator, period_label: str, home_name: str, peer_noun: str,
                     comparators, home_value) -> str:
     measure = measure_name(ind)
     first = ""
@@ -285,7 +297,7 @@ def _spread_summary(df: pd.DataFrame, ind: Indicator, period_label: str, home_na
     if not first:  # the sentence must name the period
         spread = f"In {period_label}, {spread[:1].lower()}{spread[1:]}" if spread.startswith(("Across", "Of ")) \
             else spread
-    missing = df[df["value"].isna()]["name"].tolist()
+    missing = [r["name"] for r in df if not _has(r["value"])]
     tail = ""
     if missing and len(missing) < len(df):
         verb = "is" if len(missing) == 1 else "are"
@@ -293,11 +305,10 @@ def _spread_summary(df: pd.DataFrame, ind: Indicator, period_label: str, home_na
     return first + spread + tail
 
 
-def _fallback_prefix(fallback_for: str | None, df: pd.DataFrame, selected_code: str | None) -> str:
+def _fallback_prefix(fallback_for: str | None, df: list[dict], selected_code: str | None) -> str:
     if not fallback_for:
         return ""
-    match = df[df["area_code"] == selected_code]
-    wider = match["name"].iloc[0] if len(match) else "the wider area"
+    wider = next((r["name"] for r in df if r["area_code"] == selected_code), "the wider area")
     return f"Figures are not published for {in_sentence(fallback_for)}, so these are for {in_sentence(wider)}. "
 
 
@@ -317,20 +328,22 @@ def trend_summary(series: pd.DataFrame, area_name: str, indicator: Indicator,
     """
     ind = indicator
     measure = measure_name(ind)
-    df = _clean(series, ["period", "period_label", "value", "status"])
-    if df.empty:
+    df = _records(series, ["period", "period_label", "value", "status"])
+    if not df:
         return f"No data for {possessive(area_name)} {measure}."
-    df = df.sort_values("period", kind="stable").reset_index(drop=True)
-    df["period_label"] = df["period_label"].astype(object).where(df["period_label"].notna(), df["period"])
+    df = sorted(df, key=lambda r: r["period"])  # stable, as pandas' stable sort
+    for r in df:
+        if _na(r["period_label"]):
+            r["period_label"] = r["period"]
     prefix = ""
     if fallback_for:
         prefix = f"Figures are not published for {in_sentence(fallback_for)}, so these are for {in_sentence(area_name)}. "
     elif is_home:
         prefix = capitalise(f"These figures are for {in_sentence(area_name)} as a whole. ")
     who = possessive(area_name)
-    have = df[df["value"].notna()]
-    last = df.iloc[-1]
-    if have.empty:
+    have = [r for r in df if _has(r["value"])]
+    last = df[-1]
+    if not have:
         return prefix + f"No {measure} figures are published for {in_sentence(area_name)} in this period."
     gaps = len(df) - len(have)
     gap_note = ""
@@ -338,13 +351,13 @@ def trend_summary(series: pd.DataFrame, area_name: str, indicator: Indicator,
         gap_note = f" (figures for {gaps} of {len(df)} periods are not published)"
 
     if is_missing(last["value"]):
-        latest = have.iloc[-1]
+        latest = have[-1]
         text = (f"{who} figure for {last['period_label']} is {_missing_phrase(last['status'])}; the latest "
                 f"published was {_value_phrase(latest['value'], latest['status'], ind)} in "
                 f"{latest['period_label']}{gap_note}.")
         return prefix + capitalise(text)
 
-    first = have.iloc[0]
+    first = have[0]
     if len(have) == 1:
         text = f"{who} {measure} was {_value_phrase(last['value'], last['status'], ind)} in {last['period_label']}"
     else:
@@ -367,14 +380,14 @@ def trend_summary(series: pd.DataFrame, area_name: str, indicator: Indicator,
     return prefix + text
 
 
-def _peak_phrase(have: pd.DataFrame, ind: Indicator) -> str:
+def _peak_phrase(have: list[dict], ind: Indicator) -> str:
     """'peaking at 8.0% in February 2021' when the highest figure is neither the first nor the last."""
-    shown = [rounded(v, ind) for v in have["value"]]
+    shown = [rounded(r["value"], ind) for r in have]
     top = max(shown)
     if shown[0] == top or shown[-1] == top:
         return ""
     at = shown.index(top)
-    return f"peaking at {format_number(top, ind)} in {have.iloc[at]['period_label']}"
+    return f"peaking at {format_number(top, ind)} in {have[at]['period_label']}"
 
 
 # --- breakdown (bars by age, sex, level ...) -----------------------------------------------------
@@ -391,24 +404,24 @@ def breakdown_summary(df: pd.DataFrame, area_name: str, indicator: Indicator, pe
     measure = measure_name(ind)
     cols = ["breakdown", "value", "status"] + (["breakdown_label"] if isinstance(df, pd.DataFrame)
                                                 and "breakdown_label" in df.columns else [])
-    data = _clean(df, cols)
-    if data.empty:
+    data = _records(df, cols)
+    if not data:
         return f"No data for {possessive(area_name)} {measure} by {dimension} in {period_label}."
-    labels = data["breakdown_label"] if "breakdown_label" in data else data["breakdown"]
-    data["label"] = labels.astype(object).where(labels.notna(), data["breakdown"]).astype(str)
-    total = data[data["breakdown"].astype(str) == "total"]
-    groups = data[data["breakdown"].astype(str) != "total"]
-    have = groups[groups["value"].notna()].copy()
+    for r in data:
+        label = r.get("breakdown_label", r["breakdown"])
+        r["label"] = str(label if not _na(label) else r["breakdown"])
+    total = [r for r in data if str(r["breakdown"]) == "total"]
+    groups = [r for r in data if str(r["breakdown"]) != "total"]
+    have = [(rounded(r["value"], ind), r["label"]) for r in groups if _has(r["value"])]
     who = possessive(area_name)
     overall = ""
-    if len(total) and not is_missing(total["value"].iloc[0]):
-        overall = f" Overall it was {format_number(total['value'].iloc[0], ind)}."
-    if have.empty:
+    if total and not is_missing(total[0]["value"]):
+        overall = f" Overall it was {format_number(total[0]['value'], ind)}."
+    if not have:
         return f"No figures by {dimension} are published for {in_sentence(area_name)} in {period_label}.{overall}"
-    have["shown"] = [rounded(v, ind) for v in have["value"]]
-    top, bottom = have["shown"].max(), have["shown"].min()
-    top_labels = have[have["shown"] == top]["label"].tolist()
-    bottom_labels = have[have["shown"] == bottom]["label"].tolist()
+    top, bottom = max(v for v, _ in have), min(v for v, _ in have)
+    top_labels = [lab for v, lab in have if v == top]
+    bottom_labels = [lab for v, lab in have if v == bottom]
     plural = PLURALS.get(dimension, dimension if dimension.endswith("s") else f"{dimension}s")
     if len(have) == 1:
         text = f"In {period_label}, {who} {measure} for {top_labels[0]} was {format_number(top, ind)}."
@@ -418,10 +431,10 @@ def breakdown_summary(df: pd.DataFrame, area_name: str, indicator: Indicator, pe
         text = (f"In {period_label}, {who} {measure} was highest for {join_names(top_labels)} "
                 f"({format_number(top, ind)}) and lowest for {join_names(bottom_labels)} "
                 f"({format_number(bottom, ind)}), across {len(groups)} {plural}.")
-    missing = groups[groups["value"].isna()]
-    if len(missing):
+    missing = [r["label"] for r in groups if not _has(r["value"])]
+    if missing:
         verb = "is" if len(missing) == 1 else "are"
-        text += f" The figure for {join_names(missing['label'].tolist())} {verb} not published (suppressed or not available)."
+        text += f" The figure for {join_names(missing)} {verb} not published (suppressed or not available)."
     return text + overall
 
 
@@ -437,22 +450,22 @@ def map_summary(values: pd.DataFrame, indicator: Indicator, period_label: str, h
     """
     ind = indicator
     measure = measure_name(ind)
-    df = _clean(values, ["area_code", "area_name", "value", "status"])
-    if df.empty:
+    df = _records(values, ["area_code", "area_name", "value", "status"])
+    if not df:
         return f"No data for the {measure} map in {period_label}."
-    df["name"] = _names(df)
+    _named(df)
     spread = _extremes_sentence(df, ind, peer_noun, home_name)
     text = f"In {period_label}, {spread[:1].lower()}{spread[1:]}" if spread.startswith(("Across", "Of ")) \
         else spread
     note = {"lower": "lower is better", "higher": "higher is better"}.get(ind.polarity or "")
-    if note and df["value"].notna().sum() > 1:
+    if note and sum(_has(r["value"]) for r in df) > 1:
         text = text[:-1] + f"; {note}."
-    missing = df[df["value"].isna()]["name"].tolist()
+    missing = [r["name"] for r in df if not _has(r["value"])]
     if missing and len(missing) < len(df):
         verb = "is" if len(missing) == 1 else "are"
         text += f" The figure for {join_names(missing)} {verb} not published (suppressed or not available)."
     if selected_code is not None:
-        row = df[df["area_code"] == selected_code]
-        if len(row) and not is_missing(row["value"].iloc[0]):
-            text += f" {capitalise(in_sentence(row['name'].iloc[0]))}: {format_number(row['value'].iloc[0], ind)}."
+        row = next((r for r in df if r["area_code"] == selected_code), None)
+        if row is not None and not is_missing(row["value"]):
+            text += f" {capitalise(in_sentence(row['name']))}: {format_number(row['value'], ind)}."
     return text

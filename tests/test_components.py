@@ -54,7 +54,7 @@ def test_time_series_has_one_line_per_area_with_distinct_styles():
     lines = [{"name": "Preston", "role": "district", "df": series([3.0, 3.2, 3.1])},
              {"name": "Lancashire", "role": "home", "df": series([3.5, 3.6, 3.4])},
              {"name": "England", "role": "country", "df": series([4.0, 4.1, float("nan")])}]
-    fig = figures.time_series(lines, RATE)
+    fig = go.Figure(figures.time_series(lines, RATE))
     assert [t.name for t in fig.data] == ["Preston", "Lancashire", "England"], "one trace per line, in order"
     dashes = {t.line.dash for t in fig.data}
     assert len(dashes) == 3, "lines differ by dash style as well as colour"
@@ -67,7 +67,7 @@ def test_time_series_has_one_line_per_area_with_distinct_styles():
 def test_ranking_bar_marks_the_selected_district_and_reference_lines():
     df = pd.DataFrame({"area_code": ["A", "B", "C"], "area_name": ["Alpha", "Beta", "Gamma"],
                        "value": [2.0, float("nan"), 5.0], "status": ["ok", "suppressed", "ok"]})
-    fig = figures.ranking_bar(df, RATE, "A", [("North West", 3.0), ("England", 4.0)])
+    fig = go.Figure(figures.ranking_bar(df, RATE, "A", [("North West", 3.0), ("England", 4.0)]))
     bar = fig.data[0]
     assert list(bar.y)[-1] == "Gamma", "the highest value is at the top"
     assert "▶ Alpha" in bar.y, "the selected district is marked by text, not colour alone"
@@ -80,7 +80,7 @@ def test_tile_map_uses_the_configured_grid_and_never_polygons():
     grid = TILE_GRIDS["E37000019"]
     df = pd.DataFrame({"area_code": list(grid), "area_name": [f"D{i}" for i in range(len(grid))],
                        "value": [float(i) for i in range(len(grid))], "status": ["ok"] * len(grid)})
-    fig = figures.tile_map(df, grid, RATE, selected=list(grid)[0])
+    fig = go.Figure(figures.tile_map(df, grid, RATE, selected=list(grid)[0]))
     assert len(fig.layout.shapes) == 14 and all(s.type == "rect" for s in fig.layout.shapes), \
         "one square per district"
     fills = {s.fillcolor for s in fig.layout.shapes}
@@ -101,7 +101,7 @@ def test_choropleth_draws_the_release_boundaries():
                            crs="EPSG:4326")
     df = pd.DataFrame({"area_code": ["A", "B"], "area_name": ["Alpha", "Beta"], "value": [1.0, 2.0],
                        "status": ["ok", "ok"]})
-    fig = figures.choropleth(df, gdf, RATE, selected="B")
+    fig = go.Figure(figures.choropleth(df, gdf, RATE, selected="B"))
     filled = [t for t in fig.data if t.fill == "toself"]
     assert len(filled) == 2, "one filled outline per boundary"
     assert filled[0].fillcolor != filled[1].fillcolor, "shade follows the value"
@@ -111,15 +111,15 @@ def test_breakdown_bars_and_sparkline():
     df = pd.DataFrame({"category": ["16-24", "25-49"] * 2, "value": [1.0, 2.0, 1.5, 2.5],
                        "status": ["ok"] * 4, "series": ["Preston"] * 2 + ["England"] * 2,
                        "role": ["district"] * 2 + ["country"] * 2})
-    fig = figures.breakdown_bars(df, RATE)
+    fig = go.Figure(figures.breakdown_bars(df, RATE))
     assert [t.name for t in fig.data] == ["Preston", "England"] and fig.layout.barmode == "group", \
         "grouped bars, one series per area"
-    spark = figures.sparkline(series([1.0, 2.0, 3.0]))
+    spark = go.Figure(figures.sparkline(series([1.0, 2.0, 3.0])))
     assert len(spark.data) == 1 and spark.layout.xaxis.visible is False, "a sparkline is a bare line"
 
 
 def test_chart_card_carries_title_source_period_release_and_table():
-    fig = figures.sparkline(series([1.0, 2.0]))
+    fig = go.Figure(figures.sparkline(series([1.0, 2.0])))
     card = chart_card("x", "Claimant rate", fig, pd.DataFrame({"Period": ["March 2021"], "Value": ["3.0%"]}),
                       {"title": "Claimant count", "publisher": "ONS", "release_date": "2026-10-14"},
                       "March 2021", "2026-11-01", is_demo=True)
@@ -185,7 +185,7 @@ def test_time_series_with_one_period_labels_it_as_published():
     df = _pd.DataFrame({"period": ["2020-06"], "period_start": [_pd.Timestamp("2020-06-01")], "value": [35.0],
                         "status": ["ok"]})
     fig = _figures.time_series([{"name": "Burnley", "role": "district", "df": df}], _INDICATORS["furlough_take_up"])
-    axis = fig.to_plotly_json()["layout"]["xaxis"]
+    axis = fig["layout"]["xaxis"]
     assert list(axis["ticktext"]) == ["June 2020"], "a lone period is one tick named like the publisher names it"
     assert axis["range"][0] < "2020-06-01" < axis["range"][1], "the lone point sits inside the axis range"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from interactive import draw_chart
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 pytestmark = pytest.mark.browser
@@ -85,7 +86,8 @@ def test_first_view_chart_agrees_with_plotly_and_controls_still_work(dash_duo, d
     Select(dash_duo.find_element("#claimant-count-area-select")).select_by_value(other)
     WebDriverWait(dash_duo.driver, 20).until(lambda d: f"area={other}" in d.current_url,
                                              message=f"no new view: {dash_duo.get_logs()}")
-    WebDriverWait(dash_duo.driver, 10).until(
+    # React may re-render the new view between finding the select and reading it: look again
+    WebDriverWait(dash_duo.driver, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda d: dash_duo.find_element("#claimant-count-area-select").get_attribute("value") == other)
     dash_duo.wait_for_element("#claimant-count-trend-graph .main-svg", timeout=15)
     assert dash_duo.find_element("#claimant-count-key-value").text, f"the new view has its figure (was {before})"

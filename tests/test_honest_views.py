@@ -68,8 +68,8 @@ def test_period_axes_never_show_clock_times(release):
     _, rel = release
     for spec in _specs(rel):
         if spec.kind in ("trend", "strip", "compare"):
-            layout = spec.figure.to_plotly_json()["layout"]
-            xs = [t.get("x") for t in spec.figure.to_plotly_json()["data"] if t.get("x")]
+            layout = spec.figure["layout"]
+            xs = [t.get("x") for t in spec.figure["data"] if t.get("x")]
             dated = any(isinstance(x[0], str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(x[0])) for x in xs)
             if dated:
                 assert _axis_ok(layout["xaxis"]), f"{spec.chart_id}: a date axis names its periods, no clock times"
@@ -84,7 +84,7 @@ def test_no_line_crosses_a_break_or_stands_on_one_period(release):
     for spec in _specs(rel):
         ind = INDICATORS[spec.indicator]
         text_to_period = {period_text(p, ind): p for p in rel.periods(spec.indicator)}
-        line_traces = [t for t in spec.figure.to_plotly_json()["data"]
+        line_traces = [t for t in spec.figure["data"]
                        if "lines" in str(t.get("mode", "")) and t.get("customdata")]
         if spec.kind in ("trend", "compare") and line_traces:
             periods = sorted({p for p in spec.data["period"]}, key=rel.periods(spec.indicator).index)
@@ -173,7 +173,7 @@ def test_no_change_is_stated_across_a_break(release):
 def test_no_internal_key_in_any_label(release):
     _, rel = release
     for spec in _specs(rel):
-        fig = spec.figure.to_plotly_json()
+        fig = spec.figure
         labels = [spec.title, spec.summary, spec.note or ""]
         labels += [str(t.get("name") or "") for t in fig["data"]]
         labels += [str(a.get("text") or "") for a in fig["layout"].get("annotations", [])]
@@ -271,7 +271,7 @@ def test_progress8_shows_its_interval_and_significance(release):
     assert expected, "Burnley's Progress 8 by residency has a published interval"
     for kind_ in ("trend", "ranking"):
         spec = charts.build(rel, f"progress8-residency-{kind_}", {"area": burnley})
-        traces = spec.figure.to_plotly_json()["data"]
+        traces = spec.figure["data"]
         assert any(t.get("error_x") or t.get("error_y") for t in traces), f"{kind_}: the interval is drawn"
         assert expected in spec.summary, f"{kind_}: the summary says '{expected}': {spec.summary!r}"
         row = spec.data[spec.data["area_code"] == burnley].iloc[0]

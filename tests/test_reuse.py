@@ -37,7 +37,7 @@ def spec_of(chart: str, **args):
 
 def trace_points(fig) -> dict[str, list]:
     """{trace name: y values} of a figure's named traces."""
-    return {t["name"]: list(t["y"]) for t in fig.to_plotly_json()["data"] if t.get("name")}
+    return {t["name"]: list(t["y"]) for t in fig["data"] if t.get("name")}
 
 
 @pytest.mark.parametrize("area", [BURNLEY, BLACKPOOL])
@@ -63,7 +63,7 @@ def test_ranking_and_map_csv_equal_the_bars_and_tiles(client):
     response = client.get(f"/download/claimant-count-ranking.csv?area={PRESTON}&period=2020-06")
     _, df = read_csv_bytes(response.data)
     spec = spec_of("claimant-count-ranking", area=PRESTON, period="2020-06")
-    bars = spec.figure.to_plotly_json()["data"][0]
+    bars = spec.figure["data"][0]
     districts = df[df["role"] == "district"]
     assert sorted(bars["x"]) == sorted(districts["value"].tolist()), "bar lengths equal the CSV's district values"
     assert len(districts) == 14 and set(df["period"]) == {"2020-06"}, "14 districts, all for the asked period"
