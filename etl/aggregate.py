@@ -19,6 +19,7 @@ import pandas as pd
 from etl.denominators import population_weights
 from etl.derivations import derivation_table, empty_derivations
 from etl.distinct import per_distinct
+from etl.groupsum import kahan_group_sums
 from etl.geography import Geography
 from etl.schema import STATUSES_WITH_VALUE, tidy_frame
 from vocab.catalogue import INDICATORS, Indicator
@@ -93,6 +94,20 @@ def _encoded(units: pd.DataFrame, members: pd.DataFrame) -> tuple[pd.DataFrame, 
     return encoded[0], encoded[1], labels
 
 
+def _members_joined(slim: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """Each unit row with each parent it lies in; where an old code and its successor both have a row,
+    only the successor's is kept."""
+    merged = slim.merge(members, left_on="area_code", right_on="unit_code")
+    if merged.empty:
+        return merged
+    is_current = merged["area_code"] == merged["member_code"]
+    if not is_current.all():  # (all current, the usual case: nothing to set aside)
+        has_current = merged.assign(is_current=is_current).groupby(
+            ["parent_code", "period", "breakdown", "member_code"])["is_current"].transform("any")
+        merged = merged[is_current | ~has_current]
+    return merged.drop(columns=["unit_code", "member_code"])  # not needed to combine
+
+
 def _units(df: pd.DataFrame, base: str) -> pd.DataFrame:
     if base == "district":
         return df[df["area_level"] == "district"]
@@ -119,22 +134,21 @@ def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
         results, failures = [], []
         for rank, base in enumerate(BASES):
             units = _units(df, base)
-            slim, members, labels = _encoded(_slim(units), memberships[base])
-            merged = slim.merge(members, left_on="area_code", right_on="unit_code")
-            if merged.empty:
-                continue
-            # where an old code and its successor both have a row, keep only the successor's
-            merged["is_current"] = merged["area_code"] == merged["member_code"]
-            if not merged["is_current"].all():  # (all current, the usual case: nothing to set aside)
-                has_current = merged.groupby(["parent_code", "period", "breakdown", "member_code"])[
-                    "is_current"].transform("any")
-                merged = merged[merged["is_current"] | ~has_current]
-            merged = merged.drop(columns=["unit_code", "member_code", "is_current"])  # not needed to combine
-            coverage = (_coverage(units, memberships[base], geo) if base == "district"
-                        else _tier_coverage(units, memberships[base], tier_districts))
-            result, failed = _combine(merged, ind, expected, coverage, labels)
-            results.append(result.assign(base=base, rank=rank))
-            failures.append(failed.assign(base=base, rank=rank))
+            coverage = None
+            # one level of parents at a time: each district row is joined to one parent per level, so the
+            # joined rows (the build's memory peak) are the table's size, not the table's times the levels
+            for _level, level_members in memberships[base].groupby("parent_level", sort=True):
+                slim, members, labels = _encoded(_slim(units), level_members)
+                merged = _members_joined(slim, members)
+                if merged.empty:
+                    continue
+                if coverage is None:
+                    coverage = (_coverage(units, memberships[base], geo) if base == "district"
+                                else _tier_coverage(units, memberships[base], tier_districts))
+                result, failed = _combine(merged, ind, expected, coverage, labels)
+                del merged
+                results.append(result.assign(base=base, rank=rank))
+                failures.append(failed.assign(base=base, rank=rank))
         if not results:
             continue
         result = _smallest_complete(pd.concat(results, ignore_index=True))
@@ -338,16 +352,19 @@ def _combine(merged: pd.DataFrame, ind: Indicator, expected: pd.Series,
     out = grouped.agg(n_rows=("area_code", "size"),
                       all_values=("has_value", "all"), all_not_applicable=("is_not_applicable", "all"),
                       any_suppressed=("is_suppressed", "any"),
-                      any_provisional=("is_provisional", "any"), value_sum=("value", "sum"),
-                      num_sum=("numerator", "sum"), den_sum=("denominator", "sum"),
+                      any_provisional=("is_provisional", "any"),
                       num_all=("has_numerator", "all"), den_all=("has_denominator", "all"),
-                      weighted_sum=("weighted", "sum"), source=("source", "first"),
+                      source=("source", "first"),
                       population_year=("population_year", "max"),
                       requested_year=("requested_year", "max")).reset_index()
     for column, texts in (labels or {}).items():  # group columns given as ranks (``_encoded``) -> texts
         out[column] = texts[out[column].to_numpy()]
     # each row's position in ``out`` (groups sorted, as agg gives them); -1 for a row in no group
     group_of = grouped.ngroup().fillna(-1).to_numpy(dtype=np.int64)
+    sums = ["value", "numerator", "denominator", "weighted"]
+    for name, total in zip(["value_sum", "num_sum", "den_sum", "weighted_sum"],
+                           kahan_group_sums(group_of, [frame[c].to_numpy(dtype=np.float64) for c in sums], len(out))):
+        out[name] = total
     out["blocks"] = _joined(group_of, frame["area_code"], ",", len(out))
     out["lacking"] = _joined(group_of, frame["lacking"], ", ", len(out))
     want = expected.reindex(pd.MultiIndex.from_frame(out[["parent_code", "parent_level"]])).to_numpy()
@@ -387,7 +404,8 @@ def _joined(group_of: np.ndarray, values: pd.Series, sep: str, groups: int) -> n
     if not keep.any():
         return out
     codes, uniques = pd.factorize(values[keep], sort=True)
-    key = np.unique(group_of[keep].astype(np.int64) * len(uniques) + codes)
+    key = np.sort(group_of[keep].astype(np.int64) * len(uniques) + codes)  # np.unique's hashing: ~10x slower
+    key = key[np.r_[True, key[1:] != key[:-1]]]
     group, code = np.divmod(key, len(uniques))
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     texts = np.asarray(uniques, dtype=object)
