@@ -79,25 +79,36 @@ def _slim(units: pd.DataFrame) -> pd.DataFrame:
     return units[[c for c in COMBINED if c in units.columns]]
 
 
-def _encoded(units: pd.DataFrame, members: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """(units, members, labels): the group columns as integer ranks of their sorted texts (groups then sort as
-    the texts do), before the join multiplies the rows; ``labels`` turns ranks back into texts. Unchanged,
-    with no labels, where a group column has a missing value."""
-    encoded, labels = [units.copy(deep=False), members.copy(deep=False)], {}
-    for frame, columns in zip(encoded, (["period", "breakdown"], ["parent_code", "parent_level"])):
-        for column in columns:
-            codes, uniques = pd.factorize(frame[column], sort=True)
-            if (codes < 0).any():
-                return units, members, {}
-            frame[column] = codes.astype(np.min_scalar_type(len(uniques)))  # 1-2 bytes a row, not 8
-            labels[column] = np.asarray(uniques, dtype=object)
-    return encoded[0], encoded[1], labels
+def _encoded(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, dict] | None:
+    """(frame, labels): the group ``columns`` as integer ranks of their sorted texts (groups then sort as
+    the texts do), 1-2 bytes a row, not 8; ``labels`` turns ranks back into texts. None where a group
+    column has a missing value (the columns are then left as texts)."""
+    encoded, labels = frame.copy(deep=False), {}
+    for column in columns:
+        codes, uniques = pd.factorize(frame[column], sort=True)
+        if (codes < 0).any():
+            return None
+        encoded[column] = codes.astype(np.min_scalar_type(len(uniques)))
+        labels[column] = np.asarray(uniques, dtype=object)
+    return encoded, labels
 
 
-def _members_joined(slim: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
-    """Each unit row with each parent it lies in; where an old code and its successor both have a row,
-    only the successor's is kept."""
-    merged = slim.merge(members, left_on="area_code", right_on="unit_code")
+def _members_joined(slim: pd.DataFrame, members: pd.DataFrame, unit_of_row: tuple) -> pd.DataFrame:
+    """Each unit row with each parent it lies in (``slim.merge(members)`` on its unit code, rows in the same
+    order); where an old code and its successor both have a row, only the successor's is kept.
+
+    ``unit_of_row``: (each row's number among the distinct codes, the distinct codes) of ``slim``'s
+    area_code. A unit lies in one parent of a level, so the join is a lookup, not a merge."""
+    if members["unit_code"].is_unique:
+        codes, units = unit_of_row
+        at = pd.Index(members["unit_code"]).get_indexer(units)[codes]
+        keep = at >= 0
+        merged = slim[keep] if not keep.all() else slim.copy(deep=False)
+        for column in ("member_code", "parent_code", "parent_level"):
+            merged[column] = members[column].to_numpy()[at[keep]]
+        merged = merged.reset_index(drop=True)
+    else:
+        merged = slim.merge(members, left_on="area_code", right_on="unit_code").drop(columns="unit_code")
     if merged.empty:
         return merged
     is_current = merged["area_code"] == merged["member_code"]
@@ -105,7 +116,7 @@ def _members_joined(slim: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
         has_current = merged.assign(is_current=is_current).groupby(
             ["parent_code", "period", "breakdown", "member_code"])["is_current"].transform("any")
         merged = merged[is_current | ~has_current]
-    return merged.drop(columns=["unit_code", "member_code"])  # not needed to combine
+    return merged.drop(columns="member_code")  # not needed to combine
 
 
 def _units(df: pd.DataFrame, base: str) -> pd.DataFrame:
@@ -134,12 +145,20 @@ def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
         results, failures = [], []
         for rank, base in enumerate(BASES):
             units = _units(df, base)
+            slim = _slim(units)
+            coded = _encoded(slim, ["period", "breakdown"])
+            slim, unit_labels = coded if coded else (slim, None)
+            unit_of_row = pd.factorize(slim["area_code"])
             coverage = None
             # one level of parents at a time: each district row is joined to one parent per level, so the
             # joined rows (the build's memory peak) are the table's size, not the table's times the levels
-            for _level, level_members in memberships[base].groupby("parent_level", sort=True):
-                slim, members, labels = _encoded(_slim(units), level_members)
-                merged = _members_joined(slim, members)
+            for _level, members in memberships[base].groupby("parent_level", sort=True):
+                parents = _encoded(members, ["parent_code", "parent_level"]) if unit_labels is not None else None
+                members, labels = (parents[0], {**unit_labels, **parents[1]}) if parents else (members, {})
+                if not parents and unit_labels is not None:  # texts throughout, as the units' columns
+                    slim, unit_labels = _slim(units), None
+                    unit_of_row = pd.factorize(slim["area_code"])
+                merged = _members_joined(slim, members, unit_of_row)
                 if merged.empty:
                     continue
                 if coverage is None:

@@ -40,6 +40,7 @@ def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
             problems += value_problems(table, name, today)
             log.extend(problems)
     del resolved
+    release_tables(parsed)
     overlaps = resolve_overlaps(rows.dropna(subset=["area_code"]))
     del rows
     log.extend(overlaps.problems)
@@ -52,6 +53,15 @@ def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
         elif mine.any():
             df = pd.concat([df[~mine], finalise(df[mine])], ignore_index=True)
     return df, overlaps.superseded
+
+
+def release_tables(parsed: list[ParsedFile]) -> None:
+    """Let each indicator file's own rows go (an empty frame with its columns stays): they are all in the
+    combined table now, and at national scale a second copy of millions of rows is gigabytes. Each file
+    keeps its row count (``ParsedFile.rows``) for the report."""
+    for item in parsed:
+        if item.result.kind == "indicators":
+            item.result.table = item.result.table.iloc[0:0]
 
 
 def _all_clean(resolved: list, rows: pd.DataFrame, today: date) -> bool:
