@@ -134,9 +134,11 @@ def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
     # Cumberland + Westmorland and Furness) covers the same area under its old or its new codes
     expected = memberships["district"].groupby(["parent_code", "parent_level"])["member_code"].nunique()
     tier_districts = _tier_districts(geo)
-    published = tidy.set_index(["indicator", "area_code", "period", "breakdown"])
+    published = tidy[["indicator", "area_code", "period", "breakdown", "value", "source"]].set_index(
+        ["indicator", "area_code", "period", "breakdown"])  # the publisher's figure and source, to compare
     weights = population_weights(tidy)
-    for indicator_id, df in tidy.groupby("indicator", sort=True):
+    read = ["indicator", "area_level"] + [c for c in COMBINED if c in tidy.columns]  # each indicator's rows, slim
+    for indicator_id, df in tidy[read].groupby("indicator", sort=True):
         ind = INDICATORS[indicator_id]
         if ind.aggregation == "none":
             continue

@@ -144,7 +144,8 @@ def value_problems(df: pd.DataFrame, file: str, today: date) -> list[Problem]:
     d = _with_rules(df)
     for col in ("value", "numerator", "denominator"):
         d[col] = pd.to_numeric(d[col], errors="coerce").astype("float64")
-    d["_ceiling"] = d["area_level"].map(COUNT_CEILINGS).astype("float64")
+    codes, levels = pd.factorize(d["area_level"], use_na_sentinel=False)  # a few levels, millions of rows
+    d["_ceiling"] = pd.Series(levels, dtype=object).map(COUNT_CEILINGS).to_numpy(dtype="float64")[codes]
     d["period_start"] = pd.to_datetime(d["period_start"], errors="coerce")
     d["_today"] = pd.Timestamp(today)
     problems: list[Problem] = []
