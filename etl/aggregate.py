@@ -93,22 +93,26 @@ def _encoded(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, dic
     return encoded, labels
 
 
+JOINED_ROWS = 2_000_000  # rows joined to their parents at once: levels are taken a few at a time up to this
+
+
+def _level_batches(members: pd.DataFrame, rows: int):
+    """``members`` a few levels at a time, so that about ``rows`` × levels stays under JOINED_ROWS (one batch
+    for a table of a few thousand rows: each batch is a pass over the rows)."""
+    levels = [frame for _, frame in members.groupby("parent_level", sort=True)]
+    step = max(1, JOINED_ROWS // max(rows, 1))
+    for start in range(0, len(levels), step):
+        yield pd.concat(levels[start:start + step], ignore_index=True)
+
+
 def _members_joined(slim: pd.DataFrame, members: pd.DataFrame, unit_of_row: tuple) -> pd.DataFrame:
-    """Each unit row with each parent it lies in (``slim.merge(members)`` on its unit code, rows in the same
-    order); where an old code and its successor both have a row, only the successor's is kept.
+    """Each unit row with each parent it lies in (rows of a group in ``slim``'s order, as a merge gives them);
+    where an old code and its successor both have a row, only the successor's is kept.
 
     ``unit_of_row``: (each row's number among the distinct codes, the distinct codes) of ``slim``'s
-    area_code. A unit lies in one parent of a level, so the join is a lookup, not a merge."""
-    if members["unit_code"].is_unique:
-        codes, units = unit_of_row
-        at = pd.Index(members["unit_code"]).get_indexer(units)[codes]
-        keep = at >= 0
-        merged = slim[keep] if not keep.all() else slim.copy(deep=False)
-        for column in ("member_code", "parent_code", "parent_level"):
-            merged[column] = members[column].to_numpy()[at[keep]]
-        merged = merged.reset_index(drop=True)
-    else:
-        merged = slim.merge(members, left_on="area_code", right_on="unit_code").drop(columns="unit_code")
+    area_code. A unit lies in one parent of a level, so each level's join is a lookup, not a merge."""
+    parts = [_joined_level(slim, level, unit_of_row) for _, level in members.groupby("parent_level", sort=False)]
+    merged = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0] if parts else slim.iloc[0:0]
     if merged.empty:
         return merged
     is_current = merged["area_code"] == merged["member_code"]
@@ -117,6 +121,19 @@ def _members_joined(slim: pd.DataFrame, members: pd.DataFrame, unit_of_row: tupl
             ["parent_code", "period", "breakdown", "member_code"])["is_current"].transform("any")
         merged = merged[is_current | ~has_current]
     return merged.drop(columns="member_code")  # not needed to combine
+
+
+def _joined_level(slim: pd.DataFrame, members: pd.DataFrame, unit_of_row: tuple) -> pd.DataFrame:
+    """``slim``'s rows with their parent of one level (member_code, parent_code, parent_level)."""
+    if not members["unit_code"].is_unique:
+        return slim.merge(members, left_on="area_code", right_on="unit_code").drop(columns="unit_code")
+    codes, units = unit_of_row
+    at = pd.Index(members["unit_code"]).get_indexer(units)[codes]
+    keep = at >= 0
+    joined = slim[keep] if not keep.all() else slim.copy(deep=False)
+    for column in ("member_code", "parent_code", "parent_level"):
+        joined[column] = members[column].to_numpy()[at[keep]]
+    return joined.reset_index(drop=True)
 
 
 def _units(df: pd.DataFrame, base: str) -> pd.DataFrame:
@@ -152,9 +169,9 @@ def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
             slim, unit_labels = coded if coded else (slim, None)
             unit_of_row = pd.factorize(slim["area_code"])
             coverage = None
-            # one level of parents at a time: each district row is joined to one parent per level, so the
-            # joined rows (the build's memory peak) are the table's size, not the table's times the levels
-            for _level, members in memberships[base].groupby("parent_level", sort=True):
+            # a few levels of parents at a time: each district row is joined to one parent per level, so at
+            # national scale the joined rows (the build's memory peak) are the table's size, not ×levels
+            for members in _level_batches(memberships[base], len(slim)):
                 parents = _encoded(members, ["parent_code", "parent_level"]) if unit_labels is not None else None
                 members, labels = (parents[0], {**unit_labels, **parents[1]}) if parents else (members, {})
                 if not parents and unit_labels is not None:  # texts throughout, as the units' columns

@@ -251,6 +251,13 @@ def validate_tidy(df: pd.DataFrame, file: str = "indicators table") -> list[Prob
     return []
 
 
+def contract_cleared(df: pd.DataFrame) -> bool:
+    """True when the fast pass clears ``df`` (then ``validate_tidy`` finds nothing); False when it does not,
+    without asking pandera why: for a caller that only needs to know whether to look closer."""
+    return meets_contract(coerce_types(df.drop(columns=[c for c in OPTIONAL_PARSER_COLUMNS if c in df.columns])),
+                          TIDY_SCHEMA)
+
+
 def _contract_problems(cases: pd.DataFrame, df: pd.DataFrame, rows: pd.Series | None, file: str) -> list[Problem]:
     problems: list[Problem] = []
     failing = 0
