@@ -19,6 +19,7 @@ import pandas as pd
 from etl.denominators import population_weights
 from etl.derivations import derivation_table, empty_derivations
 from etl.distinct import per_distinct
+from etl.groupsum import kahan_group_sums
 from etl.geography import Geography
 from etl.schema import STATUSES_WITH_VALUE, tidy_frame
 from vocab.catalogue import INDICATORS, Indicator
@@ -78,19 +79,61 @@ def _slim(units: pd.DataFrame) -> pd.DataFrame:
     return units[[c for c in COMBINED if c in units.columns]]
 
 
-def _encoded(units: pd.DataFrame, members: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """(units, members, labels): the group columns as integer ranks of their sorted texts (groups then sort as
-    the texts do), before the join multiplies the rows; ``labels`` turns ranks back into texts. Unchanged,
-    with no labels, where a group column has a missing value."""
-    encoded, labels = [units.copy(deep=False), members.copy(deep=False)], {}
-    for frame, columns in zip(encoded, (["period", "breakdown"], ["parent_code", "parent_level"])):
-        for column in columns:
-            codes, uniques = pd.factorize(frame[column], sort=True)
-            if (codes < 0).any():
-                return units, members, {}
-            frame[column] = codes.astype(np.min_scalar_type(len(uniques)))  # 1-2 bytes a row, not 8
-            labels[column] = np.asarray(uniques, dtype=object)
-    return encoded[0], encoded[1], labels
+def _encoded(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, dict] | None:
+    """(frame, labels): the group ``columns`` as integer ranks of their sorted texts (groups then sort as
+    the texts do), 1-2 bytes a row, not 8; ``labels`` turns ranks back into texts. None where a group
+    column has a missing value (the columns are then left as texts)."""
+    encoded, labels = frame.copy(deep=False), {}
+    for column in columns:
+        codes, uniques = pd.factorize(frame[column], sort=True)
+        if (codes < 0).any():
+            return None
+        encoded[column] = codes.astype(np.min_scalar_type(len(uniques)))
+        labels[column] = np.asarray(uniques, dtype=object)
+    return encoded, labels
+
+
+JOINED_ROWS = 2_000_000  # rows joined to their parents at once: levels are taken a few at a time up to this
+
+
+def _level_batches(members: pd.DataFrame, rows: int):
+    """``members`` a few levels at a time, so that about ``rows`` × levels stays under JOINED_ROWS (one batch
+    for a table of a few thousand rows: each batch is a pass over the rows)."""
+    levels = [frame for _, frame in members.groupby("parent_level", sort=True)]
+    step = max(1, JOINED_ROWS // max(rows, 1))
+    for start in range(0, len(levels), step):
+        yield pd.concat(levels[start:start + step], ignore_index=True)
+
+
+def _members_joined(slim: pd.DataFrame, members: pd.DataFrame, unit_of_row: tuple) -> pd.DataFrame:
+    """Each unit row with each parent it lies in (rows of a group in ``slim``'s order, as a merge gives them);
+    where an old code and its successor both have a row, only the successor's is kept.
+
+    ``unit_of_row``: (each row's number among the distinct codes, the distinct codes) of ``slim``'s
+    area_code. A unit lies in one parent of a level, so each level's join is a lookup, not a merge."""
+    parts = [_joined_level(slim, level, unit_of_row) for _, level in members.groupby("parent_level", sort=False)]
+    merged = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0] if parts else slim.iloc[0:0]
+    if merged.empty:
+        return merged
+    is_current = merged["area_code"] == merged["member_code"]
+    if not is_current.all():  # (all current, the usual case: nothing to set aside)
+        has_current = merged.assign(is_current=is_current).groupby(
+            ["parent_code", "period", "breakdown", "member_code"])["is_current"].transform("any")
+        merged = merged[is_current | ~has_current]
+    return merged.drop(columns="member_code")  # not needed to combine
+
+
+def _joined_level(slim: pd.DataFrame, members: pd.DataFrame, unit_of_row: tuple) -> pd.DataFrame:
+    """``slim``'s rows with their parent of one level (member_code, parent_code, parent_level)."""
+    if not members["unit_code"].is_unique:
+        return slim.merge(members, left_on="area_code", right_on="unit_code").drop(columns="unit_code")
+    codes, units = unit_of_row
+    at = pd.Index(members["unit_code"]).get_indexer(units)[codes]
+    keep = at >= 0
+    joined = slim[keep] if not keep.all() else slim.copy(deep=False)
+    for column in ("member_code", "parent_code", "parent_level"):
+        joined[column] = members[column].to_numpy()[at[keep]]
+    return joined.reset_index(drop=True)
 
 
 def _units(df: pd.DataFrame, base: str) -> pd.DataFrame:
@@ -108,9 +151,11 @@ def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
     # Cumberland + Westmorland and Furness) covers the same area under its old or its new codes
     expected = memberships["district"].groupby(["parent_code", "parent_level"])["member_code"].nunique()
     tier_districts = _tier_districts(geo)
-    published = tidy.set_index(["indicator", "area_code", "period", "breakdown"])
+    published = tidy[["indicator", "area_code", "period", "breakdown", "value", "source"]].set_index(
+        ["indicator", "area_code", "period", "breakdown"])  # the publisher's figure and source, to compare
     weights = population_weights(tidy)
-    for indicator_id, df in tidy.groupby("indicator", sort=True):
+    read = ["indicator", "area_level"] + [c for c in COMBINED if c in tidy.columns]  # each indicator's rows, slim
+    for indicator_id, df in tidy[read].groupby("indicator", sort=True):
         ind = INDICATORS[indicator_id]
         if ind.aggregation == "none":
             continue
@@ -119,22 +164,29 @@ def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
         results, failures = [], []
         for rank, base in enumerate(BASES):
             units = _units(df, base)
-            slim, members, labels = _encoded(_slim(units), memberships[base])
-            merged = slim.merge(members, left_on="area_code", right_on="unit_code")
-            if merged.empty:
-                continue
-            # where an old code and its successor both have a row, keep only the successor's
-            merged["is_current"] = merged["area_code"] == merged["member_code"]
-            if not merged["is_current"].all():  # (all current, the usual case: nothing to set aside)
-                has_current = merged.groupby(["parent_code", "period", "breakdown", "member_code"])[
-                    "is_current"].transform("any")
-                merged = merged[merged["is_current"] | ~has_current]
-            merged = merged.drop(columns=["unit_code", "member_code", "is_current"])  # not needed to combine
-            coverage = (_coverage(units, memberships[base], geo) if base == "district"
-                        else _tier_coverage(units, memberships[base], tier_districts))
-            result, failed = _combine(merged, ind, expected, coverage, labels)
-            results.append(result.assign(base=base, rank=rank))
-            failures.append(failed.assign(base=base, rank=rank))
+            slim = _slim(units)
+            coded = _encoded(slim, ["period", "breakdown"])
+            slim, unit_labels = coded if coded else (slim, None)
+            unit_of_row = pd.factorize(slim["area_code"])
+            coverage = None
+            # a few levels of parents at a time: each district row is joined to one parent per level, so at
+            # national scale the joined rows (the build's memory peak) are the table's size, not ×levels
+            for members in _level_batches(memberships[base], len(slim)):
+                parents = _encoded(members, ["parent_code", "parent_level"]) if unit_labels is not None else None
+                members, labels = (parents[0], {**unit_labels, **parents[1]}) if parents else (members, {})
+                if not parents and unit_labels is not None:  # texts throughout, as the units' columns
+                    slim, unit_labels = _slim(units), None
+                    unit_of_row = pd.factorize(slim["area_code"])
+                merged = _members_joined(slim, members, unit_of_row)
+                if merged.empty:
+                    continue
+                if coverage is None:
+                    coverage = (_coverage(units, memberships[base], geo) if base == "district"
+                                else _tier_coverage(units, memberships[base], tier_districts))
+                result, failed = _combine(merged, ind, expected, coverage, labels)
+                del merged
+                results.append(result.assign(base=base, rank=rank))
+                failures.append(failed.assign(base=base, rank=rank))
         if not results:
             continue
         result = _smallest_complete(pd.concat(results, ignore_index=True))
@@ -338,16 +390,19 @@ def _combine(merged: pd.DataFrame, ind: Indicator, expected: pd.Series,
     out = grouped.agg(n_rows=("area_code", "size"),
                       all_values=("has_value", "all"), all_not_applicable=("is_not_applicable", "all"),
                       any_suppressed=("is_suppressed", "any"),
-                      any_provisional=("is_provisional", "any"), value_sum=("value", "sum"),
-                      num_sum=("numerator", "sum"), den_sum=("denominator", "sum"),
+                      any_provisional=("is_provisional", "any"),
                       num_all=("has_numerator", "all"), den_all=("has_denominator", "all"),
-                      weighted_sum=("weighted", "sum"), source=("source", "first"),
+                      source=("source", "first"),
                       population_year=("population_year", "max"),
                       requested_year=("requested_year", "max")).reset_index()
     for column, texts in (labels or {}).items():  # group columns given as ranks (``_encoded``) -> texts
         out[column] = texts[out[column].to_numpy()]
     # each row's position in ``out`` (groups sorted, as agg gives them); -1 for a row in no group
     group_of = grouped.ngroup().fillna(-1).to_numpy(dtype=np.int64)
+    sums = ["value", "numerator", "denominator", "weighted"]
+    for name, total in zip(["value_sum", "num_sum", "den_sum", "weighted_sum"],
+                           kahan_group_sums(group_of, [frame[c].to_numpy(dtype=np.float64) for c in sums], len(out))):
+        out[name] = total
     out["blocks"] = _joined(group_of, frame["area_code"], ",", len(out))
     out["lacking"] = _joined(group_of, frame["lacking"], ", ", len(out))
     want = expected.reindex(pd.MultiIndex.from_frame(out[["parent_code", "parent_level"]])).to_numpy()
@@ -387,7 +442,8 @@ def _joined(group_of: np.ndarray, values: pd.Series, sep: str, groups: int) -> n
     if not keep.any():
         return out
     codes, uniques = pd.factorize(values[keep], sort=True)
-    key = np.unique(group_of[keep].astype(np.int64) * len(uniques) + codes)
+    key = np.sort(group_of[keep].astype(np.int64) * len(uniques) + codes)  # np.unique's hashing: ~10x slower
+    key = key[np.r_[True, key[1:] != key[:-1]]]
     group, code = np.divmod(key, len(uniques))
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     texts = np.asarray(uniques, dtype=object)

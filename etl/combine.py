@@ -15,7 +15,7 @@ from etl.geography import Geography
 from etl.overlaps import resolve_overlaps
 from etl.parse import ParsedFile
 from etl.resolve import duplicate_problems, resolve_areas
-from etl.schema import OPTIONAL_PARSER_COLUMNS, empty_tidy, validate_tidy
+from etl.schema import OPTIONAL_PARSER_COLUMNS, contract_cleared, empty_tidy, validate_tidy
 from etl.sources.base import all_finalisers
 
 
@@ -40,6 +40,7 @@ def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
             problems += value_problems(table, name, today)
             log.extend(problems)
     del resolved
+    release_tables(parsed)
     overlaps = resolve_overlaps(rows.dropna(subset=["area_code"]))
     del rows
     log.extend(overlaps.problems)
@@ -54,14 +55,24 @@ def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
     return df, overlaps.superseded
 
 
+def release_tables(parsed: list[ParsedFile]) -> None:
+    """Let each indicator file's own rows go (an empty frame with its columns stays): they are all in the
+    combined table now, and at national scale a second copy of millions of rows is gigabytes. Each file
+    keeps its row count (``ParsedFile.rows``) for the report."""
+    for item in parsed:
+        if item.result.kind == "indicators":
+            item.result.table = item.result.table.iloc[0:0]
+
+
 def _all_clean(resolved: list, rows: pd.DataFrame, today: date) -> bool:
     """Whether every file's rows meet the contract and the catalogue's domain, checked in one pass over all
     of them (``rows``: a folder of API pages is hundreds of files): each check is row by row, so the whole passes
     only when every file would. Uniqueness spans files here, so legitimate overlaps fail the whole and
-    the files are then checked one by one."""
+    the files are then checked one by one (so the whole is only cleared or not: pandera's report on it,
+    which would be thrown away, is never made)."""
     if not resolved or any(problems for *_, problems in resolved):
         return False
-    return not validate_tidy(rows) and not value_problems(rows, "", today)
+    return contract_cleared(rows) and not value_problems(rows, "", today)
 
 
 def combine_boundaries(parsed: list[ParsedFile]):

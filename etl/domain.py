@@ -121,15 +121,31 @@ def _location(df: pd.DataFrame, idx, part: str) -> tuple[int | None, str]:
     return (int(row) if row is not None and pd.notna(row) else None), column
 
 
+MESSAGE_RULES = ["_label", "_earliest_label", "_latest_label", "_den_label"]  # read for a failing row only
+
+
+def _with_rules(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` (rows of catalogue indicators only: an unknown one is the schema's to report) with each
+    row's domain beside it: the rules the checks compare with, not the texts only a report needs, and
+    without copying the table's own columns (at national scale each is millions of rows)."""
+    codes, indicators = pd.factorize(df["indicator"], use_na_sentinel=False)
+    position = RULES.index.get_indexer(pd.Index(indicators, dtype=object))[codes]
+    known = position >= 0
+    d = df.copy(deep=False) if known.all() else df[known].copy(deep=False)
+    for column in RULES.columns.difference(MESSAGE_RULES, sort=False):
+        d[column] = RULES[column].to_numpy()[position[known]]
+    return d
+
+
 def value_problems(df: pd.DataFrame, file: str, today: date) -> list[Problem]:
     """Every row of a tidy table (a parser's, or the finished one) whose numbers or period are impossible."""
     if df.empty:
         return []
-    d = df.join(RULES, on="indicator")
-    d = d[d["_label"].notna()]  # an unknown indicator is the schema's to report
+    d = _with_rules(df)
     for col in ("value", "numerator", "denominator"):
         d[col] = pd.to_numeric(d[col], errors="coerce").astype("float64")
-    d["_ceiling"] = d["area_level"].map(COUNT_CEILINGS).astype("float64")
+    codes, levels = pd.factorize(d["area_level"], use_na_sentinel=False)  # a few levels, millions of rows
+    d["_ceiling"] = pd.Series(levels, dtype=object).map(COUNT_CEILINGS).to_numpy(dtype="float64")[codes]
     d["period_start"] = pd.to_datetime(d["period_start"], errors="coerce")
     d["_today"] = pd.Timestamp(today)
     problems: list[Problem] = []
@@ -140,7 +156,7 @@ def value_problems(df: pd.DataFrame, file: str, today: date) -> list[Problem]:
             failing += 1
             if len(problems) >= MAX_PROBLEMS:
                 continue
-            r = d.loc[idx]
+            r = pd.concat([d.loc[idx], RULES.loc[d.at[idx, "indicator"], MESSAGE_RULES]])
             row, column = _location(d, idx, check.part)
             found = check.found(r)
             if row is None:  # the finished table: say which row by its key
@@ -162,7 +178,7 @@ def text_problems(table: pd.DataFrame, file: str) -> list[Problem]:
         if column.startswith("source_") or table[column].dtype != object:
             continue
         values = table[column]
-        flagged = [v for v in values.dropna().unique() if isinstance(v, str) and CONTROL_CHARACTERS.search(v)]
+        flagged = [v for v in pd.unique(values.to_numpy()) if isinstance(v, str) and CONTROL_CHARACTERS.search(v)]
         for idx in values.index[values.isin(flagged).to_numpy(dtype=bool)] if flagged else []:
             failing += 1
             if len(problems) >= MAX_PROBLEMS:

@@ -18,6 +18,7 @@ class ParsedFile:
     raw: RawFile
     result: ParseResult
     sha256: str
+    rows: int = 0  # rows the file gave (its table is let go once combined: ``etl.combine.release_tables``)
 
 
 def parse_all(raw_dir: Path, log: ProblemLog, progress: bool = False) -> list[ParsedFile]:
@@ -38,7 +39,7 @@ def parse_all(raw_dir: Path, log: ProblemLog, progress: bool = False) -> list[Pa
                 result = parser.parse(raw)
                 log.extend(result.warnings)
                 log.extend(text_problems(result.table, raw.name))
-                parsed.append(ParsedFile(raw=raw, result=result, sha256=sha256_file(path)))
+                parsed.append(ParsedFile(raw=raw, result=result, sha256=sha256_file(path), rows=len(result.table)))
             except EtlError as exc:
                 log.extend(exc.problems)
             except Exception as exc:  # an unexpected parser failure is still reported against the file

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pa_arrow
+from pandas.api.types import infer_dtype
 
 from vocab.catalogue import INDICATORS, UNITS
 from vocab.levels import AREA_LEVELS
@@ -124,7 +125,7 @@ def coerce_types(df: pd.DataFrame) -> pd.DataFrame:
     df = df.copy(deep=False)
     for col in ("indicator", "area_code", "area_name", "area_level", "period", "breakdown", "status", "unit",
                 "source"):
-        if df[col].dtype != object or df[col].isna().any():  # missing cells become None
+        if df[col].dtype != object or _has_missing(df[col]):  # missing cells become None
             df[col] = df[col].astype(object).where(df[col].notna(), None)
     for col in NUMBER_COLUMNS:
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
@@ -132,6 +133,12 @@ def coerce_types(df: pd.DataFrame) -> pd.DataFrame:
         df[col] = pd.to_datetime(df[col]).astype("datetime64[ms]")
     df["derived"] = df["derived"].astype(bool)
     return df.reset_index(drop=True)
+
+
+def _has_missing(texts: pd.Series) -> bool:
+    """Whether an object column has a missing cell; a column of texts only (the usual case) is known as such
+    by pandas' type inference, ~4x faster than looking at every cell for None or NaN."""
+    return infer_dtype(texts.to_numpy(), skipna=False) != "string" and bool(texts.isna().any())
 
 
 def empty_tidy() -> pd.DataFrame:
@@ -242,6 +249,13 @@ def validate_tidy(df: pd.DataFrame, file: str = "indicators table") -> list[Prob
     except pa.errors.SchemaErrors as exc:
         return _contract_problems(exc.failure_cases, checked, rows, file)
     return []
+
+
+def contract_cleared(df: pd.DataFrame) -> bool:
+    """True when the fast pass clears ``df`` (then ``validate_tidy`` finds nothing); False when it does not,
+    without asking pandera why: for a caller that only needs to know whether to look closer."""
+    return meets_contract(coerce_types(df.drop(columns=[c for c in OPTIONAL_PARSER_COLUMNS if c in df.columns])),
+                          TIDY_SCHEMA)
 
 
 def _contract_problems(cases: pd.DataFrame, df: pd.DataFrame, rows: pd.Series | None, file: str) -> list[Problem]:

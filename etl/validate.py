@@ -31,6 +31,9 @@ def source_summaries(outcome, home_area: str) -> list[dict]:
     return copy.deepcopy(cached[1])
 
 
+SUMMARY_COLUMNS = ["indicator", "area_code", "period", "period_start", "status"]
+
+
 def _source_summaries(outcome, home_area: str) -> list[dict]:
     df = outcome.indicators
     home = home_members(outcome.geography, home_area)
@@ -41,11 +44,12 @@ def _source_summaries(outcome, home_area: str) -> list[dict]:
         by_source.setdefault(item.result.meta.source_id, []).append(item)
     for source_id, items in sorted(by_source.items()):
         meta = items[0].result.meta
-        rows = df[(df["source"] == source_id) & ~df["derived"]] if not df.empty else df
+        rows = (df[SUMMARY_COLUMNS][(df["source"] == source_id) & ~df["derived"]]  # copy only what is summarised
+                if not df.empty else df)
         summary = {  # publisher, title, page and next update: etl/publishers.toml, through each file's meta
             "source_id": source_id, "publisher": meta.publisher, "title": meta.title,
             "kind": items[0].result.kind,
-            "files": [{"name": i.raw.name, "sha256": i.sha256, "rows": int(len(i.result.table))} for i in items],
+            "files": [{"name": i.raw.name, "sha256": i.sha256, "rows": i.rows} for i in items],
             "release_date": max((i.result.meta.release_date for i in items if i.result.meta.release_date),
                                 default=None),
             "next_update": meta.next_update,
