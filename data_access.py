@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 import config
+from approx_size import approx_bytes
 import release_store
 import release_query
 from release_table import ReleaseTable
@@ -214,7 +215,7 @@ def compact_indicators(df: pd.DataFrame) -> pd.DataFrame:
 # used first: bounded in entries and in (estimated) bytes, so a worker answering many different views
 # does not grow without end.
 QUERY_CACHE_ENTRIES = int(__import__("os").environ.get("PDP_QUERY_CACHE_ENTRIES", "4096"))
-QUERY_CACHE_BYTES = int(__import__("os").environ.get("PDP_QUERY_CACHE_MB", "12")) * 1024 * 1024
+QUERY_CACHE_BYTES = int(__import__("os").environ.get("PDP_QUERY_CACHE_MB", "24")) * 1024 * 1024
 SERIES_COLUMNS = ["period", "period_start", "value", "status", "lower_ci", "upper_ci"]
 
 
@@ -323,7 +324,7 @@ class Release:
                 self._memo.move_to_end(key)
                 return self._memo[key][0]
         value = compute()
-        size = _approx_bytes(value)
+        size = approx_bytes(value)
         with self._memo_lock:
             if key in self._memo:
                 self._memo_bytes -= self._memo.pop(key)[1]
@@ -685,17 +686,6 @@ class Release:
         periods = self.periods(indicator_id)
         i = periods.index(period) if period in periods else -1
         return periods[i - 1] if i > 0 else None
-
-
-def _approx_bytes(value) -> int:
-    """A cheap estimate of what a cached result holds (frames by their arrays; containers by length)."""
-    if isinstance(value, pd.DataFrame):
-        return 24 * value.size + 2_000
-    if isinstance(value, tuple):
-        return 64 + sum(_approx_bytes(v) for v in value)
-    if isinstance(value, (dict, list, set)):
-        return 64 + 160 * len(value)
-    return 200
 
 
 def _age_order(band: str) -> tuple[int, str]:

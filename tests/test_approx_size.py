@@ -1,0 +1,40 @@
+"""The size estimate bounded caches use: containers of frames and shapes count what they hold."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from approx_size import approx_bytes
+
+
+def frame(rows: int) -> pd.DataFrame:
+    return pd.DataFrame({"area_code": [f"E0{i:07d}" for i in range(rows)], "value": np.arange(rows, dtype=float)})
+
+
+def test_a_dict_of_frames_counts_its_frames():
+    big = frame(100_000)
+    alone = approx_bytes(big)
+    assert alone >= 100_000 * (8 + 8 + 8)  # a float and a text cell (pointer + object) per row at least
+    held = approx_bytes({"history": big, "span": "the last 24 months", "recent": ["2024-01"] * 24})
+    assert held >= alone
+    assert approx_bytes({"tables": [big, big.copy()]}) >= 2 * alone
+
+
+def test_a_long_list_is_sampled_but_counted_in_full():
+    small = approx_bytes([frame(10)] * 10)
+    assert approx_bytes([frame(10)] * 10_000) >= 900 * small
+
+
+def test_shapes_count_their_coordinates():
+    gpd = pytest.importorskip("geopandas")
+    shapely = pytest.importorskip("shapely")
+    square = shapely.geometry.Polygon([(0, 0), (0, 1), (1, 1), (1, 0)])
+    detailed = shapely.geometry.Point(0, 0).buffer(1, quad_segs=2_000)  # ~8,000 vertices
+    plain = gpd.GeoDataFrame({"code": ["a"]}, geometry=[square])
+    fine = gpd.GeoDataFrame({"code": ["a"]}, geometry=[detailed])
+    assert approx_bytes(fine) - approx_bytes(plain) >= 16 * 7_000
+
+
+def test_self_referencing_containers_end():
+    loop: list = []
+    loop.append(loop)
+    assert approx_bytes(loop) > 0
