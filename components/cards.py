@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
-from components import params
+from components import params, plain_figure
 from components.figures import GRAPH_CONFIG
 from components.summaries import possessive
 from components.formatting import (
@@ -71,8 +71,7 @@ def data_table(df: pd.DataFrame, caption: str, table_id: str | None = None):
 def graph_box(figure) -> dict:
     """The chart's own height before plotly.js has drawn it, so the server's SVG and the interactive chart
     take the same room (components/first_view.py)."""
-    layout = figure.to_plotly_json().get("layout", {}) if hasattr(figure, "to_plotly_json") else (figure or {}).get("layout", {})
-    return {"height": f"{int(layout.get('height') or 450)}px"}
+    return {"height": f"{plain_figure.height(figure)}px"}
 
 
 def chart_card(card_id: str, title: str, figure, table: pd.DataFrame, source: dict, period: str | None,
@@ -84,6 +83,7 @@ def chart_card(card_id: str, title: str, figure, table: pd.DataFrame, source: di
     ``reuse`` is the download/share bar (``reuse_bar``).
     """
     heading = html.H2 if heading_level == 2 else html.H3
+    box = graph_box(figure)
     alt = {"aria-label": f"Chart: {title}. The same figures are in the table below."}
     if summary:
         alt = {"aria-label": f"Chart: {title}. {summary}", "aria-describedby": f"{card_id}-summary"}
@@ -93,8 +93,8 @@ def chart_card(card_id: str, title: str, figure, table: pd.DataFrame, source: di
                className="small text-body-secondary mb-1 pdp-source"),
         html.P(note, className="small mb-1 pdp-note") if note else None,
         html.Div(dcc.Graph(id=f"{card_id}-graph", figure=figure, config=GRAPH_CONFIG,
-                           className="pdp-graph", style=graph_box(figure)), role="img",
-                 style={"minHeight": graph_box(figure)["height"]}, **alt),  # holds the room while React re-renders
+                           className="pdp-graph", style=box), role="img",
+                 style={"minHeight": box["height"]}, **alt),  # holds the room while React re-renders
         html.P(summary, id=f"{card_id}-summary", className="mb-1 pdp-summary") if summary else None,
         reuse,
         lazy_table(card_id, table, title),

@@ -77,15 +77,6 @@ def with_content(node, content):
     return out
 
 
-def placeholder_graph(props: dict, fraction: float = 1.0) -> str:
-    """A fixed-size box where a chart will be drawn (before its SVG exists)."""
-    figure = props.get("figure") or {}
-    layout = figure.get("layout", {}) if isinstance(figure, dict) else figure.to_plotly_json().get("layout", {})
-    height = layout.get("height") or 450
-    names = static_html.classes("pdp-graph", "pdp-static-graph", props.get("className"))
-    return f'<div class="{names}" style="height:{int(height)}px"></div>'
-
-
 def render_page(shell, path: str, args, graph=None) -> str | None:
     """The static HTML of the page at ``path`` with query ``args`` (None when there is no such page);
     charts as inline SVG where drawn in time (``static_charts.PageCharts``)."""

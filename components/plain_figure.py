@@ -70,3 +70,14 @@ def figure(data: list[dict], layout: dict) -> dict:
     if "template" not in lay and pio.templates.default is not None:
         lay["template"] = default_template()
     return res
+
+
+def as_dict(figure) -> dict:
+    """Any figure (a plain dict, a ``go.Figure``, None) as its plain dict; the builders already give dicts."""
+    return figure.to_plotly_json() if hasattr(figure, "to_plotly_json") else dict(figure or {})
+
+
+def height(figure, default: int = 450) -> int:
+    """The chart's height in pixels (plotly's default when the layout sets none): the room its SVG and its
+    interactive chart take."""
+    return int((as_dict(figure).get("layout") or {}).get("height") or default)

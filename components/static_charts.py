@@ -25,7 +25,7 @@ import time
 
 import plotly.io as pio
 
-from components import static_html
+from components import plain_figure, static_html
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +45,6 @@ XML_HEAD = re.compile(r"^\s*<\?xml[^>]*>\s*")
 def width_for(fraction: float, spark: bool = False) -> int:
     """The chart's width at desktop size for a column ``fraction`` of the container."""
     return max(120, int(CONTAINER * fraction) - 24 - (34 if not spark else 34))
-
-
-def figure_dict(figure) -> dict:
-    return figure.to_plotly_json() if hasattr(figure, "to_plotly_json") else dict(figure or {})
 
 
 def key_for(spec_json: str, width: int, height: int) -> str:
@@ -153,9 +149,8 @@ class PageCharts:
         self.boxes = 0
 
     def __call__(self, props: dict, fraction: float = 1.0) -> str:
-        spec = figure_dict(props.get("figure"))
-        layout = spec.get("layout") or {}
-        height = int(layout.get("height") or 450)
+        spec = plain_figure.as_dict(props.get("figure"))
+        height = plain_figure.height(spec)
         spark = "pdp-spark" in str(props.get("className") or "")
         width = width_for(fraction, spark)
         spec_json = pio.json.to_json_plotly(spec)

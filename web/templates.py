@@ -12,6 +12,7 @@ import plotly.io as pio
 from markupsafe import Markup
 
 import config
+from components import plain_figure
 
 ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(config.ROOT / "web" / "templates"), autoescape=True,
                          undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
@@ -37,6 +38,6 @@ def trusted(text: str) -> Markup:
 
 def figure_json(fig, **layout) -> str:
     """A figure as JSON safe inside a ``<script>`` element (``</`` escaped), with ``layout`` overrides."""
-    spec = fig.to_plotly_json() if hasattr(fig, "to_plotly_json") else dict(fig)
+    spec = plain_figure.as_dict(fig)
     spec = {"data": spec.get("data", []), "layout": {**dict(spec.get("layout") or {}), **layout}}
     return pio.json.to_json_plotly(spec).replace("</", "<\\/")
