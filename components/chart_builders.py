@@ -251,8 +251,7 @@ def _ranking_data(rel, ind_id: str, period: str, refs: tuple[tuple[str, str, str
         data = ordered.assign(role="district", period=period)[["role", "area_code", "area_name", "period", "value",
                                                                "status", "lower_ci", "upper_ci"]]
         ref_rows = [{"role": r, "area_code": code, "area_name": name, "period": period,
-                     "value": rel.value(ind_id, code, period)[0],
-                     "status": rel.value(ind_id, code, period)[1]} for r, code, name in refs]
+                     **dict(zip(("value", "status"), rel.value(ind_id, code, period)))} for r, code, name in refs]
         if ref_rows:
             data = pd.concat([data, pd.DataFrame(ref_rows)], ignore_index=True)
         return planner.with_significance(rel, ind_id, data)
@@ -305,11 +304,10 @@ def _strip_base(rel, ind_id: str) -> dict:
         ptext = (f"{period_text(recent[0], ind)} to {period_text(recent[-1], ind)}" if len(recent) > 1
                  else period_text(recent[0], ind) if recent else "no period")
         last = recent[-1] if recent else None
-        latest = rel.district_values(ind_id, last) if last else pd.DataFrame()
-        councils = bool(len(latest) and latest["label"].notna().any())
+        latest = period_base(rel, ind_id, last) if last else None  # the spread sentence: the last period
         return dict(recent=recent, history=history, with_home=with_home, home_series=home_series, tbl=tbl,
-                    span=span, data=data, ptext=ptext, last=last, latest=latest, councils=councils,
-                    units=collapse_upper_tier(latest) if councils else latest,
+                    span=span, data=data, ptext=ptext, last=last, councils=bool(latest and latest.councils),
+                    units=latest.units if latest else pd.DataFrame(),
                     dots=figures.strip_dots(history, ind), marks=planner.marks(ind_id, recent),
                     segments=planner.segments(ind_id, recent))
     return rel._cached(("strip-base", rel.home_code(), ind_id), compute)

@@ -175,15 +175,11 @@ def _na(value) -> bool:
 
 
 def _named(rows: list[dict]) -> list[dict]:
-    """Each row with ``name``: its area name, or its code when the name is missing or blank (``_names``)."""
+    """Each row with ``name``: its area name, or its code when the name is missing or blank."""
     for r in rows:
         n = r["area_name"]
         r["name"] = str(n if not _na(n) and str(n).strip() != "" else r["area_code"])
     return rows
-
-
-def _has(value: float) -> bool:
-    return value == value  # not NaN (values are floats after _records)
 
 
 # --- ranking (bar chart of districts) ------------------------------------------------------------
@@ -225,7 +221,7 @@ def ranking_summary(values: pd.DataFrame, selected_code: str | None, indicator: 
         spread = _extremes_sentence(df, ind, peer_noun, home_name)
         return prefix + first + (f" {spread}" if spread else "")
 
-    ranked = [dict(r, shown=rounded(r["value"], ind)) for r in df if _has(r["value"])]
+    ranked = [dict(r, shown=rounded(r["value"], ind)) for r in df if not is_missing(r["value"])]
     mine = rounded(row["value"], ind)
     n = len(ranked)
     group = peers if n == n_all else f"the {n} {peer_noun} in {in_sentence(home_name)} with a figure"
@@ -268,7 +264,7 @@ def _rank_phrase(ranked: list[dict], code: str, mine: float, ind: Indicator, gro
 def _extremes_sentence(df: list[dict], ind: Indicator, peer_noun: str, home_name: str) -> str:
     """'Across Lancashire's 14 districts, the claimant rate was highest in Blackpool (9.8%) and lowest in
     Ribble Valley (2.1%).' ('Of the 13 districts in Lancashire with a figure, ...' when some are missing)."""
-    shown = [(rounded(r["value"], ind), r["name"]) for r in df if _has(r["value"])]
+    shown = [(rounded(r["value"], ind), r["name"]) for r in df if not is_missing(r["value"])]
     if not shown:
         return f"No figures are published for {possessive(home_name)} {peer_noun} in this period."
     top, bottom = max(v for v, _ in shown), min(v for v, _ in shown)
@@ -297,7 +293,7 @@ def _spread_summary(df: list[dict], ind: Indicator, period_label: str, home_name
     if not first:  # the sentence must name the period
         spread = f"In {period_label}, {spread[:1].lower()}{spread[1:]}" if spread.startswith(("Across", "Of ")) \
             else spread
-    missing = [r["name"] for r in df if not _has(r["value"])]
+    missing = [r["name"] for r in df if is_missing(r["value"])]
     tail = ""
     if missing and len(missing) < len(df):
         verb = "is" if len(missing) == 1 else "are"
@@ -341,7 +337,7 @@ def trend_summary(series: pd.DataFrame, area_name: str, indicator: Indicator,
     elif is_home:
         prefix = capitalise(f"These figures are for {in_sentence(area_name)} as a whole. ")
     who = possessive(area_name)
-    have = [r for r in df if _has(r["value"])]
+    have = [r for r in df if not is_missing(r["value"])]
     last = df[-1]
     if not have:
         return prefix + f"No {measure} figures are published for {in_sentence(area_name)} in this period."
@@ -412,7 +408,7 @@ def breakdown_summary(df: pd.DataFrame, area_name: str, indicator: Indicator, pe
         r["label"] = str(label if not _na(label) else r["breakdown"])
     total = [r for r in data if str(r["breakdown"]) == "total"]
     groups = [r for r in data if str(r["breakdown"]) != "total"]
-    have = [(rounded(r["value"], ind), r["label"]) for r in groups if _has(r["value"])]
+    have = [(rounded(r["value"], ind), r["label"]) for r in groups if not is_missing(r["value"])]
     who = possessive(area_name)
     overall = ""
     if total and not is_missing(total[0]["value"]):
@@ -431,7 +427,7 @@ def breakdown_summary(df: pd.DataFrame, area_name: str, indicator: Indicator, pe
         text = (f"In {period_label}, {who} {measure} was highest for {join_names(top_labels)} "
                 f"({format_number(top, ind)}) and lowest for {join_names(bottom_labels)} "
                 f"({format_number(bottom, ind)}), across {len(groups)} {plural}.")
-    missing = [r["label"] for r in groups if not _has(r["value"])]
+    missing = [r["label"] for r in groups if is_missing(r["value"])]
     if missing:
         verb = "is" if len(missing) == 1 else "are"
         text += f" The figure for {join_names(missing)} {verb} not published (suppressed or not available)."
@@ -458,9 +454,9 @@ def map_summary(values: pd.DataFrame, indicator: Indicator, period_label: str, h
     text = f"In {period_label}, {spread[:1].lower()}{spread[1:]}" if spread.startswith(("Across", "Of ")) \
         else spread
     note = {"lower": "lower is better", "higher": "higher is better"}.get(ind.polarity or "")
-    if note and sum(_has(r["value"]) for r in df) > 1:
+    if note and sum(not is_missing(r["value"]) for r in df) > 1:
         text = text[:-1] + f"; {note}."
-    missing = [r["name"] for r in df if not _has(r["value"])]
+    missing = [r["name"] for r in df if is_missing(r["value"])]
     if missing and len(missing) < len(df):
         verb = "is" if len(missing) == 1 else "are"
         text += f" The figure for {join_names(missing)} {verb} not published (suppressed or not available)."
