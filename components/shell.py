@@ -43,9 +43,25 @@ UNUSED_BUNDLES = re.compile(r'<script src="[^"]*/(?:dash_table/|deps/polyfill@)[
 # after the first view has painted. Embeds and reports still link it themselves.
 PLOTLY_ASSET = "plotly-basic.min.js"
 ASSETS_IGNORE = re.escape(PLOTLY_ASSET)
-# Dash's scripts run after the document is parsed and painted (defer keeps their order); React starts once
-# they have run. Constant text, so the CSP hash Dash computes (app.csp_hashes) stays stable.
-RENDERER = 'document.addEventListener("DOMContentLoaded", function () { window.renderer = new DashRenderer(); });'
+# Dash's scripts are not even fetched until the first view has painted: each is written as an inert
+# <script type="pdp/later" data-src=...> and RENDERER (constant text, so the CSP hash Dash computes in
+# app.csp_hashes stays stable) loads them after the first frame, in order (async=false), then starts
+# React. A hidden tab (nothing to paint) loads them at once. Deferred <script> tags were fetched during
+# the parse and, on a busy machine, their bytes and compile time came before the first paint.
+LATER = "pdp/later"
+RENDERER = ("(function () { var started = false; function load() { if (started) { return; } started = true;"
+            " var later = document.querySelectorAll('script[type=\"" + LATER + "\"]'), left = later.length;"
+            " function one() { left -= 1; if (left === 0) { window.renderer = new DashRenderer(); } }"
+            " later.forEach(function (old) { var s = document.createElement('script'); s.async = false;"
+            " s.onload = one; s.onerror = one; s.src = old.getAttribute('data-src'); document.body.appendChild(s); });"
+            " if (left === 0) { window.renderer = new DashRenderer(); } }"
+            " if (document.visibilityState === 'hidden') { load(); }"
+            " else { requestAnimationFrame(function () { setTimeout(load, 0); }); setTimeout(load, 3000); } })();")
+
+
+def later_scripts(scripts: str) -> str:
+    """Dash's ``<script src>`` tags as inert placeholders that RENDERER loads after the first paint."""
+    return re.sub(r'<script src="([^"]+)"></script>', rf'<script type="{LATER}" data-src="\1"></script>', scripts)
 
 
 class ShellDash(Dash):
@@ -57,7 +73,7 @@ class ShellDash(Dash):
         return config
 
     def interpolate_index(self, **kwargs):
-        kwargs["scripts"] = UNUSED_BUNDLES.sub("", kwargs["scripts"]).replace("<script src=", "<script defer src=")
+        kwargs["scripts"] = later_scripts(UNUSED_BUNDLES.sub("", kwargs["scripts"]))
         if flask.has_request_context():
             # gunicorn's post_worker_init asks for "/" in every worker: no chart drawing (no Chromium) for it
             warm_up = flask.request.headers.get(first_view.WARM_UP_HEADER) == "1"

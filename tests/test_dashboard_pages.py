@@ -105,7 +105,7 @@ def test_pages_do_not_send_bundles_no_page_uses(dash_app):
     client = dash_app.server.test_client()
     for path in ("/", "/claimant-count", "/compare", "/data"):
         page = client.get(path).data.decode()
-        scripts = re.findall(r'<script (?:defer )?src="([^"]+)"', page)
+        scripts = re.findall(r'<script (?:src|type="pdp/later" data-src)="([^"]+)"', page)
         assert any("dash_renderer" in s for s in scripts), f"{path} still sends Dash's renderer: {scripts}"
         unused = [s for s in scripts if "/dash_table/" in s or "/polyfill@" in s]
         assert not unused, f"{path} should not send the DataTable bundle or the polyfill, sent {unused}"

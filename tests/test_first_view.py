@@ -31,6 +31,17 @@ def test_topic_page_first_response_has_the_view(dash_app, release):
     assert 'class="pdp-pending"' in page, "React's root waits invisibly until its page is drawn"
 
 
+def test_no_script_is_fetched_while_the_document_is_parsed(dash_app):
+    """Dash's bundles are inert placeholders until the first view has painted (components.shell.RENDERER
+    loads them): their bytes cannot come before the first chart."""
+    page = first_response(dash_app, TOPIC)
+    assert not re.search(r"<script[^>]*\ssrc=", page), "no <script src> the parser or preload scanner would fetch"
+    later = re.findall(r'<script type="pdp/later" data-src="([^"]+)"></script>', page)
+    assert any("dash_renderer" in s for s in later) and any("react-dom" in s for s in later), later
+    assert later.index(next(s for s in later if "react@" in s)) < later.index(
+        next(s for s in later if "dash_renderer" in s)), "kept in Dash's order (React before the renderer)"
+
+
 def test_bad_link_first_view_is_friendly(dash_app):
     static = static_part(first_response(dash_app, TOPIC + "?area=nonsense"))
     assert "That link doesn" in static

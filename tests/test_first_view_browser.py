@@ -19,6 +19,7 @@ function textOf(node) {  // the words of a page, its charts left out (React's ar
 }
 """
 RECORD_FIRST_VIEW = TEXT_OF + """
+requestAnimationFrame(function () { window.__firstFrame = performance.now(); });
 document.addEventListener('DOMContentLoaded', function () {
   var copy = document.getElementById('pdp-static');
   if (!copy) { return; }
@@ -65,6 +66,11 @@ def test_react_takes_over_without_moving_anything(dash_duo, dash_app):
     assert not moved, f"elements moved or resized when React took over: {moved}"
     text = dash_duo.driver.execute_script(TEXT_OF + "return textOf(document.getElementById('_pages_content'))")
     assert text == first["text"], "the server's first view and React's page say the same"
+    early = dash_duo.driver.execute_script("""
+        return performance.getEntriesByType('resource').filter(function (r) {
+          return r.initiatorType === 'script' || /[.]js([?]|$)/.test(r.name); })
+          .filter(function (r) { return r.startTime < window.__firstFrame; }).map(function (r) { return r.name; });""")
+    assert not early, f"scripts fetched before the first frame was drawn: {early}"
 
 
 def test_first_view_chart_agrees_with_plotly_and_controls_still_work(dash_duo, dash_app, release, monkeypatch):
