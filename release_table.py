@@ -136,6 +136,9 @@ class ReleaseTable:
         # (indicator, breakdown) -> {area_code: (start, stop)}; ~31,500 keys on the all-England release
         self.ranges: dict[tuple[str, str], dict[str, tuple[int, int]]] = {}
         self.first_row: dict[str, int] = {}  # area_code -> a row of that area (its name, its level)
+        # a text column's distinct values, as a list (cells are read one by one) and as the pandas array
+        # frames take from (rows): both small, made on first use
+        self._dictionaries: dict[str, tuple[list[str], object]] = {}
         self._build_index()
         self.unmap_pages()
 
@@ -205,18 +208,18 @@ class ReleaseTable:
             bounds.setdefault(p, (float(lo), float(hi)))
         return cells, bounds
 
+    def _dictionary(self, name: str) -> tuple[list[str], object]:
+        if name not in self._dictionaries:
+            distinct = self.table[name].chunk(0).dictionary
+            self._dictionaries[name] = (distinct.to_pylist(), pd.Series(distinct.to_pandas()).array)
+        return self._dictionaries[name]
+
     def _names(self, name: str) -> list[str]:
-        cache = self.__dict__.setdefault("_names_cache", {})
-        if name not in cache:
-            cache[name] = self.table[name].chunk(0).dictionary.to_pylist()
-        return cache[name]
+        return self._dictionary(name)[0]
 
     def _distinct(self, name: str):
         """A dictionary column's distinct values as a pandas array (the text dtype pandas reads text as)."""
-        cache = self.__dict__.setdefault("_distinct_values", {})
-        if name not in cache:
-            cache[name] = pd.Series(self.table[name].chunk(0).dictionary.to_pandas()).array
-        return cache[name]
+        return self._dictionary(name)[1]
 
     def take(self, indices: np.ndarray, columns: list[str] | None = None) -> pd.DataFrame:
         part = self.table.select(columns) if columns else self.table
