@@ -266,3 +266,30 @@ def test_every_kept_release_stays_cached(tmp_path, monkeypatch):
             "with no memory to spare only the release in use stays (the cache is memory-bounded)"
     finally:
         data_access.clear_cache()
+
+
+# --- router replies: compressed once, in the encoding the client takes ---------------------------------------------
+
+@pytest.mark.parametrize("accept, encoding", [("gzip, deflate, br, zstd", "br"), ("gzip, deflate", "gzip"),
+                                              ("br;q=0, gzip", "gzip"), ("", None)])
+def test_router_replies_are_compressed_once_in_an_encoding_the_client_takes(dash_app, accept, encoding):
+    import json
+
+    import brotli
+
+    from bench.bench_dashboard import router_body
+
+    dash_app.router_cache.clear()
+    client = dash_app.server.test_client()
+    body = json.dumps(router_body("/claimant-count", f"?area={BURNLEY}"))
+    replies = [client.post("/_dash-update-component", data=body, headers={
+        "Content-Type": "application/json", "Accept-Encoding": accept}) for _ in range(2)]
+    assert [r.status_code for r in replies] == [200, 200]
+    assert [r.headers.get("X-PDP-Cache") for r in replies] == [None, "hit"], "computed once, then kept"
+    decode = {"br": brotli.decompress, "gzip": gzip.decompress, None: lambda b: b}[encoding]
+    texts = []
+    for reply in replies:
+        assert reply.headers.get("Content-Encoding") == encoding, f"{accept!r}: {reply.headers.get('Content-Encoding')}"
+        assert "Accept-Encoding" in reply.headers.get("Vary", "")
+        texts.append(json.loads(decode(reply.data)))
+    assert texts[0] == texts[1] and "_pages_content" in texts[0]["response"], "the same router reply both times"

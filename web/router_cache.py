@@ -28,6 +28,11 @@ import data_access
 
 ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
 MAX_ENTRIES = 1024
+# Router replies are compressed once, when first computed, on the request's own time: brotli at quality 3 is
+# both faster and smaller than gzip's default level 6 (real release, 105 KB of JSON: 0.6 ms / 16 KB vs
+# 1.6 ms / 18 KB); gzip at level 4 for clients without brotli (1.0 ms / 19 KB).
+ROUTER_BROTLI_QUALITY = 3
+ROUTER_GZIP_LEVEL = 4
 MB = 1024 * 1024
 ONE_YEAR = 31536000
 
@@ -187,9 +192,25 @@ def _router_key():
         release_id = data_access.current_release_id()
     except data_access.NoReleaseError:
         return None
-    encoding = "gzip" if "gzip" in request.headers.get("Accept-Encoding", "").lower() else "identity"
     return (data_access.processed_dir().as_posix(), release_id, data_access.home_area_code(), path, search or "",
-            encoding)
+            router_encoding(request.headers.get("Accept-Encoding", "")))
+
+
+def router_encoding(accept: str) -> str:
+    """The encoding a router reply is sent (and kept) in for this Accept-Encoding: br, gzip or identity."""
+    accepted = set()
+    for part in accept.lower().split(","):
+        name, _, params = part.partition(";")
+        q = params.strip().removeprefix("q=")
+        if not (params and q.replace(".", "", 1).isdigit() and float(q) == 0):  # "gzip;q=0": not gzip
+            accepted.add(name.strip())
+    return "br" if "br" in accepted and brotli is not None else "gzip" if "gzip" in accepted else "identity"
+
+
+def compress_reply(body: bytes, encoding: str) -> bytes:
+    if encoding == "br":
+        return brotli.compress(body, quality=ROUTER_BROTLI_QUALITY)
+    return gzip.compress(body, compresslevel=ROUTER_GZIP_LEVEL) if encoding == "gzip" else body
 
 
 def install(server: Flask, cache: RouterCache) -> None:
@@ -219,10 +240,10 @@ def install(server: Flask, cache: RouterCache) -> None:
             return response
         body = response.get_data()
         encoding = key[-1]
-        if encoding == "gzip":
-            body = gzip.compress(body, compresslevel=6)
+        if encoding != "identity":
+            body = compress_reply(body, encoding)
             response.set_data(body)
-            response.headers["Content-Encoding"] = "gzip"
+            response.headers["Content-Encoding"] = encoding
         response.headers["Vary"] = "Accept-Encoding"
         cache.put(key, (body, encoding))
         return response
