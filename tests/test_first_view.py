@@ -1,6 +1,7 @@
 """The first response of a page URL carries the page itself, readable before any JavaScript runs (issue 12)."""
 from __future__ import annotations
 
+import gzip
 import re
 
 import pytest
@@ -130,3 +131,24 @@ def test_chart_renders_waiting_are_bounded_and_a_page_gets_boxes_past_the_bound(
     assert not static_charts._pending
     assert static_charts.render_async("k-after", {}, 100, 100) is not None
     executor.shutdown(wait=True)
+
+
+FIRST_CHART_BUDGET = 150 * 1024  # issue 12: bytes over the wire before the first chart is drawn
+
+
+def test_what_comes_before_the_first_chart_is_under_budget(dash_app, release, charts_drawn):
+    """The document (with every chart as SVG) and the style sheets it blocks on, compressed as sent, are all a
+    browser fetches before the first chart (scripts wait for the first paint): under 150 KB."""
+    client = dash_app.server.test_client()
+    gzip_only = {"Accept-Encoding": "gzip"}
+    page = client.get(TOPIC, headers=gzip_only)
+    assert page.status_code == 200 and page.headers.get("Content-Encoding") == "gzip"
+    text = gzip.decompress(page.data).decode()
+    assert "<svg" in static_part(text), "measured with the charts drawn into the document"
+    sheets = re.findall(r'<link[^>]*rel="stylesheet"[^>]*href="([^"]+)"|<link[^>]*href="([^"]+)"[^>]*rel="stylesheet"',
+                        text)
+    sheets = [a or b for a, b in sheets]
+    assert sheets, "the page's style sheets are linked"
+    sizes = {url: len(client.get(url, headers=gzip_only).data) for url in sheets}
+    total = len(page.data) + sum(sizes.values())
+    assert total <= FIRST_CHART_BUDGET, f"{total // 1024} KB before the first chart: document {len(page.data)}, {sizes}"
