@@ -26,6 +26,7 @@ from etl.rawfolder import DEMO_MARKER
 from etl.release import write_release
 from etl.resolve import build_geography
 from etl.schema import coerce_types, sort_tidy, validate_tidy
+from etl.texts import as_objects, concat
 
 
 @dataclass
@@ -61,11 +62,12 @@ def run(raw_dir: Path, *, progress: bool = False, today: date | None = None,
     skip = published.empty or (stop_at_errors and bool(log.errors))
     aggregation = AggregationResult(published.iloc[0:0], pd.DataFrame(), []) if skip else aggregate(published, geo)
     aggregation.derivations = sort_derivations(aggregation.derivations)
-    indicators = sort_tidy(pd.concat([published, aggregation.rows], ignore_index=True))
+    indicators = sort_tidy(concat([published, aggregation.rows]))
     indicators = coerce_types(indicators) if not indicators.empty else indicators
     if not log.errors:
         log.extend(validate_tidy(indicators))
         log.extend(value_problems(indicators, "indicators table", today))
+    indicators = as_objects(indicators)  # as the contract has them, for everything that reads the outcome
     areas = geo.areas_table(indicators["area_code"].unique().tolist()) if not indicators.empty else None
     groups = {}
     if not log.errors:

@@ -92,7 +92,7 @@ def _pairs(df: pd.DataFrame) -> pd.DataFrame:
     pairs = pairs[pairs["_file"] < pairs["_file_other"]].copy()
     if pairs.empty:
         return pairs
-    limit = pairs["indicator"].map(tolerance)
+    limit = pairs["indicator"].map(tolerance).astype("float64")  # (a categorical maps to one)
     pairs["differs"] = (pairs["value"].notna() & pairs["value_other"].notna()
                         & ((pairs["value"] - pairs["value_other"]).abs() > limit + 1e-9))
     return pairs
