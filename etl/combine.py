@@ -17,7 +17,7 @@ from etl.parse import ParsedFile
 from etl.resolve import duplicate_problems, resolve_areas
 from etl.schema import OPTIONAL_PARSER_COLUMNS, contract_cleared, empty_tidy, validate_tidy
 from etl.sources.base import all_finalisers
-from etl.texts import as_categories, concat
+from etl.texts import concat
 
 
 def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
@@ -32,8 +32,8 @@ def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
         resolved.append((order, item.raw.name, table, problems))
     if not resolved:
         return empty_tidy(), []
-    rows = as_categories(pd.concat([table.assign(_order=order, _file=name) for order, name, table, _ in resolved],
-                                   ignore_index=True))  # once: the checks below and the overlaps share it
+    rows = concat([table.assign(_order=order, _file=name) for order, name, table, _ in resolved]
+                  )  # once: the checks below and the overlaps share it
     if not _all_clean(resolved, rows.drop(columns=["_order", "_file"]), today):
         for order, name, table, problems in resolved:  # check each file's own rows, so every error names its file
             if not problems:

@@ -175,10 +175,12 @@ def text_problems(table: pd.DataFrame, file: str) -> list[Problem]:
     problems: list[Problem] = []
     failing = 0
     for column in table.columns:
-        if column.startswith("source_") or table[column].dtype != object:
+        categorical = isinstance(table[column].dtype, pd.CategoricalDtype)
+        if column.startswith("source_") or (table[column].dtype != object and not categorical):
             continue
         values = table[column]
-        flagged = [v for v in pd.unique(values.to_numpy()) if isinstance(v, str) and CONTROL_CHARACTERS.search(v)]
+        distinct = values.unique().dropna() if categorical else pd.unique(values.to_numpy())  # codes, not texts
+        flagged = [v for v in distinct if isinstance(v, str) and CONTROL_CHARACTERS.search(v)]
         for idx in values.index[values.isin(flagged).to_numpy(dtype=bool)] if flagged else []:
             failing += 1
             if len(problems) >= MAX_PROBLEMS:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import union_categoricals
 
 TEXT_COLUMNS = ("indicator", "area_code", "area_name", "area_level", "period", "breakdown", "status", "unit",
                 "source")
@@ -58,7 +57,17 @@ def concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     if len(frames) > 1:
         for column in TEXT_COLUMNS:
             if all(column in f.columns for f in frames):
-                union = pd.Index(union_categoricals([f[column].array for f in frames], sort_categories=True)
-                                 .categories, dtype=object)
-                frames = [f.assign(**{column: f[column].cat.set_categories(union)}) for f in frames]
+                union = _union([f[column].cat.categories for f in frames])
+                for f in frames:  # (each frame is a shallow copy of the caller's: only its codes are remade)
+                    if not f[column].cat.categories.equals(union):
+                        f[column] = f[column].cat.set_categories(union)
     return pd.concat(frames, ignore_index=True)
+
+
+def _union(categories: list[pd.Index]) -> pd.Index:
+    """Every category of ``categories``, once each and sorted (as ``pd.factorize(sort=True)`` would)."""
+    first = categories[0]
+    if all(c.equals(first) for c in categories[1:]):
+        return first
+    return pd.Index(pd.unique(np.concatenate([c.to_numpy(dtype=object) for c in categories])),
+                    dtype=object).sort_values()

@@ -23,6 +23,7 @@ from etl.errors import ProblemCollector
 from etl.schema import GSS, STATUSES_WITH_VALUE, parse_cell
 from etl.sources import nomis
 from etl.sources.base import MAX_LINE_BYTES, RawFile
+from etl.texts import as_categories
 from vocab.periods import parse_month_name, period_bounds
 
 _cell = functools.lru_cache(maxsize=1 << 16)(parse_cell)  # the same few thousand values on every page
@@ -144,6 +145,7 @@ def parse_clean(raw: RawFile, header: list[str], header_line: int, where: dict[s
         "period_start": start[keep], "period_end": end[keep],
         "breakdown": text(_breakdowns(col)[keep]), "value": value, "status": text(status),
         "unit": text(per_row("measure", lambda t: _part(nomis.MEASURES.get(" ".join(t.split()).lower()), 1))[keep]), "source": text(nomis.META.source_id)})
+    frame = as_categories(frame)  # the build's form of text columns (etl.texts): every later step hashes codes
     if frame.empty or frame.duplicated(["indicator", "area_code", "period", "breakdown"]).any():
         return None  # no rows, or a key given twice: reported by the line-by-line reader
     return frame
