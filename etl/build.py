@@ -62,7 +62,9 @@ def run(raw_dir: Path, *, progress: bool = False, today: date | None = None,
     skip = published.empty or (stop_at_errors and bool(log.errors))
     aggregation = AggregationResult(published.iloc[0:0], pd.DataFrame(), []) if skip else aggregate(published, geo)
     aggregation.derivations = sort_derivations(aggregation.derivations)
-    indicators = sort_tidy(concat([published, aggregation.rows]))
+    indicators = concat([published, aggregation.rows])
+    del published  # at national scale each copy of the table is hundreds of MB: at most two are alive at once
+    indicators = sort_tidy(indicators)
     indicators = coerce_types(indicators) if not indicators.empty else indicators
     if not log.errors:
         log.extend(validate_tidy(indicators))

@@ -33,6 +33,18 @@ def _categorical(series: pd.Series) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
 
 
+def from_distinct(values: np.ndarray, index: np.ndarray) -> pd.Categorical:
+    """``values[index]`` as a categorical (as ``as_categories`` makes it), hashing only ``values``: a reader's
+    few distinct cells, spread to its rows by ``index``."""
+    codes, uniques = pd.factorize(values, sort=True)
+    used = np.zeros(len(uniques) + 1, dtype=bool)  # categories are the values rows have, as for a column
+    used[codes[index] + 1] = True
+    keep = np.flatnonzero(used[1:])
+    renumber = np.full(len(uniques) + 1, -1, dtype=np.int64)  # old number + 1 -> new number (-1: missing)
+    renumber[keep + 1] = np.arange(len(keep))
+    return pd.Categorical.from_codes(renumber[codes[index] + 1], categories=pd.Index(uniques[keep], dtype=object))
+
+
 def as_objects(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with every categorical column back to object strings (missing: None), as the contract has them."""
     df = df.copy(deep=False)

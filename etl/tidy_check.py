@@ -53,7 +53,7 @@ def _used(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     codes = series.cat.codes.to_numpy()
     categories = series.cat.categories.to_numpy(dtype=object)
     used = np.bincount(codes + 1, minlength=len(categories) + 1)[1:] > 0
-    return codes.astype(np.int64), categories[used] if not used.all() else categories
+    return codes, categories[used] if not used.all() else categories  # (codes as small as pandas keeps them)
 
 
 def _all_texts(categories: pd.Index) -> bool:
@@ -70,7 +70,7 @@ def _has_duplicate_keys(df: pd.DataFrame, coded: list, key: list[str]) -> bool:
         return bool(df.duplicated(key).any())
     combined = np.zeros(len(df), dtype=np.int64)
     for (numbers, _), size in zip(coded, sizes):
-        combined = combined * size + (numbers + 1)
+        combined = combined * size + (numbers.astype(np.int64) + 1)
     return not pd.Index(combined).is_unique
 
 
