@@ -20,6 +20,7 @@ from etl.derivations import sort_derivations
 from etl.domain import value_problems
 from etl.errors import Problem, ProblemLog, SourceFormatError, ValidationError
 from etl.geography import Geography
+from etl.memory import give_back
 from etl.parse import ParsedFile, parse_all
 from etl.rates import rates_from_counts
 from etl.rawfolder import DEMO_MARKER
@@ -58,9 +59,10 @@ def run(raw_dir: Path, *, progress: bool = False, today: date | None = None,
     parsed = parse_all(raw_dir, log, progress)
     geo = build_geography(parsed, log)
     published, superseded = combine(parsed, geo, log, today)
+    give_back()  # the files' own frames, freed by combine (see etl.memory)
     published = rates_from_counts(published)
     skip = published.empty or (stop_at_errors and bool(log.errors))
-    aggregation = AggregationResult(published.iloc[0:0], pd.DataFrame(), []) if skip else aggregate(published, geo)
+    aggregation = AggregationResult(published.iloc[0:0].copy(), pd.DataFrame(), []) if skip else aggregate(published, geo)
     aggregation.derivations = sort_derivations(aggregation.derivations)
     indicators = concat([published, aggregation.rows])
     del published  # at national scale each copy of the table is hundreds of MB: at most two are alive at once

@@ -62,7 +62,7 @@ def release_tables(parsed: list[ParsedFile]) -> None:
     keeps its row count (``ParsedFile.rows``) for the report."""
     for item in parsed:
         if item.result.kind == "indicators":
-            item.result.table = item.result.table.iloc[0:0]
+            item.result.table = item.result.table.iloc[0:0].copy()  # (a slice would keep the rows alive)
 
 
 def _all_clean(resolved: list, rows: pd.DataFrame, today: date) -> bool:
