@@ -20,6 +20,7 @@ from etl.denominators import population_weights
 from etl.derivations import derivation_table, empty_derivations
 from etl.distinct import per_distinct
 from etl.groupsum import kahan_group_sums
+from etl.memory import give_back
 from etl.geography import Geography
 from etl.schema import STATUSES_WITH_VALUE, tidy_frame
 from vocab.catalogue import INDICATORS, Indicator
@@ -185,6 +186,7 @@ def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
                                 else _tier_coverage(units, memberships[base], tier_districts))
                 result, failed = _combine(merged, ind, expected, coverage, labels)
                 del merged
+                give_back()  # a national batch frees hundreds of MB (etl.memory)
                 results.append(result.assign(base=base, rank=rank))
                 failures.append(failed.assign(base=base, rank=rank))
         if not results:

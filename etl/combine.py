@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from etl.domain import value_problems
@@ -32,7 +33,7 @@ def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
         resolved.append((order, item.raw.name, table, problems))
     if not resolved:
         return empty_tidy(), []
-    rows = concat([table.assign(_order=order, _file=name) for order, name, table, _ in resolved]
+    rows = concat([table.assign(_order=order, _file=_repeated(name, table.index)) for order, name, table, _ in resolved]
                   )  # once: the checks below and the overlaps share it
     if not _all_clean(resolved, rows.drop(columns=["_order", "_file"]), today):
         for order, name, table, problems in resolved:  # check each file's own rows, so every error names its file
@@ -54,6 +55,11 @@ def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
         elif mine.any():
             df = concat([df[~mine], finalise(df[mine])])
     return df, overlaps.superseded
+
+
+def _repeated(name: str, index: pd.Index) -> pd.Series:
+    """A file's name on each of its rows, one shared string (pandas would store a "str" copy per row)."""
+    return pd.Series(np.full(len(index), name, dtype=object), index=index, dtype=object)
 
 
 def release_tables(parsed: list[ParsedFile]) -> None:

@@ -144,7 +144,7 @@ def parse_clean(raw: RawFile, header: list[str], header_line: int, where: dict[s
     measure_part = lambda i: lambda t: _part(nomis.MEASURES.get(" ".join(t.split()).lower()), i)  # noqa: E731
     (si, st), (ai, at) = col["sex"], col["age"]
     frame = pd.DataFrame({  # text columns as categoricals (etl.texts): every later step hashes codes, not texts
-        "source_row": line[keep], "source_column": columns["value"], "indicator": text("measure", measure_part(0)),
+        "source_row": line[keep], "source_column": constant(columns["value"]), "indicator": text("measure", measure_part(0)),
         "area_code": text("area_code", str), "area_name": text("area_name", lambda t: t or None),
         "area_level": constant(None), "period": text("date", parse_month_name),
         "period_start": start[keep], "period_end": end[keep],
