@@ -94,7 +94,7 @@ def _encoded(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, dic
     return encoded, labels
 
 
-JOINED_ROWS = 2_000_000  # rows joined to their parents at once: levels are taken a few at a time up to this
+JOINED_ROWS = 1_000_000  # rows joined to their parents at once: levels are taken a few at a time up to this
 
 
 def _level_batches(members: pd.DataFrame, rows: int):
@@ -104,6 +104,29 @@ def _level_batches(members: pd.DataFrame, rows: int):
     step = max(1, JOINED_ROWS // max(rows, 1))
     for start in range(0, len(levels), step):
         yield pd.concat(levels[start:start + step], ignore_index=True)
+
+
+def _period_chunks(periods: pd.Series):
+    """Row positions of ``periods`` a few whole periods at a time, about JOINED_ROWS rows each (a larger
+    period alone), in row order within each; one chunk (None: every row) for a table under JOINED_ROWS.
+    Every group combined lies in one period, so chunks give the same groups with the same rows in order."""
+    if len(periods) <= JOINED_ROWS:
+        yield None
+        return
+    codes, _ = pd.factorize(periods)
+    sizes = np.bincount(codes)
+    chunk_of_period = np.zeros(len(sizes), dtype=np.int64)
+    chunk, filled = 0, 0
+    for period, size in enumerate(sizes):
+        if filled and filled + size > JOINED_ROWS:
+            chunk, filled = chunk + 1, 0
+        chunk_of_period[period] = chunk
+        filled += size
+    chunk_of_row = chunk_of_period[codes]
+    order = np.argsort(chunk_of_row, kind="stable")
+    bounds = np.searchsorted(chunk_of_row[order], np.arange(chunk + 2))
+    for c in range(chunk + 1):
+        yield order[bounds[c]:bounds[c + 1]]
 
 
 def _members_joined(slim: pd.DataFrame, members: pd.DataFrame, unit_of_row: tuple) -> pd.DataFrame:
@@ -178,17 +201,21 @@ def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
                 if not parents and unit_labels is not None:  # texts throughout, as the units' columns
                     slim, unit_labels = _slim(units), None
                     unit_of_row = pd.factorize(slim["area_code"])
-                merged = _members_joined(slim, members, unit_of_row)
-                if merged.empty:
-                    continue
-                if coverage is None:
-                    coverage = (_coverage(units, memberships[base], geo) if base == "district"
-                                else _tier_coverage(units, memberships[base], tier_districts))
-                result, failed = _combine(merged, ind, expected, coverage, labels)
-                del merged
-                give_back()  # a national batch frees hundreds of MB (etl.memory)
-                results.append(result.assign(base=base, rank=rank))
-                failures.append(failed.assign(base=base, rank=rank))
+                for rows in _period_chunks(slim["period"]):  # a group lies in one period: combined apart
+                    part = slim if rows is None else slim.take(rows)
+                    codes = unit_of_row if rows is None else (unit_of_row[0][rows], unit_of_row[1])
+                    merged = _members_joined(part, members, codes)
+                    del part
+                    if merged.empty:
+                        continue
+                    if coverage is None:
+                        coverage = (_coverage(units, memberships[base], geo) if base == "district"
+                                    else _tier_coverage(units, memberships[base], tier_districts))
+                    result, failed = _combine(merged, ind, expected, coverage, labels)
+                    del merged
+                    give_back()  # a national batch frees hundreds of MB (etl.memory)
+                    results.append(result.assign(base=base, rank=rank))
+                    failures.append(failed.assign(base=base, rank=rank))
         if not results:
             continue
         result = _smallest_complete(pd.concat(results, ignore_index=True))

@@ -35,14 +35,16 @@ def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
         return empty_tidy(), []
     rows = concat([table.assign(_order=order, _file=_repeated(name, table.index)) for order, name, table, _ in resolved]
                   )  # once: the checks below and the overlaps share it
+    ends = np.cumsum([len(table) for _, _, table, _ in resolved])
+    resolved = [(name, problems) for _, name, _, problems in resolved]  # each file's rows are in ``rows`` now
+    release_tables(parsed)
     if not _all_clean(resolved, rows.drop(columns=["_order", "_file"]), today):
-        for order, name, table, problems in resolved:  # check each file's own rows, so every error names its file
-            if not problems:
-                problems += validate_tidy(table, file=name)
-            problems += value_problems(table, name, today)
+        for (name, problems), start, end in zip(resolved, np.r_[0, ends[:-1]], ends):
+            if not problems:  # check each file's own rows, so every error names its file
+                problems += validate_tidy(_file_rows(rows, start, end), file=name)
+            problems += value_problems(_file_rows(rows, start, end), name, today)
             log.extend(problems)
     del resolved
-    release_tables(parsed)
     overlaps = resolve_overlaps(rows.dropna(subset=["area_code"]))
     del rows
     log.extend(overlaps.problems)
@@ -55,6 +57,11 @@ def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
         elif mine.any():
             df = concat([df[~mine], finalise(df[mine])])
     return df, overlaps.superseded
+
+
+def _file_rows(rows: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
+    """One file's rows of the combined table, as its own table (numbered from 0, without ``_order``/``_file``)."""
+    return rows.iloc[start:end].drop(columns=["_order", "_file"]).reset_index(drop=True)
 
 
 def _repeated(name: str, index: pd.Index) -> pd.Series:
@@ -77,7 +84,7 @@ def _all_clean(resolved: list, rows: pd.DataFrame, today: date) -> bool:
     only when every file would. Uniqueness spans files here, so legitimate overlaps fail the whole and
     the files are then checked one by one (so the whole is only cleared or not: pandera's report on it,
     which would be thrown away, is never made)."""
-    if not resolved or any(problems for *_, problems in resolved):
+    if not resolved or any(problems for _, problems in resolved):
         return False
     return contract_cleared(rows) and not value_problems(rows, "", today)
 
