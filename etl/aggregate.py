@@ -21,6 +21,7 @@ from etl.derivations import derivation_table, empty_derivations
 from etl.distinct import per_distinct
 from etl.groupsum import kahan_group_sums
 from etl.memory import give_back
+from etl.texts import as_objects
 from etl.geography import Geography
 from etl.schema import STATUSES_WITH_VALUE, tidy_frame
 from vocab.catalogue import INDICATORS, Indicator
@@ -175,8 +176,6 @@ def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
     # Cumberland + Westmorland and Furness) covers the same area under its old or its new codes
     expected = memberships["district"].groupby(["parent_code", "parent_level"])["member_code"].nunique()
     tier_districts = _tier_districts(geo)
-    published = tidy[["indicator", "area_code", "period", "breakdown", "value", "source"]].set_index(
-        ["indicator", "area_code", "period", "breakdown"])  # the publisher's figure and source, to compare
     weights = population_weights(tidy)
     read = ["indicator", "area_level"] + [c for c in COMBINED if c in tidy.columns]  # each indicator's rows, slim
     for indicator_id, df in tidy[read].groupby("indicator", sort=True):
@@ -219,9 +218,11 @@ def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
         if not results:
             continue
         result = _smallest_complete(pd.concat(results, ignore_index=True))
+        failures = pd.concat(failures, ignore_index=True)
+        published = _publishers_figures(tidy, indicator_id, [result, failures])
         is_published = _is_published(result, published, indicator_id)
         mine, theirs = result[~is_published], result[is_published]
-        unresolved = _unresolved(pd.concat(failures, ignore_index=True), result, published, indicator_id)
+        unresolved = _unresolved(failures, result, published, indicator_id)
         notes.extend(_notes(unresolved, ind))
         described.append(derivation_table(mine, unresolved, ind, geo.name_of))
         if not theirs.empty:
@@ -295,6 +296,15 @@ def _weighted_by_population(df: pd.DataFrame, weights: pd.DataFrame, ind: Indica
     out["denominator"] = out["weight"].where(out["value"].notna())
     out["numerator"] = out["value"] * out["denominator"] / SCALE[ind.unit]
     return out.drop(columns="weight")
+
+
+def _publishers_figures(tidy: pd.DataFrame, indicator_id: str, groups: list[pd.DataFrame]) -> pd.DataFrame:
+    """The publisher's own figure and source for the parent areas in ``groups``, indexed by indicator, area,
+    period and breakdown (to compare ours with): only those rows, not an index of every row of the table."""
+    parents = pd.unique(np.concatenate([g["parent_code"].to_numpy(dtype=object) for g in groups]))
+    rows = tidy[(tidy["indicator"] == indicator_id) & tidy["area_code"].isin(parents)]
+    return as_objects(rows[["indicator", "area_code", "period", "breakdown", "value", "source"]]).set_index(
+        ["indicator", "area_code", "period", "breakdown"])
 
 
 def _is_published(groups: pd.DataFrame, published: pd.DataFrame, indicator_id: str) -> np.ndarray:

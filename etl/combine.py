@@ -13,6 +13,7 @@ import pandas as pd
 from etl.domain import value_problems
 from etl.errors import ProblemLog
 from etl.geography import Geography
+from etl.memory import give_back
 from etl.overlaps import resolve_overlaps
 from etl.parse import ParsedFile
 from etl.resolve import duplicate_problems, resolve_areas
@@ -38,6 +39,7 @@ def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
     ends = np.cumsum([len(table) for _, _, table, _ in resolved])
     resolved = [(name, problems) for _, name, _, problems in resolved]  # each file's rows are in ``rows`` now
     release_tables(parsed)
+    give_back()  # the files' own frames (etl.memory)
     if not _all_clean(resolved, rows.drop(columns=["_order", "_file"]), today):
         for (name, problems), start, end in zip(resolved, np.r_[0, ends[:-1]], ends):
             if not problems:  # check each file's own rows, so every error names its file
