@@ -178,7 +178,7 @@ def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
     tier_districts = _tier_districts(geo)
     weights = population_weights(tidy)
     read = ["indicator", "area_level"] + [c for c in COMBINED if c in tidy.columns]  # each indicator's rows, slim
-    for indicator_id, df in tidy[read].groupby("indicator", sort=True):
+    for indicator_id, df in _by_indicator(tidy, read):
         ind = INDICATORS[indicator_id]
         if ind.aggregation == "none":
             continue
@@ -296,6 +296,14 @@ def _weighted_by_population(df: pd.DataFrame, weights: pd.DataFrame, ind: Indica
     out["denominator"] = out["weight"].where(out["value"].notna())
     out["numerator"] = out["value"] * out["denominator"] / SCALE[ind.unit]
     return out.drop(columns="weight")
+
+
+def _by_indicator(tidy: pd.DataFrame, columns: list[str]):
+    """(indicator id, its rows' ``columns``) in id order, as ``groupby("indicator")`` gives them, one indicator
+    copied at a time (iterating a groupby first copies the whole table, sorted)."""
+    ids = tidy["indicator"]
+    for indicator_id in sorted(i for i in ids.unique() if isinstance(i, str)):
+        yield indicator_id, tidy.loc[(ids == indicator_id).to_numpy(), columns]
 
 
 def _publishers_figures(tidy: pd.DataFrame, indicator_id: str, groups: list[pd.DataFrame]) -> pd.DataFrame:
