@@ -20,6 +20,8 @@ from etl.denominators import population_weights
 from etl.derivations import derivation_table, empty_derivations
 from etl.distinct import per_distinct
 from etl.groupsum import kahan_group_sums
+from etl.memory import give_back
+from etl.texts import as_objects
 from etl.geography import Geography
 from etl.schema import STATUSES_WITH_VALUE, tidy_frame
 from vocab.catalogue import INDICATORS, Indicator
@@ -93,7 +95,7 @@ def _encoded(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, dic
     return encoded, labels
 
 
-JOINED_ROWS = 2_000_000  # rows joined to their parents at once: levels are taken a few at a time up to this
+JOINED_ROWS = 1_000_000  # rows joined to their parents at once: levels are taken a few at a time up to this
 
 
 def _level_batches(members: pd.DataFrame, rows: int):
@@ -103,6 +105,29 @@ def _level_batches(members: pd.DataFrame, rows: int):
     step = max(1, JOINED_ROWS // max(rows, 1))
     for start in range(0, len(levels), step):
         yield pd.concat(levels[start:start + step], ignore_index=True)
+
+
+def _period_chunks(periods: pd.Series):
+    """Row positions of ``periods`` a few whole periods at a time, about JOINED_ROWS rows each (a larger
+    period alone), in row order within each; one chunk (None: every row) for a table under JOINED_ROWS.
+    Every group combined lies in one period, so chunks give the same groups with the same rows in order."""
+    if len(periods) <= JOINED_ROWS:
+        yield None
+        return
+    codes, _ = pd.factorize(periods)
+    sizes = np.bincount(codes)
+    chunk_of_period = np.zeros(len(sizes), dtype=np.int64)
+    chunk, filled = 0, 0
+    for period, size in enumerate(sizes):
+        if filled and filled + size > JOINED_ROWS:
+            chunk, filled = chunk + 1, 0
+        chunk_of_period[period] = chunk
+        filled += size
+    chunk_of_row = chunk_of_period[codes]
+    order = np.argsort(chunk_of_row, kind="stable")
+    bounds = np.searchsorted(chunk_of_row[order], np.arange(chunk + 2))
+    for c in range(chunk + 1):
+        yield order[bounds[c]:bounds[c + 1]]
 
 
 def _members_joined(slim: pd.DataFrame, members: pd.DataFrame, unit_of_row: tuple) -> pd.DataFrame:
@@ -151,11 +176,9 @@ def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
     # Cumberland + Westmorland and Furness) covers the same area under its old or its new codes
     expected = memberships["district"].groupby(["parent_code", "parent_level"])["member_code"].nunique()
     tier_districts = _tier_districts(geo)
-    published = tidy[["indicator", "area_code", "period", "breakdown", "value", "source"]].set_index(
-        ["indicator", "area_code", "period", "breakdown"])  # the publisher's figure and source, to compare
     weights = population_weights(tidy)
     read = ["indicator", "area_level"] + [c for c in COMBINED if c in tidy.columns]  # each indicator's rows, slim
-    for indicator_id, df in tidy[read].groupby("indicator", sort=True):
+    for indicator_id, df in _by_indicator(tidy, read):
         ind = INDICATORS[indicator_id]
         if ind.aggregation == "none":
             continue
@@ -177,22 +200,29 @@ def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
                 if not parents and unit_labels is not None:  # texts throughout, as the units' columns
                     slim, unit_labels = _slim(units), None
                     unit_of_row = pd.factorize(slim["area_code"])
-                merged = _members_joined(slim, members, unit_of_row)
-                if merged.empty:
-                    continue
-                if coverage is None:
-                    coverage = (_coverage(units, memberships[base], geo) if base == "district"
-                                else _tier_coverage(units, memberships[base], tier_districts))
-                result, failed = _combine(merged, ind, expected, coverage, labels)
-                del merged
-                results.append(result.assign(base=base, rank=rank))
-                failures.append(failed.assign(base=base, rank=rank))
+                for rows in _period_chunks(slim["period"]):  # a group lies in one period: combined apart
+                    part = slim if rows is None else slim.take(rows)
+                    codes = unit_of_row if rows is None else (unit_of_row[0][rows], unit_of_row[1])
+                    merged = _members_joined(part, members, codes)
+                    del part
+                    if merged.empty:
+                        continue
+                    if coverage is None:
+                        coverage = (_coverage(units, memberships[base], geo) if base == "district"
+                                    else _tier_coverage(units, memberships[base], tier_districts))
+                    result, failed = _combine(merged, ind, expected, coverage, labels)
+                    del merged
+                    give_back()  # a national batch frees hundreds of MB (etl.memory)
+                    results.append(result.assign(base=base, rank=rank))
+                    failures.append(failed.assign(base=base, rank=rank))
         if not results:
             continue
         result = _smallest_complete(pd.concat(results, ignore_index=True))
+        failures = pd.concat(failures, ignore_index=True)
+        published = _publishers_figures(tidy, indicator_id, [result, failures])
         is_published = _is_published(result, published, indicator_id)
         mine, theirs = result[~is_published], result[is_published]
-        unresolved = _unresolved(pd.concat(failures, ignore_index=True), result, published, indicator_id)
+        unresolved = _unresolved(failures, result, published, indicator_id)
         notes.extend(_notes(unresolved, ind))
         described.append(derivation_table(mine, unresolved, ind, geo.name_of))
         if not theirs.empty:
@@ -266,6 +296,23 @@ def _weighted_by_population(df: pd.DataFrame, weights: pd.DataFrame, ind: Indica
     out["denominator"] = out["weight"].where(out["value"].notna())
     out["numerator"] = out["value"] * out["denominator"] / SCALE[ind.unit]
     return out.drop(columns="weight")
+
+
+def _by_indicator(tidy: pd.DataFrame, columns: list[str]):
+    """(indicator id, its rows' ``columns``) in id order, as ``groupby("indicator")`` gives them, one indicator
+    copied at a time (iterating a groupby first copies the whole table, sorted)."""
+    ids = tidy["indicator"]
+    for indicator_id in sorted(i for i in ids.unique() if isinstance(i, str)):
+        yield indicator_id, tidy.loc[(ids == indicator_id).to_numpy(), columns]
+
+
+def _publishers_figures(tidy: pd.DataFrame, indicator_id: str, groups: list[pd.DataFrame]) -> pd.DataFrame:
+    """The publisher's own figure and source for the parent areas in ``groups``, indexed by indicator, area,
+    period and breakdown (to compare ours with): only those rows, not an index of every row of the table."""
+    parents = pd.unique(np.concatenate([g["parent_code"].to_numpy(dtype=object) for g in groups]))
+    rows = tidy[(tidy["indicator"] == indicator_id) & tidy["area_code"].isin(parents)]
+    return as_objects(rows[["indicator", "area_code", "period", "breakdown", "value", "source"]]).set_index(
+        ["indicator", "area_code", "period", "breakdown"])
 
 
 def _is_published(groups: pd.DataFrame, published: pd.DataFrame, indicator_id: str) -> np.ndarray:

@@ -20,12 +20,14 @@ from etl.derivations import sort_derivations
 from etl.domain import value_problems
 from etl.errors import Problem, ProblemLog, SourceFormatError, ValidationError
 from etl.geography import Geography
+from etl.memory import give_back
 from etl.parse import ParsedFile, parse_all
 from etl.rates import rates_from_counts
 from etl.rawfolder import DEMO_MARKER
 from etl.release import write_release
 from etl.resolve import build_geography
 from etl.schema import coerce_types, sort_tidy, validate_tidy
+from etl.texts import as_objects, concat
 
 
 @dataclass
@@ -57,15 +59,19 @@ def run(raw_dir: Path, *, progress: bool = False, today: date | None = None,
     parsed = parse_all(raw_dir, log, progress)
     geo = build_geography(parsed, log)
     published, superseded = combine(parsed, geo, log, today)
+    give_back()  # the files' own frames, freed by combine (see etl.memory)
     published = rates_from_counts(published)
     skip = published.empty or (stop_at_errors and bool(log.errors))
-    aggregation = AggregationResult(published.iloc[0:0], pd.DataFrame(), []) if skip else aggregate(published, geo)
+    aggregation = AggregationResult(published.iloc[0:0].copy(), pd.DataFrame(), []) if skip else aggregate(published, geo)
     aggregation.derivations = sort_derivations(aggregation.derivations)
-    indicators = sort_tidy(pd.concat([published, aggregation.rows], ignore_index=True))
+    indicators = concat([published, aggregation.rows])
+    del published  # at national scale each copy of the table is hundreds of MB: at most two are alive at once
+    indicators = sort_tidy(indicators)
     indicators = coerce_types(indicators) if not indicators.empty else indicators
     if not log.errors:
         log.extend(validate_tidy(indicators))
         log.extend(value_problems(indicators, "indicators table", today))
+    indicators = as_objects(indicators)  # as the contract has them, for everything that reads the outcome
     areas = geo.areas_table(indicators["area_code"].unique().tolist()) if not indicators.empty else None
     groups = {}
     if not log.errors:

@@ -7,16 +7,19 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from etl.domain import value_problems
 from etl.errors import ProblemLog
 from etl.geography import Geography
+from etl.memory import give_back
 from etl.overlaps import resolve_overlaps
 from etl.parse import ParsedFile
 from etl.resolve import duplicate_problems, resolve_areas
 from etl.schema import OPTIONAL_PARSER_COLUMNS, contract_cleared, empty_tidy, validate_tidy
 from etl.sources.base import all_finalisers
+from etl.texts import concat
 
 
 def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
@@ -31,16 +34,19 @@ def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
         resolved.append((order, item.raw.name, table, problems))
     if not resolved:
         return empty_tidy(), []
-    rows = pd.concat([table.assign(_order=order, _file=name) for order, name, table, _ in resolved],
-                     ignore_index=True)  # once: the checks below and the overlaps share it
+    rows = concat([table.assign(_order=order, _file=_repeated(name, table.index)) for order, name, table, _ in resolved]
+                  )  # once: the checks below and the overlaps share it
+    ends = np.cumsum([len(table) for _, _, table, _ in resolved])
+    resolved = [(name, problems) for _, name, _, problems in resolved]  # each file's rows are in ``rows`` now
+    release_tables(parsed)
+    give_back()  # the files' own frames (etl.memory)
     if not _all_clean(resolved, rows.drop(columns=["_order", "_file"]), today):
-        for order, name, table, problems in resolved:  # check each file's own rows, so every error names its file
-            if not problems:
-                problems += validate_tidy(table, file=name)
-            problems += value_problems(table, name, today)
+        for (name, problems), start, end in zip(resolved, np.r_[0, ends[:-1]], ends):
+            if not problems:  # check each file's own rows, so every error names its file
+                problems += validate_tidy(_file_rows(rows, start, end), file=name)
+            problems += value_problems(_file_rows(rows, start, end), name, today)
             log.extend(problems)
     del resolved
-    release_tables(parsed)
     overlaps = resolve_overlaps(rows.dropna(subset=["area_code"]))
     del rows
     log.extend(overlaps.problems)
@@ -51,8 +57,18 @@ def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
         if mine.all():  # one source (a national extract): no need to split and copy the table twice
             df = finalise(df).reset_index(drop=True)
         elif mine.any():
-            df = pd.concat([df[~mine], finalise(df[mine])], ignore_index=True)
+            df = concat([df[~mine], finalise(df[mine])])
     return df, overlaps.superseded
+
+
+def _file_rows(rows: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
+    """One file's rows of the combined table, as its own table (numbered from 0, without ``_order``/``_file``)."""
+    return rows.iloc[start:end].drop(columns=["_order", "_file"]).reset_index(drop=True)
+
+
+def _repeated(name: str, index: pd.Index) -> pd.Series:
+    """A file's name on each of its rows, one shared string (pandas would store a "str" copy per row)."""
+    return pd.Series(np.full(len(index), name, dtype=object), index=index, dtype=object)
 
 
 def release_tables(parsed: list[ParsedFile]) -> None:
@@ -61,7 +77,7 @@ def release_tables(parsed: list[ParsedFile]) -> None:
     keeps its row count (``ParsedFile.rows``) for the report."""
     for item in parsed:
         if item.result.kind == "indicators":
-            item.result.table = item.result.table.iloc[0:0]
+            item.result.table = item.result.table.iloc[0:0].copy()  # (a slice would keep the rows alive)
 
 
 def _all_clean(resolved: list, rows: pd.DataFrame, today: date) -> bool:
@@ -70,7 +86,7 @@ def _all_clean(resolved: list, rows: pd.DataFrame, today: date) -> bool:
     only when every file would. Uniqueness spans files here, so legitimate overlaps fail the whole and
     the files are then checked one by one (so the whole is only cleared or not: pandera's report on it,
     which would be thrown away, is never made)."""
-    if not resolved or any(problems for *_, problems in resolved):
+    if not resolved or any(problems for _, problems in resolved):
         return False
     return contract_cleared(rows) and not value_problems(rows, "", today)
 

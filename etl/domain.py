@@ -137,32 +137,27 @@ def _with_rules(df: pd.DataFrame) -> pd.DataFrame:
     return d
 
 
+CHUNK_ROWS = 1_000_000  # rows checked at once: each carries ~10 rule columns while it is checked
+
+
 def value_problems(df: pd.DataFrame, file: str, today: date) -> list[Problem]:
-    """Every row of a tidy table (a parser's, or the finished one) whose numbers or period are impossible."""
+    """Every row of a tidy table (a parser's, or the finished one) whose numbers or period are impossible.
+
+    Checked a million rows at a time (every rule is row by row): a national table with its rules beside
+    it would be hundreds of MB more. Problems are listed as one pass would list them: check by check,
+    in row order."""
     if df.empty:
         return []
-    d = _with_rules(df)
-    for col in ("value", "numerator", "denominator"):
-        d[col] = pd.to_numeric(d[col], errors="coerce").astype("float64")
-    codes, levels = pd.factorize(d["area_level"], use_na_sentinel=False)  # a few levels, millions of rows
-    d["_ceiling"] = pd.Series(levels, dtype=object).map(COUNT_CEILINGS).to_numpy(dtype="float64")[codes]
-    d["period_start"] = pd.to_datetime(d["period_start"], errors="coerce")
-    d["_today"] = pd.Timestamp(today)
-    problems: list[Problem] = []
+    found: list[list[Problem]] = [[] for _ in CHECKS]  # per check, its first MAX_PROBLEMS failing rows
     failing = 0
-    for check in CHECKS:
-        mask = check.fails(d).fillna(False).astype(bool)
-        for idx in d.index[mask.to_numpy()]:
-            failing += 1
-            if len(problems) >= MAX_PROBLEMS:
-                continue
-            r = pd.concat([d.loc[idx], RULES.loc[d.at[idx, "indicator"], MESSAGE_RULES]])
-            row, column = _location(d, idx, check.part)
-            found = check.found(r)
-            if row is None:  # the finished table: say which row by its key
-                found += f" ({r['indicator']} {r['area_code']} {r['period']} {r['breakdown']})"
-            problems.append(Problem(file=file, message=check.message(r), row=row, column=column,
-                                    expected=check.expected(r), found=found))
+    for start in range(0, len(df), CHUNK_ROWS):
+        d = _prepared(df.iloc[start:start + CHUNK_ROWS], today)
+        for check, listed in zip(CHECKS, found):
+            mask = check.fails(d).fillna(False).astype(bool).to_numpy()
+            failing += int(mask.sum())
+            for idx in d.index[mask][:MAX_PROBLEMS - len(listed)]:
+                listed.append(_problem(d, idx, check, file))
+    problems = [p for listed in found for p in listed][:MAX_PROBLEMS]
     problems.sort(key=lambda p: (p.row is None, p.row or 0))
     if failing > len(problems):
         problems.append(Problem(file=file, message=f"{failing - len(problems)} more impossible value(s) not listed",
@@ -170,15 +165,40 @@ def value_problems(df: pd.DataFrame, file: str, today: date) -> list[Problem]:
     return problems
 
 
+def _prepared(df: pd.DataFrame, today: date) -> pd.DataFrame:
+    """``df``'s rows with the rules the checks compare them with, as the checks read them."""
+    d = _with_rules(df)
+    for col in ("value", "numerator", "denominator"):
+        d[col] = pd.to_numeric(d[col], errors="coerce").astype("float64")
+    codes, levels = pd.factorize(d["area_level"], use_na_sentinel=False)  # a few levels, millions of rows
+    d["_ceiling"] = pd.Series(levels, dtype=object).map(COUNT_CEILINGS).to_numpy(dtype="float64")[codes]
+    d["period_start"] = pd.to_datetime(d["period_start"], errors="coerce")
+    d["_today"] = pd.Timestamp(today)
+    return d
+
+
+def _problem(d: pd.DataFrame, idx, check: _Check, file: str) -> Problem:
+    """The report's line for row ``idx`` of ``d`` failing ``check``."""
+    r = pd.concat([d.loc[idx], RULES.loc[d.at[idx, "indicator"], MESSAGE_RULES]])
+    row, column = _location(d, idx, check.part)
+    found = check.found(r)
+    if row is None:  # the finished table: say which row by its key
+        found += f" ({r['indicator']} {r['area_code']} {r['period']} {r['breakdown']})"
+    return Problem(file=file, message=check.message(r), row=row, column=column, expected=check.expected(r),
+                   found=found)
+
+
 def text_problems(table: pd.DataFrame, file: str) -> list[Problem]:
     """Names (and every other text cell) holding control or invisible characters, row by row."""
     problems: list[Problem] = []
     failing = 0
     for column in table.columns:
-        if column.startswith("source_") or table[column].dtype != object:
+        categorical = isinstance(table[column].dtype, pd.CategoricalDtype)
+        if column.startswith("source_") or (table[column].dtype != object and not categorical):
             continue
         values = table[column]
-        flagged = [v for v in pd.unique(values.to_numpy()) if isinstance(v, str) and CONTROL_CHARACTERS.search(v)]
+        distinct = values.unique().dropna() if categorical else pd.unique(values.to_numpy())  # codes, not texts
+        flagged = [v for v in distinct if isinstance(v, str) and CONTROL_CHARACTERS.search(v)]
         for idx in values.index[values.isin(flagged).to_numpy(dtype=bool)] if flagged else []:
             failing += 1
             if len(problems) >= MAX_PROBLEMS:

@@ -92,7 +92,7 @@ def _pairs(df: pd.DataFrame) -> pd.DataFrame:
     pairs = pairs[pairs["_file"] < pairs["_file_other"]].copy()
     if pairs.empty:
         return pairs
-    limit = pairs["indicator"].map(tolerance)
+    limit = pairs["indicator"].map(tolerance).astype("float64")  # (a categorical maps to one)
     pairs["differs"] = (pairs["value"].notna() & pairs["value_other"].notna()
                         & ((pairs["value"] - pairs["value_other"]).abs() > limit + 1e-9))
     return pairs
@@ -123,7 +123,7 @@ def _finish(result: OverlapResult) -> OverlapResult:
     """Row-by-row precedence among what is left (files that agree): counts, then later release, then order."""
     df = result.rows
     if not df.duplicated(KEY).any():  # nothing to choose between (the usual case): keep the rows as they are
-        result.rows = df.drop(columns=["_has_counts", "_reach"]).sort_values("_order", kind="mergesort")
+        result.rows = _in_file_order(df.drop(columns=["_has_counts", "_reach"]))
         return result
     ranked = df.sort_values(KEY + ["_has_counts", "_reach", "_order"], ascending=[True] * len(KEY) + [False] * 3,
                             kind="mergesort")
@@ -138,6 +138,12 @@ def _finish(result: OverlapResult) -> OverlapResult:
             result.superseded.append(f"{n} rows of {older} superseded by {newer} (the same figures): it {reason}")
     result.rows = kept.drop(columns=["_has_counts", "_reach"]).sort_values("_order", kind="mergesort")
     return result
+
+
+def _in_file_order(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` sorted by ``_order`` (stable); not copied when it already is (files are combined in order: at
+    national scale a sort is a copy of millions of rows)."""
+    return df if df["_order"].is_monotonic_increasing else df.sort_values("_order", kind="mergesort")
 
 
 def _disagreements(pairs: pd.DataFrame, decided: pd.DataFrame) -> list[Problem]:

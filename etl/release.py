@@ -42,10 +42,22 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+ROW_GROUP = 1024 * 1024  # pyarrow's default (largest) row group
+
+
 def write_parquet(df: pd.DataFrame, path: Path, schema: pa.Schema | None = None) -> None:
-    """Parquet with an explicit schema and no pandas index, so equal tables give equal bytes."""
-    table = arrow_table(df, schema).replace_schema_metadata(None)
-    pq.write_table(table, path, compression="zstd", write_statistics=True)
+    """Parquet with an explicit schema and no pandas index, so equal tables give equal bytes.
+
+    A table of more than one row group is converted and written a row group at a time (the same groups
+    ``pq.write_table`` makes, so the same bytes): a national table's Arrow copy is hundreds of MB."""
+    if schema is None or len(df) <= ROW_GROUP:
+        pq.write_table(arrow_table(df, schema).replace_schema_metadata(None), path, compression="zstd",
+                       write_statistics=True)
+        return
+    with pq.ParquetWriter(path, schema.remove_metadata(), compression="zstd", write_statistics=True) as writer:
+        for start in range(0, len(df), ROW_GROUP):
+            part = arrow_table(df.iloc[start:start + ROW_GROUP], schema).replace_schema_metadata(None)
+            writer.write_table(part, row_group_size=ROW_GROUP)
 
 
 def arrow_table(df: pd.DataFrame, schema: pa.Schema | None = None) -> pa.Table:

@@ -18,6 +18,7 @@ from vocab.catalogue import INDICATORS, UNITS
 from vocab.levels import AREA_LEVELS
 from etl.distinct import per_distinct
 from etl.errors import MAX_PROBLEMS, Problem
+from etl.texts import TEXT_COLUMNS, as_objects, is_categorical
 from etl.tidy_check import meets_contract
 from vocab.periods import period_bounds
 
@@ -121,10 +122,12 @@ def coerce_types(df: pd.DataFrame) -> pd.DataFrame:
     """Set the contract's dtypes (object strings, float64 numbers, datetime64 dates, bool).
 
     A column that already has its type is kept as it is, not copied: a national table is millions of rows,
-    and the copy is shallow (copy-on-write), so the caller's frame is never changed."""
+    and the copy is shallow (copy-on-write), so the caller's frame is never changed. Categorical text
+    columns (``etl.texts``: the build's own form of them) stay categorical."""
     df = df.copy(deep=False)
-    for col in ("indicator", "area_code", "area_name", "area_level", "period", "breakdown", "status", "unit",
-                "source"):
+    for col in TEXT_COLUMNS:
+        if is_categorical(df[col]):
+            continue
         if df[col].dtype != object or _has_missing(df[col]):  # missing cells become None
             df[col] = df[col].astype(object).where(df[col].notna(), None)
     for col in NUMBER_COLUMNS:
@@ -244,6 +247,7 @@ def validate_tidy(df: pd.DataFrame, file: str = "indicators table") -> list[Prob
     checked = coerce_types(df.drop(columns=[c for c in OPTIONAL_PARSER_COLUMNS if c in df.columns]))
     if meets_contract(checked, TIDY_SCHEMA):
         return []  # the usual case, decided without pandera; a table with a failure is reported below
+    checked = as_objects(checked)  # pandera's schema (and its report) is in object strings
     try:
         TIDY_SCHEMA.validate(checked, lazy=True)
     except pa.errors.SchemaErrors as exc:

@@ -24,9 +24,15 @@ def meets_contract(df: pd.DataFrame, schema) -> bool:
     codes = {}  # text column -> (row -> distinct value's number, -1 for missing; its distinct values)
     for name, column in schema.columns.items():
         series = df[name]
-        if str(series.dtype) != SAME_DTYPE.get(str(column.dtype), str(column.dtype)):
+        categorical = isinstance(series.dtype, pd.CategoricalDtype)
+        if not categorical and str(series.dtype) != SAME_DTYPE.get(str(column.dtype), str(column.dtype)):
             return False
-        if series.dtype == object:  # one pass gives the missing cells and the distinct values to check
+        if categorical:  # the build's text columns: the numbers are there already
+            if str(column.dtype) != "object" or not _all_texts(series.cat.categories):
+                return False
+            codes[name] = _used(series)
+            missing = (codes[name][0] < 0).any()
+        elif series.dtype == object:  # one pass gives the missing cells and the distinct values to check
             codes[name] = pd.factorize(series)
             missing = (codes[name][0] < 0).any()
         else:
@@ -41,14 +47,32 @@ def meets_contract(df: pd.DataFrame, schema) -> bool:
     return not _has_duplicate_keys(df, [codes.get(k) for k in KEY], KEY)
 
 
+def _used(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(row -> category number, -1 for missing; the categories rows use): a categorical column as
+    ``pd.factorize`` gives an object one, the rules then checked on values rows really have."""
+    codes = series.cat.codes.to_numpy()
+    categories = series.cat.categories.to_numpy(dtype=object)
+    used = np.bincount(codes + 1, minlength=len(categories) + 1)[1:] > 0
+    return codes, categories[used] if not used.all() else categories  # (codes as small as pandas keeps them)
+
+
+def _all_texts(categories: pd.Index) -> bool:
+    """Whether every category is a str (as an object column of them would be to pandera)."""
+    return categories.dtype == object and pd.api.types.infer_dtype(categories, skipna=False) == "string"
+
+
 def _has_duplicate_keys(df: pd.DataFrame, coded: list, key: list[str]) -> bool:
     """Whether two rows share ``key``, from the key columns' numbers (one int64 per row) where they fit."""
-    if any(c is None for c in coded) or np.prod([float(len(u)) + 1 for _, u in coded]) >= 2.0 ** 62:
+    if any(c is None for c in coded):
+        return bool(df.duplicated(key).any())
+    sizes = [int(numbers.max(initial=-1)) + 2 for numbers, _ in coded]  # numbers run from -1 (missing)
+    if np.prod([float(s) for s in sizes]) >= 2.0 ** 62:
         return bool(df.duplicated(key).any())
     combined = np.zeros(len(df), dtype=np.int64)
-    for numbers, uniques in coded:
-        combined = combined * (len(uniques) + 1) + (numbers + 1)
-    return not pd.Index(combined).is_unique
+    for (numbers, _), size in zip(coded, sizes):
+        combined = combined * size + (numbers.astype(np.int64) + 1)
+    combined.sort()  # (in place: a hash table of 5 M keys would be the check's largest allocation)
+    return bool((combined[1:] == combined[:-1]).any())
 
 
 def _passes(series: pd.Series, check, distinct=None) -> bool:

@@ -125,7 +125,7 @@ class RawFile:
     def is_parquet(self) -> bool:
         return self.head_bytes[:4] == b"PAR1"
 
-    @property
+    @cached_property  # asked by every sniffer (its head is read once anyway)
     def looks_binary(self) -> bool:
         """A known binary format, or a head whose bytes are mostly not text (one stray NUL in a name is
         still text, so that its row and column can be reported)."""
@@ -194,6 +194,10 @@ class RawFile:
 
     def head_text(self, max_lines: int = 30) -> list[str]:
         """The first lines as text, for sniffing; empty for binary or undecodable files."""
+        return self._head_lines[:max_lines]
+
+    @cached_property  # decoded once: every parser's sniffer looks at the head
+    def _head_lines(self) -> list[str]:
         if self.looks_binary:
             return []
         raw = self.head_bytes
@@ -208,7 +212,7 @@ class RawFile:
         lines = text.splitlines()
         if len(raw) == 65536 and lines:
             lines = lines[:-1]  # the last line may be cut
-        return lines[:max_lines]
+        return lines
 
     def first_row(self, max_lines: int = 30) -> list[str]:
         """The first non-blank CSV row (cells stripped), or [] when there is none."""

@@ -31,6 +31,7 @@ from etl.errors import Problem, ProblemCollector, SourceFormatError
 from vocab.periods import parse_month_name
 from etl.schema import GSS, MARKERS, STATUSES_WITH_VALUE, parse_cell, tidy_frame
 from etl.sources.base import ParseResult, RawFile, source_meta
+from etl.texts import TEXT_COLUMNS, as_categories
 
 META = source_meta("ons_nomis_claimant_count")
 
@@ -200,7 +201,8 @@ def finish(records: list[dict], problems: ProblemCollector) -> ParseResult:
                                         expected="rows for 'Claimant count' or 'Claimants as a proportion of "
                                                  "residents aged 16-64'"))
     _add_ratio_parts(records)
-    return ParseResult(kind="indicators", table=tidy_frame(records), meta=META, warnings=problems.warnings)
+    table = as_categories(tidy_frame(records), TEXT_COLUMNS + ("source_column",))  # as the column-wise reader
+    return ParseResult(kind="indicators", table=table, meta=META, warnings=problems.warnings)
 
 
 def finish_frame(frame: pd.DataFrame, problems: ProblemCollector) -> ParseResult:

@@ -23,6 +23,7 @@ from etl.errors import ProblemCollector
 from etl.schema import GSS, STATUSES_WITH_VALUE, parse_cell
 from etl.sources import nomis
 from etl.sources.base import MAX_LINE_BYTES, RawFile
+from etl.texts import from_distinct
 from vocab.periods import parse_month_name, period_bounds
 
 _cell = functools.lru_cache(maxsize=1 << 16)(parse_cell)  # the same few thousand values on every page
@@ -131,19 +132,25 @@ def parse_clean(raw: RawFile, header: list[str], header_line: int, where: dict[s
     value = per_row("value", lambda t: (_cell(t) or (math.nan, None))[0], np.float64)[keep]  # kept cells all read
     cell_status = per_row("value", lambda t: (_cell(t) or (math.nan, None))[1])[keep]
     value, status = _observations(value, cell_status, status)
-    indicator = per_row("measure", lambda t: _part(nomis.MEASURES.get(" ".join(t.split()).lower()), 0))[keep]
     rows = int(keep.sum())
 
-    def text(values) -> pd.Series:  # object strings shared between rows (pandas would copy each into "str")
-        return pd.Series(np.full(rows, values, dtype=object) if np.ndim(values) == 0 else values, dtype=object)
+    def text(field: str, fn) -> pd.Categorical:  # the kept rows' texts, made once per distinct cell
+        index, texts = col[field]
+        return from_distinct(_as_objects([fn(t) for t in texts]), index[keep])
 
-    frame = pd.DataFrame({
-        "source_row": line[keep], "source_column": columns["value"], "indicator": text(indicator),
-        "area_code": text(code[keep]), "area_name": text(per_row("area_name", lambda t: t or None)[keep]),
-        "area_level": text(None), "period": text(period[keep]),
+    def constant(value) -> pd.Categorical:
+        return from_distinct(_as_objects([value]), np.zeros(rows, dtype=np.int64))
+
+    measure_part = lambda i: lambda t: _part(nomis.MEASURES.get(" ".join(t.split()).lower()), i)  # noqa: E731
+    (si, st), (ai, at) = col["sex"], col["age"]
+    frame = pd.DataFrame({  # text columns as categoricals (etl.texts): every later step hashes codes, not texts
+        "source_row": line[keep], "source_column": constant(columns["value"]), "indicator": text("measure", measure_part(0)),
+        "area_code": text("area_code", str), "area_name": text("area_name", lambda t: t or None),
+        "area_level": constant(None), "period": text("date", parse_month_name),
         "period_start": start[keep], "period_end": end[keep],
-        "breakdown": text(_breakdowns(col)[keep]), "value": value, "status": text(status),
-        "unit": text(per_row("measure", lambda t: _part(nomis.MEASURES.get(" ".join(t.split()).lower()), 1))[keep]), "source": text(nomis.META.source_id)})
+        "breakdown": from_distinct(_breakdowns(st, at), (si * len(at) + ai)[keep]), "value": value,
+        "status": from_distinct(status, np.arange(rows)),
+        "unit": text("measure", measure_part(1)), "source": constant(nomis.META.source_id)})
     if frame.empty or frame.duplicated(["indicator", "area_code", "period", "breakdown"]).any():
         return None  # no rows, or a key given twice: reported by the line-by-line reader
     return frame
@@ -173,15 +180,14 @@ def _statuses(col: dict) -> np.ndarray:
     return np.asarray(words, dtype=object)[back]
 
 
-def _breakdowns(col: dict) -> np.ndarray:
-    """Each row's breakdown label from its sex and age cells, worked out once per distinct pair."""
-    (si, st), (ai, at) = col["sex"], col["age"]
+def _breakdowns(st: list[str], at: list[str]) -> np.ndarray:
+    """The breakdown label of each distinct (sex, age) pair, flattened: pair (s, a) at s * len(at) + a."""
     labels = np.empty((len(st), len(at)), dtype=object)
     for s, sex in enumerate(st):
         for a, age in enumerate(at):
             band, key = nomis.normalise_age(age), " ".join(sex.split()).lower()
             labels[s, a] = nomis.breakdown_label(band, nomis.SEXES[key]) if band and key in nomis.SEXES else None
-    return labels[si, ai]
+    return labels.ravel()
 
 
 def _observations(value: np.ndarray, cell_status: np.ndarray, status: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,85 @@
+"""The tidy table's text columns as pandas categoricals inside the build, object strings at its edges.
+
+A national table repeats a few hundred codes, periods and breakdowns millions of times. As ``object``
+columns every whole-table step (a contract check, a sort, a groupby, a comparison with "ok") hashes or
+compares 5 M Python strings; as categoricals it works on small integer codes. Categories are kept
+sorted, so sorting and grouping by them give the same order as the texts would. The contract, pandera's
+report and whoever reads ``BuildOutcome.indicators`` still see ``object`` columns (``as_objects``).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+TEXT_COLUMNS = ("indicator", "area_code", "area_name", "area_level", "period", "breakdown", "status", "unit",
+                "source")
+
+
+def is_categorical(series: pd.Series) -> bool:
+    return isinstance(series.dtype, pd.CategoricalDtype)
+
+
+def as_categories(df: pd.DataFrame, columns=TEXT_COLUMNS) -> pd.DataFrame:
+    """``df`` with its ``columns`` (those it has) as categoricals with sorted categories (not copied otherwise)."""
+    df = df.copy(deep=False)
+    for column in columns:
+        if column in df.columns and not is_categorical(df[column]):
+            df[column] = _categorical(df[column])
+    return df
+
+
+def _categorical(series: pd.Series) -> pd.Categorical:
+    codes, uniques = pd.factorize(series.to_numpy(dtype=object), sort=True)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
+
+
+def from_distinct(values: np.ndarray, index: np.ndarray) -> pd.Categorical:
+    """``values[index]`` as a categorical (as ``as_categories`` makes it), hashing only ``values``: a reader's
+    few distinct cells, spread to its rows by ``index``."""
+    codes, uniques = pd.factorize(values, sort=True)
+    used = np.zeros(len(uniques) + 1, dtype=bool)  # categories are the values rows have, as for a column
+    used[codes[index] + 1] = True
+    keep = np.flatnonzero(used[1:])
+    renumber = np.full(len(uniques) + 1, -1, dtype=np.int64)  # old number + 1 -> new number (-1: missing)
+    renumber[keep + 1] = np.arange(len(keep))
+    return pd.Categorical.from_codes(renumber[codes[index] + 1], categories=pd.Index(uniques[keep], dtype=object))
+
+
+def as_objects(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every categorical column back to object strings (missing: None), as the contract has them."""
+    df = df.copy(deep=False)
+    for column in df.columns:
+        if is_categorical(df[column]):
+            df[column] = pd.Series(objects(df[column]), index=df.index, dtype=object)  # not pandas' "str"
+    return df
+
+
+def objects(series: pd.Series) -> np.ndarray:
+    """A categorical column's values as an object array (the categories' own strings; missing: None)."""
+    codes = series.cat.codes.to_numpy()
+    texts = np.empty(len(series.cat.categories) + 1, dtype=object)  # the last slot: code -1 (missing)
+    texts[:-1] = series.cat.categories.to_numpy(dtype=object)
+    return texts[codes]
+
+
+def concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """``pd.concat`` keeping text columns categorical: each column's categories are unioned (and sorted) first
+    (pandas would turn categoricals with different categories into strings)."""
+    frames = [as_categories(f) for f in frames]
+    if len(frames) > 1:
+        for column in TEXT_COLUMNS:
+            if all(column in f.columns for f in frames):
+                union = _union([f[column].cat.categories for f in frames])
+                for f in frames:  # (each frame is a shallow copy of the caller's: only its codes are remade)
+                    if not f[column].cat.categories.equals(union):
+                        f[column] = f[column].cat.set_categories(union)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _union(categories: list[pd.Index]) -> pd.Index:
+    """Every category of ``categories``, once each and sorted (as ``pd.factorize(sort=True)`` would)."""
+    first = categories[0]
+    if all(c.equals(first) for c in categories[1:]):
+        return first
+    return pd.Index(pd.unique(np.concatenate([c.to_numpy(dtype=object) for c in categories])),
+                    dtype=object).sort_values()
