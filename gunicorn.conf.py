@@ -31,6 +31,8 @@ def post_worker_init(worker):
     memory_limits.few_arenas()
     worker.wsgi.test_client().get("/", headers={"X-PDP-Warm-Up": "1"})  # no chart drawing for it (first_view)
     memory_limits.trim()
+    gc.collect()
+    gc.freeze()  # what the warm-up set up lives as long as the worker: the collector need not walk it again
 
 
 def post_request(worker, req, environ, resp):
