@@ -12,7 +12,7 @@ from dash import html
 from flask import has_request_context, request
 
 import data_access
-from components import params
+from components import params, plain_tree
 from components.cards import friendly_message
 from components.formatting import format_value, is_missing, period_text
 from components.home_picker import home_picker
@@ -51,7 +51,8 @@ def safe_layout(func=None, *, skeleton=None):
             except params.BadParam as exc:
                 return html.Div([home_picker(rel, action, keep), friendly_message("That link doesn't work", str(exc))])
             with data_access.home_as(home):
-                return html.Div([home_picker(rel, action, keep), func(*args, **kwargs)])
+                # plain dicts, not components: Dash's JSON encoder then needs no walk of its own (plain_tree)
+                return plain_tree.tree(html.Div([home_picker(rel, action, keep), func(*args, **kwargs)]))
         except data_access.NoReleaseError as exc:
             log.error("%s", exc)
             return friendly_message("No data yet", data_access.NO_RELEASE + ".")
