@@ -99,25 +99,43 @@ def period_base(rel, ind_id: str, period: str) -> PeriodBase:
 def map_figure(rel, dfv: pd.DataFrame, ind, selected):
     """Choropleth from the release's boundaries, else the configured (or automatic) tile grid. Districts
     that share their council's figure are drawn as that council: one shape (or one label) per figure."""
+    base, note, councils = _map_base(rel, dfv, ind)
+    return figures.select(base, _map_selected(rel, ind.id, selected, councils)), note
+
+
+def _map_selected(rel, ind_id: str, selected, councils: bool):
+    """The area outlined for district ``selected``: its council where the map draws councils."""
+    return rel.resolve(ind_id, selected).code if councils and selected else selected
+
+
+def _period_map(rel, ind_id: str, period: str, selected):
+    """``map_figure`` of the period's districts: the map drawn once per release, home area, measure and
+    period (period_base), only the chosen district's outline per view."""
+    base, note, councils = rel._cached(("map-base", rel.home_code(), ind_id, period), lambda: _map_base(
+        rel, period_base(rel, ind_id, period).dfv, INDICATORS[ind_id]))
+    return figures.select(base, _map_selected(rel, ind_id, selected, councils)), note
+
+
+def _map_base(rel, dfv: pd.DataFrame, ind) -> tuple[figures.Selectable, str, bool]:
+    """(the map with no district chosen, its note, whether the areas drawn are councils)."""
     councils = dfv["label"].notna().any()
     if rel.boundaries is not None and dfv["area_code"].isin(rel.boundaries["area_code"]).any():
         if not councils:
-            return figures.choropleth(dfv, rel.boundaries, ind, selected), "Map of districts"
+            return figures.choropleth_base(dfv, rel.boundaries, ind), "Map of districts", False
         merged = _council_shapes(rel, dfv)
         units = collapse_upper_tier(dfv)
-        chosen = rel.resolve(ind.id, selected).code if selected else None
-        return figures.choropleth(units, merged, ind, chosen), "Map of councils"
+        return figures.choropleth_base(units, merged, ind), "Map of councils", True
     districts = rel.home_districts()
     grid = TILE_GRIDS.get(rel.home_code(), {})
     codes = set(districts["area_code"])
     tiles = dfv.assign(show_value=~dfv.duplicated("shown_code")) if councils else dfv
     if not grid or not codes.issubset(grid):
         grid = figures.auto_grid(list(districts.itertuples(index=False, name=None)))
-        return figures.tile_map(tiles, grid, ind, selected), "Districts in alphabetical order (not a map)"
+        return figures.tile_map_base(tiles, grid, ind), "Districts in alphabetical order (not a map)", False
     note = "Tile map (each square is a district, roughly in place)"
     if councils:
         note += "; districts sharing their council's figure show it once"
-    return figures.tile_map(tiles, grid, ind, selected), note
+    return figures.tile_map_base(tiles, grid, ind), note, False
 
 
 # --- builders: one per kind -------------------------------------------------------------------------
@@ -264,8 +282,8 @@ def map_chart(rel, ind_id: str, view: View) -> ChartSpec:
     ind = INDICATORS[ind_id]
     ptext = period_text(view.period, ind)
     base = period_base(rel, ind_id, view.period)
-    dfv, councils, units, data = base.dfv, base.councils, base.units, base.map_data
-    fig, map_note = map_figure(rel, dfv, ind, view.area)
+    councils, units, data = base.councils, base.units, base.map_data
+    fig, map_note = _period_map(rel, ind_id, view.period, view.area)
     summary = summaries.map_summary(units, ind, ptext, rel.home_name(),
                                     peer_noun="councils" if councils else "districts",
                                     selected_code=rel.resolve(ind_id, view.area).code if view.area else None)

@@ -8,6 +8,7 @@ Lines differ by dash style and marker as well as colour, so meaning never rests 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -382,6 +383,32 @@ def tile_label(name: str, width: int = 11) -> str:
     return name[: width - 1] + "…"
 
 
+class Selectable(NamedTuple):
+    """A map drawn with no district chosen, and where a chosen one's outline goes (``select``): the same
+    for every district's view of a period, so it is drawn once and only the outline is per view."""
+    figure: dict
+    where: str  # "data": a trace per area (choropleth); "shapes": a layout shape per area (tile map)
+    at: dict  # area code -> positions of its trace or shape
+    line: dict  # the chosen area's outline
+
+
+def select(base: Selectable, selected: str | None) -> dict:
+    """``base``'s figure with ``selected`` outlined: exactly the figure drawn with it chosen. The base's
+    parts are shared, never changed (figures are read only)."""
+    data, layout = base.figure["data"], base.figure["layout"]
+    spots = base.at.get(selected, ()) if selected is not None else ()
+    if base.where == "data":
+        data = list(data)
+        for i in spots:
+            data[i] = dict(data[i], line=dict(base.line))
+    else:
+        shapes = list(layout["shapes"])
+        for i in spots:
+            shapes[i] = dict(shapes[i], line=dict(base.line))
+        layout = dict(layout, shapes=shapes)
+    return {"data": data, "layout": layout}
+
+
 def tile_map(df: pd.DataFrame, grid: dict[str, tuple[int, int]], ind: Indicator, selected: str | None = None,
              height: int | None = None) -> dict:
     """One labelled square per district at its (row, column) in ``grid``; shade = value, text = value.
@@ -389,18 +416,24 @@ def tile_map(df: pd.DataFrame, grid: dict[str, tuple[int, int]], ind: Indicator,
     An optional ``show_value`` column (False) leaves a tile's value out: districts that share their
     council's figure show it once, on one of them.
     """
+    return select(tile_map_base(df, grid, ind, height), selected)
+
+
+def tile_map_base(df: pd.DataFrame, grid: dict[str, tuple[int, int]], ind: Indicator,
+                  height: int | None = None) -> Selectable:
+    """``tile_map`` with no district chosen, to ``select`` one in."""
     dff = df[df["area_code"].isin(grid)]
     values = dff["value"].dropna()
     lo, hi = (float(values.min()), float(values.max())) if len(values) else (0.0, 1.0)
     show = dff["show_value"] if "show_value" in dff.columns else pd.Series(True, index=dff.index)
-    shapes, xs, ys, texts, hover = [], [], [], [], []
+    shapes, xs, ys, texts, hover, at = [], [], [], [], [], {}
     for (code, name, value, status), shown_here in zip(
             dff[["area_code", "area_name", "value", "status"]].itertuples(index=False), show):
         row, col = grid[code]
         fill = colour_for(value, lo, hi)
+        at.setdefault(code, []).append(len(shapes))
         shapes.append(dict(type="rect", layer="below", x0=col + 0.04, x1=col + 0.96, y0=-row - 0.96, y1=-row - 0.04,
-                           fillcolor=fill, line=dict(color=config.PALETTE["dark_grey"] if code == selected
-                                                     else "white", width=4 if code == selected else 1)))
+                           fillcolor=fill, line=dict(color="white", width=1)))
         label = tile_label(name)
         shown = format_value(value, ind, status)
         xs.append(col + 0.5)
@@ -414,9 +447,10 @@ def tile_map(df: pd.DataFrame, grid: dict[str, tuple[int, int]], ind: Indicator,
                  textfont=dict(size=11, color=[_text_colour(s["fillcolor"]) for s in shapes]), showlegend=False)]
     axis = dict(visible=False, fixedrange=True)
     key = colour_key(dff.drop_duplicates("value")["value"], ind)
-    return _figure(data + key, dict(height=height or 90 * rows + 70, shapes=shapes, legend=_key_legend(),
-                                    xaxis=dict(axis, range=[0, cols]), yaxis=dict(axis, range=[-rows, 0]),
-                                    margin=dict(l=4, r=4, t=4, b=40)))
+    fig = _figure(data + key, dict(height=height or 90 * rows + 70, shapes=shapes, legend=_key_legend(),
+                                   xaxis=dict(axis, range=[0, cols]), yaxis=dict(axis, range=[-rows, 0]),
+                                   margin=dict(l=4, r=4, t=4, b=40)))
+    return Selectable(fig, "shapes", at, dict(color=config.PALETTE["dark_grey"], width=4))
 
 
 def _rings(geometry) -> list[list[tuple[float, float]]]:
@@ -431,11 +465,16 @@ def choropleth(df: pd.DataFrame, boundaries, ind: Indicator, selected: str | Non
     Drawn as filled scatter outlines so it needs no map tiles or geo bundle and works offline. The
     axes are padded so labels at the edge are never cut.
     """
+    return select(choropleth_base(df, boundaries, ind, height), selected)
+
+
+def choropleth_base(df: pd.DataFrame, boundaries, ind: Indicator, height: int = 440) -> Selectable:
+    """``choropleth`` with no area chosen, to ``select`` one in."""
     shapes = boundaries[boundaries["area_code"].isin(df["area_code"])]
     values = df.set_index("area_code")
     vals = values["value"].dropna()
     lo, hi = (float(vals.min()), float(vals.max())) if len(vals) else (0.0, 1.0)
-    data, lx, ly, lt, lc = [], [], [], [], []
+    data, lx, ly, lt, lc, at = [], [], [], [], [], {}
     for code, geometry in zip(shapes["area_code"], shapes.geometry):
         value, status, name = values.at[code, "value"], values.at[code, "status"], values.at[code, "area_name"]
         xs, ys = [], []
@@ -444,9 +483,9 @@ def choropleth(df: pd.DataFrame, boundaries, ind: Indicator, selected: str | Non
             ys += [p[1] for p in ring] + [None]
         fill = colour_for(value, lo, hi)
         shown = format_value(value, ind, status)
+        at.setdefault(code, []).append(len(data))
         data.append(dict(type="scatter", mode="lines", x=xs, y=ys, fill="toself", fillcolor=fill, name=name,
-                         line=dict(color=config.PALETTE["dark_grey"] if code == selected else
-                                   OUTLINE if is_missing(value) else "white", width=3 if code == selected else 1),
+                         line=dict(color=OUTLINE if is_missing(value) else "white", width=1),
                          hoveron="fills", text=f"{name}: {shown}", hoverinfo="text", showlegend=False))
         c = geometry.representative_point()
         lx.append(c.x)
@@ -458,10 +497,11 @@ def choropleth(df: pd.DataFrame, boundaries, ind: Indicator, selected: str | Non
     axis = dict(visible=False, fixedrange=True)
     x0, y0, x1, y1 = shapes.total_bounds if len(shapes) else (0, 0, 1, 1)
     pad_x, pad_y = (x1 - x0) * 0.08, (y1 - y0) * 0.04
-    return _figure(data + colour_key(df.drop_duplicates("area_code")["value"], ind), dict(
+    fig = _figure(data + colour_key(df.drop_duplicates("area_code")["value"], ind), dict(
         height=height, legend=_key_legend(), xaxis=dict(axis, range=[x0 - pad_x, x1 + pad_x]),
         yaxis=dict(axis, scaleanchor="x", scaleratio=1.6, range=[y0 - pad_y, y1 + pad_y]),
         margin=dict(l=4, r=4, t=4, b=40)))
+    return Selectable(fig, "data", at, dict(color=config.PALETTE["dark_grey"], width=3))
 
 
 def breakdown_bars(df: pd.DataFrame, ind: Indicator, height: int = 300) -> dict:
