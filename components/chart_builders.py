@@ -326,8 +326,9 @@ def _strip_base(rel, ind_id: str) -> dict:
         return dict(recent=recent, history=history, with_home=with_home, home_series=home_series, tbl=tbl,
                     span=span, data=data, ptext=ptext, last=last, councils=bool(latest and latest.councils),
                     units=latest.units if latest else pd.DataFrame(),
-                    dots=figures.strip_dots(history, ind), marks=planner.marks(ind_id, recent),
-                    segments=planner.segments(ind_id, recent))
+                    figure=figures.strip_base(history, ind, home_series if with_home else None, rel.home_name(),
+                                              marks=planner.marks(ind_id, recent),
+                                              segments=planner.segments(ind_id, recent)))
     return rel._cached(("strip-base", rel.home_code(), ind_id), compute)
 
 
@@ -339,12 +340,11 @@ def strip(rel, ind_id: str, view: View) -> ChartSpec:
     b = _strip_base(rel, ind_id)
     history, recent, with_home, last = b["history"], b["recent"], b["with_home"], b["last"]
     selected = view.area
-    fig = figures.dot_strip(history, ind, selected, b["home_series"] if with_home else None, rel.home_name(),
-                            marks=b["marks"], segments=b["segments"], dots=b["dots"])
+    fig = figures.strip_select(b["figure"], selected)
     spread = summaries.map_summary(b["units"], ind, period_text(last, ind),
                                    rel.home_name(), peer_noun="councils" if b["councils"] else "districts",
                                    selected_code=res.code if b["councils"] else view.area)
-    sel = history[history["area_code"] == selected]
+    sel = b["figure"].by_area.get(selected, history.iloc[0:0])
     moved = _trend_text(rel, ind_id, sel.assign(area_code=res.code), res.label or res.name, []) \
         if len(sel) > 1 else ""
     summary = " ".join(s for s in (moved, spread) if s)

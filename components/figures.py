@@ -125,13 +125,20 @@ def _interval_arms(df: pd.DataFrame) -> tuple[list[float], list[float]]:
     return plus, minus
 
 
-def _mark_shapes(marks, lines: list[dict]) -> tuple[list[dict], list[dict]]:
-    """Dashed vertical lines for series breaks (midway between the periods; one label, however many
-    breaks: the note lists their reasons) and labels for part years."""
-    starts = {}
+def _starts(lines: list[dict], starts: dict | None = None) -> dict:
+    """Each period's start, first seen first, over ``lines`` (added to ``starts`` worked out before)."""
+    starts = dict(starts or {})
     for line in lines:
         for start, period in zip(line["df"]["period_start"], line["df"]["period"]):
             starts.setdefault(period, start)
+    return starts
+
+
+def _mark_shapes(marks, lines: list[dict], starts: dict | None = None) -> tuple[list[dict], list[dict]]:
+    """Dashed vertical lines for series breaks (midway between the periods; one label, however many
+    breaks: the note lists their reasons) and labels for part years. ``starts``: ``_starts(lines)``
+    when worked out before."""
+    starts = _starts(lines) if starts is None else starts
     ordered = sorted(starts.values())
     breaks = [m for m in marks if m.kind == "break" and m.period in starts]
     shapes, annotations = [], []
@@ -291,27 +298,51 @@ def strip_dots(history: pd.DataFrame, ind: Indicator) -> dict:
                 marker=dict(color=config.PALETTE["comparator_grey"], size=6, opacity=0.8))
 
 
+class StripBase(NamedTuple):
+    """A strip chart's parts that are the same whichever district is chosen (``strip_base``)."""
+    ind: Indicator
+    dots: dict  # strip_dots: every district, every period
+    home: list[dict]  # the home area's line trace (none when the home area is left out)
+    by_area: dict  # area code -> its rows of the history
+    starts: dict  # each period's start (home area and history)
+    axis: dict
+    marks: tuple
+    segment_of: dict
+    part: frozenset
+    height: int
+
+
+def strip_base(history: pd.DataFrame, ind: Indicator, home: pd.DataFrame | None = None,
+               home_name: str = "Home area", height: int = 320, marks=(), segments=None, dots=None) -> StripBase:
+    """``dot_strip`` with no district chosen: worked out once per measure, ``strip_select`` adds one.
+    ``dots``: strip_dots(history, ind) worked out before."""
+    segment_of = {p: i for i, run in enumerate(segments or []) for p in run}
+    part = frozenset(m.period for m in marks if m.kind == "part")
+    home_lines = [{"name": home_name, "role": "home", "df": home}] if home is not None and len(home) else []
+    return StripBase(ind, dots or strip_dots(history, ind), _line_traces(home_lines, ind, segment_of, part),
+                     {code: rows for code, rows in history.groupby("area_code", sort=False)},
+                     _starts(home_lines + [{"df": history}]), _time_axis([{"df": history}]), tuple(marks), segment_of,
+                     part, height)
+
+
+def strip_select(base: StripBase, selected: str | None) -> dict:
+    """The strip chart with ``selected`` drawn as a line (its rows are among the history's: no new periods)."""
+    sel = base.by_area.get(selected) if selected is not None else None
+    lines = [{"name": str(sel["area_name"].iloc[0]), "role": "district", "df": sel}] if sel is not None else []
+    shapes, annotations = _mark_shapes(base.marks, lines, base.starts)
+    return _figure([dict(base.dots)] + base.home + _line_traces(lines, base.ind, base.segment_of, base.part), dict(
+        height=base.height, yaxis=_value_axis(base.ind), xaxis=dict(base.axis), shapes=shapes,
+        annotations=annotations, margin=dict(l=8, r=8, t=8 + (18 if annotations else 0), b=8),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02 + (0.06 if annotations else 0), x=0),
+        hovermode="closest"))
+
+
 def dot_strip(history: pd.DataFrame, ind: Indicator, selected: str | None, home: pd.DataFrame | None = None,
               home_name: str = "Home area", height: int = 320, marks=(), segments=None, dots=None) -> dict:
     """Every district as a grey dot per period, the selected district and the home area as lines
     (``home`` None leaves the home area out, e.g. for counts, whose home total dwarfs its districts).
     ``dots``: strip_dots(history, ind) worked out before (the same for every district)."""
-    data = [dict(dots or strip_dots(history, ind))]
-    lines = []
-    if home is not None and len(home):
-        lines.append({"name": home_name, "role": "home", "df": home})
-    if selected is not None:
-        sel = history[history["area_code"] == selected]
-        if len(sel):
-            lines.append({"name": str(sel["area_name"].iloc[0]), "role": "district", "df": sel})
-    segment_of = {p: i for i, run in enumerate(segments or []) for p in run}
-    part = frozenset(m.period for m in marks if m.kind == "part")
-    shapes, annotations = _mark_shapes(marks, lines + [{"df": history}])
-    return _figure(data + _line_traces(lines, ind, segment_of, part), dict(
-        height=height, yaxis=_value_axis(ind), xaxis=_time_axis([{"df": history}]), shapes=shapes,
-        annotations=annotations, margin=dict(l=8, r=8, t=8 + (18 if annotations else 0), b=8),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02 + (0.06 if annotations else 0), x=0),
-        hovermode="closest"))
+    return strip_select(strip_base(history, ind, home, home_name, height, marks, segments, dots), selected)
 
 
 def colour_for(value, lo: float, hi: float) -> str:
