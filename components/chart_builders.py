@@ -201,8 +201,9 @@ def trend(rel, ind_id: str, view: View) -> ChartSpec:
     own = lines[0]["df"]
     comps = [(line["name"], line["code"]) for line in lines[1:]]
     if planner.has_trend(ind_id, periods):
-        fig = figures.time_series(lines, ind, marks=planner.marks(ind_id, periods),
-                                  segments=planner.segments(ind_id, periods))
+        marks, segments = planner.marks(ind_id, periods), planner.segments(ind_id, periods)
+        fig = figures.time_series(lines, ind, marks=marks, segments=segments,
+                                  traces=_trend_traces(rel, ind_id, lines, marks, segments))
         title = f"{ind.label}: {name} over time"
         summary = _trend_text(rel, ind_id, own, res.label or res.name, comps, fallback_for=name if res.label else None)
         latest = own[own["value"].notna()]["period"]
@@ -217,6 +218,21 @@ def trend(rel, ind_id: str, view: View) -> ChartSpec:
         summary = _dot_text(rel, ind_id, lines, periods[-1] if periods else None, res, name)
     return make_spec(rel, ind_id, "trend", view, title, fig, data, series_table(lines, ind_id), _span(rel, ind_id),
                  summary, note)
+
+
+def _trend_traces(rel, ind_id: str, lines: list[dict], marks, segments) -> list[dict]:
+    """Each line's trace (figures.line_trace); a comparator's, the same for every district shown against
+    it, drawn once per release, measure, line and breaks (the release's bounded query memo)."""
+    ind = INDICATORS[ind_id]
+    segment_of, part = figures.segment_index(segments), figures.part_periods(marks)
+    runs = tuple(tuple(run) for run in segments or ())
+    out = []
+    for i, line in enumerate(lines):
+        def draw(i=i, line=line):
+            return figures.line_trace(i, line, ind, segment_of, part)
+        out.append(draw() if line["role"] == "district" else rel._cached(
+            ("line-trace", ind_id, line["code"], line["role"], line["name"], i, runs, part), draw))
+    return out
 
 
 def _dot_text(rel, ind_id: str, lines: list[dict], period: str | None, res, name: str) -> str:

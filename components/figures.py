@@ -63,46 +63,59 @@ def _texts(values, statuses, ind: Indicator) -> list[str]:
 
 def _line_traces(lines: list[dict], ind: Indicator, segment_of: dict[str, int] | None = None,
                  part_periods: frozenset = frozenset()) -> list[dict]:
-    """One trace per line; a gap (None) where ``segment_of`` says the series breaks, so no line joins
-    periods that are not comparable; part periods get an open marker."""
-    data = []
-    for i, line in enumerate(lines):
-        df = line["df"]
-        role = line.get("role")
-        colour, dash, symbol = ROLE_STYLE.get(role, (EXTRA_COLOURS[i % len(EXTRA_COLOURS)], "solid",
-                                                     EXTRA_SYMBOLS[i % len(EXTRA_SYMBOLS)]))
-        many = len(df) > 24 and role in ROLE_STYLE
-        xs, ys, custom, symbols, plus, minus = [], [], [], [], [], []
-        previous = None
-        lowers = df["lower_ci"] if "lower_ci" in df.columns else [math.nan] * len(df)
-        uppers = df["upper_ci"] if "upper_ci" in df.columns else [math.nan] * len(df)
-        for start, period, value, text, lower, upper in zip(df["period_start"], df["period"], df["value"],
-                                                            _texts(df["value"], df["status"], ind), lowers, uppers):
-            segment = segment_of.get(period) if segment_of else None
-            if previous is not None and segment != previous:
-                xs.append(start.strftime("%Y-%m-%d"))
-                ys.append(None)
-                custom.append(["", ""])
-                symbols.append(symbol)
-                plus.append(0)
-                minus.append(0)
-            previous = segment
+    """One trace per line (``line_trace``)."""
+    return [line_trace(i, line, ind, segment_of, part_periods) for i, line in enumerate(lines)]
+
+
+def segment_index(segments) -> dict[str, int]:
+    """Period -> the number of its run of comparable periods (``segments``)."""
+    return {p: i for i, run in enumerate(segments or []) for p in run}
+
+
+def part_periods(marks) -> frozenset:
+    """The periods ``marks`` label as part years."""
+    return frozenset(m.period for m in marks if m.kind == "part")
+
+
+def line_trace(i: int, line: dict, ind: Indicator, segment_of: dict[str, int] | None = None,
+               part_periods: frozenset = frozenset()) -> dict:
+    """The trace of the ``i``-th line; a gap (None) where ``segment_of`` says the series breaks, so no line
+    joins periods that are not comparable; part periods get an open marker."""
+    df = line["df"]
+    role = line.get("role")
+    colour, dash, symbol = ROLE_STYLE.get(role, (EXTRA_COLOURS[i % len(EXTRA_COLOURS)], "solid",
+                                                 EXTRA_SYMBOLS[i % len(EXTRA_SYMBOLS)]))
+    many = len(df) > 24 and role in ROLE_STYLE
+    xs, ys, custom, symbols, plus, minus = [], [], [], [], [], []
+    previous = None
+    lowers = df["lower_ci"] if "lower_ci" in df.columns else [math.nan] * len(df)
+    uppers = df["upper_ci"] if "upper_ci" in df.columns else [math.nan] * len(df)
+    for start, period, value, text, lower, upper in zip(df["period_start"], df["period"], df["value"],
+                                                        _texts(df["value"], df["status"], ind), lowers, uppers):
+        segment = segment_of.get(period) if segment_of else None
+        if previous is not None and segment != previous:
             xs.append(start.strftime("%Y-%m-%d"))
-            ys.append(None if is_missing(value) else value)
-            has_ci = not (is_missing(value) or is_missing(lower) or is_missing(upper))
-            custom.append([period_text(period, ind), text + (f" (95% CI {format_value(lower, ind)} to "
-                                                             f"{format_value(upper, ind)})" if has_ci else "")])
-            plus.append(upper - value if has_ci else 0)
-            minus.append(value - lower if has_ci else 0)
-            symbols.append(symbol + "-open" if period in part_periods and not symbol.endswith("-open") else symbol)
-        whiskers = _whiskers(plus, minus, colour)
-        data.append(dict(**({"error_y": whiskers} if whiskers else {}),
-            type="scatter", mode="lines" if many and not part_periods else "lines+markers", name=line["name"],
-            x=xs, y=ys, customdata=custom,
-            hovertemplate="%{customdata[0]}: %{customdata[1]}<extra>" + line["name"] + "</extra>",
-            line=dict(color=colour, width=3 if line.get("role") == "district" else 2, dash=dash),
-            marker=dict(symbol=symbols, size=8, color=colour)))
-    return data
+            ys.append(None)
+            custom.append(["", ""])
+            symbols.append(symbol)
+            plus.append(0)
+            minus.append(0)
+        previous = segment
+        xs.append(start.strftime("%Y-%m-%d"))
+        ys.append(None if is_missing(value) else value)
+        has_ci = not (is_missing(value) or is_missing(lower) or is_missing(upper))
+        custom.append([period_text(period, ind), text + (f" (95% CI {format_value(lower, ind)} to "
+                                                         f"{format_value(upper, ind)})" if has_ci else "")])
+        plus.append(upper - value if has_ci else 0)
+        minus.append(value - lower if has_ci else 0)
+        symbols.append(symbol + "-open" if period in part_periods and not symbol.endswith("-open") else symbol)
+    whiskers = _whiskers(plus, minus, colour)
+    return dict(**({"error_y": whiskers} if whiskers else {}),
+                type="scatter", mode="lines" if many and not part_periods else "lines+markers", name=line["name"],
+                x=xs, y=ys, customdata=custom,
+                hovertemplate="%{customdata[0]}: %{customdata[1]}<extra>" + line["name"] + "</extra>",
+                line=dict(color=colour, width=3 if line.get("role") == "district" else 2, dash=dash),
+                marker=dict(symbol=symbols, size=8, color=colour))
 
 
 def _whiskers(plus: list[float], minus: list[float], colour: str) -> dict | None:
@@ -161,16 +174,18 @@ def _mark_shapes(marks, lines: list[dict], starts: dict | None = None) -> tuple[
     return shapes, annotations
 
 
-def time_series(lines: list[dict], ind: Indicator, height: int = 340, marks=(), segments=None) -> dict:
+def time_series(lines: list[dict], ind: Indicator, height: int = 340, marks=(), segments=None,
+                traces: list[dict] | None = None) -> dict:
     """Lines over time; ``lines`` = [{'name', 'role', 'df' (period, period_start, value, status)}].
 
     ``segments`` (runs of comparable periods) break the lines between runs; ``marks`` (planner.Mark)
-    draw series breaks and label part years, so the chart says what the notes say.
+    draw series breaks and label part years, so the chart says what the notes say. ``traces``: the
+    lines' ``line_trace``s worked out before (a comparator's is the same for every district).
     """
-    segment_of = {p: i for i, run in enumerate(segments or []) for p in run}
-    part = frozenset(m.period for m in marks if m.kind == "part")
+    if traces is None:
+        traces = _line_traces(lines, ind, segment_index(segments), part_periods(marks))
     shapes, annotations = _mark_shapes(marks, lines)
-    return _figure(_line_traces(lines, ind, segment_of, part), dict(
+    return _figure(list(traces), dict(
         height=height, yaxis=_value_axis(ind), xaxis=_time_axis(lines), shapes=shapes,
         annotations=annotations, margin=dict(l=8, r=8, t=8 + (18 if annotations else 0), b=8),
         legend=dict(orientation="h", yanchor="bottom", y=1.02 + (0.06 if annotations else 0), x=0),
@@ -316,8 +331,8 @@ def strip_base(history: pd.DataFrame, ind: Indicator, home: pd.DataFrame | None 
                home_name: str = "Home area", height: int = 320, marks=(), segments=None, dots=None) -> StripBase:
     """``dot_strip`` with no district chosen: worked out once per measure, ``strip_select`` adds one.
     ``dots``: strip_dots(history, ind) worked out before."""
-    segment_of = {p: i for i, run in enumerate(segments or []) for p in run}
-    part = frozenset(m.period for m in marks if m.kind == "part")
+    segment_of = segment_index(segments)
+    part = part_periods(marks)
     home_lines = [{"name": home_name, "role": "home", "df": home}] if home is not None and len(home) else []
     return StripBase(ind, dots or strip_dots(history, ind), _line_traces(home_lines, ind, segment_of, part),
                      {code: rows for code, rows in history.groupby("area_code", sort=False)},
