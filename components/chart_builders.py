@@ -193,8 +193,7 @@ def trend(rel, ind_id: str, view: View) -> ChartSpec:
     roles = planner.comparator_roles(ind_id, view.comparators)
     lines = [district_line(rel, ind_id, view.area)] + comparator_series(rel, ind_id, view.area, roles)
     periods = _periods_of(lines)
-    data = pd.concat([line["df"].assign(series=line["name"], role=line["role"], area_code=line["code"])
-                      for line in lines], ignore_index=True)
+    data = pd.concat([_line_frame(rel, ind_id, line) for line in lines], ignore_index=True)
     data = planner.with_significance(rel, ind_id, data[["series", "role", "area_code", "period", "value", "status",
                                                         "lower_ci", "upper_ci"]])
     note = notes(fallback, planner.count_note(ind_id), planner.caveat_notes(ind_id, periods))
@@ -218,6 +217,15 @@ def trend(rel, ind_id: str, view: View) -> ChartSpec:
         summary = _dot_text(rel, ind_id, lines, periods[-1] if periods else None, res, name)
     return make_spec(rel, ind_id, "trend", view, title, fig, data, series_table(lines, ind_id), _span(rel, ind_id),
                  summary, note)
+
+
+def _line_frame(rel, ind_id: str, line: dict) -> pd.DataFrame:
+    """A line's rows as the trend's data has them; a comparator's kept in the query memo (the same for every
+    district shown against it)."""
+    def frame():
+        return line["df"].assign(series=line["name"], role=line["role"], area_code=line["code"])
+    return frame() if line["role"] == "district" else rel._cached(
+        ("line-frame", ind_id, line["code"], line["role"], line["name"]), frame)
 
 
 def _trend_traces(rel, ind_id: str, lines: list[dict], marks, segments) -> list[dict]:
