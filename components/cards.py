@@ -5,13 +5,11 @@ Pure functions returning Dash components; the "show as table" alternative is a n
 """
 from __future__ import annotations
 
-import weakref
-
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
-from components import params, plain_figure
+from components import frame_memo, params, plain_figure
 from components.figures import GRAPH_CONFIG
 from components.summaries import possessive
 from components.formatting import (
@@ -142,21 +140,10 @@ def table_data(df: pd.DataFrame, caption: str, table_id: str) -> dict:
     return {"id": table_id, "caption": caption, "columns": [str(c) for c in df.columns], "rows": table_rows(df)}
 
 
-_rows: dict[int, tuple[weakref.ref, list]] = {}
-
-
 def table_rows(df: pd.DataFrame) -> list[list[str]]:
-    """The table's cells as text, worked out once per table while it lives: the tables of a period's ranking
-    and map, or of a measure's strip chart, are shared by every district's view. Entries go with their
-    tables (weak references), so this holds no more than the caches holding the tables; the rows are
-    read, never changed."""
-    key = id(df)
-    hit = _rows.get(key)
-    if hit is not None and hit[0]() is df:
-        return hit[1]
-    rows = [[str(v) for v in row] for row in df.itertuples(index=False)]
-    _rows[key] = (weakref.ref(df, lambda _ref, key=key: _rows.pop(key, None)), rows)
-    return rows
+    """The table's cells as text, once per table while it lives (frame_memo): a period's ranking and map
+    tables and a measure's strip table serve every district's view."""
+    return frame_memo.derived(df, "table-rows", lambda: [[str(v) for v in row] for row in df.itertuples(index=False)])
 
 
 def lazy_table(card_id: str, df: pd.DataFrame, caption: str):
