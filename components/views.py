@@ -13,7 +13,7 @@ from dash import html
 from flask import has_request_context, request
 
 import data_access
-from components import params, plain_tree
+from components import frame_memo, params, plain_tree
 from components.cards import friendly_message
 from components.formatting import format_value, is_missing, period_text
 from components.home_picker import home_picker
@@ -87,8 +87,9 @@ def series_table(lines: list[dict], ind_id: str) -> pd.DataFrame:
     Several lines are outer-joined on the period's text, which pandas sorts as text; the usual case (names
     and periods distinct, no empty line) is put together from lists, the same frame without a merge per line."""
     ind = INDICATORS[ind_id]
-    cols = [([period_text(p) for p in line["df"]["period"]],
-             [format_value(v, ind, s) for v, s in zip(line["df"]["value"], line["df"]["status"])]) for line in lines]
+    cols = [frame_memo.derived(line["df"], ("table-cells", ind_id), lambda df=line["df"]: (
+        [period_text(p) for p in df["period"]], [format_value(v, ind, s) for v, s in zip(df["value"], df["status"])]))
+        for line in lines]
     names = [line["name"] for line in lines]
     if len(lines) > 1 and len(set(names)) == len(names) and "Period" not in names and all(
             isinstance(n, str) for n in names) and all(p and len(set(p)) == len(p) for p, _ in cols):
