@@ -550,11 +550,25 @@ def choropleth_base(df: pd.DataFrame, boundaries, ind: Indicator, height: int = 
     return Selectable(fig, "data", at, dict(color=config.PALETTE["dark_grey"], width=3))
 
 
+def _groups(df: pd.DataFrame, by: str, columns: list[str]) -> list[tuple[object, dict[str, list]]]:
+    """``df.groupby(by, sort=False)`` for a few rows, as (key, {column: values}) in order of first appearance
+    (pandas' groupby costs more than the chart); groupby itself where a key is missing (it drops those)."""
+    columns = [c for c in columns if c in df.columns]
+    keys = list(df[by])
+    if any(is_missing(k) or k is pd.NA for k in keys):
+        return [(key, {c: list(g[c]) for c in columns}) for key, g in df.groupby(by, sort=False)]
+    cells = {c: list(df[c]) for c in columns}
+    rows: dict[object, list[int]] = {}
+    for i, key in enumerate(keys):
+        rows.setdefault(key, []).append(i)
+    return [(key, {c: [cells[c][i] for i in at] for c in columns}) for key, at in rows.items()]
+
+
 def breakdown_bars(df: pd.DataFrame, ind: Indicator, height: int = 300) -> dict:
     """Grouped bars: ``df`` has category, value, status and series (e.g. the district and England)."""
     data = []
-    for i, (series, g) in enumerate(df.groupby("series", sort=False)):
-        role = g["role"].iloc[0] if "role" in g.columns else None
+    for i, (series, g) in enumerate(_groups(df, "series", ["category", "value", "status", "role"])):
+        role = g["role"][0] if "role" in g else None
         colour = ROLE_STYLE.get(role, (EXTRA_COLOURS[i % len(EXTRA_COLOURS)],))[0]
         data.append(dict(type="bar", name=series, x=list(g["category"]),
                          y=[0 if is_missing(v) else v for v in g["value"]], marker=dict(color=colour, pattern=dict(shape="" if i == 0 else "/")),

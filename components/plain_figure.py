@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import threading
 
+import orjson
 import plotly.graph_objects as go
 import plotly.io as pio
 from _plotly_utils.utils import convert_to_base64
@@ -66,7 +67,10 @@ def figure(data: list[dict], layout: dict) -> dict:
     traces = [_trace(t) for t in data]
     lay = _ordered(layout, _layout_order(_set(layout)))
     res = {"data": traces, "layout": lay}
-    convert_to_base64(res)  # numpy arrays as typed arrays, as plotly sends them
+    try:  # already plain lists, numbers and text (what the builders give): nothing for plotly to convert
+        orjson.dumps(res)
+    except TypeError:  # orjson refuses numpy and pandas objects, the very ones plotly converts
+        convert_to_base64(res)  # numpy arrays as typed arrays, as plotly sends them
     if "template" not in lay and pio.templates.default is not None:
         lay["template"] = default_template()
     return res
