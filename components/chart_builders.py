@@ -8,7 +8,7 @@ from typing import NamedTuple
 import pandas as pd
 
 import data_access
-from components import figures, planner, summaries
+from components import figures, frame_memo, planner, summaries
 from components.chart_spec import ALL, ChartSpec, View, make_spec, notes
 from components.formatting import (
     breakdown_label,
@@ -149,6 +149,21 @@ def _periods_of(lines: list[dict]) -> list[str]:
     return sorted(starts, key=starts.get)
 
 
+def _trend_parts(ind_id: str, series: pd.DataFrame):
+    """(rows with a figure, their periods, the last comparable run, the rows the sentence reads labelled):
+    the same for every view of this area's series (kept while the frame lives: frame_memo)."""
+    ind = INDICATORS[ind_id]
+    have = series[series["value"].notna()]
+    periods = list(have["period"])
+    if not periods:
+        return have, periods, [], series.assign(period_label=[period_phrase(p, ind) for p in series["period"]])
+    run = planner.comparable_run(ind_id, periods)
+    seg = series[series["period"].isin(run)] if run else None
+    if seg is not None:
+        seg = seg.assign(period_label=[period_phrase(p, ind) for p in seg["period"]])
+    return have, periods, run, seg
+
+
 def _trend_text(rel, ind_id: str, series: pd.DataFrame, who: str, comparator_codes: list[tuple[str, str]],
                 fallback_for: str | None = None) -> str:
     """A trend sentence that never measures a change across a series break or into a part year.
@@ -156,16 +171,11 @@ def _trend_text(rel, ind_id: str, series: pd.DataFrame, who: str, comparator_cod
     ``series``: period, value, status of the area (oldest first); ``comparator_codes``: (name, code).
     """
     ind = INDICATORS[ind_id]
-    have = series[series["value"].notna()]
-    periods = list(have["period"])
+    have, periods, run, seg = frame_memo.derived(series, ("trend-text", ind_id), lambda: _trend_parts(ind_id, series))
     if not periods:
-        return summaries.trend_summary(series.assign(period_label=[period_phrase(p, ind) for p in series["period"]]),
-                                       who, ind, fallback_for=fallback_for)
-    run = planner.comparable_run(ind_id, periods)
+        return summaries.trend_summary(seg, who, ind, fallback_for=fallback_for)
     parts = []
     if run:
-        seg = series[series["period"].isin(run)]
-        seg = seg.assign(period_label=[period_phrase(p, ind) for p in seg["period"]])
         comps = [(name, rel.value(ind_id, code, run[-1])[0]) for name, code in comparator_codes]
         parts.append(summaries.trend_summary(seg, who, ind, comps, fallback_for=fallback_for))
         if run[0] != periods[0]:
@@ -369,8 +379,8 @@ def strip(rel, ind_id: str, view: View) -> ChartSpec:
                                    rel.home_name(), peer_noun="councils" if b["councils"] else "districts",
                                    selected_code=res.code if b["councils"] else view.area)
     sel = b["figure"].by_area.get(selected, history.iloc[0:0])
-    moved = _trend_text(rel, ind_id, sel.assign(area_code=res.code), res.label or res.name, []) \
-        if len(sel) > 1 else ""
+    moved = _trend_text(rel, ind_id, frame_memo.derived(sel, ("area-code", res.code), lambda: sel.assign(
+        area_code=res.code)), res.label or res.name, []) if len(sel) > 1 else ""
     summary = " ".join(s for s in (moved, spread) if s)
     lines_note = "Lines: the chosen district and the home area." if with_home else "Line: the chosen district."
     return make_spec(rel, ind_id, "strip", view, f"{ind.label}: every district, {b['span']}", fig, b["data"], b["tbl"],

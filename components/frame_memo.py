@@ -8,11 +8,12 @@ changed.
 """
 from __future__ import annotations
 
+import functools
 import threading
 import weakref
 
 _memo: dict[tuple[int, object], tuple[weakref.ref, object]] = {}
-_lock = threading.Lock()
+_lock = threading.RLock()
 
 
 def derived(frame, what, compute):
@@ -22,15 +23,18 @@ def derived(frame, what, compute):
     if hit is not None and hit[0]() is frame:
         return hit[1]
     value = compute()
-
-    def forget(_ref, key=key):
-        with _lock:
-            if _memo.get(key, (None,))[0] is _ref:
-                del _memo[key]
-
+    entry = (weakref.ref(frame, functools.partial(_forget, key)), value)
     with _lock:
-        _memo[key] = (weakref.ref(frame, forget), value)
+        _memo[key] = entry
     return value
+
+
+def _forget(key, ref) -> None:
+    """A frame went: its entry goes (unless a newer frame with the same id has it already). Runs from the
+    garbage collector, maybe while this thread holds the lock: hence a re-entrant one."""
+    with _lock:
+        if _memo.get(key, (None,))[0] is ref:
+            del _memo[key]
 
 
 def size() -> int:
