@@ -484,34 +484,45 @@ def peers(rel, ind_id: str, view: View) -> ChartSpec:
         return make_spec(rel, ind_id, "peers", view, f"{ind.label}: {title_who} and its comparator group, {ptext}",
                      figures.ranking_bar(empty, ind, None, []), empty, values_table(empty, ind_id), ptext,
                      f"There is no comparator group for {title_who} in this release.", None)
-    kind, _, owner = group.partition(":")
-    codes = [owner] + rel.group_members(group)
-    rows = []
-    for code in codes:
-        value, status = rel.value(ind_id, code, view.period)
-        lower, upper = rel.interval(ind_id, code, view.period)
-        rows.append({"area_code": code, "area_name": rel.area_name(code), "value": value, "status": status,
-                     "lower_ci": lower, "upper_ci": upper})
-    ranked = pd.DataFrame(rows)
-    ordered = ranked.assign(_s=ranked["value"].fillna(-float("inf"))).sort_values("_s", ascending=False)
-    data = ordered.assign(role="district", period=view.period)[["role", "area_code", "area_name", "period", "value", "status",
-                                               "lower_ci", "upper_ci"]]
-    refs = []
-    if "neighbours" in planner.comparator_roles(ind_id, ("neighbours",)):
-        value, status = rel.value(ind_id, group, view.period)
-        refs = [(rel.area_name(group), value)] if value == value else []
-        data = pd.concat([data, pd.DataFrame([{"role": kind, "area_code": group, "area_name": rel.area_name(group),
-                                               "period": view.period, "value": value, "status": status}])],
-                         ignore_index=True)
-    noun = "councils" if kind == "neighbours" else "districts"
+    kind = group.partition(":")[0]
+    figure, data, table, summary = _peers_base(rel, ind_id, group, view.period)
     what = ("its statistical neighbours (DfE's set)" if kind == "neighbours"
             else "its most similar districts (computed by us, not an official set; method on the Data page)")
-    summary = summaries.ranking_summary(ranked, owner, ind, ptext, "the group", refs, peer_noun=noun)
     note = notes(f"{title_who} with {what}. {polarity_text(ind)}.", planner.count_note(ind_id),
                   planner.caveat_notes(ind_id, [view.period]))
     return make_spec(rel, ind_id, "peers", view, f"{ind.label}: {title_who} and {what.split(' (')[0]}, {ptext}",
-                 figures.ranking_bar(ranked, ind, owner, refs), data, values_table(ordered, ind_id), ptext,
-                 summary, note)
+                     figure, data, table, ptext, summary, note)
+
+
+def _peers_base(rel, ind_id: str, group: str, period: str):
+    """(figure, data, table, summary) of a comparator group in one period: the same for every district the
+    group stands for (all of a council's districts share its neighbours), kept in the query memo."""
+    def compute():
+        ind = INDICATORS[ind_id]
+        kind, _, owner = group.partition(":")
+        codes = [owner] + rel.group_members(group)
+        rows = []
+        for code in codes:
+            value, status = rel.value(ind_id, code, period)
+            lower, upper = rel.interval(ind_id, code, period)
+            rows.append({"area_code": code, "area_name": rel.area_name(code), "value": value, "status": status,
+                         "lower_ci": lower, "upper_ci": upper})
+        ranked = pd.DataFrame(rows)
+        ordered = ranked.assign(_s=ranked["value"].fillna(-float("inf"))).sort_values("_s", ascending=False)
+        data = ordered.assign(role="district", period=period)[["role", "area_code", "area_name", "period", "value",
+                                                               "status", "lower_ci", "upper_ci"]]
+        refs = []
+        if "neighbours" in planner.comparator_roles(ind_id, ("neighbours",)):
+            value, status = rel.value(ind_id, group, period)
+            refs = [(rel.area_name(group), value)] if value == value else []
+            data = pd.concat([data, pd.DataFrame([{"role": kind, "area_code": group, "area_name": rel.area_name(group),
+                                                   "period": period, "value": value, "status": status}])],
+                             ignore_index=True)
+        noun = "councils" if kind == "neighbours" else "districts"
+        summary = summaries.ranking_summary(ranked, owner, ind, period_text(period, ind), "the group", refs,
+                                            peer_noun=noun)
+        return figures.ranking_bar(ranked, ind, owner, refs), data, values_table(ordered, ind_id), summary
+    return rel._cached(("peers-base", ind_id, group, period), compute)
 
 
 BUILDERS = {"trend": trend, "ranking": ranking, "map": map_chart, "strip": strip, "breakdown": breakdown,
