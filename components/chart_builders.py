@@ -13,6 +13,7 @@ from components.chart_spec import ALL, ChartSpec, View, make_spec, notes
 from components.formatting import (
     breakdown_label,
     format_value,
+    is_missing,
     period_phrase,
     period_text,
     polarity_text,
@@ -276,7 +277,7 @@ def ranking(rel, ind_id: str, view: View) -> ChartSpec:
     comp = {role: (code, name) for role, code, name in rel.comparators(view.area)}
     ref_roles = [r for r in ("region", "country") if r in comp and r in planner.comparator_roles(ind_id, ALL)]
     base = period_base(rel, ind_id, view.period)
-    ranked, councils = base.units, base.councils
+    councils = base.councils
     refs = [(comp[r][1], rel.value(ind_id, comp[r][0], view.period)[0]) for r in ref_roles]
     selected = res.code if res.label else view.area
     data = _ranking_data(rel, ind_id, view.period, tuple((r, *comp[r]) for r in ref_roles))
@@ -291,8 +292,17 @@ def ranking(rel, ind_id: str, view: View) -> ChartSpec:
                   planner.caveat_notes(ind_id, [view.period]))
     peers = "councils" if councils else "districts"
     return make_spec(rel, ind_id, "ranking", view, f"{ind.label}: {peers} of {rel.home_name()}, {ptext}",
-                 figures.ranking_bar(ranked, ind, selected, refs), data, base.ranking_table, ptext,
+                 _ranking_figure(rel, ind_id, view.period, refs, selected), data, base.ranking_table, ptext,
                  summary, note)
+
+
+def _ranking_figure(rel, ind_id: str, period: str, refs: list[tuple[str, float]], selected):
+    """The ranking drawn once per release, home area, measure, period and reference lines (figures.RankingBase);
+    only the chosen district's mark per view. A missing reference value draws no line, whatever it is."""
+    key = tuple((label, None if is_missing(value) else value) for label, value in refs)
+    base = rel._cached(("ranking-base", rel.home_code(), ind_id, period, key), lambda: figures.ranking_base(
+        period_base(rel, ind_id, period).units, INDICATORS[ind_id], refs))
+    return figures.ranking_select(base, selected)
 
 
 def _ranking_data(rel, ind_id: str, period: str, refs: tuple[tuple[str, str, str], ...]) -> pd.DataFrame:
@@ -401,9 +411,10 @@ def breakdown(rel, ind_id: str, view: View) -> ChartSpec:
     frames = [rel.breakdown_values(ind_id, res.code, view.period, dim).assign(series=name, role="district",
                                                                               area_code=res.code)]
     for role in ("home", "country"):
-        if role in comp:
-            frames.append(rel.breakdown_values(ind_id, comp[role][0], view.period, dim).assign(
-                series=comp[role][1], role=role, area_code=comp[role][0]))
+        if role in comp:  # the same for every district: kept in the query memo
+            code, cname = comp[role]
+            frames.append(rel._cached(("breakdown-frame", ind_id, code, view.period, dim, cname, role), lambda: (
+                rel.breakdown_values(ind_id, code, view.period, dim).assign(series=cname, role=role, area_code=code))))
     bdf = pd.concat(frames, ignore_index=True)
     shown_ind = ind
     if ind.unit == "count":

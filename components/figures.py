@@ -257,6 +257,14 @@ def tick_text(period: str) -> str:
     return period_text(period).replace(" academic year", "")
 
 
+class RankingBase(NamedTuple):
+    """A ranking drawn with no district chosen (``ranking_base``), to ``ranking_select`` one in."""
+    figure: dict
+    codes: list  # the bars' area codes, bottom to top
+    names: list  # their names, unmarked
+    whiskers: bool  # dots with 95% intervals instead of bars
+
+
 def ranking_bar(df: pd.DataFrame, ind: Indicator, selected: str | None, refs: list[tuple[str, float]],
                 height: int | None = None) -> dict:
     """Horizontal bars of every district (highest at the top) with dotted reference lines.
@@ -264,8 +272,30 @@ def ranking_bar(df: pd.DataFrame, ind: Indicator, selected: str | None, refs: li
     ``df``: area_code, area_name, value, status; ``refs``: [(label, value)] e.g. region and England.
     The selected district is marked by colour and by a '▶' before its name.
     """
+    return ranking_select(ranking_base(df, ind, refs, height), selected)
+
+
+def ranking_select(base: RankingBase, selected: str | None) -> dict:
+    """``base`` with ``selected`` marked ('▶' and colour): exactly ``ranking_bar`` with it chosen; the base's
+    parts are shared, never changed."""
+    data = list(base.figure["data"])
+    if selected is not None and selected in base.codes:
+        names = [("▶ " if c == selected else "") + n for c, n in zip(base.codes, base.names)]
+        other = config.PALETTE["dark_grey"] if base.whiskers else OTHER_BAR
+        colours = [config.SERIES_COLOURS["district"] if c == selected else other for c in base.codes]
+        data[0] = dict(data[0], y=names, marker=dict(data[0]["marker"], color=colours))
+        if base.whiskers:
+            data[1] = dict(data[1], y=names)
+    return {"data": data, "layout": base.figure["layout"]}
+
+
+def ranking_base(df: pd.DataFrame, ind: Indicator, refs: list[tuple[str, float]],
+                 height: int | None = None) -> RankingBase:
+    """``ranking_bar`` with no district chosen: the same for every district of a period."""
+    selected = None
     dff = df.assign(sort=df["value"].fillna(-math.inf)).sort_values("sort", ascending=True)
-    names = [("▶ " if c == selected else "") + n for c, n in zip(dff["area_code"], dff["area_name"])]
+    codes, plain_names = list(dff["area_code"]), list(dff["area_name"])
+    names = [("▶ " if c == selected else "") + n for c, n in zip(codes, plain_names)]
     colours = [config.SERIES_COLOURS["district"] if c == selected else OTHER_BAR for c in dff["area_code"]]
     texts = _texts(dff["value"], dff["status"], ind)
     plus, minus = _interval_arms(dff)
@@ -295,11 +325,12 @@ def ranking_bar(df: pd.DataFrame, ind: Indicator, selected: str | None, refs: li
         annotations.append(dict(xref="x", yref="paper", x=value, y=1.0 + 0.06 * (i + 1), showarrow=False,
                                 text=f"{label} {format_value(value, ind)}", font=dict(size=12, color=colour),
                                 xanchor="center"))
-    return _figure(data, dict(
+    fig = _figure(data, dict(
         height=height or max(260, 28 * len(dff) + 70), shapes=shapes, annotations=annotations,
         margin=dict(l=8, r=48 + (30 if whiskers else 0), t=20 + 22 * len(annotations), b=8),
         xaxis=_value_axis(ind, rangemode="tozero", zeroline=bool(whiskers), zerolinecolor=config.PALETTE["dark_grey"]),
         yaxis=dict(automargin=True, tickfont=dict(size=13), type="category")))
+    return RankingBase(fig, codes, plain_names, bool(whiskers))
 
 
 def strip_dots(history: pd.DataFrame, ind: Indicator) -> dict:

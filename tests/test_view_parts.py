@@ -156,3 +156,26 @@ def test_frame_memo_survives_the_collector_running_inside_it():
     worker.start()
     worker.join(10)
     assert done.is_set(), "the collector's callbacks waited for a lock their own thread held"
+
+
+@pytest.mark.parametrize("with_ci", [False, True])
+def test_a_ranking_with_a_district_chosen_is_its_base_with_that_mark(with_ci):
+    df = pd.DataFrame({"area_code": ["A", "B", "C"], "area_name": ["Aa", "Bb", "Cc"], "value": [3.0, 1.0, np.nan],
+                       "status": ["ok", "ok", "suppressed"]})
+    if with_ci:
+        df = df.assign(lower_ci=[2.5, 0.5, np.nan], upper_ci=[3.5, 1.5, np.nan])
+    refs = [("North West", 2.0), ("England", float("nan"))]
+    base = figures.ranking_base(df, RATE, refs)
+    before = json.dumps(base.figure)
+    for chosen in ("B", None, "Z"):
+        got = figures.ranking_select(base, chosen)
+        assert json.dumps(got) == json.dumps(figures.ranking_bar(df, RATE, chosen, refs))
+    assert json.dumps(base.figure) == before, "marking a district never changes the shared base"
+    marked = figures.ranking_select(base, "B")
+    assert marked["data"][0]["y"] == ["Cc", "▶ Bb", "Aa"], "lowest at the bottom, the chosen one marked"
+    colours = marked["data"][0]["marker"]["color"]
+    assert colours[1] != colours[0] == colours[2], "only the chosen bar (or dot) changes colour"
+    if with_ci:
+        assert marked["data"][1]["y"] == marked["data"][0]["y"], "the values column follows the names"
+    for key in ("layout",):
+        assert marked[key] is base.figure[key], "the rest is shared"
