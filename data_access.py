@@ -573,15 +573,15 @@ class Release:
 
     def series(self, indicator_id: str, code: str, breakdown: str = "total") -> pd.DataFrame:
         """period, period_start, value, status, lower_ci, upper_ci for one area over time (oldest first; may
-        be empty; the interval ends are NaN where the publisher gives none). One frame per area while the
-        query memo keeps it, so work derived from it (components.frame_memo) is shared by every view; read,
-        never changed in place."""
+        be empty; the interval ends are NaN where the publisher gives none). The query memo's own frame,
+        so work derived from it (components.frame_memo) is shared by every view: read, never changed in
+        place."""
         g = self._area_frame(indicator_id, code, breakdown)
         if g is None:
             return pd.DataFrame({"period": pd.Series(dtype=object), "period_start": pd.Series(dtype="datetime64[ns]"),
                                  "value": pd.Series(dtype=float), "status": pd.Series(dtype=object),
                                  "lower_ci": pd.Series(dtype=float), "upper_ci": pd.Series(dtype=float)})
-        return self._cached(("series", indicator_id, breakdown, code), lambda: g[SERIES_COLUMNS])
+        return g if list(g.columns) == SERIES_COLUMNS else g[SERIES_COLUMNS]
 
     def interval(self, indicator_id: str, code: str, period: str, breakdown: str = "total") -> tuple[float, float]:
         """The 95% confidence interval (lower, upper) of one figure; NaNs where none is published."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import threading
 
+import approx_size
 import orjson
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -25,8 +26,10 @@ _lock = threading.Lock()
 
 @functools.lru_cache(maxsize=1)
 def default_template() -> dict | None:
-    """plotly's default template as go.Figure puts it in every layout (None when there is none)."""
-    return go.Figure().to_plotly_json()["layout"].get("template")
+    """plotly's default template as go.Figure puts it in every layout (None when there is none): one dict,
+    outside the bounded caches' size estimates (approx_size.shared), not counted once per figure."""
+    template = go.Figure().to_plotly_json()["layout"].get("template")
+    return approx_size.shared(template) if template is not None else None
 
 
 @functools.lru_cache(maxsize=512)
