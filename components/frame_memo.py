@@ -29,12 +29,13 @@ def derived(frame, what, compute):
     return value
 
 
-def _forget(key, ref) -> None:
+def _forget(key, ref, memo=_memo, lock=_lock) -> None:
     """A frame went: its entry goes (unless a newer frame with the same id has it already). Runs from the
-    garbage collector, maybe while this thread holds the lock: hence a re-entrant one."""
-    with _lock:
-        if _memo.get(key, (None,))[0] is ref:
-            del _memo[key]
+    garbage collector, maybe while this thread holds the lock (hence a re-entrant one), maybe at interpreter
+    exit after this module's globals are gone (hence the bound defaults)."""
+    with lock:
+        if memo.get(key, (None,))[0] is ref:
+            del memo[key]
 
 
 def size() -> int:
