@@ -145,7 +145,7 @@ def _periods_of(lines: list[dict]) -> list[str]:
     """Every period any line has, oldest first."""
     starts = {}
     for line in lines:
-        for period, start in zip(line["df"]["period"], line["df"]["period_start"]):
+        for start, period, _day in figures.start_periods(line["df"]):
             starts.setdefault(period, start)
     return sorted(starts, key=starts.get)
 

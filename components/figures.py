@@ -13,7 +13,7 @@ from typing import NamedTuple
 import pandas as pd
 
 import config
-from components import plain_figure
+from components import frame_memo, plain_figure
 from components.formatting import axis_suffix, format_value, is_missing, period_text
 from vocab.periods import frequency
 from vocab.catalogue import Indicator
@@ -90,18 +90,18 @@ def line_trace(i: int, line: dict, ind: Indicator, segment_of: dict[str, int] | 
     previous = None
     lowers = df["lower_ci"] if "lower_ci" in df.columns else [math.nan] * len(df)
     uppers = df["upper_ci"] if "upper_ci" in df.columns else [math.nan] * len(df)
-    for start, period, value, text, lower, upper in zip(df["period_start"], df["period"], df["value"],
-                                                        _texts(df["value"], df["status"], ind), lowers, uppers):
+    for (_start, period, day), value, text, lower, upper in zip(start_periods(df), df["value"],
+                                                                _texts(df["value"], df["status"], ind), lowers, uppers):
         segment = segment_of.get(period) if segment_of else None
         if previous is not None and segment != previous:
-            xs.append(start.strftime("%Y-%m-%d"))
+            xs.append(day)
             ys.append(None)
             custom.append(["", ""])
             symbols.append(symbol)
             plus.append(0)
             minus.append(0)
         previous = segment
-        xs.append(start.strftime("%Y-%m-%d"))
+        xs.append(day)
         ys.append(None if is_missing(value) else value)
         has_ci = not (is_missing(value) or is_missing(lower) or is_missing(upper))
         custom.append([period_text(period, ind), text + (f" (95% CI {format_value(lower, ind)} to "
@@ -138,11 +138,18 @@ def _interval_arms(df: pd.DataFrame) -> tuple[list[float], list[float]]:
     return plus, minus
 
 
+def start_periods(df: pd.DataFrame) -> list[tuple]:
+    """(period start, period, start as 'YYYY-MM-DD') per row: kept while the frame lives (frame_memo), since
+    boxing pandas timestamps row by row costs more than what is drawn from them."""
+    return frame_memo.derived(df, "start-periods", lambda: [
+        (start, period, start.strftime("%Y-%m-%d")) for start, period in zip(df["period_start"], df["period"])])
+
+
 def _starts(lines: list[dict], starts: dict | None = None) -> dict:
     """Each period's start, first seen first, over ``lines`` (added to ``starts`` worked out before)."""
     starts = dict(starts or {})
     for line in lines:
-        for start, period in zip(line["df"]["period_start"], line["df"]["period"]):
+        for start, period, _day in start_periods(line["df"]):
             starts.setdefault(period, start)
     return starts
 
@@ -233,8 +240,8 @@ def _time_axis(lines: list[dict]) -> dict:
     axis = dict(showgrid=False, automargin=True)
     periods = {}
     for line in lines:
-        for start, period in zip(line["df"]["period_start"], line["df"]["period"]):
-            periods.setdefault(start.strftime("%Y-%m-%d"), period)
+        for _start, period, day in start_periods(line["df"]):
+            periods.setdefault(day, period)
     if not periods:
         return axis
     ticks = sorted(periods)
