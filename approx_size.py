@@ -14,6 +14,16 @@ OBJECT = 64  # a typical small Python object or short string cell, with its poin
 SAMPLE = 64  # items of a long container looked at; the rest counted at their average
 
 
+_SHARED: dict[int, object] = {}  # id -> the object (held, so its id stays its own)
+
+
+def shared(value):
+    """Mark ``value`` as held once per process (plotly's default template, in every figure): values that
+    only refer to it do not count it again. Returns ``value``."""
+    _SHARED[id(value)] = value
+    return value
+
+
 def approx_bytes(value, depth: int = 0) -> int:
     """Estimated bytes held by ``value`` (frames by column type, geometries by coordinates, containers
     by their sampled items)."""
@@ -27,6 +37,8 @@ def approx_bytes(value, depth: int = 0) -> int:
     if isinstance(value, (str, bytes)):
         return 49 + len(value)
     if isinstance(value, dict):
+        if _SHARED.get(id(value)) is value:
+            return 8  # a reference: the object is held once per process, outside any cache's budget
         return 64 + _items_bytes(list(value.values()), depth) + OBJECT * len(value)
     if isinstance(value, (list, tuple, set, frozenset)):
         return 64 + _items_bytes(list(value), depth)

@@ -491,18 +491,22 @@ class Release:
     def comparators(self, code: str | None, indicator_id: str | None = None) -> list[tuple[str, str, str]]:
         """(role, code, name) for the home area, the area's region and England, in that order; with an
         indicator, also the comparator group that has figures for it: the statistical neighbours of the
-        council whose figure stands for ``code``, or the districts similar to ``code``."""
-        out = [("home", self.home_code(), self.home_name())]
-        region = self.region_code(code) if code else self.region_code(self.home_code())
-        if region:
-            out.append(("region", region, self.area_name(region)))
-        out.append(("country", config.COUNTRY_CODE, self.area_name(config.COUNTRY_CODE)))
-        if indicator_id and code:
-            shown = self.resolve(indicator_id, code).code
-            for group, owner in (("neighbours", shown), ("similar", code)):
-                if self._has(indicator_id, f"{group}:{owner}"):
-                    out.append((group, f"{group}:{owner}", self.area_name(f"{group}:{owner}")))
-        return out
+        council whose figure stands for ``code``, or the districts similar to ``code``. Kept in the query
+        memo: a view asks several times, and every district's view asks for the home area's."""
+        def compute():
+            out = [("home", self.home_code(), self.home_name())]
+            region = self.region_code(code) if code else self.region_code(self.home_code())
+            if region:
+                out.append(("region", region, self.area_name(region)))
+            out.append(("country", config.COUNTRY_CODE, self.area_name(config.COUNTRY_CODE)))
+            if indicator_id and code:
+                shown = self.resolve(indicator_id, code).code
+                for group, owner in (("neighbours", shown), ("similar", code)):
+                    if self._has(indicator_id, f"{group}:{owner}"):
+                        out.append((group, f"{group}:{owner}", self.area_name(f"{group}:{owner}")))
+            return tuple(out)
+
+        return list(self._cached(("comparators", self.home_code(), code, indicator_id), compute))
 
     def licence_for(self, indicator_id: str) -> str | None:
         """A local indicator's declared licence (None: the site's licence applies)."""
@@ -569,13 +573,15 @@ class Release:
 
     def series(self, indicator_id: str, code: str, breakdown: str = "total") -> pd.DataFrame:
         """period, period_start, value, status, lower_ci, upper_ci for one area over time (oldest first; may
-        be empty; the interval ends are NaN where the publisher gives none)."""
+        be empty; the interval ends are NaN where the publisher gives none). The query memo's own frame,
+        so work derived from it (components.frame_memo) is shared by every view: read, never changed in
+        place."""
         g = self._area_frame(indicator_id, code, breakdown)
         if g is None:
             return pd.DataFrame({"period": pd.Series(dtype=object), "period_start": pd.Series(dtype="datetime64[ns]"),
                                  "value": pd.Series(dtype=float), "status": pd.Series(dtype=object),
                                  "lower_ci": pd.Series(dtype=float), "upper_ci": pd.Series(dtype=float)})
-        return g[SERIES_COLUMNS]
+        return g if list(g.columns) == SERIES_COLUMNS else g[SERIES_COLUMNS]
 
     def interval(self, indicator_id: str, code: str, period: str, breakdown: str = "total") -> tuple[float, float]:
         """The 95% confidence interval (lower, upper) of one figure; NaNs where none is published."""

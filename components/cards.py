@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
-from components import params, plain_figure
+from components import frame_memo, params, plain_figure
 from components.figures import GRAPH_CONFIG
 from components.summaries import possessive
 from components.formatting import (
@@ -137,8 +137,13 @@ def spec_card(card_id: str, spec, heading_level: int = 2, page_url: str | None =
 
 def table_data(df: pd.DataFrame, caption: str, table_id: str) -> dict:
     """A table as compact JSON for the browser (built into HTML only when someone opens it)."""
-    return {"id": table_id, "caption": caption, "columns": [str(c) for c in df.columns],
-            "rows": [[str(v) for v in row] for row in df.itertuples(index=False)]}
+    return {"id": table_id, "caption": caption, "columns": [str(c) for c in df.columns], "rows": table_rows(df)}
+
+
+def table_rows(df: pd.DataFrame) -> list[list[str]]:
+    """The table's cells as text, once per table while it lives (frame_memo): a period's ranking and map
+    tables and a measure's strip table serve every district's view."""
+    return frame_memo.derived(df, "table-rows", lambda: [[str(v) for v in row] for row in df.itertuples(index=False)])
 
 
 def lazy_table(card_id: str, df: pd.DataFrame, caption: str):

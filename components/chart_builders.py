@@ -8,11 +8,12 @@ from typing import NamedTuple
 import pandas as pd
 
 import data_access
-from components import figures, planner, summaries
+from components import figures, frame_memo, planner, summaries
 from components.chart_spec import ALL, ChartSpec, View, make_spec, notes
 from components.formatting import (
     breakdown_label,
     format_value,
+    is_missing,
     period_phrase,
     period_text,
     polarity_text,
@@ -99,25 +100,43 @@ def period_base(rel, ind_id: str, period: str) -> PeriodBase:
 def map_figure(rel, dfv: pd.DataFrame, ind, selected):
     """Choropleth from the release's boundaries, else the configured (or automatic) tile grid. Districts
     that share their council's figure are drawn as that council: one shape (or one label) per figure."""
+    base, note, councils = _map_base(rel, dfv, ind)
+    return figures.select(base, _map_selected(rel, ind.id, selected, councils)), note
+
+
+def _map_selected(rel, ind_id: str, selected, councils: bool):
+    """The area outlined for district ``selected``: its council where the map draws councils."""
+    return rel.resolve(ind_id, selected).code if councils and selected else selected
+
+
+def _period_map(rel, ind_id: str, period: str, selected):
+    """``map_figure`` of the period's districts: the map drawn once per release, home area, measure and
+    period (period_base), only the chosen district's outline per view."""
+    base, note, councils = rel._cached(("map-base", rel.home_code(), ind_id, period), lambda: _map_base(
+        rel, period_base(rel, ind_id, period).dfv, INDICATORS[ind_id]))
+    return figures.select(base, _map_selected(rel, ind_id, selected, councils)), note
+
+
+def _map_base(rel, dfv: pd.DataFrame, ind) -> tuple[figures.Selectable, str, bool]:
+    """(the map with no district chosen, its note, whether the areas drawn are councils)."""
     councils = dfv["label"].notna().any()
     if rel.boundaries is not None and dfv["area_code"].isin(rel.boundaries["area_code"]).any():
         if not councils:
-            return figures.choropleth(dfv, rel.boundaries, ind, selected), "Map of districts"
+            return figures.choropleth_base(dfv, rel.boundaries, ind), "Map of districts", False
         merged = _council_shapes(rel, dfv)
         units = collapse_upper_tier(dfv)
-        chosen = rel.resolve(ind.id, selected).code if selected else None
-        return figures.choropleth(units, merged, ind, chosen), "Map of councils"
+        return figures.choropleth_base(units, merged, ind), "Map of councils", True
     districts = rel.home_districts()
     grid = TILE_GRIDS.get(rel.home_code(), {})
     codes = set(districts["area_code"])
     tiles = dfv.assign(show_value=~dfv.duplicated("shown_code")) if councils else dfv
     if not grid or not codes.issubset(grid):
         grid = figures.auto_grid(list(districts.itertuples(index=False, name=None)))
-        return figures.tile_map(tiles, grid, ind, selected), "Districts in alphabetical order (not a map)"
+        return figures.tile_map_base(tiles, grid, ind), "Districts in alphabetical order (not a map)", False
     note = "Tile map (each square is a district, roughly in place)"
     if councils:
         note += "; districts sharing their council's figure show it once"
-    return figures.tile_map(tiles, grid, ind, selected), note
+    return figures.tile_map_base(tiles, grid, ind), note, False
 
 
 # --- builders: one per kind -------------------------------------------------------------------------
@@ -126,9 +145,24 @@ def _periods_of(lines: list[dict]) -> list[str]:
     """Every period any line has, oldest first."""
     starts = {}
     for line in lines:
-        for period, start in zip(line["df"]["period"], line["df"]["period_start"]):
+        for start, period, _day in figures.start_periods(line["df"]):
             starts.setdefault(period, start)
     return sorted(starts, key=starts.get)
+
+
+def _trend_parts(ind_id: str, series: pd.DataFrame):
+    """(rows with a figure, their periods, the last comparable run, the rows the sentence reads labelled):
+    the same for every view of this area's series (kept while the frame lives: frame_memo)."""
+    ind = INDICATORS[ind_id]
+    have = series[series["value"].notna()]
+    periods = list(have["period"])
+    if not periods:
+        return have, periods, [], series.assign(period_label=[period_phrase(p, ind) for p in series["period"]])
+    run = planner.comparable_run(ind_id, periods)
+    seg = series[series["period"].isin(run)] if run else None
+    if seg is not None:
+        seg = seg.assign(period_label=[period_phrase(p, ind) for p in seg["period"]])
+    return have, periods, run, seg
 
 
 def _trend_text(rel, ind_id: str, series: pd.DataFrame, who: str, comparator_codes: list[tuple[str, str]],
@@ -138,16 +172,11 @@ def _trend_text(rel, ind_id: str, series: pd.DataFrame, who: str, comparator_cod
     ``series``: period, value, status of the area (oldest first); ``comparator_codes``: (name, code).
     """
     ind = INDICATORS[ind_id]
-    have = series[series["value"].notna()]
-    periods = list(have["period"])
+    have, periods, run, seg = frame_memo.derived(series, ("trend-text", ind_id), lambda: _trend_parts(ind_id, series))
     if not periods:
-        return summaries.trend_summary(series.assign(period_label=[period_phrase(p, ind) for p in series["period"]]),
-                                       who, ind, fallback_for=fallback_for)
-    run = planner.comparable_run(ind_id, periods)
+        return summaries.trend_summary(seg, who, ind, fallback_for=fallback_for)
     parts = []
     if run:
-        seg = series[series["period"].isin(run)]
-        seg = seg.assign(period_label=[period_phrase(p, ind) for p in seg["period"]])
         comps = [(name, rel.value(ind_id, code, run[-1])[0]) for name, code in comparator_codes]
         parts.append(summaries.trend_summary(seg, who, ind, comps, fallback_for=fallback_for))
         if run[0] != periods[0]:
@@ -175,16 +204,16 @@ def trend(rel, ind_id: str, view: View) -> ChartSpec:
     roles = planner.comparator_roles(ind_id, view.comparators)
     lines = [district_line(rel, ind_id, view.area)] + comparator_series(rel, ind_id, view.area, roles)
     periods = _periods_of(lines)
-    data = pd.concat([line["df"].assign(series=line["name"], role=line["role"], area_code=line["code"])
-                      for line in lines], ignore_index=True)
+    data = pd.concat([_line_frame(rel, ind_id, line) for line in lines], ignore_index=True)
     data = planner.with_significance(rel, ind_id, data[["series", "role", "area_code", "period", "value", "status",
                                                         "lower_ci", "upper_ci"]])
     note = notes(fallback, planner.count_note(ind_id), planner.caveat_notes(ind_id, periods))
     own = lines[0]["df"]
     comps = [(line["name"], line["code"]) for line in lines[1:]]
     if planner.has_trend(ind_id, periods):
-        fig = figures.time_series(lines, ind, marks=planner.marks(ind_id, periods),
-                                  segments=planner.segments(ind_id, periods))
+        marks, segments = planner.marks(ind_id, periods), planner.segments(ind_id, periods)
+        fig = figures.time_series(lines, ind, marks=marks, segments=segments,
+                                  traces=_trend_traces(rel, ind_id, lines, marks, segments))
         title = f"{ind.label}: {name} over time"
         summary = _trend_text(rel, ind_id, own, res.label or res.name, comps, fallback_for=name if res.label else None)
         latest = own[own["value"].notna()]["period"]
@@ -199,6 +228,30 @@ def trend(rel, ind_id: str, view: View) -> ChartSpec:
         summary = _dot_text(rel, ind_id, lines, periods[-1] if periods else None, res, name)
     return make_spec(rel, ind_id, "trend", view, title, fig, data, series_table(lines, ind_id), _span(rel, ind_id),
                  summary, note)
+
+
+def _line_frame(rel, ind_id: str, line: dict) -> pd.DataFrame:
+    """A line's rows as the trend's data has them; a comparator's kept in the query memo (the same for every
+    district shown against it)."""
+    def frame():
+        return line["df"].assign(series=line["name"], role=line["role"], area_code=line["code"])
+    return frame() if line["role"] == "district" else rel._cached(
+        ("line-frame", ind_id, line["code"], line["role"], line["name"]), frame)
+
+
+def _trend_traces(rel, ind_id: str, lines: list[dict], marks, segments) -> list[dict]:
+    """Each line's trace (figures.line_trace); a comparator's, the same for every district shown against
+    it, drawn once per release, measure, line and breaks (the release's bounded query memo)."""
+    ind = INDICATORS[ind_id]
+    segment_of, part = figures.segment_index(segments), figures.part_periods(marks)
+    runs = tuple(tuple(run) for run in segments or ())
+    out = []
+    for i, line in enumerate(lines):
+        def draw(i=i, line=line):
+            return figures.line_trace(i, line, ind, segment_of, part)
+        out.append(draw() if line["role"] == "district" else rel._cached(
+            ("line-trace", ind_id, line["code"], line["role"], line["name"], i, runs, part), draw))
+    return out
 
 
 def _dot_text(rel, ind_id: str, lines: list[dict], period: str | None, res, name: str) -> str:
@@ -224,7 +277,7 @@ def ranking(rel, ind_id: str, view: View) -> ChartSpec:
     comp = {role: (code, name) for role, code, name in rel.comparators(view.area)}
     ref_roles = [r for r in ("region", "country") if r in comp and r in planner.comparator_roles(ind_id, ALL)]
     base = period_base(rel, ind_id, view.period)
-    ranked, councils = base.units, base.councils
+    councils = base.councils
     refs = [(comp[r][1], rel.value(ind_id, comp[r][0], view.period)[0]) for r in ref_roles]
     selected = res.code if res.label else view.area
     data = _ranking_data(rel, ind_id, view.period, tuple((r, *comp[r]) for r in ref_roles))
@@ -239,8 +292,17 @@ def ranking(rel, ind_id: str, view: View) -> ChartSpec:
                   planner.caveat_notes(ind_id, [view.period]))
     peers = "councils" if councils else "districts"
     return make_spec(rel, ind_id, "ranking", view, f"{ind.label}: {peers} of {rel.home_name()}, {ptext}",
-                 figures.ranking_bar(ranked, ind, selected, refs), data, base.ranking_table, ptext,
+                 _ranking_figure(rel, ind_id, view.period, refs, selected), data, base.ranking_table, ptext,
                  summary, note)
+
+
+def _ranking_figure(rel, ind_id: str, period: str, refs: list[tuple[str, float]], selected):
+    """The ranking drawn once per release, home area, measure, period and reference lines (figures.RankingBase);
+    only the chosen district's mark per view. A missing reference value draws no line, whatever it is."""
+    key = tuple((label, None if is_missing(value) else value) for label, value in refs)
+    base = rel._cached(("ranking-base", rel.home_code(), ind_id, period, key), lambda: figures.ranking_base(
+        period_base(rel, ind_id, period).units, INDICATORS[ind_id], refs))
+    return figures.ranking_select(base, selected)
 
 
 def _ranking_data(rel, ind_id: str, period: str, refs: tuple[tuple[str, str, str], ...]) -> pd.DataFrame:
@@ -264,8 +326,8 @@ def map_chart(rel, ind_id: str, view: View) -> ChartSpec:
     ind = INDICATORS[ind_id]
     ptext = period_text(view.period, ind)
     base = period_base(rel, ind_id, view.period)
-    dfv, councils, units, data = base.dfv, base.councils, base.units, base.map_data
-    fig, map_note = map_figure(rel, dfv, ind, view.area)
+    councils, units, data = base.councils, base.units, base.map_data
+    fig, map_note = _period_map(rel, ind_id, view.period, view.area)
     summary = summaries.map_summary(units, ind, ptext, rel.home_name(),
                                     peer_noun="councils" if councils else "districts",
                                     selected_code=rel.resolve(ind_id, view.area).code if view.area else None)
@@ -308,8 +370,9 @@ def _strip_base(rel, ind_id: str) -> dict:
         return dict(recent=recent, history=history, with_home=with_home, home_series=home_series, tbl=tbl,
                     span=span, data=data, ptext=ptext, last=last, councils=bool(latest and latest.councils),
                     units=latest.units if latest else pd.DataFrame(),
-                    dots=figures.strip_dots(history, ind), marks=planner.marks(ind_id, recent),
-                    segments=planner.segments(ind_id, recent))
+                    figure=figures.strip_base(history, ind, home_series if with_home else None, rel.home_name(),
+                                              marks=planner.marks(ind_id, recent),
+                                              segments=planner.segments(ind_id, recent)))
     return rel._cached(("strip-base", rel.home_code(), ind_id), compute)
 
 
@@ -321,14 +384,13 @@ def strip(rel, ind_id: str, view: View) -> ChartSpec:
     b = _strip_base(rel, ind_id)
     history, recent, with_home, last = b["history"], b["recent"], b["with_home"], b["last"]
     selected = view.area
-    fig = figures.dot_strip(history, ind, selected, b["home_series"] if with_home else None, rel.home_name(),
-                            marks=b["marks"], segments=b["segments"], dots=b["dots"])
+    fig = figures.strip_select(b["figure"], selected)
     spread = summaries.map_summary(b["units"], ind, period_text(last, ind),
                                    rel.home_name(), peer_noun="councils" if b["councils"] else "districts",
                                    selected_code=res.code if b["councils"] else view.area)
-    sel = history[history["area_code"] == selected]
-    moved = _trend_text(rel, ind_id, sel.assign(area_code=res.code), res.label or res.name, []) \
-        if len(sel) > 1 else ""
+    sel = b["figure"].by_area.get(selected, history.iloc[0:0])
+    moved = _trend_text(rel, ind_id, frame_memo.derived(sel, ("area-code", res.code), lambda: sel.assign(
+        area_code=res.code)), res.label or res.name, []) if len(sel) > 1 else ""
     summary = " ".join(s for s in (moved, spread) if s)
     lines_note = "Lines: the chosen district and the home area." if with_home else "Line: the chosen district."
     return make_spec(rel, ind_id, "strip", view, f"{ind.label}: every district, {b['span']}", fig, b["data"], b["tbl"],
@@ -349,9 +411,10 @@ def breakdown(rel, ind_id: str, view: View) -> ChartSpec:
     frames = [rel.breakdown_values(ind_id, res.code, view.period, dim).assign(series=name, role="district",
                                                                               area_code=res.code)]
     for role in ("home", "country"):
-        if role in comp:
-            frames.append(rel.breakdown_values(ind_id, comp[role][0], view.period, dim).assign(
-                series=comp[role][1], role=role, area_code=comp[role][0]))
+        if role in comp:  # the same for every district: kept in the query memo
+            code, cname = comp[role]
+            frames.append(rel._cached(("breakdown-frame", ind_id, code, view.period, dim, cname, role), lambda: (
+                rel.breakdown_values(ind_id, code, view.period, dim).assign(series=cname, role=role, area_code=code))))
     bdf = pd.concat(frames, ignore_index=True)
     shown_ind = ind
     if ind.unit == "count":
@@ -432,34 +495,45 @@ def peers(rel, ind_id: str, view: View) -> ChartSpec:
         return make_spec(rel, ind_id, "peers", view, f"{ind.label}: {title_who} and its comparator group, {ptext}",
                      figures.ranking_bar(empty, ind, None, []), empty, values_table(empty, ind_id), ptext,
                      f"There is no comparator group for {title_who} in this release.", None)
-    kind, _, owner = group.partition(":")
-    codes = [owner] + rel.group_members(group)
-    rows = []
-    for code in codes:
-        value, status = rel.value(ind_id, code, view.period)
-        lower, upper = rel.interval(ind_id, code, view.period)
-        rows.append({"area_code": code, "area_name": rel.area_name(code), "value": value, "status": status,
-                     "lower_ci": lower, "upper_ci": upper})
-    ranked = pd.DataFrame(rows)
-    ordered = ranked.assign(_s=ranked["value"].fillna(-float("inf"))).sort_values("_s", ascending=False)
-    data = ordered.assign(role="district", period=view.period)[["role", "area_code", "area_name", "period", "value", "status",
-                                               "lower_ci", "upper_ci"]]
-    refs = []
-    if "neighbours" in planner.comparator_roles(ind_id, ("neighbours",)):
-        value, status = rel.value(ind_id, group, view.period)
-        refs = [(rel.area_name(group), value)] if value == value else []
-        data = pd.concat([data, pd.DataFrame([{"role": kind, "area_code": group, "area_name": rel.area_name(group),
-                                               "period": view.period, "value": value, "status": status}])],
-                         ignore_index=True)
-    noun = "councils" if kind == "neighbours" else "districts"
+    kind = group.partition(":")[0]
+    figure, data, table, summary = _peers_base(rel, ind_id, group, view.period)
     what = ("its statistical neighbours (DfE's set)" if kind == "neighbours"
             else "its most similar districts (computed by us, not an official set; method on the Data page)")
-    summary = summaries.ranking_summary(ranked, owner, ind, ptext, "the group", refs, peer_noun=noun)
     note = notes(f"{title_who} with {what}. {polarity_text(ind)}.", planner.count_note(ind_id),
                   planner.caveat_notes(ind_id, [view.period]))
     return make_spec(rel, ind_id, "peers", view, f"{ind.label}: {title_who} and {what.split(' (')[0]}, {ptext}",
-                 figures.ranking_bar(ranked, ind, owner, refs), data, values_table(ordered, ind_id), ptext,
-                 summary, note)
+                     figure, data, table, ptext, summary, note)
+
+
+def _peers_base(rel, ind_id: str, group: str, period: str):
+    """(figure, data, table, summary) of a comparator group in one period: the same for every district the
+    group stands for (all of a council's districts share its neighbours), kept in the query memo."""
+    def compute():
+        ind = INDICATORS[ind_id]
+        kind, _, owner = group.partition(":")
+        codes = [owner] + rel.group_members(group)
+        rows = []
+        for code in codes:
+            value, status = rel.value(ind_id, code, period)
+            lower, upper = rel.interval(ind_id, code, period)
+            rows.append({"area_code": code, "area_name": rel.area_name(code), "value": value, "status": status,
+                         "lower_ci": lower, "upper_ci": upper})
+        ranked = pd.DataFrame(rows)
+        ordered = ranked.assign(_s=ranked["value"].fillna(-float("inf"))).sort_values("_s", ascending=False)
+        data = ordered.assign(role="district", period=period)[["role", "area_code", "area_name", "period", "value",
+                                                               "status", "lower_ci", "upper_ci"]]
+        refs = []
+        if "neighbours" in planner.comparator_roles(ind_id, ("neighbours",)):
+            value, status = rel.value(ind_id, group, period)
+            refs = [(rel.area_name(group), value)] if value == value else []
+            data = pd.concat([data, pd.DataFrame([{"role": kind, "area_code": group, "area_name": rel.area_name(group),
+                                                   "period": period, "value": value, "status": status}])],
+                             ignore_index=True)
+        noun = "councils" if kind == "neighbours" else "districts"
+        summary = summaries.ranking_summary(ranked, owner, ind, period_text(period, ind), "the group", refs,
+                                            peer_noun=noun)
+        return figures.ranking_bar(ranked, ind, owner, refs), data, values_table(ordered, ind_id), summary
+    return rel._cached(("peers-base", ind_id, group, period), compute)
 
 
 BUILDERS = {"trend": trend, "ranking": ranking, "map": map_chart, "strip": strip, "breakdown": breakdown,

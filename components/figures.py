@@ -8,11 +8,12 @@ Lines differ by dash style and marker as well as colour, so meaning never rests 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import pandas as pd
 
 import config
-from components import plain_figure
+from components import frame_memo, plain_figure
 from components.formatting import axis_suffix, format_value, is_missing, period_text
 from vocab.periods import frequency
 from vocab.catalogue import Indicator
@@ -62,46 +63,59 @@ def _texts(values, statuses, ind: Indicator) -> list[str]:
 
 def _line_traces(lines: list[dict], ind: Indicator, segment_of: dict[str, int] | None = None,
                  part_periods: frozenset = frozenset()) -> list[dict]:
-    """One trace per line; a gap (None) where ``segment_of`` says the series breaks, so no line joins
-    periods that are not comparable; part periods get an open marker."""
-    data = []
-    for i, line in enumerate(lines):
-        df = line["df"]
-        role = line.get("role")
-        colour, dash, symbol = ROLE_STYLE.get(role, (EXTRA_COLOURS[i % len(EXTRA_COLOURS)], "solid",
-                                                     EXTRA_SYMBOLS[i % len(EXTRA_SYMBOLS)]))
-        many = len(df) > 24 and role in ROLE_STYLE
-        xs, ys, custom, symbols, plus, minus = [], [], [], [], [], []
-        previous = None
-        lowers = df["lower_ci"] if "lower_ci" in df.columns else [math.nan] * len(df)
-        uppers = df["upper_ci"] if "upper_ci" in df.columns else [math.nan] * len(df)
-        for start, period, value, text, lower, upper in zip(df["period_start"], df["period"], df["value"],
-                                                            _texts(df["value"], df["status"], ind), lowers, uppers):
-            segment = segment_of.get(period) if segment_of else None
-            if previous is not None and segment != previous:
-                xs.append(start.strftime("%Y-%m-%d"))
-                ys.append(None)
-                custom.append(["", ""])
-                symbols.append(symbol)
-                plus.append(0)
-                minus.append(0)
-            previous = segment
-            xs.append(start.strftime("%Y-%m-%d"))
-            ys.append(None if is_missing(value) else value)
-            has_ci = not (is_missing(value) or is_missing(lower) or is_missing(upper))
-            custom.append([period_text(period, ind), text + (f" (95% CI {format_value(lower, ind)} to "
-                                                             f"{format_value(upper, ind)})" if has_ci else "")])
-            plus.append(upper - value if has_ci else 0)
-            minus.append(value - lower if has_ci else 0)
-            symbols.append(symbol + "-open" if period in part_periods and not symbol.endswith("-open") else symbol)
-        whiskers = _whiskers(plus, minus, colour)
-        data.append(dict(**({"error_y": whiskers} if whiskers else {}),
-            type="scatter", mode="lines" if many and not part_periods else "lines+markers", name=line["name"],
-            x=xs, y=ys, customdata=custom,
-            hovertemplate="%{customdata[0]}: %{customdata[1]}<extra>" + line["name"] + "</extra>",
-            line=dict(color=colour, width=3 if line.get("role") == "district" else 2, dash=dash),
-            marker=dict(symbol=symbols, size=8, color=colour)))
-    return data
+    """One trace per line (``line_trace``)."""
+    return [line_trace(i, line, ind, segment_of, part_periods) for i, line in enumerate(lines)]
+
+
+def segment_index(segments) -> dict[str, int]:
+    """Period -> the number of its run of comparable periods (``segments``)."""
+    return {p: i for i, run in enumerate(segments or []) for p in run}
+
+
+def part_periods(marks) -> frozenset:
+    """The periods ``marks`` label as part years."""
+    return frozenset(m.period for m in marks if m.kind == "part")
+
+
+def line_trace(i: int, line: dict, ind: Indicator, segment_of: dict[str, int] | None = None,
+               part_periods: frozenset = frozenset()) -> dict:
+    """The trace of the ``i``-th line; a gap (None) where ``segment_of`` says the series breaks, so no line
+    joins periods that are not comparable; part periods get an open marker."""
+    df = line["df"]
+    role = line.get("role")
+    colour, dash, symbol = ROLE_STYLE.get(role, (EXTRA_COLOURS[i % len(EXTRA_COLOURS)], "solid",
+                                                 EXTRA_SYMBOLS[i % len(EXTRA_SYMBOLS)]))
+    many = len(df) > 24 and role in ROLE_STYLE
+    xs, ys, custom, symbols, plus, minus = [], [], [], [], [], []
+    previous = None
+    lowers = df["lower_ci"] if "lower_ci" in df.columns else [math.nan] * len(df)
+    uppers = df["upper_ci"] if "upper_ci" in df.columns else [math.nan] * len(df)
+    for (_start, period, day), value, text, lower, upper in zip(start_periods(df), df["value"],
+                                                                _texts(df["value"], df["status"], ind), lowers, uppers):
+        segment = segment_of.get(period) if segment_of else None
+        if previous is not None and segment != previous:
+            xs.append(day)
+            ys.append(None)
+            custom.append(["", ""])
+            symbols.append(symbol)
+            plus.append(0)
+            minus.append(0)
+        previous = segment
+        xs.append(day)
+        ys.append(None if is_missing(value) else value)
+        has_ci = not (is_missing(value) or is_missing(lower) or is_missing(upper))
+        custom.append([period_text(period, ind), text + (f" (95% CI {format_value(lower, ind)} to "
+                                                         f"{format_value(upper, ind)})" if has_ci else "")])
+        plus.append(upper - value if has_ci else 0)
+        minus.append(value - lower if has_ci else 0)
+        symbols.append(symbol + "-open" if period in part_periods and not symbol.endswith("-open") else symbol)
+    whiskers = _whiskers(plus, minus, colour)
+    return dict(**({"error_y": whiskers} if whiskers else {}),
+                type="scatter", mode="lines" if many and not part_periods else "lines+markers", name=line["name"],
+                x=xs, y=ys, customdata=custom,
+                hovertemplate="%{customdata[0]}: %{customdata[1]}<extra>" + line["name"] + "</extra>",
+                line=dict(color=colour, width=3 if line.get("role") == "district" else 2, dash=dash),
+                marker=dict(symbol=symbols, size=8, color=colour))
 
 
 def _whiskers(plus: list[float], minus: list[float], colour: str) -> dict | None:
@@ -124,13 +138,27 @@ def _interval_arms(df: pd.DataFrame) -> tuple[list[float], list[float]]:
     return plus, minus
 
 
-def _mark_shapes(marks, lines: list[dict]) -> tuple[list[dict], list[dict]]:
-    """Dashed vertical lines for series breaks (midway between the periods; one label, however many
-    breaks: the note lists their reasons) and labels for part years."""
-    starts = {}
+def start_periods(df: pd.DataFrame) -> list[tuple]:
+    """(period start, period, start as 'YYYY-MM-DD') per row: kept while the frame lives (frame_memo), since
+    boxing pandas timestamps row by row costs more than what is drawn from them."""
+    return frame_memo.derived(df, "start-periods", lambda: [
+        (start, period, start.strftime("%Y-%m-%d")) for start, period in zip(df["period_start"], df["period"])])
+
+
+def _starts(lines: list[dict], starts: dict | None = None) -> dict:
+    """Each period's start, first seen first, over ``lines`` (added to ``starts`` worked out before)."""
+    starts = dict(starts or {})
     for line in lines:
-        for start, period in zip(line["df"]["period_start"], line["df"]["period"]):
+        for start, period, _day in start_periods(line["df"]):
             starts.setdefault(period, start)
+    return starts
+
+
+def _mark_shapes(marks, lines: list[dict], starts: dict | None = None) -> tuple[list[dict], list[dict]]:
+    """Dashed vertical lines for series breaks (midway between the periods; one label, however many
+    breaks: the note lists their reasons) and labels for part years. ``starts``: ``_starts(lines)``
+    when worked out before."""
+    starts = _starts(lines) if starts is None else starts
     ordered = sorted(starts.values())
     breaks = [m for m in marks if m.kind == "break" and m.period in starts]
     shapes, annotations = [], []
@@ -153,16 +181,18 @@ def _mark_shapes(marks, lines: list[dict]) -> tuple[list[dict], list[dict]]:
     return shapes, annotations
 
 
-def time_series(lines: list[dict], ind: Indicator, height: int = 340, marks=(), segments=None) -> dict:
+def time_series(lines: list[dict], ind: Indicator, height: int = 340, marks=(), segments=None,
+                traces: list[dict] | None = None) -> dict:
     """Lines over time; ``lines`` = [{'name', 'role', 'df' (period, period_start, value, status)}].
 
     ``segments`` (runs of comparable periods) break the lines between runs; ``marks`` (planner.Mark)
-    draw series breaks and label part years, so the chart says what the notes say.
+    draw series breaks and label part years, so the chart says what the notes say. ``traces``: the
+    lines' ``line_trace``s worked out before (a comparator's is the same for every district).
     """
-    segment_of = {p: i for i, run in enumerate(segments or []) for p in run}
-    part = frozenset(m.period for m in marks if m.kind == "part")
+    if traces is None:
+        traces = _line_traces(lines, ind, segment_index(segments), part_periods(marks))
     shapes, annotations = _mark_shapes(marks, lines)
-    return _figure(_line_traces(lines, ind, segment_of, part), dict(
+    return _figure(list(traces), dict(
         height=height, yaxis=_value_axis(ind), xaxis=_time_axis(lines), shapes=shapes,
         annotations=annotations, margin=dict(l=8, r=8, t=8 + (18 if annotations else 0), b=8),
         legend=dict(orientation="h", yanchor="bottom", y=1.02 + (0.06 if annotations else 0), x=0),
@@ -210,8 +240,8 @@ def _time_axis(lines: list[dict]) -> dict:
     axis = dict(showgrid=False, automargin=True)
     periods = {}
     for line in lines:
-        for start, period in zip(line["df"]["period_start"], line["df"]["period"]):
-            periods.setdefault(start.strftime("%Y-%m-%d"), period)
+        for _start, period, day in start_periods(line["df"]):
+            periods.setdefault(day, period)
     if not periods:
         return axis
     ticks = sorted(periods)
@@ -234,6 +264,14 @@ def tick_text(period: str) -> str:
     return period_text(period).replace(" academic year", "")
 
 
+class RankingBase(NamedTuple):
+    """A ranking drawn with no district chosen (``ranking_base``), to ``ranking_select`` one in."""
+    figure: dict
+    codes: list  # the bars' area codes, bottom to top
+    names: list  # their names, unmarked
+    whiskers: bool  # dots with 95% intervals instead of bars
+
+
 def ranking_bar(df: pd.DataFrame, ind: Indicator, selected: str | None, refs: list[tuple[str, float]],
                 height: int | None = None) -> dict:
     """Horizontal bars of every district (highest at the top) with dotted reference lines.
@@ -241,8 +279,30 @@ def ranking_bar(df: pd.DataFrame, ind: Indicator, selected: str | None, refs: li
     ``df``: area_code, area_name, value, status; ``refs``: [(label, value)] e.g. region and England.
     The selected district is marked by colour and by a '▶' before its name.
     """
+    return ranking_select(ranking_base(df, ind, refs, height), selected)
+
+
+def ranking_select(base: RankingBase, selected: str | None) -> dict:
+    """``base`` with ``selected`` marked ('▶' and colour): exactly ``ranking_bar`` with it chosen; the base's
+    parts are shared, never changed."""
+    data = list(base.figure["data"])
+    if selected is not None and selected in base.codes:
+        names = [("▶ " if c == selected else "") + n for c, n in zip(base.codes, base.names)]
+        other = config.PALETTE["dark_grey"] if base.whiskers else OTHER_BAR
+        colours = [config.SERIES_COLOURS["district"] if c == selected else other for c in base.codes]
+        data[0] = dict(data[0], y=names, marker=dict(data[0]["marker"], color=colours))
+        if base.whiskers:
+            data[1] = dict(data[1], y=names)
+    return {"data": data, "layout": base.figure["layout"]}
+
+
+def ranking_base(df: pd.DataFrame, ind: Indicator, refs: list[tuple[str, float]],
+                 height: int | None = None) -> RankingBase:
+    """``ranking_bar`` with no district chosen: the same for every district of a period."""
+    selected = None
     dff = df.assign(sort=df["value"].fillna(-math.inf)).sort_values("sort", ascending=True)
-    names = [("▶ " if c == selected else "") + n for c, n in zip(dff["area_code"], dff["area_name"])]
+    codes, plain_names = list(dff["area_code"]), list(dff["area_name"])
+    names = [("▶ " if c == selected else "") + n for c, n in zip(codes, plain_names)]
     colours = [config.SERIES_COLOURS["district"] if c == selected else OTHER_BAR for c in dff["area_code"]]
     texts = _texts(dff["value"], dff["status"], ind)
     plus, minus = _interval_arms(dff)
@@ -272,11 +332,12 @@ def ranking_bar(df: pd.DataFrame, ind: Indicator, selected: str | None, refs: li
         annotations.append(dict(xref="x", yref="paper", x=value, y=1.0 + 0.06 * (i + 1), showarrow=False,
                                 text=f"{label} {format_value(value, ind)}", font=dict(size=12, color=colour),
                                 xanchor="center"))
-    return _figure(data, dict(
+    fig = _figure(data, dict(
         height=height or max(260, 28 * len(dff) + 70), shapes=shapes, annotations=annotations,
         margin=dict(l=8, r=48 + (30 if whiskers else 0), t=20 + 22 * len(annotations), b=8),
         xaxis=_value_axis(ind, rangemode="tozero", zeroline=bool(whiskers), zerolinecolor=config.PALETTE["dark_grey"]),
         yaxis=dict(automargin=True, tickfont=dict(size=13), type="category")))
+    return RankingBase(fig, codes, plain_names, bool(whiskers))
 
 
 def strip_dots(history: pd.DataFrame, ind: Indicator) -> dict:
@@ -290,27 +351,51 @@ def strip_dots(history: pd.DataFrame, ind: Indicator) -> dict:
                 marker=dict(color=config.PALETTE["comparator_grey"], size=6, opacity=0.8))
 
 
+class StripBase(NamedTuple):
+    """A strip chart's parts that are the same whichever district is chosen (``strip_base``)."""
+    ind: Indicator
+    dots: dict  # strip_dots: every district, every period
+    home: list[dict]  # the home area's line trace (none when the home area is left out)
+    by_area: dict  # area code -> its rows of the history
+    starts: dict  # each period's start (home area and history)
+    axis: dict
+    marks: tuple
+    segment_of: dict
+    part: frozenset
+    height: int
+
+
+def strip_base(history: pd.DataFrame, ind: Indicator, home: pd.DataFrame | None = None,
+               home_name: str = "Home area", height: int = 320, marks=(), segments=None, dots=None) -> StripBase:
+    """``dot_strip`` with no district chosen: worked out once per measure, ``strip_select`` adds one.
+    ``dots``: strip_dots(history, ind) worked out before."""
+    segment_of = segment_index(segments)
+    part = part_periods(marks)
+    home_lines = [{"name": home_name, "role": "home", "df": home}] if home is not None and len(home) else []
+    return StripBase(ind, dots or strip_dots(history, ind), _line_traces(home_lines, ind, segment_of, part),
+                     {code: rows for code, rows in history.groupby("area_code", sort=False)},
+                     _starts(home_lines + [{"df": history}]), _time_axis([{"df": history}]), tuple(marks), segment_of,
+                     part, height)
+
+
+def strip_select(base: StripBase, selected: str | None) -> dict:
+    """The strip chart with ``selected`` drawn as a line (its rows are among the history's: no new periods)."""
+    sel = base.by_area.get(selected) if selected is not None else None
+    lines = [{"name": str(sel["area_name"].iloc[0]), "role": "district", "df": sel}] if sel is not None else []
+    shapes, annotations = _mark_shapes(base.marks, lines, base.starts)
+    return _figure([dict(base.dots)] + base.home + _line_traces(lines, base.ind, base.segment_of, base.part), dict(
+        height=base.height, yaxis=_value_axis(base.ind), xaxis=dict(base.axis), shapes=shapes,
+        annotations=annotations, margin=dict(l=8, r=8, t=8 + (18 if annotations else 0), b=8),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02 + (0.06 if annotations else 0), x=0),
+        hovermode="closest"))
+
+
 def dot_strip(history: pd.DataFrame, ind: Indicator, selected: str | None, home: pd.DataFrame | None = None,
               home_name: str = "Home area", height: int = 320, marks=(), segments=None, dots=None) -> dict:
     """Every district as a grey dot per period, the selected district and the home area as lines
     (``home`` None leaves the home area out, e.g. for counts, whose home total dwarfs its districts).
     ``dots``: strip_dots(history, ind) worked out before (the same for every district)."""
-    data = [dict(dots or strip_dots(history, ind))]
-    lines = []
-    if home is not None and len(home):
-        lines.append({"name": home_name, "role": "home", "df": home})
-    if selected is not None:
-        sel = history[history["area_code"] == selected]
-        if len(sel):
-            lines.append({"name": str(sel["area_name"].iloc[0]), "role": "district", "df": sel})
-    segment_of = {p: i for i, run in enumerate(segments or []) for p in run}
-    part = frozenset(m.period for m in marks if m.kind == "part")
-    shapes, annotations = _mark_shapes(marks, lines + [{"df": history}])
-    return _figure(data + _line_traces(lines, ind, segment_of, part), dict(
-        height=height, yaxis=_value_axis(ind), xaxis=_time_axis([{"df": history}]), shapes=shapes,
-        annotations=annotations, margin=dict(l=8, r=8, t=8 + (18 if annotations else 0), b=8),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02 + (0.06 if annotations else 0), x=0),
-        hovermode="closest"))
+    return strip_select(strip_base(history, ind, home, home_name, height, marks, segments, dots), selected)
 
 
 def colour_for(value, lo: float, hi: float) -> str:
@@ -382,6 +467,32 @@ def tile_label(name: str, width: int = 11) -> str:
     return name[: width - 1] + "…"
 
 
+class Selectable(NamedTuple):
+    """A map drawn with no district chosen, and where a chosen one's outline goes (``select``): the same
+    for every district's view of a period, so it is drawn once and only the outline is per view."""
+    figure: dict
+    where: str  # "data": a trace per area (choropleth); "shapes": a layout shape per area (tile map)
+    at: dict  # area code -> positions of its trace or shape
+    line: dict  # the chosen area's outline
+
+
+def select(base: Selectable, selected: str | None) -> dict:
+    """``base``'s figure with ``selected`` outlined: exactly the figure drawn with it chosen. The base's
+    parts are shared, never changed (figures are read only)."""
+    data, layout = base.figure["data"], base.figure["layout"]
+    spots = base.at.get(selected, ()) if selected is not None else ()
+    if base.where == "data":
+        data = list(data)
+        for i in spots:
+            data[i] = dict(data[i], line=dict(base.line))
+    else:
+        shapes = list(layout["shapes"])
+        for i in spots:
+            shapes[i] = dict(shapes[i], line=dict(base.line))
+        layout = dict(layout, shapes=shapes)
+    return {"data": data, "layout": layout}
+
+
 def tile_map(df: pd.DataFrame, grid: dict[str, tuple[int, int]], ind: Indicator, selected: str | None = None,
              height: int | None = None) -> dict:
     """One labelled square per district at its (row, column) in ``grid``; shade = value, text = value.
@@ -389,18 +500,24 @@ def tile_map(df: pd.DataFrame, grid: dict[str, tuple[int, int]], ind: Indicator,
     An optional ``show_value`` column (False) leaves a tile's value out: districts that share their
     council's figure show it once, on one of them.
     """
+    return select(tile_map_base(df, grid, ind, height), selected)
+
+
+def tile_map_base(df: pd.DataFrame, grid: dict[str, tuple[int, int]], ind: Indicator,
+                  height: int | None = None) -> Selectable:
+    """``tile_map`` with no district chosen, to ``select`` one in."""
     dff = df[df["area_code"].isin(grid)]
     values = dff["value"].dropna()
     lo, hi = (float(values.min()), float(values.max())) if len(values) else (0.0, 1.0)
     show = dff["show_value"] if "show_value" in dff.columns else pd.Series(True, index=dff.index)
-    shapes, xs, ys, texts, hover = [], [], [], [], []
+    shapes, xs, ys, texts, hover, at = [], [], [], [], [], {}
     for (code, name, value, status), shown_here in zip(
             dff[["area_code", "area_name", "value", "status"]].itertuples(index=False), show):
         row, col = grid[code]
         fill = colour_for(value, lo, hi)
+        at.setdefault(code, []).append(len(shapes))
         shapes.append(dict(type="rect", layer="below", x0=col + 0.04, x1=col + 0.96, y0=-row - 0.96, y1=-row - 0.04,
-                           fillcolor=fill, line=dict(color=config.PALETTE["dark_grey"] if code == selected
-                                                     else "white", width=4 if code == selected else 1)))
+                           fillcolor=fill, line=dict(color="white", width=1)))
         label = tile_label(name)
         shown = format_value(value, ind, status)
         xs.append(col + 0.5)
@@ -414,9 +531,10 @@ def tile_map(df: pd.DataFrame, grid: dict[str, tuple[int, int]], ind: Indicator,
                  textfont=dict(size=11, color=[_text_colour(s["fillcolor"]) for s in shapes]), showlegend=False)]
     axis = dict(visible=False, fixedrange=True)
     key = colour_key(dff.drop_duplicates("value")["value"], ind)
-    return _figure(data + key, dict(height=height or 90 * rows + 70, shapes=shapes, legend=_key_legend(),
-                                    xaxis=dict(axis, range=[0, cols]), yaxis=dict(axis, range=[-rows, 0]),
-                                    margin=dict(l=4, r=4, t=4, b=40)))
+    fig = _figure(data + key, dict(height=height or 90 * rows + 70, shapes=shapes, legend=_key_legend(),
+                                   xaxis=dict(axis, range=[0, cols]), yaxis=dict(axis, range=[-rows, 0]),
+                                   margin=dict(l=4, r=4, t=4, b=40)))
+    return Selectable(fig, "shapes", at, dict(color=config.PALETTE["dark_grey"], width=4))
 
 
 def _rings(geometry) -> list[list[tuple[float, float]]]:
@@ -431,11 +549,16 @@ def choropleth(df: pd.DataFrame, boundaries, ind: Indicator, selected: str | Non
     Drawn as filled scatter outlines so it needs no map tiles or geo bundle and works offline. The
     axes are padded so labels at the edge are never cut.
     """
+    return select(choropleth_base(df, boundaries, ind, height), selected)
+
+
+def choropleth_base(df: pd.DataFrame, boundaries, ind: Indicator, height: int = 440) -> Selectable:
+    """``choropleth`` with no area chosen, to ``select`` one in."""
     shapes = boundaries[boundaries["area_code"].isin(df["area_code"])]
     values = df.set_index("area_code")
     vals = values["value"].dropna()
     lo, hi = (float(vals.min()), float(vals.max())) if len(vals) else (0.0, 1.0)
-    data, lx, ly, lt, lc = [], [], [], [], []
+    data, lx, ly, lt, lc, at = [], [], [], [], [], {}
     for code, geometry in zip(shapes["area_code"], shapes.geometry):
         value, status, name = values.at[code, "value"], values.at[code, "status"], values.at[code, "area_name"]
         xs, ys = [], []
@@ -444,9 +567,9 @@ def choropleth(df: pd.DataFrame, boundaries, ind: Indicator, selected: str | Non
             ys += [p[1] for p in ring] + [None]
         fill = colour_for(value, lo, hi)
         shown = format_value(value, ind, status)
+        at.setdefault(code, []).append(len(data))
         data.append(dict(type="scatter", mode="lines", x=xs, y=ys, fill="toself", fillcolor=fill, name=name,
-                         line=dict(color=config.PALETTE["dark_grey"] if code == selected else
-                                   OUTLINE if is_missing(value) else "white", width=3 if code == selected else 1),
+                         line=dict(color=OUTLINE if is_missing(value) else "white", width=1),
                          hoveron="fills", text=f"{name}: {shown}", hoverinfo="text", showlegend=False))
         c = geometry.representative_point()
         lx.append(c.x)
@@ -458,17 +581,32 @@ def choropleth(df: pd.DataFrame, boundaries, ind: Indicator, selected: str | Non
     axis = dict(visible=False, fixedrange=True)
     x0, y0, x1, y1 = shapes.total_bounds if len(shapes) else (0, 0, 1, 1)
     pad_x, pad_y = (x1 - x0) * 0.08, (y1 - y0) * 0.04
-    return _figure(data + colour_key(df.drop_duplicates("area_code")["value"], ind), dict(
+    fig = _figure(data + colour_key(df.drop_duplicates("area_code")["value"], ind), dict(
         height=height, legend=_key_legend(), xaxis=dict(axis, range=[x0 - pad_x, x1 + pad_x]),
         yaxis=dict(axis, scaleanchor="x", scaleratio=1.6, range=[y0 - pad_y, y1 + pad_y]),
         margin=dict(l=4, r=4, t=4, b=40)))
+    return Selectable(fig, "data", at, dict(color=config.PALETTE["dark_grey"], width=3))
+
+
+def _groups(df: pd.DataFrame, by: str, columns: list[str]) -> list[tuple[object, dict[str, list]]]:
+    """``df.groupby(by, sort=False)`` for a few rows, as (key, {column: values}) in order of first appearance
+    (pandas' groupby costs more than the chart); groupby itself where a key is missing (it drops those)."""
+    columns = [c for c in columns if c in df.columns]
+    keys = list(df[by])
+    if any(is_missing(k) or k is pd.NA for k in keys):
+        return [(key, {c: list(g[c]) for c in columns}) for key, g in df.groupby(by, sort=False)]
+    cells = {c: list(df[c]) for c in columns}
+    rows: dict[object, list[int]] = {}
+    for i, key in enumerate(keys):
+        rows.setdefault(key, []).append(i)
+    return [(key, {c: [cells[c][i] for i in at] for c in columns}) for key, at in rows.items()]
 
 
 def breakdown_bars(df: pd.DataFrame, ind: Indicator, height: int = 300) -> dict:
     """Grouped bars: ``df`` has category, value, status and series (e.g. the district and England)."""
     data = []
-    for i, (series, g) in enumerate(df.groupby("series", sort=False)):
-        role = g["role"].iloc[0] if "role" in g.columns else None
+    for i, (series, g) in enumerate(_groups(df, "series", ["category", "value", "status", "role"])):
+        role = g["role"][0] if "role" in g else None
         colour = ROLE_STYLE.get(role, (EXTRA_COLOURS[i % len(EXTRA_COLOURS)],))[0]
         data.append(dict(type="bar", name=series, x=list(g["category"]),
                          y=[0 if is_missing(v) else v for v in g["value"]], marker=dict(color=colour, pattern=dict(shape="" if i == 0 else "/")),

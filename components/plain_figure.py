@@ -15,6 +15,8 @@ from __future__ import annotations
 import functools
 import threading
 
+import approx_size
+import orjson
 import plotly.graph_objects as go
 import plotly.io as pio
 from _plotly_utils.utils import convert_to_base64
@@ -24,8 +26,10 @@ _lock = threading.Lock()
 
 @functools.lru_cache(maxsize=1)
 def default_template() -> dict | None:
-    """plotly's default template as go.Figure puts it in every layout (None when there is none)."""
-    return go.Figure().to_plotly_json()["layout"].get("template")
+    """plotly's default template as go.Figure puts it in every layout (None when there is none): one dict,
+    outside the bounded caches' size estimates (approx_size.shared), not counted once per figure."""
+    template = go.Figure().to_plotly_json()["layout"].get("template")
+    return approx_size.shared(template) if template is not None else None
 
 
 @functools.lru_cache(maxsize=512)
@@ -66,7 +70,10 @@ def figure(data: list[dict], layout: dict) -> dict:
     traces = [_trace(t) for t in data]
     lay = _ordered(layout, _layout_order(_set(layout)))
     res = {"data": traces, "layout": lay}
-    convert_to_base64(res)  # numpy arrays as typed arrays, as plotly sends them
+    try:  # already plain lists, numbers and text (what the builders give): nothing for plotly to convert
+        orjson.dumps(res)
+    except TypeError:  # orjson refuses numpy and pandas objects, the very ones plotly converts
+        convert_to_base64(res)  # numpy arrays as typed arrays, as plotly sends them
     if "template" not in lay and pio.templates.default is not None:
         lay["template"] = default_template()
     return res

@@ -1,5 +1,7 @@
 """Dash component tree -> HTML, so a page's first response is readable before any JavaScript runs.
 
+A tree may hold components or their plain dicts (``components.plain_tree``, as page layouts return them).
+
 The same layout function the Dash page uses is rendered here (one source of truth), with the markup
 the React components produce (same tags and classes, so nothing moves when React takes over). Ids get
 a prefix (``STATIC_PREFIX``) so they never collide with React's. Graphs are drawn by a callback
@@ -11,6 +13,8 @@ import html as _html
 import json
 import re
 from collections.abc import Callable
+
+from components import plain_tree
 
 STATIC_PREFIX = "ssr-"
 VOID = {"input", "br", "hr", "img", "meta", "link", "col", "area", "base", "source", "track", "wbr"}
@@ -96,10 +100,9 @@ class Renderer:
             return "".join(self.render(n) for n in node)
         if isinstance(node, (str, int, float)):
             return esc(node)
-        if not hasattr(node, "to_plotly_json"):
+        if not plain_tree.is_component(node):
             return esc(node)
-        namespace, kind = node._namespace, node._type
-        props = {k: v for k, v in node.to_plotly_json()["props"].items()}
+        namespace, kind, props = plain_tree.parts(node)
         if namespace == "dash_html_components":
             return element(kind.lower(), props, self.render(props.get("children")))
         method = getattr(self, f"{'dcc' if namespace == 'dash_core_components' else 'dbc'}_{kind}", None)

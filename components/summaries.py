@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from components import frame_memo
 from vocab import statuses
 from vocab.catalogue import Indicator
 
@@ -162,6 +163,11 @@ def _records(values: pd.DataFrame | None, columns: Sequence[str]) -> list[dict] 
     than the rest of a chart."""
     if values is None or not isinstance(values, pd.DataFrame) or not set(columns) <= set(values.columns):
         return None
+    # the same frames (a period's districts) are summed up for every district's view: worked out once each
+    return [dict(r) for r in frame_memo.derived(values, ("records", tuple(columns)), lambda: _new_records(values, columns))]
+
+
+def _new_records(values: pd.DataFrame, columns: Sequence[str]) -> list[dict]:
     cols = {c: values[c].astype(object).tolist() for c in columns if c not in ("value", "status")}
     cols["value"] = pd.to_numeric(values["value"], errors="coerce").astype(float).tolist()
     if "status" in columns:

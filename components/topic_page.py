@@ -14,7 +14,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html
 
 import config
 import data_access
-from components import charts, freshness, params, planner
+from components import charts, freshness, params, plain_tree, planner
 from components.cards import friendly_message, spec_card
 from components.charts import collapse_upper_tier, map_figure  # noqa: F401 - used by pages/home.py
 from components.formatting import (
@@ -77,13 +77,15 @@ def controls_to_query(indicator_changed: bool, area, indicator, period, breakdow
 
 
 def topic_view(slug: str, area=None, indicator=None, period=None, breakdown=None, comparators=None):
+    """The page for these (unchecked) parameters as a plain tree (``plain_tree``): the JSON Dash sends,
+    without Dash's walk of every figure."""
     rel = data_access.load()
     title, headline = TOPICS[slug]
     available = rel.indicators(slug)
     header = [html.H1(title, className="mb-2")]
     if not available:
-        return html.Div(header + [friendly_message("No data for this topic", "The current release has no "
-                                                   "figures for this topic.", heading=False)])
+        return plain_tree.tree(html.Div(header + [friendly_message(
+            "No data for this topic", "The current release has no figures for this topic.", heading=False)]))
     districts = rel.home_districts()
     try:
         default_area = districts["area_code"].iloc[0] if len(districts) else None
@@ -93,8 +95,9 @@ def topic_view(slug: str, area=None, indicator=None, period=None, breakdown=None
         dim = params.breakdown(breakdown, list(rel.breakdown_dimensions(ind_id)))
         roles = params.comparators(comparators)
     except params.BadParam as exc:
-        return html.Div(header + [friendly_message("That link doesn't work", str(exc), back_href=f"/{slug}",
-                                                   back_text=f"Start again on {title}", heading=False)])
+        return plain_tree.tree(html.Div(header + [friendly_message(
+            "That link doesn't work", str(exc), back_href=f"/{slug}", back_text=f"Start again on {title}",
+            heading=False)]))
     return _cached_view(rel.id, rel.home_code(), slug, area_code, ind_id, period_v, dim, tuple(roles),
                         freshness.today())
 
@@ -103,7 +106,7 @@ def topic_view(slug: str, area=None, indicator=None, period=None, breakdown=None
 def _cached_view(release_id: str, home: str, slug: str, area_code, ind_id, period_v, dim, roles, today: str):
     """Cached by release, home area, view and day (the 'newer data may be available' notice is dated)."""
     rel = data_access.load(release_id)
-    return render(rel, slug, area_code, ind_id, period_v, dim, list(roles), today)
+    return plain_tree.tree(render(rel, slug, area_code, ind_id, period_v, dim, list(roles), today))
 
 
 def controls(rel, slug: str, area_code, ind_id, period_v, dim, roles):

@@ -7,12 +7,13 @@ from __future__ import annotations
 import functools
 import logging
 
+import numpy as np
 import pandas as pd
 from dash import html
 from flask import has_request_context, request
 
 import data_access
-from components import params
+from components import frame_memo, params, plain_tree
 from components.cards import friendly_message
 from components.formatting import format_value, is_missing, period_text
 from components.home_picker import home_picker
@@ -51,7 +52,8 @@ def safe_layout(func=None, *, skeleton=None):
             except params.BadParam as exc:
                 return html.Div([home_picker(rel, action, keep), friendly_message("That link doesn't work", str(exc))])
             with data_access.home_as(home):
-                return html.Div([home_picker(rel, action, keep), func(*args, **kwargs)])
+                # plain dicts, not components: Dash's JSON encoder then needs no walk of its own (plain_tree)
+                return plain_tree.tree(html.Div([home_picker(rel, action, keep), func(*args, **kwargs)]))
         except data_access.NoReleaseError as exc:
             log.error("%s", exc)
             return friendly_message("No data yet", data_access.NO_RELEASE + ".")
@@ -80,13 +82,26 @@ def district_line(rel, ind_id: str, code: str, breakdown: str = "total") -> dict
 
 
 def series_table(lines: list[dict], ind_id: str) -> pd.DataFrame:
-    """Period rows, one column per line, formatted as on screen (the chart's table alternative)."""
+    """Period rows, one column per line, formatted as on screen (the chart's table alternative).
+
+    Several lines are outer-joined on the period's text, which pandas sorts as text; the usual case (names
+    and periods distinct, no empty line) is put together from lists, the same frame without a merge per line."""
     ind = INDICATORS[ind_id]
+    cols = [frame_memo.derived(line["df"], ("table-cells", ind_id), lambda df=line["df"]: (
+        [period_text(p) for p in df["period"]], [format_value(v, ind, s) for v, s in zip(df["value"], df["status"])]))
+        for line in lines]
+    names = [line["name"] for line in lines]
+    if len(lines) > 1 and len(set(names)) == len(names) and "Period" not in names and all(
+            isinstance(n, str) for n in names) and all(p and len(set(p)) == len(p) for p, _ in cols):
+        keys = sorted(set().union(*(p for p, _ in cols)))
+        table = {"Period": keys}
+        for name, (periods, texts) in zip(names, cols):
+            at = dict(zip(periods, texts))
+            table[name] = [at.get(k, np.nan) for k in keys]
+        return pd.DataFrame(table)
     out = None
-    for line in lines:
-        df = line["df"]
-        col = pd.DataFrame({"Period": [period_text(p) for p in df["period"]],
-                            line["name"]: [format_value(v, ind, s) for v, s in zip(df["value"], df["status"])]})
+    for name, (periods, texts) in zip(names, cols):
+        col = pd.DataFrame({"Period": periods, name: texts})
         out = col if out is None else out.merge(col, on="Period", how="outer", sort=False)
     return out if out is not None else pd.DataFrame({"Period": []})
 

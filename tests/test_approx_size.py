@@ -38,3 +38,14 @@ def test_self_referencing_containers_end():
     loop: list = []
     loop.append(loop)
     assert approx_bytes(loop) > 0
+
+
+def test_an_object_shared_by_every_figure_is_counted_once():
+    """plotly's default template sits in every plain figure (components/plain_figure.py): a cache of figures
+    counts it once, not once per figure."""
+    from approx_size import shared
+
+    template = shared({"layout": {f"k{i}": {"font": {"size": i}} for i in range(200)}})
+    one = {"data": [], "layout": {"height": 300, "template": template}}
+    assert approx_bytes(template) < 100, "a shared object counts as a reference"
+    assert approx_bytes([one] * 10) < 10 * 2_000
