@@ -13,7 +13,7 @@ from dash import html
 from flask import has_request_context, request
 
 import data_access
-from components import frame_memo, params, plain_tree
+from components import figures, frame_memo, params, plain_tree
 from components.cards import friendly_message
 from components.formatting import format_value, is_missing, period_text
 from components.home_picker import home_picker
@@ -82,18 +82,21 @@ def district_line(rel, ind_id: str, code: str, breakdown: str = "total") -> dict
 
 
 def series_table(lines: list[dict], ind_id: str) -> pd.DataFrame:
-    """Period rows, one column per line, formatted as on screen (the chart's table alternative).
-
-    Several lines are outer-joined on the period's text, which pandas sorts as text; the usual case (names
-    and periods distinct, no empty line) is put together from lists, the same frame without a merge per line."""
+    """Period rows in time order (each line's ``period_start``), one column per line, formatted as on screen
+    (the chart's table alternative). Lines are outer-joined on the period; the usual case (names and periods
+    distinct, no empty line) is put together from lists, the same frame without a merge per line."""
     ind = INDICATORS[ind_id]
     cols = [frame_memo.derived(line["df"], ("table-cells", ind_id), lambda df=line["df"]: (
         [period_text(p) for p in df["period"]], [format_value(v, ind, s) for v, s in zip(df["value"], df["status"])]))
         for line in lines]
+    when: dict[str, object] = {}  # a period's text -> its start, first seen first
+    for line, (periods, _) in zip(lines, cols):
+        for text, (start, _period, _day) in zip(periods, figures.start_periods(line["df"])):
+            when.setdefault(text, start)
     names = [line["name"] for line in lines]
     if len(lines) > 1 and len(set(names)) == len(names) and "Period" not in names and all(
             isinstance(n, str) for n in names) and all(p and len(set(p)) == len(p) for p, _ in cols):
-        keys = sorted(set().union(*(p for p, _ in cols)))
+        keys = sorted(when, key=when.__getitem__)
         table = {"Period": keys}
         for name, (periods, texts) in zip(names, cols):
             at = dict(zip(periods, texts))
@@ -103,7 +106,10 @@ def series_table(lines: list[dict], ind_id: str) -> pd.DataFrame:
     for name, (periods, texts) in zip(names, cols):
         col = pd.DataFrame({"Period": periods, name: texts})
         out = col if out is None else out.merge(col, on="Period", how="outer", sort=False)
-    return out if out is not None else pd.DataFrame({"Period": []})
+    if out is None:
+        return pd.DataFrame({"Period": []})
+    order = sorted(range(len(out)), key=lambda i: when[out["Period"].iat[i]])  # stable: ties keep merge order
+    return out.iloc[order].reset_index(drop=True)
 
 
 def values_table(df: pd.DataFrame, ind_id: str, name_col: str = "area_name", label: str = "Area") -> pd.DataFrame:

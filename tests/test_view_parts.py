@@ -97,32 +97,33 @@ def test_breakdown_groups_are_pandas_groups():
         "a missing key: pandas decides (it drops those rows)"
 
 
-def test_series_table_is_the_outer_merge_of_its_lines():
+def test_series_table_is_the_outer_merge_of_its_lines_in_time_order():
+    """Every period of any line once, oldest first (not in the text order of the labels: 'April 2022' before
+    'March 2021' misled), each line's cell or a gap; pandas' own merge where names clash."""
+    from components.formatting import format_value, period_text
     from components.views import series_table
 
-    def merged(lines):
-        out = None
-        for line in lines:
-            col = pd.DataFrame({"Period": [p for p in line["df"]["period_text"]], line["name"]: line["df"]["text"]})
-            out = col if out is None else out.merge(col, on="Period", how="outer", sort=False)
-        return out
-
     def line(name, periods, values):
-        df = pd.DataFrame({"period": periods, "value": values, "status": ["ok"] * len(values)})
+        df = pd.DataFrame({"period": periods, "period_start": pd.to_datetime([p + "-01" for p in periods]),
+                           "value": values, "status": ["ok"] * len(values)})
         return {"name": name, "df": df}
 
-    lines = [line("Burnley", ["2021-03", "2021-04", "2021-05"], [1.0, 2.0, 3.0]),
-             line("Lancashire", ["2021-04", "2021-03", "2021-06"], [4.0, 5.0, 6.0]),
+    lines = [line("Burnley", ["2021-03", "2021-04", "2022-04"], [1.0, 2.0, 3.0]),
+             line("Lancashire", ["2021-04", "2021-03", "2021-08"], [4.0, 5.0, 6.0]),
              line("England", ["2021-03"], [7.0])]
     got = series_table(lines, "claimant_rate")
-    from components.formatting import format_value, period_text
-    for item in lines:
-        item["df"] = item["df"].assign(period_text=[period_text(p) for p in item["df"]["period"]],
-                                       text=[format_value(v, RATE) for v in item["df"]["value"]])
-    pd.testing.assert_frame_equal(got, merged(lines))
+    periods = ["2021-03", "2021-04", "2021-08", "2022-04"]
+    assert list(got["Period"]) == [period_text(p) for p in periods], "oldest first"
+    cells = {item["name"]: dict(zip(item["df"]["period"], item["df"]["value"])) for item in lines}
+    for name in cells:
+        want = [format_value(cells[name][p], RATE) if p in cells[name] else None for p in periods]
+        assert [None if isinstance(v, float) else v for v in got[name]] == want, name
     same_name = [lines[0], dict(lines[1], name="Burnley")]
-    assert list(series_table(same_name, "claimant_rate").columns) == ["Period", "Burnley_x", "Burnley_y"], \
-        "names that clash take pandas' own merge (suffixes)"
+    clash = series_table(same_name, "claimant_rate")
+    assert list(clash.columns) == ["Period", "Burnley_x", "Burnley_y"], "names that clash take pandas' own merge"
+    assert list(clash["Period"]) == [period_text(p) for p in periods], "and are in time order too"
+    single = series_table([lines[1]], "claimant_rate")
+    assert list(single["Period"]) == [period_text(p) for p in ["2021-03", "2021-04", "2021-08"]]
 
 
 def test_frame_memo_keeps_work_while_the_frame_lives():
