@@ -14,6 +14,8 @@ OBJECT = 64  # a typical small Python object or short string cell, with its poin
 SAMPLE = 64  # items of a long container looked at; the rest counted at their average
 
 
+# Values approx_bytes counts as one OBJECT each: a list of them (a trace's x or y) is counted without a call per item
+SCALARS = frozenset({float, int, bool, type(None), np.float64, np.int64, np.float32, np.int32, np.bool_})
 _SHARED: dict[int, object] = {}  # id -> the object (held, so its id stays its own)
 
 
@@ -52,6 +54,8 @@ def _items_bytes(items: list, depth: int) -> int:
         return 160 * len(items)
     step = max(1, len(items) // SAMPLE)
     sample = items[::step][:SAMPLE]
+    if all(type(v) in SCALARS for v in sample):
+        return (8 + OBJECT) * len(items)  # what the walk below gives for scalars, without a call per item
     seen = sum(8 + approx_bytes(v, depth + 1) for v in sample)
     return seen * len(items) // len(sample)
 

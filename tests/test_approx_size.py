@@ -49,3 +49,12 @@ def test_an_object_shared_by_every_figure_is_counted_once():
     one = {"data": [], "layout": {"height": 300, "template": template}}
     assert approx_bytes(template) < 100, "a shared object counts as a reference"
     assert approx_bytes([one] * 10) < 10 * 2_000
+
+
+def test_a_list_of_numbers_counts_as_the_walk_would_without_walking_it():
+    import approx_size
+
+    numbers = [1.5, 2, None, np.float64(3.0), True] * 1000
+    assert approx_bytes(numbers) == 64 + (8 + approx_size.OBJECT) * len(numbers)
+    mixed = [1.5] * 100 + ["a longer piece of text" * 20] * 100
+    assert approx_bytes(mixed) > approx_bytes([1.5] * 200), "a list with text in it is still walked"
