@@ -618,15 +618,13 @@ class Release:
     def value(self, indicator_id: str, code: str, period: str, breakdown: str = "total") -> tuple[float, str]:
         """(value, status) of one cell; (NaN, 'not_available') when the release has no row."""
         def compute():
-            fast = self._cells(indicator_id, code, breakdown)
-            if fast is not None:
-                return fast[0]
             g = self._area_frame(indicator_id, code, breakdown)
             if g is None:
                 return {}
             return {p: (float(v), str(st)) for p, v, st in zip(g["period"], g["value"], g["status"])}
 
-        cells = self._cached(("cells", indicator_id, code, breakdown), compute)
+        fast = self._cells(indicator_id, code, breakdown)  # read from the arrays: held (and counted) once
+        cells = fast[0] if fast is not None else self._cached(("cells", indicator_id, code, breakdown), compute)
         return cells.get(period, (float("nan"), "not_available"))
 
     def breakdown_dimensions(self, indicator_id: str) -> dict[str, list[str]]:
