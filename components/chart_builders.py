@@ -69,6 +69,11 @@ def _council_shapes(rel, dfv: pd.DataFrame):
     return rel._cached(("council-shapes", pairs), compute)
 
 
+def _highest_first(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows by value, highest first, missing values last (the order of a ranking's table and data)."""
+    return df.assign(_s=df["value"].fillna(-float("inf"))).sort_values("_s", ascending=False)
+
+
 class PeriodBase(NamedTuple):
     """What the ranking and the map of one period draw for every district, whichever district is chosen."""
     dfv: pd.DataFrame  # rel.district_values
@@ -87,7 +92,7 @@ def period_base(rel, ind_id: str, period: str) -> PeriodBase:
         dfv = rel.district_values(ind_id, period)
         councils = bool(dfv["label"].notna().any())
         units = collapse_upper_tier(dfv) if councils else dfv
-        ordered = units.assign(_s=units["value"].fillna(-float("inf"))).sort_values("_s", ascending=False)
+        ordered = _highest_first(units)
         named = units.assign(area_name=units["label"].where(units["label"].notna(), units["area_name"]))
         map_data = dfv.assign(period=period, figure_for=[c if pd.notna(lab) else None for c, lab in
                                                          zip(dfv["shown_code"], dfv["label"])])
@@ -519,7 +524,7 @@ def _peers_base(rel, ind_id: str, group: str, period: str):
             rows.append({"area_code": code, "area_name": rel.area_name(code), "value": value, "status": status,
                          "lower_ci": lower, "upper_ci": upper})
         ranked = pd.DataFrame(rows)
-        ordered = ranked.assign(_s=ranked["value"].fillna(-float("inf"))).sort_values("_s", ascending=False)
+        ordered = _highest_first(ranked)
         data = ordered.assign(role="district", period=period)[["role", "area_code", "area_name", "period", "value",
                                                                "status", "lower_ci", "upper_ci"]]
         refs = []

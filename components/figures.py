@@ -299,11 +299,9 @@ def ranking_select(base: RankingBase, selected: str | None) -> dict:
 def ranking_base(df: pd.DataFrame, ind: Indicator, refs: list[tuple[str, float]],
                  height: int | None = None) -> RankingBase:
     """``ranking_bar`` with no district chosen: the same for every district of a period."""
-    selected = None
     dff = df.assign(sort=df["value"].fillna(-math.inf)).sort_values("sort", ascending=True)
     codes, plain_names = list(dff["area_code"]), list(dff["area_name"])
-    names = [("▶ " if c == selected else "") + n for c, n in zip(codes, plain_names)]
-    colours = [config.SERIES_COLOURS["district"] if c == selected else OTHER_BAR for c in dff["area_code"]]
+    names = list(plain_names)
     texts = _texts(dff["value"], dff["status"], ind)
     plus, minus = _interval_arms(dff)
     whiskers = _whiskers(plus, minus, config.PALETTE["dark_grey"])
@@ -313,14 +311,13 @@ def ranking_base(df: pd.DataFrame, ind: Indicator, refs: list[tuple[str, float]]
                                                                          if v is not None]
         right = max(ends + [0]) + (max(ends + [0]) - min(ends + [0])) * 0.08
         data = [dict(type="scatter", mode="markers", y=names, x=values, error_x=whiskers, showlegend=False,
-                     marker=dict(color=[config.SERIES_COLOURS["district"] if c == selected else config.PALETTE[
-                         "dark_grey"] for c in dff["area_code"]], size=10, symbol="diamond"),
+                     marker=dict(color=[config.PALETTE["dark_grey"]] * len(codes), size=10, symbol="diamond"),
                      customdata=texts, hovertemplate="%{y}: %{customdata}<extra></extra>"),
                 dict(type="scatter", mode="text", y=names, x=[right] * len(names), text=texts, showlegend=False,
                      textposition="middle right", cliponaxis=False, hoverinfo="skip")]
     else:
         data = [dict(type="bar", orientation="h", y=names, x=[0 if is_missing(v) else v for v in dff["value"]],
-                     marker=dict(color=colours), text=texts, textposition="outside", cliponaxis=False,
+                     marker=dict(color=[OTHER_BAR] * len(codes)), text=texts, textposition="outside", cliponaxis=False,
                      hovertemplate="%{y}: %{text}<extra></extra>", showlegend=False)]
     shapes, annotations = [], []
     for i, (label, value) in enumerate(refs):
