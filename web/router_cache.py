@@ -158,9 +158,8 @@ def compress_static(response: Response) -> Response:
     if file is None:
         return response
     response.headers["Cache-Control"] = f"public, max-age={ONE_YEAR}, immutable"
-    accept = request.headers.get("Accept-Encoding", "").lower()
-    encoding = "br" if ("br" in accept and brotli is not None) else "gzip" if "gzip" in accept else None
-    if encoding is None or "Content-Encoding" in response.headers:
+    encoding = accepted_encoding()
+    if encoding == "identity" or "Content-Encoding" in response.headers:
         return response
     key = (file, os.path.getmtime(file), encoding)
     response.direct_passthrough = False
@@ -193,18 +192,14 @@ def _router_key():
     except data_access.NoReleaseError:
         return None
     return (data_access.processed_dir().as_posix(), release_id, data_access.home_area_code(), path, search or "",
-            router_encoding(request.headers.get("Accept-Encoding", "")))
+            accepted_encoding())
 
 
-def router_encoding(accept: str) -> str:
-    """The encoding a router reply is sent (and kept) in for this Accept-Encoding: br, gzip or identity."""
-    accepted = set()
-    for part in accept.lower().split(","):
-        name, _, params = part.partition(";")
-        q = params.strip().removeprefix("q=")
-        if not (params and q.replace(".", "", 1).isdigit() and float(q) == 0):  # "gzip;q=0": not gzip
-            accepted.add(name.strip())
-    return "br" if "br" in accepted and brotli is not None else "gzip" if "gzip" in accepted else "identity"
+def accepted_encoding() -> str:
+    """The encoding this request's Accept-Encoding takes (werkzeug's parse: qualities, "gzip;q=0" refuses
+    gzip): br, else gzip, else identity. Router replies and fingerprinted files are kept in it."""
+    accept = request.accept_encodings
+    return "br" if brotli is not None and accept["br"] else "gzip" if accept["gzip"] else "identity"
 
 
 def compress_reply(body: bytes, encoding: str) -> bytes:
