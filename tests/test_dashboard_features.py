@@ -6,6 +6,7 @@ import re
 
 import pandas as pd
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from vocab.catalogue import INDICATORS
@@ -189,7 +190,8 @@ def test_compare_page_adds_a_district_from_its_checkbox(dash_duo, dash_app, rele
     assert blackpool, "every home-area district should be offered as a checkbox"
     blackpool[0].click()
     wait_url(dash_duo, "areas=E07000117(%2C|,)E07000123(%2C|,)E06000009")
-    WebDriverWait(dash_duo.driver, 10).until(
+    # React replaces the table while it re-renders the page: a header found just before may be gone when read
+    WebDriverWait(dash_duo.driver, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda d: "Blackpool" in dash_duo.find_element("#compare-latest-table thead").text)
     rows = [r.text for r in dash_duo.find_elements("#compare-latest-table tbody tr")]
     claimant = next(r for r in rows if r.startswith("Claimant rate"))
