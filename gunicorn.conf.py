@@ -7,6 +7,9 @@ PDP_EXPORT_TABS pages at a time per worker). Command-line flags still override t
 """
 import gc
 import os
+import signal
+import subprocess
+import sys
 
 # Arrow buffers from the system allocator (not its own jemalloc/mimalloc pool), so what a request frees goes
 # back to malloc, which the hooks below trim and return to the OS. Read when pyarrow is imported: set first.
@@ -60,3 +63,21 @@ def when_ready(server):
     gc.collect()
     memory_limits.trim()  # what loading freed must not be copied into every worker's memory
     gc.freeze()
+    if os.environ.get("PDP_VIEW_PACK", "1") != "0":
+        server.pdp_view_packer = subprocess.Popen(
+            ["sh", "-c", VIEW_PACKER, "view-packer", str(os.getpid()), sys.executable,
+             os.environ.get("PDP_VIEW_PACK_POLL_SECONDS", "300")],
+            cwd=os.path.dirname(os.path.abspath(__file__)), start_new_session=True)
+
+
+# Every few minutes while the master lives, a low-priority, short-lived process renders the current
+# release's view pack if it is missing (a new release or a new day's notices): web/view_pack.py.
+VIEW_PACKER = ('while kill -0 "$1" 2>/dev/null; do nice -n 10 "$2" -m web.view_pack >/dev/null || true; '
+               'sleep "$3"; done')
+
+
+def on_exit(server):
+    """Stop the view packer with the master (it would also stop by itself within one poll)."""
+    packer = getattr(server, "pdp_view_packer", None)
+    if packer is not None and packer.poll() is None:
+        os.killpg(packer.pid, signal.SIGTERM)

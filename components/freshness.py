@@ -5,6 +5,7 @@ Pure functions of the release metadata and a date, so pages and tests pass ``tod
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from dash import html
 
@@ -28,6 +29,14 @@ def is_stale(source: dict, on: str | None = None) -> bool:
 
 def stale_sources(rel, on: str | None = None) -> list[dict]:
     return [s for s in rel.sources if is_stale(s, on)]
+
+
+@functools.lru_cache(maxsize=8)
+def notices_state(release_id: str, on: str) -> str:
+    """The sources of a release whose newer figures were due by ``on``: all a date changes on a page."""
+    import data_access
+
+    return ",".join(sorted(str(s.get("source_id")) for s in stale_sources(data_access.load(release_id), on)))
 
 
 def topic_notice(rel, slug: str, on: str | None = None):

@@ -6,6 +6,10 @@ every node, plotly's default template of ~1,000 nodes once per chart) before orj
 given as ``tree(layout)`` has no component left, so orjson's first try encodes it: the same JSON, in a
 fraction of the time (tests/test_plain_tree.py holds it equal to Dash's own on real views).
 
+A component's ``data-*`` and ``aria-*`` props are put in name order: Dash lists them in an order that
+follows the process's string hashes, so two processes (gunicorn workers of different masters, the view
+pack's renderer) would otherwise send the same page as different bytes.
+
 Only components and the lists holding them are walked; dicts (figures, styles, stores' data) are taken
 as they are. Anything left that orjson cannot encode sends Dash down its own walk as before, so a miss
 costs speed, never a different answer.
@@ -20,6 +24,10 @@ def tree(node):
     if isinstance(node, Component):
         out = node.to_plotly_json()  # a new dict each call: filling it in leaves the component alone
         props = out["props"]
+        wildcards = [k for k in props if "-" in k]  # data-* and aria-*: in Dash's order, which follows str hashes
+        if len(wildcards) > 1:
+            for key in sorted(wildcards):
+                props[key] = props.pop(key)
         for key, value in props.items():
             if isinstance(value, (Component, list, tuple)):
                 props[key] = tree(value)

@@ -8,6 +8,7 @@ release, home area and parameters.
 from __future__ import annotations
 
 import functools
+from typing import NamedTuple
 
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html
@@ -86,20 +87,35 @@ def topic_view(slug: str, area=None, indicator=None, period=None, breakdown=None
     if not available:
         return plain_tree.tree(html.Div(header + [friendly_message(
             "No data for this topic", "The current release has no figures for this topic.", heading=False)]))
-    districts = rel.home_districts()
     try:
-        default_area = districts["area_code"].iloc[0] if len(districts) else None
-        area_code = params.area(area, rel, default_area)
-        ind_id = params.indicator(indicator, available, planner.default_indicator(rel, slug))
-        period_v = params.period(period, rel.periods(ind_id), rel.latest_period(ind_id))
-        dim = params.breakdown(breakdown, list(rel.breakdown_dimensions(ind_id)))
-        roles = params.comparators(comparators)
+        view = resolve(rel, slug, area, indicator, period, breakdown, comparators)
     except params.BadParam as exc:
         return plain_tree.tree(html.Div(header + [friendly_message(
             "That link doesn't work", str(exc), back_href=f"/{slug}", back_text=f"Start again on {title}",
             heading=False)]))
-    return _cached_view(rel.id, rel.home_code(), slug, area_code, ind_id, period_v, dim, tuple(roles),
-                        freshness.today())
+    return _cached_view(rel.id, rel.home_code(), *view, freshness.today())
+
+
+class View(NamedTuple):
+    """A topic page's view, every parameter checked and defaulted: equal views render equal pages."""
+
+    slug: str
+    area_code: str | None
+    ind_id: str | None
+    period_v: str | None
+    dim: str | None
+    roles: tuple[str, ...]
+
+
+def resolve(rel, slug: str, area=None, indicator=None, period=None, breakdown=None, comparators=None) -> View:
+    """The view these (unchecked) URL values ask for, or ``params.BadParam`` saying what is wrong."""
+    districts = rel.home_districts()
+    default_area = districts["area_code"].iloc[0] if len(districts) else None
+    area_code = params.area(area, rel, default_area)
+    ind_id = params.indicator(indicator, rel.indicators(slug), planner.default_indicator(rel, slug))
+    period_v = params.period(period, rel.periods(ind_id), rel.latest_period(ind_id))
+    dim = params.breakdown(breakdown, list(rel.breakdown_dimensions(ind_id)))
+    return View(slug, area_code, ind_id, period_v, dim, tuple(params.comparators(comparators)))
 
 
 @functools.lru_cache(maxsize=config.VIEW_CACHE_ENTRIES)

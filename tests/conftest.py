@@ -21,6 +21,9 @@ for p in (ROOT, ROOT / "tests"):
 
 # Rendered images and PDFs go to a fresh folder per test run (config reads this when first imported).
 os.environ.setdefault("PDP_EXPORT_CACHE_DIR", tempfile.mkdtemp(prefix="pdp-test-exports-"))
+# View packs too; and gunicorn started by a test renders none in the background unless the test asks.
+os.environ.setdefault("PDP_VIEW_PACK_DIR", tempfile.mkdtemp(prefix="pdp-test-views-"))
+os.environ.setdefault("PDP_VIEW_PACK", "0")
 
 CHROMIUM = "/usr/bin/chromium"
 CHROME_ARGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",

@@ -4,6 +4,11 @@ first view (static_html) must render a plain tree as it renders the components."
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
 
 import orjson
 import pytest
@@ -12,6 +17,7 @@ from dash._utils import to_json
 
 from components import plain_tree, static_html
 
+ROOT = Path(__file__).resolve().parents[1]
 ORJSON_OPTS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY  # what plotly's to_json_plotly uses
 
 
@@ -31,6 +37,24 @@ def _views(rel, n: int = 16):
     return out[:n]
 
 
+def _parsed(markup: str) -> list:
+    """The HTML's tags (attributes in name order), text and ends: equal for attributes in another order."""
+    events = []
+
+    class Events(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            events.append((tag, sorted(attrs)))
+
+        def handle_endtag(self, tag):
+            events.append(("/", tag))
+
+        def handle_data(self, data):
+            events.append(data)
+
+    Events().feed(markup)
+    return events
+
+
 def test_a_topic_page_as_a_plain_tree_is_the_json_dash_sends(release, dash_app):
     from components import topic_page
 
@@ -40,10 +64,11 @@ def test_a_topic_page_as_a_plain_tree_is_the_json_dash_sends(release, dash_app):
         with dash_app.server.test_request_context("/_dash-update-component", method="POST"):
             page = topic_page.render(release, slug, area, ind_id, period, dim, roles)
             tree = plain_tree.tree(page)
-            assert to_json(tree) == to_json(page), f"{slug} {ind_id} {period}: same bytes as Dash's encoding"
+            assert json.loads(to_json(tree)) == json.loads(to_json(page)), \
+                f"{slug} {ind_id} {period}: the JSON Dash's encoding gives (data-/aria- props in name order)"
             orjson.dumps(tree, option=ORJSON_OPTS)  # no component left: orjson's first try succeeds
-            assert static_html.render(tree, lambda p, f: f"<graph {p['id']}>") == \
-                static_html.render(page, lambda p, f: f"<graph {p['id']}>"), "the first view renders it the same"
+            assert _parsed(static_html.render(tree, lambda p, f: f"<graph {p['id']}>")) == \
+                _parsed(static_html.render(page, lambda p, f: f"<graph {p['id']}>")), "the first view renders it the same"
 
 
 def test_the_router_answers_a_topic_view_as_plain_json(release, dash_app):
@@ -69,7 +94,7 @@ def test_what_orjson_cannot_encode_still_encodes_as_dash_would():
     tree = plain_tree.tree(page)
     with pytest.raises(TypeError):
         orjson.dumps(tree, option=ORJSON_OPTS)
-    assert to_json(tree) == to_json(page)
+    assert json.loads(to_json(tree)) == json.loads(to_json(page))
     assert plain_tree.tree(tree) is tree, "a plain tree is left as it is"
 
 
@@ -79,3 +104,16 @@ def test_parts_of_either_form():
     assert not plain_tree.is_component({"props": {}, "type": "Span"})
     assert plain_tree.parts(node) == plain_tree.parts(plain_tree.tree(node)) == (
         "dash_html_components", "Span", {"children": "hi", "id": "s", "className": "c"})
+
+
+def test_a_plain_tree_is_the_same_bytes_in_every_process():
+    """Dash lists data-/aria- props in an order that follows str hashes (PYTHONHASHSEED); a plain tree
+    puts them in name order, so processes with other seeds send a page as the same bytes."""
+    code = ("from dash import html; from components import plain_tree; import orjson; "
+            "b = html.Button('x', type='button', **{'data-copy-kind': 'link', 'data-copy-path': 'p', "
+            "'data-status': 's', 'aria-label': 'l', 'data-title': 't'}); "
+            "print(list(b.to_plotly_json()['props']), orjson.dumps(plain_tree.tree(html.Div([b]))).decode())")
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+                           env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(1, 7)]
+    assert len({r.split("] ")[0] for r in runs}) > 1, "Dash's own order differs between seeds (else no test)"
+    assert len({r.split("] ")[1] for r in runs}) == 1, "the plain tree's bytes do not"

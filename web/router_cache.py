@@ -7,9 +7,11 @@ files are compressed once here too. Both caches are bounded in entries and bytes
 """
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 import sys
+import threading
 from collections import OrderedDict
 from pathlib import Path
 from threading import Lock
@@ -25,6 +27,7 @@ except ImportError:  # flask-compress works without it; then gzip only
 
 import config
 import data_access
+from components import freshness
 
 ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
 MAX_ENTRIES = 1024
@@ -176,8 +179,36 @@ def compress_static(response: Response) -> Response:
     return response
 
 
+class _Bypass(threading.local):
+    on = False
+
+
+_BYPASS = _Bypass()
+
+
+@contextlib.contextmanager
+def bypassed():
+    """Requests in this block (on this thread) are rendered by the router: neither cache nor pack answers
+    them, and nothing is stored (``view_pack`` renders packs so)."""
+    _BYPASS.on = True
+    try:
+        yield
+    finally:
+        _BYPASS.on = False
+
+
+def from_pack(key: tuple) -> tuple[bytes, str] | None:
+    """The view pack's reply for this router request, in the client's encoding (the pack holds brotli)."""
+    from web import view_pack  # not at import: `python -m web.view_pack` imports this module first
+
+    packed = view_pack.reply(key[3], key[4])
+    if packed is None or key[-1] == "br":
+        return None if packed is None else (packed, "br")
+    return compress_reply(brotli.decompress(packed), key[-1]), key[-1]
+
+
 def _router_key():
-    if request.method != "POST" or not request.path.endswith("_dash-update-component"):
+    if _BYPASS.on or request.method != "POST" or not request.path.endswith("_dash-update-component"):
         return None
     body = request.get_json(silent=True, cache=True)
     if not isinstance(body, dict) or body.get("output") != ROUTER_OUTPUT:
@@ -191,8 +222,10 @@ def _router_key():
         release_id = data_access.current_release_id()
     except data_access.NoReleaseError:
         return None
+    # the day's "newer data may be available" notices are part of a topic view
+    notices = freshness.notices_state(release_id, freshness.today())
     return (data_access.processed_dir().as_posix(), release_id, data_access.home_area_code(), path, search or "",
-            accepted_encoding())
+            notices, accepted_encoding())
 
 
 def accepted_encoding() -> str:
@@ -217,21 +250,25 @@ def install(server: Flask, cache: RouterCache) -> None:
         if key is None:
             return None
         g.pdp_router_key = key
-        hit = cache.get(key)
+        hit, source = cache.get(key), "hit"
         if hit is None:
-            return None
+            hit, source = from_pack(key), "pack"
+            if hit is None:
+                return None
+            if hit[1] != "br":  # re-encoded for this client: kept, so it is done once
+                cache.put(key, hit)
         body, encoding = hit
         response = Response(body, mimetype="application/json")
         if encoding != "identity":
             response.headers["Content-Encoding"] = encoding
         response.headers["Vary"] = "Accept-Encoding"
-        response.headers["X-PDP-Cache"] = "hit"
+        response.headers["X-PDP-Cache"] = source
         return response
 
     @server.after_request
     def _store(response):
         key = g.pop("pdp_router_key", None)
-        if key is None or response.status_code != 200 or "Content-Encoding" in response.headers:
+        if key is None or _BYPASS.on or response.status_code != 200 or "Content-Encoding" in response.headers:
             return response
         body = response.get_data()
         encoding = key[-1]

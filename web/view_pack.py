@@ -1,0 +1,255 @@
+"""Every topic view of a release, rendered ahead of time and served like a static file.
+
+A release changes six times a year, and a topic page's view is a pure function of the release, the home
+area, the renderer (this code and its libraries), the day's "newer data may be available" notices and the
+view's parameters (district × measure × period × breakdown). So the router's reply for every such view, at
+the default comparators, is rendered once, by the router itself (the app's own request path: the bytes a
+live request would get), compressed with brotli and written to a *pack*: one file of replies and an index,
+named by a digest of everything the replies depend on. A worker answers a view in the pack with one
+``pread`` (nothing held in its memory), and a view outside it (another home area, other comparators, a
+link that does not resolve) is rendered live as before.
+
+``python -m web.view_pack`` renders the pack of the current release if it is missing and prunes the
+others; under gunicorn a low-priority loop beside the workers runs it every few minutes, so a new release
+or a new day's notices get their pack (``gunicorn.conf.py``). While no pack fits the request, every view is rendered live: a pack only ever saves time.
+"""
+from __future__ import annotations
+
+import argparse
+import fcntl
+import functools
+import hashlib
+import json
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from threading import Lock
+from typing import Iterator
+
+import config
+import data_access
+from components import freshness, params, topic_page
+from vocab.catalogue import TOPICS
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+BROTLI_QUALITY = 5  # written once per release: smaller than the live replies' quality 3, read just as fast
+RECHECK_SECONDS = 5.0  # how long a worker trusts "no pack yet" before looking again
+ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
+CODE_FOLDERS = ("components", "pages", "vocab", "web")
+CODE_FILES = ("app.py", "config.py", "data_access.py", "release_query.py", "release_table.py")
+
+
+def folder() -> Path:
+    """Where packs live: ``PDP_VIEW_PACK_DIR``, else ``pdp-views`` in the temp folder (not the release
+    folder, which may be read-only or mirrored from object storage)."""
+    return Path(os.environ.get("PDP_VIEW_PACK_DIR") or Path(tempfile.gettempdir()) / "pdp-views")
+
+
+@functools.lru_cache(maxsize=1)
+def renderer_version() -> str:
+    """A digest of the code and libraries that render a view: another version renders other bytes."""
+    import dash
+    import plotly
+
+    digest = hashlib.sha256(f"{FORMAT} {dash.__version__} {plotly.__version__}".encode())
+    files = [config.ROOT / f for f in CODE_FILES]
+    files += sorted(p for d in CODE_FOLDERS for p in (config.ROOT / d).rglob("*") if p.suffix in (".py", ".csv"))
+    for file in files:
+        digest.update(file.relative_to(config.ROOT).as_posix().encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def pack_name(rel) -> str:
+    """The pack for this release, home area, renderer and day's notices (a digest of all four)."""
+    parts = [config.processed_location(), rel.id, rel.home_code(), renderer_version(),
+             freshness.notices_state(rel.id, freshness.today())]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:24]
+
+
+def view_key(view: topic_page.View) -> str:
+    return "|".join([view.slug, view.area_code or "", view.ind_id or "", view.period_v or "", view.dim or ""])
+
+
+def key_for(rel, path: str, search: str) -> str | None:
+    """The pack key of a router request for ``path`` + ``search``, or None when the pack cannot answer it:
+    not a topic page, another home area or comparators than the default, a value that does not resolve,
+    or no measure named (the home-area form then keeps no measure, so the reply differs)."""
+    import dash
+    from dash._pages import _parse_query_string  # Dash's own parse: the values the page is given
+
+    slug = dash.get_app().strip_relative_path(path)
+    if slug not in TOPICS or not rel.indicators(slug):
+        return None
+    query = _parse_query_string(search)
+    if any(not isinstance(v, str) for v in query.values()) or query.get("home") or not query.get("indicator"):
+        return None
+    try:
+        view = topic_page.resolve(rel, slug, query.get("area"), query.get("indicator"), query.get("period"),
+                                  query.get("breakdown"), query.get("comparators"))
+    except params.BadParam:
+        return None
+    return view_key(view) if view.roles == params.COMPARATOR_ROLES else None
+
+
+def views(rel) -> Iterator[tuple[str, str]]:
+    """(path, query) of every view the pack holds, latest periods first, one measure and period at a time
+    (so the charts every district shares are drawn once)."""
+    districts = list(rel.home_districts()["area_code"])
+    for slug in TOPICS:
+        for ind in rel.indicators(slug):
+            for period in reversed(rel.periods(ind)):
+                for dim in [None, *rel.breakdown_dimensions(ind)]:
+                    for area in districts:
+                        yield f"/{slug}", params.query(area=area, indicator=ind, period=period, breakdown=dim)
+
+
+def router_body(path: str, search: str) -> dict:
+    """The request body Dash's renderer posts for the page at ``path`` + ``search``."""
+    return {"output": ROUTER_OUTPUT, "outputs": [{"id": "_pages_content", "property": "children"},
+                                                 {"id": "_pages_store", "property": "data"}],
+            "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
+                       {"id": "_pages_location", "property": "search", "value": search}],
+            "changedPropIds": ["_pages_location.search"], "state": []}
+
+
+class Pack:
+    """An open pack: its index in memory (key -> offset, length), its replies read on demand."""
+
+    def __init__(self, body: Path, index: dict):
+        self.fd = os.open(body, os.O_RDONLY)
+        self.index = index
+
+    def reply(self, key: str) -> bytes | None:
+        where = self.index.get(key)
+        return os.pread(self.fd, where[1], where[0]) if where else None
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+_OPEN: dict[Path, Pack | float] = {}  # folder/name -> open pack, or when it was last found missing
+_OPEN_LOCK = Lock()
+
+
+def current_pack(rel) -> Pack | None:
+    """The open pack for ``rel`` now, or None (looked for again after RECHECK_SECONDS)."""
+    where = folder() / pack_name(rel)
+    found = _OPEN.get(where)
+    if isinstance(found, Pack):
+        return found
+    if found is not None and time.monotonic() - found < RECHECK_SECONDS:
+        return None
+    with _OPEN_LOCK:
+        try:
+            index = json.loads(where.with_suffix(".json").read_bytes())
+            pack = Pack(where.with_suffix(".br"), index["replies"])
+        except (OSError, ValueError, KeyError):
+            _OPEN[where] = time.monotonic()
+            return None
+        for old in [k for k, v in _OPEN.items() if isinstance(v, Pack)]:
+            _OPEN.pop(old).close()  # one pack at a time: the previous one's file goes
+        _OPEN[where] = pack
+        return pack
+
+
+def reply(path: str, search: str) -> bytes | None:
+    """The pack's brotli-compressed router reply for this request, when the current pack holds it."""
+    if not data_access.has_release() or data_access.requested_home():
+        return None
+    rel = data_access.load()
+    pack = current_pack(rel)
+    if pack is None:
+        return None
+    key = key_for(rel, path, search)
+    return pack.reply(key) if key else None
+
+
+def render(rel, limit: int | None = None, budget_mb: float | None = None) -> dict:
+    """Render the pack for ``rel`` (the current release) into the pack folder; returns its summary.
+
+    Each view goes through the app's own router request (the router cache and the pack are bypassed), so a
+    packed reply is byte for byte what a live request gets. Written to temporary files and renamed, the
+    index last: a worker sees a whole pack or none."""
+    import brotli
+
+    import app as app_module
+    from web import router_cache
+
+    name = pack_name(rel)
+    folder().mkdir(parents=True, exist_ok=True)
+    budget = None if budget_mb is None else budget_mb * 1024 * 1024
+    client = app_module.server.test_client()
+    started, replies, offset = time.process_time(), {}, 0
+    tmp = folder() / f".{name}.{os.getpid()}.tmp"
+    with router_cache.bypassed(), open(tmp, "wb") as out:
+        client.get("/", headers={"X-PDP-Warm-Up": "1"})
+        for path, search in views(rel):
+            if (limit is not None and len(replies) >= limit) or (budget is not None and offset >= budget):
+                break
+            response = client.post("/_dash-update-component", json=router_body(path, search),
+                                   headers={"Accept-Encoding": "identity"})
+            if response.status_code != 200:
+                raise RuntimeError(f"rendering {path}{search} gave HTTP {response.status_code}")
+            body = brotli.compress(response.get_data(), quality=BROTLI_QUALITY)
+            out.write(body)
+            replies[key_for(rel, path, search)] = (offset, len(body))
+            offset += len(body)
+    summary = {"format": FORMAT, "release": rel.id, "home": rel.home_code(), "views": len(replies),
+               "bytes": offset, "cpu_seconds": round(time.process_time() - started, 1)}
+    os.replace(tmp, folder() / f"{name}.br")
+    index_tmp = folder() / f".{name}.{os.getpid()}.json.tmp"
+    index_tmp.write_text(json.dumps({**summary, "replies": replies}))
+    os.replace(index_tmp, folder() / f"{name}.json")
+    return summary
+
+
+def prune(keep: set[str]) -> None:
+    """Remove packs not named in ``keep``, and temporary files a stopped render left (under the lock)."""
+    for file in folder().glob("*"):
+        if file.name != ".lock" and file.name.split(".")[0] not in keep:
+            file.unlink(missing_ok=True)
+
+
+def ensure(limit: int | None = None, budget_mb: float | None = None) -> dict | None:
+    """Render the current release's pack unless it is there already; prune the others."""
+    if not data_access.has_release():
+        return None
+    rel = data_access.load()
+    name = pack_name(rel)
+    summary = None
+    folder().mkdir(parents=True, exist_ok=True)
+    with open(folder() / ".lock", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return None  # another process renders it
+        if not (folder() / f"{name}.json").exists():
+            summary = render(rel, limit, budget_mb)
+            log.info("view pack %s: %s views, %.1f MB, %s s CPU", name, summary["views"],
+                     summary["bytes"] / 2 ** 20, summary["cpu_seconds"])
+        prune({name})
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m web.view_pack", description=__doc__.split("\n\n")[0])
+    limit = os.environ.get("PDP_VIEW_PACK_LIMIT")
+    parser.add_argument("--limit", type=int, default=int(limit) if limit else None,
+                        help="render at most this many views (default: all; PDP_VIEW_PACK_LIMIT)")
+    parser.add_argument("--budget-mb", type=float, default=float(os.environ.get("PDP_VIEW_PACK_MB", "1024")),
+                        help="stop adding views once the pack is this large (default 1024, PDP_VIEW_PACK_MB)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=config.LOG_LEVEL, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    summary = ensure(args.limit, args.budget_mb)
+    print(json.dumps(summary or {"views": 0, "note": "the pack was already there, or there is no release"}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
