@@ -9,9 +9,13 @@ static file at p50"):
   views drawn at random (area × measure × period × breakdown × comparators): "fresh" clears every chart
   cache before each view (each chart built for that view alone, as before charts were shared between
   views); "shared" keeps them (what a server does: a strip chart drawn for one period serves every period);
-* gunicorn (the Dockerfile's command: 2 workers, gunicorn.conf.py) under wrk (2 threads, 16 connections):
-  a static file vs the Dash router POST for a URL, each request a view no worker has answered before
-  (each wrk thread walks its own part of a shuffled list), p50 latency and requests/s.
+* the view pack (web/view_pack.py) for the release: rendered first, as gunicorn's packer would, with 2
+  processes; its views, size and render time;
+* gunicorn (the Dockerfile's command: 2 workers, gunicorn.conf.py) under wrk (2 threads, 16 connections,
+  Chromium's Accept-Encoding): a static file vs the Dash router POST for a URL, each request a view no
+  worker has answered before (each wrk thread walks its own part of a shuffled list), p50 latency and
+  requests/s; for the issue's views (district × measure × period × breakdown, the pack's) and, apart, for
+  views with other comparators than the default (rendered live).
 """
 from __future__ import annotations
 
@@ -35,7 +39,8 @@ from bench.bench_load import start_gunicorn, stop_server  # noqa: E402
 from bench.machine import describe_machine  # noqa: E402
 
 TOPICS = ["claimant-count", "furlough", "neet", "attainment", "apprenticeships"]
-COMPARATORS = [None, "none", "home", "region,country", "home,country"]
+OTHER_COMPARATORS = ["none", "home", "region,country", "home,country"]
+ACCEPT_ENCODING = "gzip, deflate, br, zstd"  # what Chromium sends
 AIM = "unseen view ≤ 2× static file (p50)"
 
 WRK_SCRIPT = r"""
@@ -52,23 +57,30 @@ function init(args)
   for line in io.lines(os.getenv("PDP_BENCH_VIEWS")) do table.insert(bodies, line) end
   i = tid - 2
   sent = 0
+  headers = {["Content-Type"] = "application/json"}
+  for name, value in pairs(wrk.headers) do headers[name] = value end  -- Accept-Encoding from -H
 end
 function request()
   i = i + 2
   sent = sent + 1
-  return wrk.format("POST", "/_dash-update-component",
-    {["Content-Type"] = "application/json", ["Accept-Encoding"] = "gzip"}, bodies[(i % #bodies) + 1])
+  return wrk.format("POST", "/_dash-update-component", headers, bodies[(i % #bodies) + 1])
 end
 function done(summary, latency, requests)
   local sent_all = 0
   for _, t in ipairs(threads) do sent_all = sent_all + t:get("sent") end
-  io.write(string.format('PDP-RESULT {"requests": %d, "sent": %d, "p50_ms": %.2f, "errors": %d, "timeouts": %d}\n',
+  io.write(string.format('PDP-RESULT {"requests": %d, "sent": %d, "p50_ms": %.2f, "errors": %d, "timeouts": %d, ' ..
+    '"status": %d, "connect": %d, "read": %d, "write": %d}\n',
     summary.requests, sent_all, latency:percentile(50) / 1000,
-    summary.errors.status + summary.errors.connect + summary.errors.read, summary.errors.timeout))
+    summary.errors.status + summary.errors.connect + summary.errors.read, summary.errors.timeout,
+    summary.errors.status, summary.errors.connect, summary.errors.read, summary.errors.write))
 end
 """
 
 STATIC_SCRIPT = r"""
+-- each request made by a Lua function too, as the views' are: the client does the same work for both
+function request()
+  return wrk.format("GET", wrk.path)
+end
 function done(summary, latency, requests)
   io.write(string.format('PDP-RESULT {"requests": %d, "p50_ms": %.2f, "errors": %d}\n', summary.requests,
     latency:percentile(50) / 1000, summary.errors.status + summary.errors.connect + summary.errors.read))
@@ -76,8 +88,10 @@ end
 """
 
 
-def random_views(rel, n: int, seed: int) -> list[tuple[str, str]]:
-    """``n`` distinct (path, query) topic-page views of ``rel`` in random order."""
+def random_views(rel, n: int, seed: int, other_comparators: bool = False) -> list[tuple[str, str]]:
+    """``n`` distinct (path, query) topic-page views of ``rel`` in random order: district × measure × period
+    × breakdown (half with a breakdown where the measure has one) at the default comparators, or at other
+    comparators than the default."""
     from components import params
 
     rng = random.Random(seed)
@@ -95,7 +109,7 @@ def random_views(rel, n: int, seed: int) -> list[tuple[str, str]]:
         dims = breakdowns[ind]
         q = params.query(area=rng.choice(districts), indicator=ind, period=rng.choice(periods[ind]),
                          breakdown=rng.choice(dims) if dims and rng.random() < 0.5 else None,
-                         comparators=rng.choice(COMPARATORS))
+                         comparators=rng.choice(OTHER_COMPARATORS) if other_comparators else None)
         seen[(f"/{slug}", q)] = None
     return list(seen)
 
@@ -138,15 +152,26 @@ def _wrk(url: str, seconds: int, script: str, env: dict) -> dict:
     path.write_text(script)
     try:
         cmd = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--timeout", "30s", "-s", str(path),
-               "-H", "Accept-Encoding: gzip", url]
+               "-H", f"Accept-Encoding: {ACCEPT_ENCODING}", url]
         out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
     finally:
         path.unlink()
     return json.loads(re.search(r"PDP-RESULT (.*)", out)[1])
 
 
-def under_load(processed: Path, runs: int = 3, seconds: int = 5) -> dict:
-    """p50 ms and requests/s: static file vs unseen router views, gunicorn as the Dockerfile runs it."""
+def render_pack(processed: Path, packs: Path, jobs: int = 2) -> dict:
+    """Render the release's view pack into ``packs`` as gunicorn's packer would (here with ``jobs``
+    processes): its summary and the wall time."""
+    env = {**os.environ, "PDP_PROCESSED_DIR": str(processed), "PDP_VIEW_PACK_DIR": str(packs)}
+    started = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "web.view_pack", f"--jobs={jobs}"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, check=True).stdout
+    return {**json.loads(out.strip().splitlines()[-1]), "wall_seconds": time.perf_counter() - started}
+
+
+def under_load(processed: Path, runs: int = 3, seconds: int = 5, packs: Path | None = None) -> dict:
+    """p50 ms and requests/s: static file vs unseen router views, gunicorn as the Dockerfile runs it (with
+    the view pack in ``packs``, its packer off), for the pack's kind of view and for other comparators."""
     import httpx
 
     import data_access
@@ -154,33 +179,38 @@ def under_load(processed: Path, runs: int = 3, seconds: int = 5) -> dict:
     os.environ["PDP_PROCESSED_DIR"] = str(processed)
     data_access.clear_cache()
     rel = data_access.load()
-    env = {**os.environ, "PDP_PROCESSED_DIR": str(processed)}
+    env = {**os.environ, "PDP_PROCESSED_DIR": str(processed), "PDP_VIEW_PACK": "0"}
+    if packs is not None:
+        env["PDP_VIEW_PACK_DIR"] = str(packs)
     server, base = start_gunicorn(env, quiet=True)
     try:
         page = httpx.get(base + "/", timeout=30).text
         static = re.search(r'href="(/assets/[^"]+\.css[^"]*)"', page)[1]
-        views = random_views(rel, 1500 * runs, seed=7)
-        static_p50, view_p50, static_rps, view_rps, wrapped = [], [], [], [], False
-        for run in range(runs):
-            lines = Path(tempfile.mkstemp(suffix=".jsonl")[1])
-            chunk = views[run::runs]
-            lines.write_text("\n".join(json.dumps(router_body(p, q)) for p, q in chunk) + "\n")
-            try:
-                v = _wrk(base + "/_dash-update-component", seconds, WRK_SCRIPT, {**env, "PDP_BENCH_VIEWS": str(lines)})
-            finally:
-                lines.unlink()
-            s = _wrk(base + static, seconds, STATIC_SCRIPT, env)
-            if v["errors"] or v["timeouts"] or s["errors"]:
-                raise RuntimeError(f"error responses under load: views {v['errors']} (+{v['timeouts']} "
-                                   f"timeouts), static {s['errors']}")
-            wrapped |= v["sent"] > len(chunk)
-            view_p50.append(v["p50_ms"])
-            static_p50.append(s["p50_ms"])
-            view_rps.append(v["requests"] / seconds)
-            static_rps.append(s["requests"] / seconds)
-        return {"static_p50": statistics.median(static_p50), "view_p50": statistics.median(view_p50),
-                "static_rps": statistics.median(static_rps), "view_rps": statistics.median(view_rps),
-                "wrapped": wrapped, "views": len(views) // runs}
+        out = {}
+        for kind, other in (("views", False), ("other_comparators", True)):
+            views = random_views(rel, 1500 * runs, seed=7, other_comparators=other)
+            static_p50, view_p50, static_rps, view_rps, wrapped = [], [], [], [], False
+            for run in range(runs):
+                lines = Path(tempfile.mkstemp(suffix=".jsonl")[1])
+                chunk = views[run::runs]
+                lines.write_text("\n".join(json.dumps(router_body(p, q)) for p, q in chunk) + "\n")
+                try:
+                    v = _wrk(base + "/_dash-update-component", seconds, WRK_SCRIPT,
+                             {**env, "PDP_BENCH_VIEWS": str(lines)})
+                finally:
+                    lines.unlink()
+                s = _wrk(base + static, seconds, STATIC_SCRIPT, env)
+                if v["errors"] or v["timeouts"] or s["errors"]:
+                    raise RuntimeError(f"error responses under load: views {v} static {s}")
+                wrapped |= v["sent"] > len(chunk)
+                view_p50.append(v["p50_ms"])
+                static_p50.append(s["p50_ms"])
+                view_rps.append(v["requests"] / seconds)
+                static_rps.append(s["requests"] / seconds)
+            out[kind] = {"static_p50": statistics.median(static_p50), "view_p50": statistics.median(view_p50),
+                         "static_rps": statistics.median(static_rps), "view_rps": statistics.median(view_rps),
+                         "wrapped": wrapped, "views": len(views) // runs}
+        return out
     finally:
         stop_server(server)
 
@@ -189,17 +219,29 @@ def view_rows(processed: Path, runs: int = 3) -> list[tuple[str, str, str]]:
     """(figure, result, aim) rows for the benchmark table, for the release in ``processed``."""
     name = Path(processed).name
     cpu = _cpu_in_child(processed)
-    load = under_load(processed, runs)
-    ratio = load["view_p50"] / load["static_p50"] if load["static_p50"] else float("nan")
-    note = " (list wrapped: some views repeated)" if load["wrapped"] else ""
-    return [
-        (f"unseen topic view CPU in-process ({name}): median / p90, charts fresh → shared",
+    with tempfile.TemporaryDirectory(prefix="pdp-bench-views-") as packs:
+        pack = render_pack(processed, Path(packs))
+        load = under_load(processed, runs, packs=Path(packs))
+    rows = [
+        (f"unseen topic view CPU in-process, rendered live ({name}): median / p90, charts fresh → shared",
          f"{cpu['fresh'][0]:.0f} / {cpu['fresh'][1]:.0f} ms → {cpu['shared'][0]:.0f} / {cpu['shared'][1]:.0f} ms",
          "—"),
-        (f"unseen views under load ({name}): p50 unseen view vs static file{note}",
-         f"{load['view_p50']:.1f} ms vs {load['static_p50']:.2f} ms = ×{ratio:.0f} "
-         f"({load['view_rps']:.0f} vs {load['static_rps']:.0f} req/s)", AIM),
+        (f"view pack ({name}): views, size, render time with {pack['jobs']} processes (wall / CPU)",
+         f"{pack['views']:,} views, {pack['bytes'] / 2 ** 20:.0f} MB, {pack['wall_seconds']:.0f} s / "
+         f"{pack['cpu_seconds']:.0f} s", "—"),
     ]
+    for kind, label, aim in (("views", "unseen views (district × measure × period × breakdown)", AIM),
+                             ("other_comparators", "unseen views with other comparators (rendered live)", "—")):
+        got = load[kind]
+        ratio = got["view_p50"] / got["static_p50"] if got["static_p50"] else float("nan")
+        note = ""
+        if got["wrapped"]:
+            note = (f" (the list of {got['views']:,} per run wrapped: the pack answers a repeat as it did the first)"
+                    if kind == "views" else " (list wrapped: some views repeated, from the router cache)")
+        rows.append((f"{label} under load ({name}): p50 vs static file{note}",
+                     f"{got['view_p50']:.1f} ms vs {got['static_p50']:.2f} ms = ×{ratio:.1f} "
+                     f"({got['view_rps']:.0f} vs {got['static_rps']:.0f} req/s)", aim))
+    return rows
 
 
 def _cpu_in_child(processed: Path) -> dict:

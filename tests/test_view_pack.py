@@ -6,7 +6,9 @@ import gzip
 import json
 import os
 import subprocess
+import threading
 import time
+import types
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
@@ -86,6 +88,44 @@ def test_a_packed_view_is_the_live_reply_in_every_encoding(release, dash_app, pa
     path, search = list(view_pack.views(release))[4]
     got = _post(client, path, search)
     assert got.status_code == 200 and "X-PDP-Cache" not in got.headers, "a view outside the pack is rendered"
+
+
+def test_threads_opening_the_pack_at_once_share_one_open_file(release, dash_app, pack_folder, monkeypatch):
+    """A worker's first requests open the pack together: the second must take the first's pack, not open
+    its own and close the first under the first reader's feet (it did: "Illegal seek" under wrk)."""
+    view_pack.render(release, limit=3)
+    view_pack._OPEN.clear()
+    slow = types.SimpleNamespace(loads=lambda text: (time.sleep(0.2), json.loads(text))[1], dumps=json.dumps)
+    monkeypatch.setattr(view_pack, "json", slow)  # both threads find no pack open before either has one
+    start, packs = threading.Barrier(2), []
+
+    def open_pack():
+        start.wait()
+        packs.append(view_pack.current_pack(release))
+
+    threads = [threading.Thread(target=open_pack) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert packs[0] is packs[1] and not packs[0].file.closed
+    key = view_pack.key_for(release, *next(view_pack.views(release)))
+    assert brotli.decompress(packs[0].reply(key))
+
+
+def test_two_processes_render_the_pack_one_process_renders(release, dash_app, tmp_path, monkeypatch):
+    packs = {}
+    for jobs in (1, 2):
+        monkeypatch.setenv("PDP_VIEW_PACK_DIR", str(tmp_path / str(jobs)))
+        summary = view_pack.render(release, limit=5, jobs=jobs)
+        assert summary["views"] == 5 and summary["jobs"] == jobs
+        name = view_pack.pack_name(release)
+        index = json.loads((tmp_path / str(jobs) / f"{name}.json").read_text())["replies"]
+        body = (tmp_path / str(jobs) / f"{name}.br").read_bytes()
+        assert sum(length for _, length in index.values()) == len(body) == summary["bytes"]
+        packs[jobs] = {key: brotli.decompress(body[start:start + length]) for key, (start, length) in index.items()}
+        assert not list((tmp_path / str(jobs)).glob(".*.tmp")), "the runs' files are gone"
+    assert packs[1] == packs[2]
 
 
 def test_a_pack_is_not_used_once_the_day_adds_a_notice(release, dash_app, pack_folder, monkeypatch):

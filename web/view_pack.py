@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -119,18 +120,16 @@ def router_body(path: str, search: str) -> dict:
 
 
 class Pack:
-    """An open pack: its index in memory (key -> offset, length), its replies read on demand."""
+    """An open pack: its index in memory (key -> offset, length), its replies read on demand. The file
+    closes when the last request holding the pack lets go of it (never under a reader's feet)."""
 
     def __init__(self, body: Path, index: dict):
-        self.fd = os.open(body, os.O_RDONLY)
+        self.file = open(body, "rb", buffering=0)  # noqa: SIM115 - lives as long as the pack object
         self.index = index
 
     def reply(self, key: str) -> bytes | None:
         where = self.index.get(key)
-        return os.pread(self.fd, where[1], where[0]) if where else None
-
-    def close(self) -> None:
-        os.close(self.fd)
+        return os.pread(self.file.fileno(), where[1], where[0]) if where else None
 
 
 _OPEN: dict[Path, Pack | float] = {}  # folder/name -> open pack, or when it was last found missing
@@ -146,14 +145,16 @@ def current_pack(rel) -> Pack | None:
     if found is not None and time.monotonic() - found < RECHECK_SECONDS:
         return None
     with _OPEN_LOCK:
+        found = _OPEN.get(where)  # another thread may have opened it meanwhile
+        if isinstance(found, Pack):
+            return found
         try:
             index = json.loads(where.with_suffix(".json").read_bytes())
             pack = Pack(where.with_suffix(".br"), index["replies"])
         except (OSError, ValueError, KeyError):
             _OPEN[where] = time.monotonic()
             return None
-        for old in [k for k, v in _OPEN.items() if isinstance(v, Pack)]:
-            _OPEN.pop(old).close()  # one pack at a time: the previous one's file goes
+        _OPEN.clear()  # one pack at a time: the previous one closes once no request reads it
         _OPEN[where] = pack
         return pack
 
@@ -170,27 +171,58 @@ def reply(path: str, search: str) -> bytes | None:
     return pack.reply(key) if key else None
 
 
-def render(rel, limit: int | None = None, budget_mb: float | None = None) -> dict:
+def render(rel, limit: int | None = None, budget_mb: float | None = None, jobs: int = 1) -> dict:
     """Render the pack for ``rel`` (the current release) into the pack folder; returns its summary.
 
     Each view goes through the app's own router request (the router cache and the pack are bypassed), so a
-    packed reply is byte for byte what a live request gets. Written to temporary files and renamed, the
-    index last: a worker sees a whole pack or none."""
+    packed reply is byte for byte what a live request gets. ``jobs`` forked processes take a run of
+    consecutive views each (the charts their districts share stay theirs to reuse). Written to temporary
+    files and renamed, the index last: a worker sees a whole pack or none."""
+    import multiprocessing
+
+    name = pack_name(rel)
+    folder().mkdir(parents=True, exist_ok=True)
+    todo = list(views(rel))[:limit]
+    jobs = max(1, min(jobs, len(todo)))
+    runs = [(todo[i * len(todo) // jobs:(i + 1) * len(todo) // jobs], folder() / f".{name}.{os.getpid()}.{i}.tmp",
+             None if budget_mb is None else budget_mb * 2 ** 20 / jobs) for i in range(jobs)]
+    if jobs == 1:
+        parts = [_render_run(*runs[0])]
+    else:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            parts = pool.starmap(_render_run, runs)
+    replies, offset = {}, 0
+    with open(runs[0][1], "ab") as out:  # the runs' files, one after another, in the first
+        for (_, tmp, _), (part, cpu) in zip(runs, parts):
+            replies.update({key: (offset + start, length) for key, (start, length) in part.items()})
+            offset += tmp.stat().st_size
+            if tmp != runs[0][1]:
+                with open(tmp, "rb") as run_file:
+                    shutil.copyfileobj(run_file, out)
+                tmp.unlink()
+    summary = {"format": FORMAT, "release": rel.id, "home": rel.home_code(), "views": len(replies),
+               "bytes": offset, "jobs": jobs, "cpu_seconds": round(sum(cpu for _, cpu in parts), 1)}
+    os.replace(runs[0][1], folder() / f"{name}.br")
+    index_tmp = folder() / f".{name}.{os.getpid()}.json.tmp"
+    index_tmp.write_text(json.dumps({**summary, "replies": replies}))
+    os.replace(index_tmp, folder() / f"{name}.json")
+    return summary
+
+
+def _render_run(todo: list[tuple[str, str]], tmp: Path, budget: float | None) -> tuple[dict, float]:
+    """Render ``todo`` into ``tmp`` until it holds ``budget`` bytes: (key -> (offset, length), CPU seconds)."""
     import brotli
 
     import app as app_module
     from web import router_cache
 
-    name = pack_name(rel)
-    folder().mkdir(parents=True, exist_ok=True)
-    budget = None if budget_mb is None else budget_mb * 1024 * 1024
-    client = app_module.server.test_client()
     started, replies, offset = time.process_time(), {}, 0
-    tmp = folder() / f".{name}.{os.getpid()}.tmp"
+    rel = data_access.load()
+    client = app_module.server.test_client()
     with router_cache.bypassed(), open(tmp, "wb") as out:
         client.get("/", headers={"X-PDP-Warm-Up": "1"})
-        for path, search in views(rel):
-            if (limit is not None and len(replies) >= limit) or (budget is not None and offset >= budget):
+        for path, search in todo:
+            if budget is not None and offset >= budget:
                 break
             response = client.post("/_dash-update-component", json=router_body(path, search),
                                    headers={"Accept-Encoding": "identity"})
@@ -200,13 +232,7 @@ def render(rel, limit: int | None = None, budget_mb: float | None = None) -> dic
             out.write(body)
             replies[key_for(rel, path, search)] = (offset, len(body))
             offset += len(body)
-    summary = {"format": FORMAT, "release": rel.id, "home": rel.home_code(), "views": len(replies),
-               "bytes": offset, "cpu_seconds": round(time.process_time() - started, 1)}
-    os.replace(tmp, folder() / f"{name}.br")
-    index_tmp = folder() / f".{name}.{os.getpid()}.json.tmp"
-    index_tmp.write_text(json.dumps({**summary, "replies": replies}))
-    os.replace(index_tmp, folder() / f"{name}.json")
-    return summary
+    return replies, time.process_time() - started
 
 
 def prune(keep: set[str]) -> None:
@@ -216,7 +242,7 @@ def prune(keep: set[str]) -> None:
             file.unlink(missing_ok=True)
 
 
-def ensure(limit: int | None = None, budget_mb: float | None = None) -> dict | None:
+def ensure(limit: int | None = None, budget_mb: float | None = None, jobs: int = 1) -> dict | None:
     """Render the current release's pack unless it is there already; prune the others."""
     if not data_access.has_release():
         return None
@@ -230,7 +256,7 @@ def ensure(limit: int | None = None, budget_mb: float | None = None) -> dict | N
         except BlockingIOError:
             return None  # another process renders it
         if not (folder() / f"{name}.json").exists():
-            summary = render(rel, limit, budget_mb)
+            summary = render(rel, limit, budget_mb, jobs)
             log.info("view pack %s: %s views, %.1f MB, %s s CPU", name, summary["views"],
                      summary["bytes"] / 2 ** 20, summary["cpu_seconds"])
         prune({name})
@@ -244,9 +270,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="render at most this many views (default: all; PDP_VIEW_PACK_LIMIT)")
     parser.add_argument("--budget-mb", type=float, default=float(os.environ.get("PDP_VIEW_PACK_MB", "1024")),
                         help="stop adding views once the pack is this large (default 1024, PDP_VIEW_PACK_MB)")
+    parser.add_argument("--jobs", type=int, default=1, help="processes rendering at once (default 1)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=config.LOG_LEVEL, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    summary = ensure(args.limit, args.budget_mb)
+    summary = ensure(args.limit, args.budget_mb, args.jobs)
     print(json.dumps(summary or {"views": 0, "note": "the pack was already there, or there is no release"}))
     return 0
 
