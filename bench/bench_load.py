@@ -113,8 +113,12 @@ def dockerfile_command(port: int) -> list[str]:
 def start_gunicorn(env: dict, log=None, root: Path = ROOT, port: int | None = None,
                    quiet: bool = False) -> tuple[subprocess.Popen, str]:
     """The Dockerfile's gunicorn command (gunicorn.conf.py, 2 workers) for the checkout ``root`` on a free
-    127.0.0.1 port, once "/" answers 200: (process, base URL). Every benchmark serves the app this way."""
+    127.0.0.1 port, once "/" answers 200: (process, base URL). Every benchmark serves the app this way, with
+    the view packer off unless ``env`` turns it on (its background renders would share the 2 cores with
+    what is measured; the views benchmark renders the pack before it starts the server)."""
     import httpx
+
+    env = {"PDP_VIEW_PACK": "0", **env}
 
     port = port or free_port()
     cmd = dockerfile_command(port) + (["--log-level", "warning"] if quiet else [])
