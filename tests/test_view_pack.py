@@ -145,14 +145,17 @@ def test_a_pack_is_not_used_once_the_day_adds_a_notice(release, dash_app, pack_f
 
 
 def test_ensure_renders_once_prunes_others_and_a_half_written_pack_is_never_read(release, dash_app, pack_folder):
-    (pack_folder / "0123456789abcdef01234567.json").write_text("{}")  # another release's pack
-    (pack_folder / ".0123.99.tmp").write_bytes(b"x")  # a render that was stopped
+    name = view_pack.pack_name(release)
+    site = name.rsplit("-", 1)[0]
+    (pack_folder / f"{site}-0123456789abcdef01234567.json").write_text("{}")  # an earlier release's pack
+    other_site = "0123abcd-E10000017-0123456789abcdef01234567.json"  # another deployment sharing the folder
+    (pack_folder / other_site).write_text("{}")
+    (pack_folder / f".{site}-0123.99.0.tmp").write_bytes(b"x")  # a render that was stopped
     first = view_pack.ensure(limit=2)
     assert first["views"] == 2
     assert view_pack.ensure(limit=2) is None, "rendered already: nothing to do"
     names = sorted(p.name for p in pack_folder.iterdir())
-    name = view_pack.pack_name(release)
-    assert names == [".lock", f"{name}.br", f"{name}.json"]
+    assert names == [".lock", other_site, f"{name}.br", f"{name}.json"]
     (pack_folder / f"{name}.json").unlink()  # the index is written last: without it there is no pack
     view_pack._OPEN.clear()
     client = dash_app.server.test_client()

@@ -6,12 +6,13 @@ view's parameters (district × measure × period × breakdown). So the router's 
 the default comparators, is rendered once, by the router itself (the app's own request path: the bytes a
 live request would get), compressed with brotli and written to a *pack*: one file of replies and an index,
 named by a digest of everything the replies depend on. A worker answers a view in the pack with one
-``pread`` (nothing held in its memory), and a view outside it (another home area, other comparators, a
-link that does not resolve) is rendered live as before.
+``pread`` (it keeps only the index in memory), and a view outside it (another home area, other
+comparators, a link that does not resolve) is rendered live as before.
 
 ``python -m web.view_pack`` renders the pack of the current release if it is missing and prunes the
 others; under gunicorn a low-priority loop beside the workers runs it every few minutes, so a new release
-or a new day's notices get their pack (``gunicorn.conf.py``). While no pack fits the request, every view is rendered live: a pack only ever saves time.
+or a new day's notices get their pack (``gunicorn.conf.py``). While no pack fits the request, every view is
+rendered live: a pack only ever saves time.
 """
 from __future__ import annotations
 
@@ -67,10 +68,15 @@ def renderer_version() -> str:
 
 
 def pack_name(rel) -> str:
-    """The pack for this release, home area, renderer and day's notices (a digest of all four)."""
-    parts = [config.processed_location(), rel.id, rel.home_code(), renderer_version(),
-             freshness.notices_state(rel.id, freshness.today())]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:24]
+    """The pack for this release, home area, renderer and day's notices: ``<site>-<home>-<digest>``, where
+    the site is a digest of the release location (so deployments sharing the folder prune only their own)."""
+    location = config.processed_location()
+    parts = [location, rel.id, rel.home_code(), renderer_version(), freshness.notices_state(rel.id, freshness.today())]
+    return f"{_site(location, rel.home_code())}-{hashlib.sha256(chr(10).join(parts).encode()).hexdigest()[:24]}"
+
+
+def _site(location: str, home: str) -> str:
+    return f"{hashlib.sha256(location.encode()).hexdigest()[:8]}-{home}"
 
 
 def view_key(view: topic_page.View) -> str:
@@ -235,10 +241,12 @@ def _render_run(todo: list[tuple[str, str]], tmp: Path, budget: float | None) ->
     return replies, time.process_time() - started
 
 
-def prune(keep: set[str]) -> None:
-    """Remove packs not named in ``keep``, and temporary files a stopped render left (under the lock)."""
+def prune(name: str) -> None:
+    """Remove this site's and home area's packs other than ``name``, and files a stopped render left (this
+    runs under the folder's lock, so no render is under way)."""
+    site = name.rsplit("-", 1)[0]
     for file in folder().glob("*"):
-        if file.name != ".lock" and file.name.split(".")[0] not in keep:
+        if file.name.endswith(".tmp") or (file.name.startswith(site + "-") and file.name.split(".")[0] != name):
             file.unlink(missing_ok=True)
 
 
@@ -259,7 +267,7 @@ def ensure(limit: int | None = None, budget_mb: float | None = None, jobs: int =
             summary = render(rel, limit, budget_mb, jobs)
             log.info("view pack %s: %s views, %.1f MB, %s s CPU", name, summary["views"],
                      summary["bytes"] / 2 ** 20, summary["cpu_seconds"])
-        prune({name})
+        prune(name)
     return summary
 
 
