@@ -609,9 +609,14 @@ def breakdown_bars(df: pd.DataFrame, ind: Indicator, height: int = 300) -> dict:
                          y=[0 if is_missing(v) else v for v in g["value"]], marker=dict(color=colour, pattern=dict(shape="" if i == 0 else "/")),
                          text=_texts(g["value"], g["status"], ind), textposition="outside", cliponaxis=False,
                          hovertemplate="%{x}: %{text}<extra>" + str(series) + "</extra>"))
-    return _figure(data, dict(height=height, barmode="group", yaxis=_value_axis(ind, rangemode="tozero"),
-                              xaxis=dict(automargin=True), margin=dict(l=8, r=8, t=30, b=8),
-                              legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0)))
+    layout = dict(height=height, barmode="group", yaxis=_value_axis(ind, rangemode="tozero"),
+                  xaxis=dict(automargin=True), margin=dict(l=8, r=8, t=30, b=8),
+                  legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    if all(is_missing(v) for v in df["value"]):  # no scale to read: a 0-1 axis under empty bars would invent one
+        layout["yaxis"] = dict(visible=False, fixedrange=True)
+        layout["annotations"] = [dict(text="No figures published for this period", showarrow=False, xref="paper",
+                                      yref="paper", x=0.5, y=0.5, font=dict(size=14))]
+    return _figure(data, layout)
 
 
 def sparkline(df: pd.DataFrame, height: int = 60) -> dict:

@@ -114,6 +114,13 @@ def test_breakdown_bars_and_sparkline():
     fig = go.Figure(figures.breakdown_bars(df, RATE))
     assert [t.name for t in fig.data] == ["Preston", "England"] and fig.layout.barmode == "group", \
         "grouped bars, one series per area"
+    assert fig.layout.yaxis.visible is not False and not fig.layout.annotations
+    missing = df.assign(value=float("nan"), status="suppressed")
+    empty = go.Figure(figures.breakdown_bars(missing, RATE))
+    assert empty.layout.yaxis.visible is False, "nothing published: no value axis to read a scale from"
+    assert "No figures published" in empty.layout.annotations[0].text
+    assert [list(t.text) for t in empty.data] == [["suppressed (small numbers)"] * 2] * 2, \
+        "each bar still says why it is missing"
     spark = go.Figure(figures.sparkline(series([1.0, 2.0, 3.0])))
     assert len(spark.data) == 1 and spark.layout.xaxis.visible is False, "a sparkline is a bare line"
 
