@@ -613,9 +613,9 @@ def breakdown_bars(df: pd.DataFrame, ind: Indicator, height: int = 300) -> dict:
                   xaxis=dict(automargin=True), margin=dict(l=8, r=8, t=30, b=8),
                   legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
     if all(is_missing(v) for v in df["value"]):  # no scale to read: a 0-1 axis under empty bars would invent one
-        layout["yaxis"] = dict(visible=False, fixedrange=True)
+        layout["yaxis"] = dict(visible=False, range=[0, 1], fixedrange=True)  # each bar's reason on the baseline
         layout["annotations"] = [dict(text="No figures published for this period", showarrow=False, xref="paper",
-                                      yref="paper", x=0.5, y=0.5, font=dict(size=14))]
+                                      yref="paper", x=0.5, y=0.65, font=dict(size=14))]
     return _figure(data, layout)
 
 
