@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import subprocess
 import threading
 import time
 import types
@@ -199,5 +198,13 @@ def _first_view(index: dict) -> tuple[str, str]:
 
 
 def _children(pid: int) -> list[tuple[str, str]]:
-    out = subprocess.run(["ps", "-ww", "-o", "pid=,args=", "--ppid", str(pid)], capture_output=True, text=True).stdout
-    return [tuple(line.strip().split(" ", 1)) for line in out.splitlines() if line.strip()]
+    """(pid, command line) of ``pid``'s child processes, from /proc (no ps needed)."""
+    from bench.bench_load import children
+
+    out = []
+    for child in children(pid):
+        try:
+            out.append((str(child), Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode()))
+        except OSError:
+            continue
+    return out
