@@ -34,6 +34,7 @@ from typing import Iterator
 import config
 import data_access
 from components import freshness, params, topic_page
+from web.router_cache import ROUTER_OUTPUT
 from vocab.catalogue import TOPICS
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,6 @@ log = logging.getLogger(__name__)
 FORMAT = 1
 BROTLI_QUALITY = 5  # written once per release: smaller than the live replies' quality 3, read just as fast
 RECHECK_SECONDS = 5.0  # how long a worker trusts "no pack yet" before looking again
-ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
 CODE_FOLDERS = ("components", "pages", "vocab", "web")
 CODE_FILES = ("app.py", "config.py", "data_access.py", "release_query.py", "release_table.py")
 
