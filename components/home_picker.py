@@ -2,8 +2,12 @@
 without scripts, and the choice lands in the URL (``?home=``) like every other setting."""
 from __future__ import annotations
 
+import functools
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
+
+from components import plain_tree
 
 LEVEL_NAMES = {"lep": "LEP", "lsip": "LSIP", "combined_authority": "combined authority", "upper_tier": "county",
                "region": "region"}
@@ -26,3 +30,20 @@ def home_picker(rel, action: str = "", keep: dict | None = None):
                   className="small text-muted ms-2 d-none d-md-inline"),
     ], method="GET", action=action, className="pdp-home-picker d-flex flex-wrap align-items-center mb-3",
         role="search", **{"aria-label": "Choose the home area"})
+
+
+def home_picker_tree(rel, action: str = "", keep: dict | None = None) -> dict:
+    """``home_picker`` as a plain tree, built once per release, home area, action and kept values: every page
+    carries it, and its ~120 options took ~1 ms to build each time. Shared between replies: never changed."""
+    import data_access
+
+    return _picker_tree(str(data_access.processed_dir()), rel.id, rel.home_code(), action,
+                        tuple(sorted((keep or {}).items())))
+
+
+@functools.lru_cache(maxsize=256)
+def _picker_tree(folder: str, release_id: str, home: str, action: str, keep: tuple) -> dict:
+    import data_access
+
+    with data_access.home_as(home):
+        return plain_tree.tree(home_picker(data_access.load(release_id), action, dict(keep)))

@@ -16,7 +16,7 @@ import data_access
 from components import figures, frame_memo, params, plain_tree
 from components.cards import friendly_message
 from components.formatting import format_value, is_missing, period_text
-from components.home_picker import home_picker
+from components.home_picker import home_picker_tree
 from vocab.catalogue import INDICATORS
 
 log = logging.getLogger(__name__)
@@ -50,10 +50,10 @@ def safe_layout(func=None, *, skeleton=None):
             try:
                 home = params.home(kwargs.pop("home", None), rel)
             except params.BadParam as exc:
-                return html.Div([home_picker(rel, action, keep), friendly_message("That link doesn't work", str(exc))])
+                return html.Div([home_picker_tree(rel, action, keep), friendly_message("That link doesn't work", str(exc))])
             with data_access.home_as(home):
                 # plain dicts, not components: Dash's JSON encoder then needs no walk of its own (plain_tree)
-                return plain_tree.tree(html.Div([home_picker(rel, action, keep), func(*args, **kwargs)]))
+                return plain_tree.tree(html.Div([home_picker_tree(rel, action, keep), func(*args, **kwargs)]))
         except data_access.NoReleaseError as exc:
             log.error("%s", exc)
             return friendly_message("No data yet", data_access.NO_RELEASE + ".")

@@ -117,3 +117,19 @@ def test_a_plain_tree_is_the_same_bytes_in_every_process():
                            env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(1, 7)]
     assert len({r.split("] ")[0] for r in runs}) > 1, "Dash's own order differs between seeds (else no test)"
     assert len({r.split("] ")[1] for r in runs}) == 1, "the plain tree's bytes do not"
+
+
+def test_the_home_picker_is_built_once_per_release_home_and_kept_values(release, dash_app):
+    import data_access
+    from components.home_picker import home_picker, home_picker_tree
+
+    with dash_app.server.test_request_context("/"):
+        first = home_picker_tree(release, "", {"indicator": "claimant_rate"})
+        assert first == plain_tree.tree(home_picker(release, "", {"indicator": "claimant_rate"}))
+        assert home_picker_tree(release, "", {"indicator": "claimant_rate"}) is first, "built once, then kept"
+        assert home_picker_tree(release, "", {"indicator": "neet_rate"}) != first, "the kept measure is its own"
+        other = release.home_choices()["area_code"].iloc[-1]
+        with data_access.home_as(other):
+            theirs = home_picker_tree(release, "", {"indicator": "claimant_rate"})
+        assert theirs["props"]["children"][1]["props"]["value"] == other != release.home_code(), \
+            "each home area's picker shows that home area chosen"
