@@ -34,9 +34,12 @@ def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
         resolved.append((order, item.raw.name, table, problems))
     if not resolved:
         return empty_tidy(), []
-    rows = concat([table.assign(_order=order, _file=_repeated(name, table.index)) for order, name, table, _ in resolved]
-                  )  # once: the checks below and the overlaps share it
-    ends = np.cumsum([len(table) for _, _, table, _ in resolved])
+    rows = concat([table for _, _, table, _ in resolved])  # once: the checks below and the overlaps share it
+    sizes = [len(table) for _, _, table, _ in resolved]
+    rows["_order"] = np.repeat([order for order, _, _, _ in resolved], sizes)
+    rows["_file"] = pd.Series(np.repeat(np.array([name for _, name, _, _ in resolved], dtype=object), sizes),
+                              dtype=object)  # each file's name, one shared string (pandas would store a "str" per row)
+    ends = np.cumsum(sizes)
     resolved = [(name, problems) for _, name, _, problems in resolved]  # each file's rows are in ``rows`` now
     release_tables(parsed)
     give_back()  # the files' own frames (etl.memory)
@@ -64,11 +67,6 @@ def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
 def _file_rows(rows: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
     """One file's rows of the combined table, as its own table (numbered from 0, without ``_order``/``_file``)."""
     return rows.iloc[start:end].drop(columns=["_order", "_file"]).reset_index(drop=True)
-
-
-def _repeated(name: str, index: pd.Index) -> pd.Series:
-    """A file's name on each of its rows, one shared string (pandas would store a "str" copy per row)."""
-    return pd.Series(np.full(len(index), name, dtype=object), index=index, dtype=object)
 
 
 def release_tables(parsed: list[ParsedFile]) -> None:
