@@ -140,23 +140,25 @@ def _members_joined(slim: pd.DataFrame, members: pd.DataFrame, unit_of_row: tupl
     merged = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0] if parts else slim.iloc[0:0]
     if merged.empty:
         return merged
-    is_current = merged["area_code"] == merged["member_code"]
+    is_current = merged["is_current"]
     if not is_current.all():  # (all current, the usual case: nothing to set aside)
-        has_current = merged.assign(is_current=is_current).groupby(
-            ["parent_code", "period", "breakdown", "member_code"])["is_current"].transform("any")
+        has_current = merged.groupby(["parent_code", "period", "breakdown", "member_code"])[
+            "is_current"].transform("any")
         merged = merged[is_current | ~has_current]
-    return merged.drop(columns="member_code")  # not needed to combine
+    return merged.drop(columns=["member_code", "is_current"])  # not needed to combine
 
 
 def _joined_level(slim: pd.DataFrame, members: pd.DataFrame, unit_of_row: tuple) -> pd.DataFrame:
-    """``slim``'s rows with their parent of one level (member_code, parent_code, parent_level)."""
+    """``slim``'s rows with their parent of one level (member_code, parent_code, parent_level) and whether
+    the row's code is today's (is_current: worked out per unit, not compared row by row)."""
+    members = members.assign(is_current=(members["unit_code"] == members["member_code"]).to_numpy())
     if not members["unit_code"].is_unique:
         return slim.merge(members, left_on="area_code", right_on="unit_code").drop(columns="unit_code")
     codes, units = unit_of_row
     at = pd.Index(members["unit_code"]).get_indexer(units)[codes]
     keep = at >= 0
     joined = slim[keep] if not keep.all() else slim.copy(deep=False)
-    for column in ("member_code", "parent_code", "parent_level"):
+    for column in ("member_code", "parent_code", "parent_level", "is_current"):
         joined[column] = members[column].to_numpy()[at[keep]]
     return joined.reset_index(drop=True)
 
@@ -319,8 +321,9 @@ def _is_published(groups: pd.DataFrame, published: pd.DataFrame, indicator_id: s
     """Which groups the publisher gives a figure for itself (ours is then only compared with it)."""
     if groups.empty or published.empty:
         return np.zeros(len(groups), bool)
-    key = list(zip([indicator_id] * len(groups), groups["parent_code"], groups["period"], groups["breakdown"]))
-    return pd.Index(key).isin(published.index)
+    key = pd.MultiIndex.from_arrays([np.full(len(groups), indicator_id, dtype=object)] + [
+        groups[c].to_numpy(dtype=object) for c in ("parent_code", "period", "breakdown")])
+    return key.isin(published.index)
 
 
 def _smallest_complete(results: pd.DataFrame) -> pd.DataFrame:
