@@ -197,7 +197,7 @@ def text_problems(table: pd.DataFrame, file: str) -> list[Problem]:
         if column.startswith("source_") or (table[column].dtype != object and not categorical):
             continue
         values = table[column]
-        distinct = values.unique().dropna() if categorical else pd.unique(values.to_numpy())  # codes, not texts
+        distinct = values.cat.categories if categorical else pd.unique(values.to_numpy())  # (rows: by isin)
         flagged = [v for v in distinct if isinstance(v, str) and CONTROL_CHARACTERS.search(v)]
         for idx in values.index[values.isin(flagged).to_numpy(dtype=bool)] if flagged else []:
             failing += 1
