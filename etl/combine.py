@@ -14,7 +14,7 @@ from etl.domain import value_problems
 from etl.errors import ProblemLog
 from etl.geography import Geography
 from etl.memory import give_back
-from etl.overlaps import resolve_overlaps
+from etl.overlaps import OverlapResult, resolve_overlaps
 from etl.parse import ParsedFile
 from etl.resolve import duplicate_problems, resolve_areas
 from etl.schema import OPTIONAL_PARSER_COLUMNS, contract_cleared, empty_tidy, validate_tidy
@@ -43,14 +43,16 @@ def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
     resolved = [(name, problems) for _, name, _, problems in resolved]  # each file's rows are in ``rows`` now
     release_tables(parsed)
     give_back()  # the files' own frames (etl.memory)
-    if not _all_clean(resolved, rows.drop(columns=["_order", "_file"]), today):
+    clean = _all_clean(resolved, rows.drop(columns=["_order", "_file"]), today)
+    if not clean:
         for (name, problems), start, end in zip(resolved, np.r_[0, ends[:-1]], ends):
             if not problems:  # check each file's own rows, so every error names its file
                 problems += validate_tidy(_file_rows(rows, start, end), file=name)
             problems += value_problems(_file_rows(rows, start, end), name, today)
             log.extend(problems)
     del resolved
-    overlaps = resolve_overlaps(rows.dropna(subset=["area_code"]))
+    # rows that met the contract together give no key twice: there is no overlap to resolve
+    overlaps = OverlapResult(rows) if clean else resolve_overlaps(rows.dropna(subset=["area_code"]))
     del rows
     log.extend(overlaps.problems)
     df = overlaps.rows.drop(columns=["_order", "_file"] + [c for c in OPTIONAL_PARSER_COLUMNS
