@@ -453,8 +453,9 @@ def _combine(merged: pd.DataFrame, ind: Indicator, expected: pd.Series,
     for name, total in zip(["value_sum", "num_sum", "den_sum", "weighted_sum"],
                            kahan_group_sums(group_of, [frame[c].to_numpy(dtype=np.float64) for c in sums], len(out))):
         out[name] = total
-    out["blocks"] = _joined(group_of, frame["area_code"], ",", len(out))
-    out["lacking"] = _joined(group_of, frame["lacking"], ", ", len(out))
+    groups = len(out)
+    out["blocks"] = _joined(group_of, frame["area_code"], ",", groups)
+    out["lacking"] = ""  # members without a weight: only a failed group's note names them (joined below)
     want = expected.reindex(pd.MultiIndex.from_frame(out[["parent_code", "parent_level"]])).to_numpy()
     have = coverage.reindex(pd.MultiIndex.from_frame(out[GROUP])).fillna(0).to_numpy()
     out["members"], out["have"], out["want"] = out["n_rows"], have, want
@@ -480,7 +481,12 @@ def _combine(merged: pd.DataFrame, ind: Indicator, expected: pd.Series,
     out["status"] = np.where(out["all_not_applicable"], "not_applicable",
                              np.where(missing, np.where(out["any_suppressed"], "suppressed", "not_available"),
                                       np.where(out["any_provisional"], "provisional", "ok")))
-    return out, pd.concat(failed, ignore_index=True)
+    failed = pd.concat(failed)  # (indexed by group number, as ``out`` was)
+    failing = np.zeros(groups + 1, dtype=bool)  # group number + 1 (0: a row in no group) -> failed?
+    failing[failed.index.to_numpy() + 1] = True
+    lacking = _joined(np.where(failing[group_of + 1], group_of, -1), frame["lacking"], ", ", groups)
+    failed["lacking"] = lacking[failed.index.to_numpy()]
+    return out, failed.reset_index(drop=True)
 
 
 def _joined(group_of: np.ndarray, values: pd.Series, sep: str, groups: int) -> np.ndarray:
