@@ -18,7 +18,7 @@ import pandas as pd
 
 from etl.denominators import population_weights
 from etl.derivations import derivation_table, empty_derivations
-from etl.distinct import per_distinct
+from etl.distinct import distinct_rows, per_distinct
 from etl.groupsum import kahan_group_sums
 from etl.memory import give_back
 from etl.texts import as_objects
@@ -399,18 +399,35 @@ def _coverage(units: pd.DataFrame, members: pd.DataFrame, geo: Geography) -> pd.
         return pd.DataFrame(columns=["period", "breakdown", "member_code"]).merge(pairs, on="member_code").groupby(
             ["parent_code", "parent_level", "period", "breakdown"])["member_code"].nunique()
     # most periods and breakdowns have the same areas: each distinct set of codes is worked out once
-    set_ids: dict[frozenset, int] = {}
+    set_ids: dict[bytes, int] = {}
     groups, counts = [], []
-    for (period, breakdown), codes in units.groupby(["period", "breakdown"], sort=False)["area_code"]:
-        present = frozenset(codes)
-        if present not in set_ids:
-            set_ids[present] = len(set_ids)
+    for period, breakdown, key, codes in _codes_by_group(units):
+        if key not in set_ids:
+            present = frozenset(codes)
+            set_ids[key] = len(set_ids)
             covered = [m for m in all_members if m in present or geo.covered(m, present)]
             counts.append(pairs[pairs["member_code"].isin(covered)].groupby(["parent_code", "parent_level"])[
-                "member_code"].nunique().reset_index().assign(_set=set_ids[present]))
-        groups.append((period, breakdown, set_ids[present]))
+                "member_code"].nunique().reset_index().assign(_set=set_ids[key]))
+        groups.append((period, breakdown, set_ids[key]))
     covered = pd.DataFrame(groups, columns=["period", "breakdown", "_set"]).merge(pd.concat(counts), on="_set")
     return covered.set_index(["parent_code", "parent_level", "period", "breakdown"])["member_code"].sort_index()
+
+
+def _codes_by_group(units: pd.DataFrame):
+    """(period, breakdown, a key of its rows' distinct area codes, those codes) per (period, breakdown) of
+    ``units``: from one sort of the rows' numbers, not a pandas group and a set of strings for each of
+    thousands of groups (equal keys: equal sets of codes)."""
+    group, keys = distinct_rows(units, ["period", "breakdown"])
+    numbers, codes = pd.factorize(units["area_code"], sort=True)
+    codes = np.asarray(codes, dtype=object)
+    order = np.lexsort((numbers, group))
+    group, numbers = group[order], numbers[order]
+    distinct = np.r_[True, (group[1:] != group[:-1]) | (numbers[1:] != numbers[:-1])]
+    group, numbers = group[distinct], numbers[distinct]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    periods, breakdowns = (keys[c].to_numpy(dtype=object) for c in ("period", "breakdown"))
+    for number, present in zip(group[starts], np.split(numbers, starts[1:])):
+        yield periods[number], breakdowns[number], present.tobytes(), codes[present]
 
 
 def _combine(merged: pd.DataFrame, ind: Indicator, expected: pd.Series,
