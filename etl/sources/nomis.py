@@ -176,11 +176,14 @@ def fill_rate_parts(df: pd.DataFrame) -> pd.DataFrame:
     where = counts[first].get_indexer(key[is_rate])
     values = df["value"].to_numpy(dtype="float64")[is_count][first]
     found = values[np.clip(where, 0, None)] if len(values) else np.full(len(where), math.nan)
-    count = pd.Series(np.where(where >= 0, found, math.nan), index=df.index[is_rate], dtype="float64")
-    rate = df.loc[is_rate, "value"]
-    usable = count.notna() & rate.notna() & (rate > 0)
-    df.loc[usable[usable].index, "numerator"] = count[usable]
-    df.loc[usable[usable].index, "denominator"] = count[usable] / rate[usable] * 100.0
+    count = np.where(where >= 0, found, math.nan)
+    rate = df["value"].to_numpy(dtype="float64")[is_rate]
+    usable = ~np.isnan(count) & (rate > 0)  # (a missing rate is not > 0)
+    rows = np.flatnonzero(is_rate)[usable]  # positions: set in place of two label-aligned loc assignments
+    for column, parts in (("numerator", count[usable]), ("denominator", count[usable] / rate[usable] * 100.0)):
+        filled = df[column].to_numpy(dtype="float64", copy=True)
+        filled[rows] = parts
+        df[column] = filled
     return df
 
 
