@@ -454,18 +454,18 @@ def _combine(merged: pd.DataFrame, ind: Indicator, expected: pd.Series,
     if "population_year" not in frame.columns:
         frame = frame.assign(population_year=np.nan, requested_year=np.nan)
     grouped = frame.groupby(GROUP, sort=True)
-    out = grouped.agg(n_rows=("area_code", "size"),
-                      all_values=("has_value", "all"), all_not_applicable=("is_not_applicable", "all"),
-                      any_suppressed=("is_suppressed", "any"),
-                      any_provisional=("is_provisional", "any"),
-                      num_all=("has_numerator", "all"), den_all=("has_denominator", "all"),
-                      source=("source", "first"),
-                      population_year=("population_year", "max"),
+    out = grouped.agg(source=("source", "first"), population_year=("population_year", "max"),
                       requested_year=("requested_year", "max")).reset_index()
     for column, texts in (labels or {}).items():  # group columns given as ranks (``_encoded``) -> texts
         out[column] = texts[out[column].to_numpy()]
     # each row's position in ``out`` (groups sorted, as agg gives them); -1 for a row in no group
     group_of = grouped.ngroup().fillna(-1).to_numpy(dtype=np.int64)
+    counted = [("n_rows", "area_code", "size"), ("all_values", "has_value", "all"),
+               ("all_not_applicable", "is_not_applicable", "all"), ("any_suppressed", "is_suppressed", "any"),
+               ("any_provisional", "is_provisional", "any"), ("num_all", "has_numerator", "all"),
+               ("den_all", "has_denominator", "all")]  # (before source, as one named aggregation gave them)
+    for at, (name, column, how) in enumerate(counted, start=len(GROUP)):
+        out.insert(at, name, _counted(group_of, frame[column], how, len(out)))
     sums = ["value", "numerator", "denominator", "weighted"]
     for name, total in zip(["value_sum", "num_sum", "den_sum", "weighted_sum"],
                            kahan_group_sums(group_of, [frame[c].to_numpy(dtype=np.float64) for c in sums], len(out))):
@@ -504,6 +504,19 @@ def _combine(merged: pd.DataFrame, ind: Indicator, expected: pd.Series,
     lacking = _joined(np.where(failing[group_of + 1], group_of, -1), frame["lacking"], ", ", groups)
     failed["lacking"] = lacking[failed.index.to_numpy()]
     return out, failed.reset_index(drop=True)
+
+
+def _counted(group_of: np.ndarray, flags: pd.Series, how: str, groups: int) -> np.ndarray:
+    """Per group (``group_of``: each row's, -1 for none): its number of rows (``how`` "size"), or whether
+    ``flags`` hold on "all" or "any" of them, as groupby's size/all/any give them, from one np.bincount
+    (each of a named aggregation's functions is a pass of its own)."""
+    kept = group_of >= 0
+    if how == "size":
+        return np.bincount(group_of[kept], minlength=groups)
+    holds = flags.to_numpy(dtype=bool)
+    if how == "any":
+        return np.bincount(group_of[kept & holds], minlength=groups) > 0
+    return np.bincount(group_of[kept & ~holds], minlength=groups) == 0
 
 
 def _joined(group_of: np.ndarray, values: pd.Series, sep: str, groups: int) -> np.ndarray:
