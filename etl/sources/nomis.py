@@ -27,6 +27,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from etl.distinct import numbered
 from etl.errors import Problem, ProblemCollector, SourceFormatError
 from vocab.periods import parse_month_name
 from etl.schema import GSS, MARKERS, STATUSES_WITH_VALUE, parse_cell, tidy_frame
@@ -168,8 +169,8 @@ def fill_rate_parts(df: pd.DataFrame) -> pd.DataFrame:
     df = df.copy(deep=False)  # copy-on-write: only the two columns filled below are copied
     key = np.zeros(len(df), dtype=np.int64)  # (area, period, breakdown) as one number per row
     for column in ("area_code", "period", "breakdown"):
-        codes, uniques = pd.factorize(df[column], use_na_sentinel=False)
-        key = key * (len(uniques) + 1) + codes
+        codes, size = numbered(df[column])
+        key = key * (size + 1) + codes
     is_count = (df["indicator"] == "claimant_count").to_numpy()
     counts = pd.Index(key[is_count])
     first = ~counts.duplicated(keep="first")
