@@ -18,7 +18,7 @@ import pandas as pd
 
 from etl.denominators import population_weights
 from etl.derivations import derivation_table, empty_derivations
-from etl.distinct import per_distinct
+from etl.distinct import distinct_rows, per_distinct
 from etl.groupsum import kahan_group_sums
 from etl.memory import give_back
 from etl.texts import as_objects
@@ -140,23 +140,25 @@ def _members_joined(slim: pd.DataFrame, members: pd.DataFrame, unit_of_row: tupl
     merged = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0] if parts else slim.iloc[0:0]
     if merged.empty:
         return merged
-    is_current = merged["area_code"] == merged["member_code"]
+    is_current = merged["is_current"]
     if not is_current.all():  # (all current, the usual case: nothing to set aside)
-        has_current = merged.assign(is_current=is_current).groupby(
-            ["parent_code", "period", "breakdown", "member_code"])["is_current"].transform("any")
+        has_current = merged.groupby(["parent_code", "period", "breakdown", "member_code"])[
+            "is_current"].transform("any")
         merged = merged[is_current | ~has_current]
-    return merged.drop(columns="member_code")  # not needed to combine
+    return merged.drop(columns=["member_code", "is_current"])  # not needed to combine
 
 
 def _joined_level(slim: pd.DataFrame, members: pd.DataFrame, unit_of_row: tuple) -> pd.DataFrame:
-    """``slim``'s rows with their parent of one level (member_code, parent_code, parent_level)."""
+    """``slim``'s rows with their parent of one level (member_code, parent_code, parent_level) and whether
+    the row's code is today's (is_current: worked out per unit, not compared row by row)."""
+    members = members.assign(is_current=(members["unit_code"] == members["member_code"]).to_numpy())
     if not members["unit_code"].is_unique:
         return slim.merge(members, left_on="area_code", right_on="unit_code").drop(columns="unit_code")
     codes, units = unit_of_row
     at = pd.Index(members["unit_code"]).get_indexer(units)[codes]
     keep = at >= 0
     joined = slim[keep] if not keep.all() else slim.copy(deep=False)
-    for column in ("member_code", "parent_code", "parent_level"):
+    for column in ("member_code", "parent_code", "parent_level", "is_current"):
         joined[column] = members[column].to_numpy()[at[keep]]
     return joined.reset_index(drop=True)
 
@@ -319,8 +321,9 @@ def _is_published(groups: pd.DataFrame, published: pd.DataFrame, indicator_id: s
     """Which groups the publisher gives a figure for itself (ours is then only compared with it)."""
     if groups.empty or published.empty:
         return np.zeros(len(groups), bool)
-    key = list(zip([indicator_id] * len(groups), groups["parent_code"], groups["period"], groups["breakdown"]))
-    return pd.Index(key).isin(published.index)
+    key = pd.MultiIndex.from_arrays([np.full(len(groups), indicator_id, dtype=object)] + [
+        groups[c].to_numpy(dtype=object) for c in ("parent_code", "period", "breakdown")])
+    return key.isin(published.index)
 
 
 def _smallest_complete(results: pd.DataFrame) -> pd.DataFrame:
@@ -396,18 +399,35 @@ def _coverage(units: pd.DataFrame, members: pd.DataFrame, geo: Geography) -> pd.
         return pd.DataFrame(columns=["period", "breakdown", "member_code"]).merge(pairs, on="member_code").groupby(
             ["parent_code", "parent_level", "period", "breakdown"])["member_code"].nunique()
     # most periods and breakdowns have the same areas: each distinct set of codes is worked out once
-    set_ids: dict[frozenset, int] = {}
+    set_ids: dict[bytes, int] = {}
     groups, counts = [], []
-    for (period, breakdown), codes in units.groupby(["period", "breakdown"], sort=False)["area_code"]:
-        present = frozenset(codes)
-        if present not in set_ids:
-            set_ids[present] = len(set_ids)
+    for period, breakdown, key, codes in _codes_by_group(units):
+        if key not in set_ids:
+            present = frozenset(codes)
+            set_ids[key] = len(set_ids)
             covered = [m for m in all_members if m in present or geo.covered(m, present)]
             counts.append(pairs[pairs["member_code"].isin(covered)].groupby(["parent_code", "parent_level"])[
-                "member_code"].nunique().reset_index().assign(_set=set_ids[present]))
-        groups.append((period, breakdown, set_ids[present]))
+                "member_code"].nunique().reset_index().assign(_set=set_ids[key]))
+        groups.append((period, breakdown, set_ids[key]))
     covered = pd.DataFrame(groups, columns=["period", "breakdown", "_set"]).merge(pd.concat(counts), on="_set")
     return covered.set_index(["parent_code", "parent_level", "period", "breakdown"])["member_code"].sort_index()
+
+
+def _codes_by_group(units: pd.DataFrame):
+    """(period, breakdown, a key of its rows' distinct area codes, those codes) per (period, breakdown) of
+    ``units``: from one sort of the rows' numbers, not a pandas group and a set of strings for each of
+    thousands of groups (equal keys: equal sets of codes)."""
+    group, keys = distinct_rows(units, ["period", "breakdown"])
+    numbers, codes = pd.factorize(units["area_code"], sort=True)
+    codes = np.asarray(codes, dtype=object)
+    order = np.lexsort((numbers, group))
+    group, numbers = group[order], numbers[order]
+    distinct = np.r_[True, (group[1:] != group[:-1]) | (numbers[1:] != numbers[:-1])]
+    group, numbers = group[distinct], numbers[distinct]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    periods, breakdowns = (keys[c].to_numpy(dtype=object) for c in ("period", "breakdown"))
+    for number, present in zip(group[starts], np.split(numbers, starts[1:])):
+        yield periods[number], breakdowns[number], present.tobytes(), codes[present]
 
 
 def _combine(merged: pd.DataFrame, ind: Indicator, expected: pd.Series,
@@ -434,24 +454,25 @@ def _combine(merged: pd.DataFrame, ind: Indicator, expected: pd.Series,
     if "population_year" not in frame.columns:
         frame = frame.assign(population_year=np.nan, requested_year=np.nan)
     grouped = frame.groupby(GROUP, sort=True)
-    out = grouped.agg(n_rows=("area_code", "size"),
-                      all_values=("has_value", "all"), all_not_applicable=("is_not_applicable", "all"),
-                      any_suppressed=("is_suppressed", "any"),
-                      any_provisional=("is_provisional", "any"),
-                      num_all=("has_numerator", "all"), den_all=("has_denominator", "all"),
-                      source=("source", "first"),
-                      population_year=("population_year", "max"),
+    out = grouped.agg(source=("source", "first"), population_year=("population_year", "max"),
                       requested_year=("requested_year", "max")).reset_index()
     for column, texts in (labels or {}).items():  # group columns given as ranks (``_encoded``) -> texts
         out[column] = texts[out[column].to_numpy()]
     # each row's position in ``out`` (groups sorted, as agg gives them); -1 for a row in no group
     group_of = grouped.ngroup().fillna(-1).to_numpy(dtype=np.int64)
+    counted = [("n_rows", "area_code", "size"), ("all_values", "has_value", "all"),
+               ("all_not_applicable", "is_not_applicable", "all"), ("any_suppressed", "is_suppressed", "any"),
+               ("any_provisional", "is_provisional", "any"), ("num_all", "has_numerator", "all"),
+               ("den_all", "has_denominator", "all")]  # (before source, as one named aggregation gave them)
+    for at, (name, column, how) in enumerate(counted, start=len(GROUP)):
+        out.insert(at, name, _counted(group_of, frame[column], how, len(out)))
     sums = ["value", "numerator", "denominator", "weighted"]
     for name, total in zip(["value_sum", "num_sum", "den_sum", "weighted_sum"],
                            kahan_group_sums(group_of, [frame[c].to_numpy(dtype=np.float64) for c in sums], len(out))):
         out[name] = total
-    out["blocks"] = _joined(group_of, frame["area_code"], ",", len(out))
-    out["lacking"] = _joined(group_of, frame["lacking"], ", ", len(out))
+    groups = len(out)
+    out["blocks"] = _joined(group_of, frame["area_code"], ",", groups)
+    out["lacking"] = ""  # members without a weight: only a failed group's note names them (joined below)
     want = expected.reindex(pd.MultiIndex.from_frame(out[["parent_code", "parent_level"]])).to_numpy()
     have = coverage.reindex(pd.MultiIndex.from_frame(out[GROUP])).fillna(0).to_numpy()
     out["members"], out["have"], out["want"] = out["n_rows"], have, want
@@ -477,7 +498,25 @@ def _combine(merged: pd.DataFrame, ind: Indicator, expected: pd.Series,
     out["status"] = np.where(out["all_not_applicable"], "not_applicable",
                              np.where(missing, np.where(out["any_suppressed"], "suppressed", "not_available"),
                                       np.where(out["any_provisional"], "provisional", "ok")))
-    return out, pd.concat(failed, ignore_index=True)
+    failed = pd.concat(failed)  # (indexed by group number, as ``out`` was)
+    failing = np.zeros(groups + 1, dtype=bool)  # group number + 1 (0: a row in no group) -> failed?
+    failing[failed.index.to_numpy() + 1] = True
+    lacking = _joined(np.where(failing[group_of + 1], group_of, -1), frame["lacking"], ", ", groups)
+    failed["lacking"] = lacking[failed.index.to_numpy()]
+    return out, failed.reset_index(drop=True)
+
+
+def _counted(group_of: np.ndarray, flags: pd.Series, how: str, groups: int) -> np.ndarray:
+    """Per group (``group_of``: each row's, -1 for none): its number of rows (``how`` "size"), or whether
+    ``flags`` hold on "all" or "any" of them, as groupby's size/all/any give them, from one np.bincount
+    (each of a named aggregation's functions is a pass of its own)."""
+    kept = group_of >= 0
+    if how == "size":
+        return np.bincount(group_of[kept], minlength=groups)
+    holds = flags.to_numpy(dtype=bool)
+    if how == "any":
+        return np.bincount(group_of[kept & holds], minlength=groups) > 0
+    return np.bincount(group_of[kept & ~holds], minlength=groups) == 0
 
 
 def _joined(group_of: np.ndarray, values: pd.Series, sep: str, groups: int) -> np.ndarray:

@@ -34,7 +34,7 @@ from etl.texts import as_objects, concat
 class BuildOutcome:
     """Everything a build produced, before or after writing."""
 
-    indicators: pd.DataFrame
+    indicators: pd.DataFrame  # text columns categorical (etl.texts): its readers work on codes, not 5 M strings
     areas: pd.DataFrame
     boundaries: object
     files: list[ParsedFile]
@@ -71,7 +71,6 @@ def run(raw_dir: Path, *, progress: bool = False, today: date | None = None,
     if not log.errors:
         log.extend(validate_tidy(indicators))
         log.extend(value_problems(indicators, "indicators table", today))
-    indicators = as_objects(indicators)  # as the contract has them, for everything that reads the outcome
     areas = geo.areas_table(indicators["area_code"].unique().tolist()) if not indicators.empty else None
     groups = {}
     if not log.errors:
@@ -122,5 +121,5 @@ def write_diff_against_current(out_dir: Path, release_id: str, folder: Path, out
         return
     _old_folder, old_df, old_meta, _old_areas = diff.load_release(Path(out_dir), manifest["current_release"])
     home = diff.home_districts(outcome.areas, meta["home_area_code"])
-    result = diff.diff_releases(old_df, outcome.indicators, old_meta, {**meta, "id": release_id}, home)
+    result = diff.diff_releases(old_df, as_objects(outcome.indicators), old_meta, {**meta, "id": release_id}, home)
     diff.write_outputs(result, folder)

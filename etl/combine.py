@@ -14,7 +14,7 @@ from etl.domain import value_problems
 from etl.errors import ProblemLog
 from etl.geography import Geography
 from etl.memory import give_back
-from etl.overlaps import resolve_overlaps
+from etl.overlaps import OverlapResult, resolve_overlaps
 from etl.parse import ParsedFile
 from etl.resolve import duplicate_problems, resolve_areas
 from etl.schema import OPTIONAL_PARSER_COLUMNS, contract_cleared, empty_tidy, validate_tidy
@@ -34,20 +34,25 @@ def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
         resolved.append((order, item.raw.name, table, problems))
     if not resolved:
         return empty_tidy(), []
-    rows = concat([table.assign(_order=order, _file=_repeated(name, table.index)) for order, name, table, _ in resolved]
-                  )  # once: the checks below and the overlaps share it
-    ends = np.cumsum([len(table) for _, _, table, _ in resolved])
+    rows = concat([table for _, _, table, _ in resolved])  # once: the checks below and the overlaps share it
+    sizes = [len(table) for _, _, table, _ in resolved]
+    rows["_order"] = np.repeat([order for order, _, _, _ in resolved], sizes)
+    rows["_file"] = pd.Series(np.repeat(np.array([name for _, name, _, _ in resolved], dtype=object), sizes),
+                              dtype=object)  # each file's name, one shared string (pandas would store a "str" per row)
+    ends = np.cumsum(sizes)
     resolved = [(name, problems) for _, name, _, problems in resolved]  # each file's rows are in ``rows`` now
     release_tables(parsed)
     give_back()  # the files' own frames (etl.memory)
-    if not _all_clean(resolved, rows.drop(columns=["_order", "_file"]), today):
+    clean = _all_clean(resolved, rows.drop(columns=["_order", "_file"]), today)
+    if not clean:
         for (name, problems), start, end in zip(resolved, np.r_[0, ends[:-1]], ends):
             if not problems:  # check each file's own rows, so every error names its file
                 problems += validate_tidy(_file_rows(rows, start, end), file=name)
             problems += value_problems(_file_rows(rows, start, end), name, today)
             log.extend(problems)
     del resolved
-    overlaps = resolve_overlaps(rows.dropna(subset=["area_code"]))
+    # rows that met the contract together give no key twice: there is no overlap to resolve
+    overlaps = OverlapResult(rows) if clean else resolve_overlaps(rows.dropna(subset=["area_code"]))
     del rows
     log.extend(overlaps.problems)
     df = overlaps.rows.drop(columns=["_order", "_file"] + [c for c in OPTIONAL_PARSER_COLUMNS
@@ -64,11 +69,6 @@ def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
 def _file_rows(rows: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
     """One file's rows of the combined table, as its own table (numbered from 0, without ``_order``/``_file``)."""
     return rows.iloc[start:end].drop(columns=["_order", "_file"]).reset_index(drop=True)
-
-
-def _repeated(name: str, index: pd.Index) -> pd.Series:
-    """A file's name on each of its rows, one shared string (pandas would store a "str" copy per row)."""
-    return pd.Series(np.full(len(index), name, dtype=object), index=index, dtype=object)
 
 
 def release_tables(parsed: list[ParsedFile]) -> None:

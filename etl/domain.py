@@ -33,7 +33,9 @@ def _rules() -> pd.DataFrame:
                      "_earliest": pd.Timestamp(earliest[0]) if earliest else pd.NaT,
                      "_earliest_label": ind.earliest_period, "_latest": pd.Timestamp(latest[1]) if latest else pd.NaT,
                      "_latest_label": ind.latest_period, "_den_label": ind.denominator_label or "its denominator"})
-    return pd.DataFrame(rows).set_index("indicator")
+    rules = pd.DataFrame(rows).set_index("indicator")
+    # in the unit of the tidy table's period dates: comparing 5 M dates across units converts them first
+    return rules.astype({"_earliest": "datetime64[ms]", "_latest": "datetime64[ms]"})
 
 
 RULES = _rules()
@@ -132,8 +134,8 @@ def _with_rules(df: pd.DataFrame) -> pd.DataFrame:
     position = RULES.index.get_indexer(pd.Index(indicators, dtype=object))[codes]
     known = position >= 0
     d = df.copy(deep=False) if known.all() else df[known].copy(deep=False)
-    for column in RULES.columns.difference(MESSAGE_RULES, sort=False):
-        d[column] = RULES[column].to_numpy()[position[known]]
+    for column in RULES.columns.difference(MESSAGE_RULES, sort=False):  # (in the rules' dtypes: no inference)
+        d[column] = RULES[column].array.take(position[known])
     return d
 
 
@@ -197,7 +199,7 @@ def text_problems(table: pd.DataFrame, file: str) -> list[Problem]:
         if column.startswith("source_") or (table[column].dtype != object and not categorical):
             continue
         values = table[column]
-        distinct = values.unique().dropna() if categorical else pd.unique(values.to_numpy())  # codes, not texts
+        distinct = values.cat.categories if categorical else pd.unique(values.to_numpy())  # (rows: by isin)
         flagged = [v for v in distinct if isinstance(v, str) and CONTROL_CHARACTERS.search(v)]
         for idx in values.index[values.isin(flagged).to_numpy(dtype=bool)] if flagged else []:
             failing += 1

@@ -54,10 +54,13 @@ def resolve_overlaps(df: pd.DataFrame) -> OverlapResult:
     ``_order``/``_file`` naming each row's file); say which file was preferred, why, and where they differ."""
     if df.empty:
         return OverlapResult(df)
-    df = df.assign(_has_counts=df["numerator"].notna() & df["denominator"].notna(),
-                   _reach=df.groupby(["_file", "indicator"])["period_start"].transform("max"))
+    shared = df.duplicated(KEY, keep=False).to_numpy()
+    if not shared.any():  # no key given twice (the usual case): nothing to choose between or compare
+        return OverlapResult(_in_file_order(df))
+    df = df.assign(_has_counts=df["numerator"].notna() & df["denominator"].notna(),  # (a file is one _order)
+                   _reach=df.groupby(["_order", "indicator"])["period_start"].transform("max"))
     files = _file_sets(df)
-    pairs = _pairs(df)
+    pairs = _pairs(df, shared)
     result = OverlapResult(df)
     if pairs.empty:
         return _finish(result)
@@ -85,9 +88,10 @@ def _file_sets(df: pd.DataFrame) -> pd.DataFrame:
         reach=("_reach", "max"), order=("_order", "max")).reset_index()
 
 
-def _pairs(df: pd.DataFrame) -> pd.DataFrame:
-    """Every two rows of different files with the same key, with whether they differ beyond rounding."""
-    shared = df[df.duplicated(KEY, keep=False)][KEY + ["_file", "value"]]
+def _pairs(df: pd.DataFrame, shared: np.ndarray) -> pd.DataFrame:
+    """Every two rows of different files with the same key (``shared``: the rows whose key is on another row),
+    with whether they differ beyond rounding."""
+    shared = df[shared][KEY + ["_file", "value"]]
     pairs = shared.merge(shared, on=KEY, suffixes=("", "_other"))
     pairs = pairs[pairs["_file"] < pairs["_file_other"]].copy()
     if pairs.empty:

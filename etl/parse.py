@@ -3,6 +3,7 @@ report lists them all."""
 from __future__ import annotations
 
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,15 +32,17 @@ def parse_all(raw_dir: Path, log: ProblemLog, progress: bool = False) -> list[Pa
     extracts, problems = list_extracts(raw_dir, skip_names=(DEMO_MARKER,))
     log.extend(problems)
     parsed = []
-    with _progress(progress, len(extracts)) as advance:
+    # each file's sha256 is worked out on a second thread while it is parsed (hashlib lets go of the GIL)
+    with _progress(progress, len(extracts)) as advance, ThreadPoolExecutor(max_workers=1) as hasher:
         for path, name in extracts:
             raw = RawFile(path=path, name=name, root=raw_dir.resolve())
             try:
+                digest = hasher.submit(sha256_file, path)
                 parser = detect(raw, parsers)
                 result = parser.parse(raw)
                 log.extend(result.warnings)
                 log.extend(text_problems(result.table, raw.name))
-                parsed.append(ParsedFile(raw=raw, result=result, sha256=sha256_file(path), rows=len(result.table)))
+                parsed.append(ParsedFile(raw=raw, result=result, sha256=digest.result(), rows=len(result.table)))
             except EtlError as exc:
                 log.extend(exc.problems)
             except Exception as exc:  # an unexpected parser failure is still reported against the file

@@ -63,7 +63,8 @@ def write_parquet(df: pd.DataFrame, path: Path, schema: pa.Schema | None = None)
 def arrow_table(df: pd.DataFrame, schema: pa.Schema | None = None) -> pa.Table:
     """``pa.Table.from_pandas(df, schema)``, with each text column converted once per distinct value: a tidy
     column repeats a few hundred texts millions of times, and converting every cell was most of the writing."""
-    texts = [f.name for f in schema or [] if f.type == pa.string() and df[f.name].dtype == object]
+    texts = [f.name for f in schema or [] if f.type == pa.string()
+             and (df[f.name].dtype == object or isinstance(df[f.name].dtype, pd.CategoricalDtype))]
     if not texts:
         return pa.Table.from_pandas(df, schema=schema, preserve_index=False)
     rest = pa.schema([f for f in schema if f.name not in texts])
@@ -73,8 +74,12 @@ def arrow_table(df: pd.DataFrame, schema: pa.Schema | None = None) -> pa.Table:
 
 
 def _text_array(values: pd.Series) -> pa.Array:
-    """An object column of texts (missing: None/NaN) as an Arrow string array, via its distinct values."""
-    codes, uniques = pd.factorize(values)
+    """A column of texts (object, missing: None/NaN; or categorical) as an Arrow string array, via its
+    distinct values (a categorical's are its categories: nothing to hash)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, uniques = values.cat.codes.to_numpy(), values.cat.categories.to_numpy(dtype=object)
+    else:
+        codes, uniques = pd.factorize(values)
     return pa.array(uniques, type=pa.string()).take(pa.array(codes, mask=codes < 0))
 
 

@@ -2,13 +2,15 @@
 name-only rows, levels and names from the codes), with what cannot be resolved reported."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from etl.distinct import per_distinct
+from etl.distinct import distinct_rows
 from etl.errors import MAX_PROBLEMS, Problem, ProblemLog
 from etl.geography import Geography, reconcile_lookups
 from etl.parse import ParsedFile
 from etl.schema import KEY
+from etl.texts import from_distinct
 from vocab.levels import level_of_code
 
 
@@ -29,11 +31,13 @@ def build_geography(parsed: list[ParsedFile], log: ProblemLog) -> Geography:
 
 
 def resolve_areas(table: pd.DataFrame, geo: Geography, file: str) -> tuple[pd.DataFrame, list[Problem]]:
-    """Fill codes for name-only rows, levels and names from the geography; report what cannot be."""
+    """Fill codes for name-only rows, levels and names from the geography; report what cannot be. Levels
+    and names are worked out once per distinct (code, level, name) and come back categorical (etl.texts)."""
     df = table.copy(deep=False)  # copy-on-write: only the columns changed below are copied
     problems: list[Problem] = []
     need_code = df["area_code"].isna()
     if need_code.any():
+        df["area_code"] = df["area_code"].astype(object)  # (a categorical cannot take new codes)
         pairs = df.loc[need_code, ["area_name", "area_level"]].drop_duplicates()
         codes = {(n, lvl): geo.resolve_name(n, lvl) for n, lvl in pairs.itertuples(index=False)}
         df.loc[need_code, "area_code"] = [codes[(n, lvl)] for n, lvl in
@@ -45,18 +49,21 @@ def resolve_areas(table: pd.DataFrame, geo: Geography, file: str) -> tuple[pd.Da
                                     message=f"area name not found in the geography lookups ({len(group)} rows)",
                                     expected=f"a known {level} name (or an alias in "
                                              "etl/reference/name_aliases.csv)", found=name))
-    levels = per_distinct(df["area_code"], lambda c: level_of_code(c) if isinstance(c, str) else None)
-    unknown = df[df["area_code"].notna() & levels.isna()]
+    combination, distinct = distinct_rows(df, ["area_code", "area_level", "area_name"])
+    codes = distinct["area_code"].to_numpy(dtype=object)
+    levels = np.array([level_of_code(c) if isinstance(c, str) else None for c in codes], dtype=object)
+    unknown = df[(pd.notna(codes) & pd.isna(levels))[combination]]
     for code, group in list(unknown.groupby("area_code", sort=True))[:MAX_PROBLEMS]:
         problems.append(Problem(file=file, row=_row(df, group.index[0]), column="area code",
                                 message=f"unknown area code ({len(group)} rows)",
                                 expected="an English GSS code of a district, county, LEP, LSIP, combined "
                                          "authority, region or England", found=code))
     # the code decides the level (a unitary published as a "Local authority" is still a district)
-    df["area_level"] = levels.where(levels.notna(), df["area_level"])
-    named = per_distinct(df["area_name"], lambda n: isinstance(n, str) and bool(n)).astype(bool)
-    df["area_name"] = df["area_name"].astype(object).where(
-        named, per_distinct(df["area_code"], lambda c: geo.name_of(c) or c))
+    levels = np.where(pd.isna(levels), distinct["area_level"].to_numpy(dtype=object), levels)
+    names = [n if isinstance(n, str) and n else geo.name_of(c) or c
+             for c, n in zip(codes, distinct["area_name"].to_numpy(dtype=object))]
+    df["area_level"] = from_distinct(levels, combination)  # categorical, as the combined table has them
+    df["area_name"] = from_distinct(np.array(names, dtype=object), combination)
     return df, problems
 
 

@@ -131,10 +131,13 @@ def coerce_types(df: pd.DataFrame) -> pd.DataFrame:
         if df[col].dtype != object or _has_missing(df[col]):  # missing cells become None
             df[col] = df[col].astype(object).where(df[col].notna(), None)
     for col in NUMBER_COLUMNS:
-        df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
+        if df[col].dtype != "float64":
+            df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
     for col in ("period_start", "period_end"):
-        df[col] = pd.to_datetime(df[col]).astype("datetime64[ms]")
-    df["derived"] = df["derived"].astype(bool)
+        if df[col].dtype != "datetime64[ms]":
+            df[col] = pd.to_datetime(df[col]).astype("datetime64[ms]")
+    if df["derived"].dtype != bool:
+        df["derived"] = df["derived"].astype(bool)
     return df.reset_index(drop=True)
 
 

@@ -3,8 +3,9 @@
 A national table repeats a few hundred codes, periods and breakdowns millions of times. As ``object``
 columns every whole-table step (a contract check, a sort, a groupby, a comparison with "ok") hashes or
 compares 5 M Python strings; as categoricals it works on small integer codes. Categories are kept
-sorted, so sorting and grouping by them give the same order as the texts would. The contract, pandera's
-report and whoever reads ``BuildOutcome.indicators`` still see ``object`` columns (``as_objects``).
+sorted, so sorting and grouping by them give the same order as the texts would. They stay categorical in
+``BuildOutcome.indicators`` through the release files; pandera's report and the diff against the last
+release, which compare texts, see ``object`` columns (``as_objects``).
 """
 from __future__ import annotations
 

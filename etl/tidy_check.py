@@ -71,6 +71,8 @@ def _has_duplicate_keys(df: pd.DataFrame, coded: list, key: list[str]) -> bool:
     combined = np.zeros(len(df), dtype=np.int64)
     for (numbers, _), size in zip(coded, sizes):
         combined = combined * size + (numbers.astype(np.int64) + 1)
+    if np.prod([float(s) for s in sizes]) <= 3.0 * len(df):  # few possible keys (a national table): count each
+        return bool(np.bincount(combined).max(initial=0) > 1)  # (~10x faster than sorting; ≤ 24 bytes a row)
     combined.sort()  # (in place: a hash table of 5 M keys would be the check's largest allocation)
     return bool((combined[1:] == combined[:-1]).any())
 

@@ -65,7 +65,7 @@ def _source_summaries(outcome, home_area: str) -> list[dict]:
                 "periods": {"first": ordered["period"].iloc[0], "last": ordered["period"].iloc[-1],
                             "count": int(rows["period"].nunique())},
                 "status_counts": {k: int(v) for k, v in rows["status"].value_counts().sort_index().items()
-                                  if k != "ok"},
+                                  if k != "ok" and v},  # (a categorical counts its unused statuses as 0)
             })
             codes = set(rows["area_code"].unique())
             district_level = any(is_two_tier_district(c) for c in codes)

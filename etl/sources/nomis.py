@@ -27,6 +27,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from etl.distinct import numbered
 from etl.errors import Problem, ProblemCollector, SourceFormatError
 from vocab.periods import parse_month_name
 from etl.schema import GSS, MARKERS, STATUSES_WITH_VALUE, parse_cell, tidy_frame
@@ -168,19 +169,22 @@ def fill_rate_parts(df: pd.DataFrame) -> pd.DataFrame:
     df = df.copy(deep=False)  # copy-on-write: only the two columns filled below are copied
     key = np.zeros(len(df), dtype=np.int64)  # (area, period, breakdown) as one number per row
     for column in ("area_code", "period", "breakdown"):
-        codes, uniques = pd.factorize(df[column], use_na_sentinel=False)
-        key = key * (len(uniques) + 1) + codes
+        codes, size = numbered(df[column])
+        key = key * (size + 1) + codes
     is_count = (df["indicator"] == "claimant_count").to_numpy()
     counts = pd.Index(key[is_count])
     first = ~counts.duplicated(keep="first")
     where = counts[first].get_indexer(key[is_rate])
     values = df["value"].to_numpy(dtype="float64")[is_count][first]
     found = values[np.clip(where, 0, None)] if len(values) else np.full(len(where), math.nan)
-    count = pd.Series(np.where(where >= 0, found, math.nan), index=df.index[is_rate], dtype="float64")
-    rate = df.loc[is_rate, "value"]
-    usable = count.notna() & rate.notna() & (rate > 0)
-    df.loc[usable[usable].index, "numerator"] = count[usable]
-    df.loc[usable[usable].index, "denominator"] = count[usable] / rate[usable] * 100.0
+    count = np.where(where >= 0, found, math.nan)
+    rate = df["value"].to_numpy(dtype="float64")[is_rate]
+    usable = ~np.isnan(count) & (rate > 0)  # (a missing rate is not > 0)
+    rows = np.flatnonzero(is_rate)[usable]  # positions: set in place of two label-aligned loc assignments
+    for column, parts in (("numerator", count[usable]), ("denominator", count[usable] / rate[usable] * 100.0)):
+        filled = df[column].to_numpy(dtype="float64", copy=True)
+        filled[rows] = parts
+        df[column] = filled
     return df
 
 

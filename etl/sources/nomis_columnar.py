@@ -32,9 +32,10 @@ READ_FIELDS = ("date", "area_code", "area_name", "sex", "age", "measure", "measu
                "status_name", "conf")
 
 
-def _clean_bytes(raw: RawFile) -> bytes | None:
-    """The file's bytes without a UTF-8 BOM, or None when its lines are not one record each or it is larger
-    than an API page (a big file is streamed line by line, so junk stops after 50 problems, in little memory)."""
+def _clean_bytes(raw: RawFile) -> tuple[bytes, int] | None:
+    """(the file's bytes without a UTF-8 BOM, its number of lines), or None when its lines are not one record
+    each or it is larger than an API page (a big file is streamed line by line, so junk stops after 50
+    problems, in little memory)."""
     if raw.path.stat().st_size > MAX_BYTES:
         return None
     data = raw.path.read_bytes()
@@ -46,7 +47,7 @@ def _clean_bytes(raw: RawFile) -> bytes | None:
     if len(ends) and (ends[0] > MAX_LINE_BYTES or np.diff(ends).max(initial=0) > MAX_LINE_BYTES
                       or len(data) - ends[-1] > MAX_LINE_BYTES):
         return None
-    return data
+    return data, len(ends) + (not data.endswith(b"\n"))
 
 
 def _read(data: bytes, width: int, where: dict[str, int]) -> pa.Table | None:
@@ -79,11 +80,11 @@ def parse_clean(raw: RawFile, header: list[str], header_line: int, where: dict[s
                 columns: dict[str, str], problems: ProblemCollector) -> pd.DataFrame | None:
     """The records of a clean Nomis API CSV as a frame (as ``nomis.record`` makes them), with the
     skipped-row notes added to ``problems``; None when the file must be read line by line."""
-    data = _clean_bytes(raw)
-    if data is None or header_line != 1:
+    clean = _clean_bytes(raw)
+    if clean is None or header_line != 1:
         return None
+    data, lines = clean
     table = _read(data, len(header), where)
-    lines = data.count(b"\n") + (not data.endswith(b"\n"))
     if table is None or table.num_rows != lines - 1 or table.num_rows == 0:
         return None  # pyarrow skips blank lines: then rows and lines differ
     n = table.num_rows
@@ -101,27 +102,26 @@ def parse_clean(raw: RawFile, header: list[str], header_line: int, where: dict[s
     if pd.isna(kind).any():
         return None  # an unknown MEASURES value: reported by the line-by-line reader
     skip_percent = ~kind.astype(bool)
-    measure = per_row("measure", lambda t: nomis.MEASURES.get(" ".join(t.split()).lower(), "?"))
     unknown = per_row("measure", lambda t: nomis.MEASURES.get(" ".join(t.split()).lower(), "?") == "?", bool)
     if unknown[~skip_percent].any():
         return None  # an unknown measure
-    skip_measure = ~skip_percent & pd.isna(measure)
+    not_used = per_row("measure", lambda t: nomis.MEASURES.get(" ".join(t.split()).lower(), "?") is None, bool)
+    skip_measure = ~skip_percent & not_used
     used = ~skip_percent & ~skip_measure
 
     status = _statuses(col)
-    period = per_row("date", parse_month_name)
     bounds = [period_bounds(p) if (p := parse_month_name(t)) else None for t in col["date"][1]]
     start, end = (np.asarray([b[i] if b else None for b in bounds], dtype="datetime64[ms]")[col["date"][0]]
                   for i in (0, 1))  # dates as numbers, not millions of Python date objects
-    sex = per_row("sex", lambda t: nomis.SEXES.get(" ".join(t.split()).lower(), "?"))
-    age = per_row("age", nomis.normalise_age)
-    code_ok = per_row("area_code", lambda t: bool(GSS.match(t)), bool)
-    cells = per_row("value", _cell)
-    bad = pd.isna(period) | (sex == "?") | pd.isna(age) | ~code_ok | pd.isna(cells) | (status == "?")
+    # each check once per distinct cell (as booleans: no per-row objects to test)
+    bad = (per_row("date", lambda t: parse_month_name(t) is None, bool)
+           | per_row("sex", lambda t: " ".join(t.split()).lower() not in nomis.SEXES, bool)
+           | per_row("age", lambda t: nomis.normalise_age(t) is None, bool)
+           | ~per_row("area_code", lambda t: bool(GSS.match(t)), bool)
+           | per_row("value", lambda t: _cell(t) is None, bool) | (status == "?"))
     if bad[used].any():
         return None  # a problem (or a status we do not know): named row by row by the line-by-line reader
-    code = per_row("area_code", str)
-    skip_abroad = used & ~np.char.startswith(code.astype(str), "E")
+    skip_abroad = used & ~per_row("area_code", lambda t: t.startswith("E"), bool)
     keep = used & ~skip_abroad
 
     reasons = [(skip_percent, "MEASURES_NAME 'Percent' (shares of a total, not rates)"),
