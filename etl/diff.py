@@ -49,6 +49,7 @@ import pyarrow.parquet as pq
 
 import config
 from etl.errors import EtlError, Problem, ReleaseError
+from etl.memory import give_back
 from etl.texts import TEXT_COLUMNS, _union, as_categories, as_objects, is_categorical
 from vocab.catalogue import INDICATORS, TOPICS
 
@@ -110,17 +111,16 @@ def _distinct_periods(df: pd.DataFrame) -> pd.DataFrame:
 def revisions(old_df: pd.DataFrame, new_df: pd.DataFrame, home_codes: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(value revisions beyond rounding, status changes) between the publisher figures of both releases."""
     cols = KEY + ["area_name", "area_level", "source", "value", "status"]
-    old, new = _published(old_df, cols), _published(new_df, cols)
-    old_rows, new_rows = _matching_rows(old, new)
+    old_rows, new_rows = _matching_rows(old_df, new_df)
     if not len(old_rows):
         empty = pd.DataFrame(columns=KEY)
         return empty, empty
-    value_old, value_new = _values(old)[old_rows], _values(new)[new_rows]
+    value_old, value_new = _values(old_df)[old_rows], _values(new_df)[new_rows]
     has_old, has_new = ~np.isnan(value_old), ~np.isnan(value_new)
     change = value_new - value_old
-    limit = _tolerances(new["indicator"])[new_rows]
+    limit = _tolerances(new_df["indicator"].iloc[new_rows])
     keep = (has_old & has_new & (np.abs(change) > limit + 1e-9)) | (has_old != has_new)
-    both = _joined(old.iloc[old_rows[keep]], new.iloc[new_rows[keep]])
+    both = _joined(old_df[cols].iloc[old_rows[keep]], new_df[cols].iloc[new_rows[keep]])
     both["tolerance"] = limit[keep]
     has_old, has_new = both["value_old"].notna(), both["value_new"].notna()
     both["change"] = both["value_new"] - both["value_old"]
@@ -136,12 +136,13 @@ def revisions(old_df: pd.DataFrame, new_df: pd.DataFrame, home_codes: set[str]) 
 
 
 def _matching_rows(old: pd.DataFrame, new: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(old row numbers, new row numbers) of the rows with the same KEY, in the old table's order (as an inner
-    merge pairs them): KEY is unique in a release, so each old row meets at most one new row."""
+    """(old row numbers, new row numbers) of the publisher's rows with the same KEY, in the old table's order (as
+    an inner merge pairs them): KEY is unique in a release, so each old row meets at most one new row."""
     old_keys, new_keys = _key_numbers(old, new)
-    at = pd.Index(new_keys).get_indexer(old_keys)
-    old_rows = np.flatnonzero(at >= 0)
-    return old_rows, at[old_rows]
+    old_published, new_published = _published_rows(old), _published_rows(new)
+    at = pd.Index(new_keys[new_published]).get_indexer(old_keys[old_published])
+    found = at >= 0
+    return old_published[found], new_published[at[found]]
 
 
 def _key_numbers(old: pd.DataFrame, new: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -188,11 +189,11 @@ def _values(df: pd.DataFrame) -> np.ndarray:
     return df["value"].to_numpy(dtype=float, na_value=np.nan)
 
 
-def _published(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """``columns`` of the rows as the publisher gave them (not our derived aggregates), copying only those."""
+def _published_rows(df: pd.DataFrame) -> np.ndarray:
+    """Numbers of the rows as the publisher gave them (not our derived aggregates)."""
     if "derived" not in df.columns:
-        return df[columns]
-    return df.loc[~df["derived"].to_numpy(dtype=bool), columns]
+        return np.arange(len(df))
+    return np.flatnonzero(~df["derived"].to_numpy(dtype=bool))
 
 
 def area_changes(old_df: pd.DataFrame, new_df: pd.DataFrame) -> tuple[list[dict], list[dict]]:
@@ -406,7 +407,10 @@ def read_indicators(table: Path) -> pd.DataFrame:
     strings, is gigabytes)."""
     present = set(pq.read_schema(table).names)
     columns = [c for c in READ_COLUMNS if c in present]
-    return pd.read_parquet(table, columns=columns, read_dictionary=[c for c in columns if c in TEXT_COLUMNS])
+    df = pd.read_parquet(table, columns=columns, read_dictionary=[c for c in columns if c in TEXT_COLUMNS],
+                         to_pandas_kwargs={"date_as_object": False})  # datetime64 as in the tidy contract
+    give_back()  # the Arrow table it was converted from (hundreds of MB at national scale)
+    return df
 
 
 def default_pair(processed: Path) -> tuple[str, str]:
