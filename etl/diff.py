@@ -50,7 +50,7 @@ import pyarrow.parquet as pq
 import config
 from etl.errors import EtlError, Problem, ReleaseError
 from etl.memory import give_back
-from etl.texts import TEXT_COLUMNS, _union, as_categories, as_objects, is_categorical
+from etl.texts import TEXT_COLUMNS, as_categories, as_objects, is_categorical, union_categories
 from vocab.catalogue import INDICATORS, TOPICS
 
 SCHEMA_VERSION = 1
@@ -119,13 +119,11 @@ def revisions(old_df: pd.DataFrame, new_df: pd.DataFrame, home_codes: set[str]) 
     has_old, has_new = ~np.isnan(value_old), ~np.isnan(value_new)
     change = value_new - value_old
     limit = _tolerances(new_df["indicator"].iloc[new_rows])
-    keep = (has_old & has_new & (np.abs(change) > limit + 1e-9)) | (has_old != has_new)
+    is_revised, is_status = has_old & has_new & (np.abs(change) > limit + 1e-9), has_old != has_new
+    keep = is_revised | is_status  # only these rows become texts
     both = _joined(old_df[cols].iloc[old_rows[keep]], new_df[cols].iloc[new_rows[keep]])
-    both["tolerance"] = limit[keep]
-    has_old, has_new = both["value_old"].notna(), both["value_new"].notna()
-    both["change"] = both["value_new"] - both["value_old"]
-    revised = both[has_old & has_new & (both["change"].abs() > both["tolerance"] + 1e-9)].copy()
-    status = both[(has_old != has_new)].copy()
+    both["tolerance"], both["change"] = limit[keep], change[keep]
+    revised, status = both[is_revised[keep]].copy(), both[is_status[keep]].copy()
     for frame in (revised, status):
         frame["is_home_area"] = frame["area_code"].isin(home_codes)
     revised["size"] = (revised["change"].abs() / revised["tolerance"]).astype(float)
@@ -162,12 +160,13 @@ def _shared_codes(old: pd.Series, new: pd.Series) -> tuple[np.ndarray, np.ndarra
     """(old codes, new codes, number of codes) of one text column over the union of both columns' categories;
     missing is code 0 (a merge pairs missing keys with each other too)."""
     old, new = _categorical(old), _categorical(new)
-    union = _union([old.cat.categories, new.cat.categories])
+    union = union_categories([old.cat.categories, new.cat.categories])
     codes = [s.cat.set_categories(union).cat.codes.to_numpy(dtype=np.int64) + 1 for s in (old, new)]
     return codes[0], codes[1], len(union) + 1
 
 
 def _categorical(series: pd.Series) -> pd.Series:
+    """``series`` as a categorical (a table from a caller or a test may have plain texts)."""
     return series if is_categorical(series) else as_categories(series.to_frame())[series.name]
 
 
@@ -186,6 +185,7 @@ def _joined(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
 
 
 def _values(df: pd.DataFrame) -> np.ndarray:
+    """The value column as floats, missing as NaN (also from a nullable column)."""
     return df["value"].to_numpy(dtype=float, na_value=np.nan)
 
 
