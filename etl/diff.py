@@ -57,6 +57,7 @@ SCHEMA_VERSION = 1
 MAX_LISTED = 500  # revisions / status changes listed in diff.json (counts are always complete)
 TEXT_LINES = 12  # revisions shown on the terminal
 KEY = ["indicator", "area_code", "period", "breakdown"]
+KEY_LIMIT = 2 ** 62  # a combined key is renumbered densely before it could pass this (int64)
 READ_COLUMNS = KEY + ["area_name", "area_level", "source", "value", "status", "derived", "period_start"]
 PARENT_COLUMNS = ("upper_tier_code", "lep_code", "lsip_code", "combined_authority_code", "region_code",
                   "country_code")
@@ -149,8 +150,8 @@ def _key_numbers(old: pd.DataFrame, new: pd.DataFrame) -> tuple[np.ndarray, np.n
     old_keys, new_keys = np.zeros(len(old), dtype=np.int64), np.zeros(len(new), dtype=np.int64)
     for column in KEY:
         old_codes, new_codes, size = _shared_codes(old[column], new[column])
-        if (int(max(old_keys.max(initial=0), new_keys.max(initial=0))) + 1) * size >= 2 ** 62:
-            both, _ = pd.factorize(np.concatenate([old_keys, new_keys]))  # renumber densely before it could overflow
+        if (int(max(old_keys.max(initial=0), new_keys.max(initial=0))) + 1) * size >= KEY_LIMIT:
+            both, _ = pd.factorize(np.concatenate([old_keys, new_keys]))
             old_keys, new_keys = both[:len(old)].astype(np.int64), both[len(old):].astype(np.int64)
         old_keys, new_keys = old_keys * size + old_codes, new_keys * size + new_codes
     return old_keys, new_keys

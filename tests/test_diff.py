@@ -256,6 +256,16 @@ def test_revisions_pair_rows_as_a_merge_on_the_key_does():
     assert (ties["size"].diff().dropna() <= 0).all(), "revisions listed largest first after the home area's"
 
 
+def test_keys_renumbered_before_they_overflow_pair_the_same_rows(monkeypatch):
+    old_df, new_df = _random_release(3), _random_release(4)
+    wide_revised, wide_status = diff.revisions(old_df, new_df, {BURNLEY})
+    monkeypatch.setattr(diff, "KEY_LIMIT", 8)  # every column's codes now force a dense renumbering first
+    revised, status = diff.revisions(old_df, new_df, {BURNLEY})
+    assert len(revised) > 20, "the random releases should have revisions"
+    pd.testing.assert_frame_equal(revised, wide_revised)
+    pd.testing.assert_frame_equal(status, wide_status)
+
+
 def test_a_release_is_read_with_the_diffs_columns_only(tmp_path):
     write_release(tmp_path, "r1", old_rows(), "2026-10-20T09:00:00Z")
     _, df, _, _ = diff.load_release(tmp_path, "r1")
