@@ -27,7 +27,7 @@ from etl.rawfolder import DEMO_MARKER
 from etl.release import write_release
 from etl.resolve import build_geography
 from etl.schema import coerce_types, sort_tidy, validate_tidy
-from etl.texts import as_objects, concat
+from etl.texts import concat
 
 
 @dataclass
@@ -121,5 +121,5 @@ def write_diff_against_current(out_dir: Path, release_id: str, folder: Path, out
         return
     _old_folder, old_df, old_meta, _old_areas = diff.load_release(Path(out_dir), manifest["current_release"])
     home = diff.home_districts(outcome.areas, meta["home_area_code"])
-    result = diff.diff_releases(old_df, as_objects(outcome.indicators), old_meta, {**meta, "id": release_id}, home)
+    result = diff.diff_releases(old_df, outcome.indicators, old_meta, {**meta, "id": release_id}, home)
     diff.write_outputs(result, folder)

@@ -43,16 +43,22 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 import config
 from etl.errors import EtlError, Problem, ReleaseError
+from etl.memory import give_back
+from etl.texts import TEXT_COLUMNS, as_categories, as_objects, is_categorical, union_categories
 from vocab.catalogue import INDICATORS, TOPICS
 
 SCHEMA_VERSION = 1
 MAX_LISTED = 500  # revisions / status changes listed in diff.json (counts are always complete)
 TEXT_LINES = 12  # revisions shown on the terminal
 KEY = ["indicator", "area_code", "period", "breakdown"]
+KEY_LIMIT = 2 ** 62  # a combined key is renumbered densely before it could pass this (int64)
+READ_COLUMNS = KEY + ["area_name", "area_level", "source", "value", "status", "derived", "period_start"]
 PARENT_COLUMNS = ("upper_tier_code", "lep_code", "lsip_code", "combined_authority_code", "region_code",
                   "country_code")
 
@@ -78,7 +84,7 @@ def _str(value) -> str | None:
 def _period_order(df: pd.DataFrame) -> dict[str, pd.Timestamp]:
     """period label -> its first day (to sort mixed labels)."""
     if "period_start" in df.columns:
-        first = df.groupby("period", sort=False)["period_start"].min()
+        first = df.groupby("period", sort=False, observed=True)["period_start"].min()
         return {str(k): v for k, v in first.items()}
     return {}
 
@@ -86,6 +92,7 @@ def _period_order(df: pd.DataFrame) -> dict[str, pd.Timestamp]:
 def new_periods(old_df: pd.DataFrame, new_df: pd.DataFrame) -> list[dict]:
     """Per (source, indicator): the periods in the new release that the old one did not have."""
     order = _period_order(new_df)
+    old_df, new_df = _distinct_periods(old_df), _distinct_periods(new_df)
     old_sets = old_df.groupby(["source", "indicator"])["period"].agg(lambda s: set(map(str, s))).to_dict()
     out = []
     for (source, indicator), periods in new_df.groupby(["source", "indicator"])["period"]:
@@ -97,20 +104,27 @@ def new_periods(old_df: pd.DataFrame, new_df: pd.DataFrame) -> list[dict]:
     return sorted(out, key=lambda e: (e["indicator"], e["source"]))
 
 
+def _distinct_periods(df: pd.DataFrame) -> pd.DataFrame:
+    """Each (source, indicator, period) once, as texts: the few hundred combinations, not millions of rows."""
+    return as_objects(df[["source", "indicator", "period"]].drop_duplicates())
+
+
 def revisions(old_df: pd.DataFrame, new_df: pd.DataFrame, home_codes: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(value revisions beyond rounding, status changes) between the publisher figures of both releases."""
     cols = KEY + ["area_name", "area_level", "source", "value", "status"]
-    old = _published(old_df)[cols]
-    new = _published(new_df)[cols]
-    both = old.merge(new, on=KEY, suffixes=("_old", "_new"), how="inner")
-    if both.empty:
+    old_rows, new_rows = _matching_rows(old_df, new_df)
+    if not len(old_rows):
         empty = pd.DataFrame(columns=KEY)
         return empty, empty
-    both["tolerance"] = both["indicator"].map(lambda i: tolerance(str(i)))
-    has_old, has_new = both["value_old"].notna(), both["value_new"].notna()
-    both["change"] = both["value_new"] - both["value_old"]
-    revised = both[has_old & has_new & (both["change"].abs() > both["tolerance"] + 1e-9)].copy()
-    status = both[(has_old != has_new)].copy()
+    value_old, value_new = _values(old_df)[old_rows], _values(new_df)[new_rows]
+    has_old, has_new = ~np.isnan(value_old), ~np.isnan(value_new)
+    change = value_new - value_old
+    limit = _tolerances(new_df["indicator"].iloc[new_rows])
+    is_revised, is_status = has_old & has_new & (np.abs(change) > limit + 1e-9), has_old != has_new
+    keep = is_revised | is_status  # only these rows become texts
+    both = _joined(old_df[cols].iloc[old_rows[keep]], new_df[cols].iloc[new_rows[keep]])
+    both["tolerance"], both["change"] = limit[keep], change[keep]
+    revised, status = both[is_revised[keep]].copy(), both[is_status[keep]].copy()
     for frame in (revised, status):
         frame["is_home_area"] = frame["area_code"].isin(home_codes)
     revised["size"] = (revised["change"].abs() / revised["tolerance"]).astype(float)
@@ -120,17 +134,73 @@ def revisions(old_df: pd.DataFrame, new_df: pd.DataFrame, home_codes: set[str]) 
     return revised, status
 
 
-def _published(df: pd.DataFrame) -> pd.DataFrame:
-    """Rows as the publisher gave them (not our derived aggregates)."""
-    if "derived" in df.columns:
-        df = df[~df["derived"].astype(bool)]
-    return df
+def _matching_rows(old: pd.DataFrame, new: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(old row numbers, new row numbers) of the publisher's rows with the same KEY, in the old table's order (as
+    an inner merge pairs them): KEY is unique in a release, so each old row meets at most one new row."""
+    old_keys, new_keys = _key_numbers(old, new)
+    old_published, new_published = _published_rows(old), _published_rows(new)
+    at = pd.Index(new_keys[new_published]).get_indexer(old_keys[old_published])
+    found = at >= 0
+    return old_published[found], new_published[at[found]]
+
+
+def _key_numbers(old: pd.DataFrame, new: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """One integer per row for its KEY, equal in both tables for equal texts: the columns' codes over shared
+    categories, combined (hashing 5 M integers instead of 5 M tuples of strings)."""
+    old_keys, new_keys = np.zeros(len(old), dtype=np.int64), np.zeros(len(new), dtype=np.int64)
+    for column in KEY:
+        old_codes, new_codes, size = _shared_codes(old[column], new[column])
+        if (int(max(old_keys.max(initial=0), new_keys.max(initial=0))) + 1) * size >= KEY_LIMIT:
+            both, _ = pd.factorize(np.concatenate([old_keys, new_keys]))
+            old_keys, new_keys = both[:len(old)].astype(np.int64), both[len(old):].astype(np.int64)
+        old_keys, new_keys = old_keys * size + old_codes, new_keys * size + new_codes
+    return old_keys, new_keys
+
+
+def _shared_codes(old: pd.Series, new: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
+    """(old codes, new codes, number of codes) of one text column over the union of both columns' categories;
+    missing is code 0 (a merge pairs missing keys with each other too)."""
+    old, new = _categorical(old), _categorical(new)
+    union = union_categories([old.cat.categories, new.cat.categories])
+    codes = [s.cat.set_categories(union).cat.codes.to_numpy(dtype=np.int64) + 1 for s in (old, new)]
+    return codes[0], codes[1], len(union) + 1
+
+
+def _categorical(series: pd.Series) -> pd.Series:
+    """``series`` as a categorical (a table from a caller or a test may have plain texts)."""
+    return series if is_categorical(series) else as_categories(series.to_frame())[series.name]
+
+
+def _tolerances(indicator: pd.Series) -> np.ndarray:
+    """Each row's tolerance, worked out once per distinct indicator."""
+    indicator = _categorical(indicator)
+    per_code = np.array([tolerance(str(i)) for i in indicator.cat.categories] + [math.nan], dtype=float)
+    return per_code[indicator.cat.codes.to_numpy()]
+
+
+def _joined(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """Paired rows side by side as a merge on KEY names them (KEY once, other columns _old/_new), as texts."""
+    old, new = as_objects(old).reset_index(drop=True), as_objects(new).reset_index(drop=True)
+    return pd.concat([old[KEY], old.drop(columns=KEY).add_suffix("_old"), new.drop(columns=KEY).add_suffix("_new")],
+                     axis=1)
+
+
+def _values(df: pd.DataFrame) -> np.ndarray:
+    """The value column as floats, missing as NaN (also from a nullable column)."""
+    return df["value"].to_numpy(dtype=float, na_value=np.nan)
+
+
+def _published_rows(df: pd.DataFrame) -> np.ndarray:
+    """Numbers of the rows as the publisher gave them (not our derived aggregates)."""
+    if "derived" not in df.columns:
+        return np.arange(len(df))
+    return np.flatnonzero(~df["derived"].to_numpy(dtype=bool))
 
 
 def area_changes(old_df: pd.DataFrame, new_df: pd.DataFrame) -> tuple[list[dict], list[dict]]:
     """(areas added, areas removed) by GSS code over all indicators."""
     def areas(df):
-        first = df.dropna(subset=["area_code"]).drop_duplicates("area_code")
+        first = df[["area_code", "area_name", "area_level"]].dropna(subset=["area_code"]).drop_duplicates("area_code")
         return {str(r.area_code): {"area_code": str(r.area_code), "area_name": _str(r.area_name),
                                    "area_level": _str(r.area_level)} for r in first.itertuples()}
 
@@ -148,6 +218,7 @@ def district_ranks(df: pd.DataFrame, indicator_id: str, districts: list[str]) ->
               & df["value"].notna()]
     if "area_level" in rows.columns:
         rows = rows[rows["area_level"].isna() | (rows["area_level"] == "district")]
+    rows = as_objects(rows)  # the few home-district rows, ranked and sorted by their texts
     if rows.empty or polarity is None:
         return None, pd.DataFrame()
     counts = rows.groupby("period")["area_code"].nunique()
@@ -329,7 +400,18 @@ def load_release(processed: Path, release: str) -> tuple[Path, pd.DataFrame, dic
         meta = {}
     meta.setdefault("id", folder.name)
     areas = pd.read_parquet(folder / "areas.parquet") if (folder / "areas.parquet").is_file() else None
-    return folder, pd.read_parquet(table), meta, areas
+    return folder, read_indicators(table), meta, areas
+
+
+def read_indicators(table: Path) -> pd.DataFrame:
+    """The columns a diff reads, texts as categoricals straight from Parquet (a national release whole, as
+    strings, is gigabytes)."""
+    present = set(pq.read_schema(table).names)
+    columns = [c for c in READ_COLUMNS if c in present]
+    df = pd.read_parquet(table, columns=columns, read_dictionary=[c for c in columns if c in TEXT_COLUMNS],
+                         to_pandas_kwargs={"date_as_object": False})  # datetime64 as in the tidy contract
+    give_back()  # the Arrow table it was converted from (hundreds of MB at national scale)
+    return df
 
 
 def default_pair(processed: Path) -> tuple[str, str]:

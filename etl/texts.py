@@ -4,8 +4,9 @@ A national table repeats a few hundred codes, periods and breakdowns millions of
 columns every whole-table step (a contract check, a sort, a groupby, a comparison with "ok") hashes or
 compares 5 M Python strings; as categoricals it works on small integer codes. Categories are kept
 sorted, so sorting and grouping by them give the same order as the texts would. They stay categorical in
-``BuildOutcome.indicators`` through the release files; pandera's report and the diff against the last
-release, which compare texts, see ``object`` columns (``as_objects``).
+``BuildOutcome.indicators`` through the release files and the diff against the last release (which pairs
+rows by codes over both releases' categories); pandera's report, which compares texts, sees ``object``
+columns (``as_objects``).
 """
 from __future__ import annotations
 
@@ -70,14 +71,14 @@ def concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     if len(frames) > 1:
         for column in TEXT_COLUMNS:
             if all(column in f.columns for f in frames):
-                union = _union([f[column].cat.categories for f in frames])
+                union = union_categories([f[column].cat.categories for f in frames])
                 for f in frames:  # (each frame is a shallow copy of the caller's: only its codes are remade)
                     if not f[column].cat.categories.equals(union):
                         f[column] = f[column].cat.set_categories(union)
     return pd.concat(frames, ignore_index=True)
 
 
-def _union(categories: list[pd.Index]) -> pd.Index:
+def union_categories(categories: list[pd.Index]) -> pd.Index:
     """Every category of ``categories``, once each and sorted (as ``pd.factorize(sort=True)`` would)."""
     first = categories[0]
     if all(c.equals(first) for c in categories[1:]):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -190,3 +191,87 @@ def test_cli_with_a_single_release_explains_there_is_nothing_to_compare(tmp_path
     assert diff.main(["--processed", str(processed)]) == 2, "one release only: nothing to compare"
     assert "no earlier release" in capsys.readouterr().err, "the message says why"
     assert diff.main(["nope", "only", "--processed", str(processed)]) == 2, "an unknown release id is an error"
+
+
+def _without_timestamp(doc):
+    return {k: v for k, v in doc.items() if k != "created"}
+
+
+def _scrambled_categories(df):
+    """``df``'s text columns as categoricals whose categories are in reverse order plus one unused (as Parquet's
+    dictionaries come: neither sorted nor the other release's)."""
+    df = df.copy()
+    for column in ("indicator", "area_code", "area_name", "area_level", "period", "breakdown", "status", "source"):
+        values = df[column].astype(object)
+        seen = sorted({v for v in values if isinstance(v, str)}, reverse=True)
+        df[column] = pd.Categorical(values, categories=seen + [f"unused-{column}"])
+    return df
+
+
+def test_categorical_tables_give_the_same_diff():
+    districts = diff.home_districts(areas_frame(), HOME)
+    meta = ({"id": "r1"}, {"id": "r2", "home_area_code": HOME})
+    as_texts = diff.diff_releases(tidy_frame(old_rows()), tidy_frame(new_rows()), *meta, districts)
+    as_codes = diff.diff_releases(_scrambled_categories(tidy_frame(old_rows())),
+                                  _scrambled_categories(tidy_frame(new_rows())), *meta, districts)
+    assert _without_timestamp(as_codes) == _without_timestamp(as_texts), \
+        "categorical tables (categories unsorted, different in each release) give the text tables' diff"
+
+
+def _random_release(seed, n=400):
+    rng = np.random.default_rng(seed)
+    rows = [row(ind, code, period, float(rng.integers(0, 40)) * (10 if ind == "claimant_count" else 0.1), breakdown=b,
+                unit="count" if ind == "claimant_count" else "percent")
+            for ind in ("claimant_rate", "claimant_count") for code in (BURNLEY, CHORLEY, FYLDE, PRESTON)
+            for period in ("2020-01", "2020-02", "2020-03") for b in ("total", "male", "female")]
+    df = tidy_frame(rows).sample(frac=0.8, random_state=seed).reset_index(drop=True)  # rows in another order
+    df.loc[rng.random(len(df)) < 0.1, "value"] = math.nan
+    df.loc[rng.random(len(df)) < 0.1, "derived"] = True
+    return df
+
+
+def _merged_reference(old_df, new_df):
+    """The value revisions and status changes as an inner merge on KEY finds them (the diff's definition)."""
+    cols = diff.KEY + ["value"]
+    both = old_df.loc[~old_df["derived"], cols].merge(new_df.loc[~new_df["derived"], cols], on=diff.KEY,
+                                                      suffixes=("_old", "_new"), how="inner")
+    limit = both["indicator"].map(diff.tolerance).astype(float)
+    has_old, has_new = both["value_old"].notna(), both["value_new"].notna()
+    change = (both["value_new"] - both["value_old"]).abs()
+    return both[has_old & has_new & (change > limit + 1e-9)], both[has_old != has_new]
+
+
+def test_revisions_pair_rows_as_a_merge_on_the_key_does():
+    old_df, new_df = _random_release(1), _random_release(2)
+    revised, status = diff.revisions(_scrambled_categories(old_df), new_df, {BURNLEY})
+    want_revised, want_status = _merged_reference(old_df, new_df)
+    assert len(revised) > 20 and len(status) >= 5, "the random releases should differ in both ways"
+    columns = diff.KEY + ["value_old", "value_new"]
+    got = revised[columns].sort_values(diff.KEY).reset_index(drop=True)
+    want = want_revised[columns].sort_values(diff.KEY).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got.astype({c: object for c in diff.KEY}), want.astype({c: object for c in diff.KEY}))
+    assert sorted(map(tuple, status[diff.KEY].to_numpy())) == sorted(map(tuple, want_status[diff.KEY].to_numpy())), \
+        "status changes: the same keys as the merge finds"
+    ties = revised[~revised["is_home_area"]]
+    assert (ties["size"].diff().dropna() <= 0).all(), "revisions listed largest first after the home area's"
+
+
+def test_keys_renumbered_before_they_overflow_pair_the_same_rows(monkeypatch):
+    old_df, new_df = _random_release(3), _random_release(4)
+    wide_revised, wide_status = diff.revisions(old_df, new_df, {BURNLEY})
+    monkeypatch.setattr(diff, "KEY_LIMIT", 8)  # every column's codes now force a dense renumbering first
+    revised, status = diff.revisions(old_df, new_df, {BURNLEY})
+    assert len(revised) > 20, "the random releases should have revisions"
+    pd.testing.assert_frame_equal(revised, wide_revised)
+    pd.testing.assert_frame_equal(status, wide_status)
+
+
+def test_a_release_is_read_with_the_diffs_columns_only(tmp_path):
+    write_release(tmp_path, "r1", old_rows(), "2026-10-20T09:00:00Z")
+    _, df, _, _ = diff.load_release(tmp_path, "r1")
+    assert list(df.columns) == diff.READ_COLUMNS, "only the columns the diff uses are read"
+    assert all(isinstance(df[c].dtype, pd.CategoricalDtype) for c in diff.KEY), "texts are read as categoricals"
+    full = pd.read_parquet(tmp_path / "releases" / "r1" / "indicators.parquet")
+    doc = diff.diff_releases(df, tidy_frame(new_rows()), {"id": "r1"}, {"id": "r2"}, [BURNLEY, CHORLEY])
+    reference = diff.diff_releases(full, tidy_frame(new_rows()), {"id": "r1"}, {"id": "r2"}, [BURNLEY, CHORLEY])
+    assert _without_timestamp(doc) == _without_timestamp(reference), "the narrow read gives the same diff"
