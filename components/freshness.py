@@ -31,9 +31,15 @@ def stale_sources(rel, on: str | None = None) -> list[dict]:
     return [s for s in rel.sources if is_stale(s, on)]
 
 
-@functools.lru_cache(maxsize=8)
 def notices_state(release_id: str, on: str) -> str:
     """The sources of a release whose newer figures were due by ``on``: all a date changes on a page."""
+    import data_access
+
+    return _notices_state(str(data_access.processed_dir()), release_id, on)
+
+
+@functools.lru_cache(maxsize=8)
+def _notices_state(folder: str, release_id: str, on: str) -> str:
     import data_access
 
     return ",".join(sorted(str(s.get("source_id")) for s in stale_sources(data_access.load(release_id), on)))
