@@ -202,9 +202,10 @@ def from_pack(key: tuple) -> tuple[bytes, str] | None:
     from web import view_pack  # not at import: `python -m web.view_pack` imports this module first
 
     packed = view_pack.reply(key[3], key[4])
-    if packed is None or key[-1] == "br":
-        return None if packed is None else (packed, "br")
-    return compress_reply(brotli.decompress(packed), key[-1]), key[-1]
+    if packed is None:
+        return None
+    encoding = key[-1]
+    return (packed if encoding == "br" else compress_reply(brotli.decompress(packed), encoding)), encoding
 
 
 def _router_key():

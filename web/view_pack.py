@@ -167,9 +167,12 @@ def current_pack(rel) -> Pack | None:
 
 def reply(path: str, search: str) -> bytes | None:
     """The pack's brotli-compressed router reply for this request, when the current pack holds it."""
-    if not data_access.has_release() or data_access.requested_home():
+    if data_access.requested_home():
         return None
-    rel = data_access.load()
+    try:
+        rel = data_access.load()  # one look at the manifest (the router key has just made sure of a release)
+    except data_access.NoReleaseError:
+        return None
     pack = current_pack(rel)
     if pack is None:
         return None
