@@ -27,7 +27,6 @@ from bench.bench_load import start_gunicorn, stop_server  # noqa: E402
 from bench.releases import processed_folder  # noqa: E402
 
 TOPICS = ["claimant-count", "furlough", "neet", "attainment", "apprenticeships"]
-ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
 AIMS = {"district_switch_vs_static": "<= 2x", "chart_page_cold_s": "<= 0.5", "warm_bytes": "<= 600 KB",
         "warm_requests": "<= 3"}
 
@@ -38,11 +37,10 @@ def pct(values: list[float], q: float) -> float:
 
 
 def router_body(path: str, search: str = "") -> dict:
-    return {"output": ROUTER_OUTPUT, "outputs": [{"id": "_pages_content", "property": "children"},
-                                                 {"id": "_pages_store", "property": "data"}],
-            "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
-                       {"id": "_pages_location", "property": "search", "value": search}],
-            "changedPropIds": ["_pages_location.search"], "state": []}
+    """The body Dash's renderer posts for a page (the app's own, which its view pack renders with)."""
+    from web.view_pack import router_body as body  # not at import: the app reads its settings then
+
+    return body(path, search)
 
 
 def bench_startup(env: dict, runs: int = 3) -> dict:

@@ -37,17 +37,15 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from bench.machine import describe_machine  # noqa: E402
 from bench.releases import processed_folder  # noqa: E402
 
-ROUTER = ".._pages_content.children..._pages_store.data.."
 TOPICS = ["claimant-count", "furlough", "neet", "attainment", "apprenticeships"]
 WEIGHTS = {"page": 4, "view": 8, "district": 3, "static": 4, "csv": 2, "png": 1, "pdf": 1}
 
 
 def router_body(path: str, search: str = "") -> str:
-    return json.dumps({"output": ROUTER, "outputs": [{"id": "_pages_content", "property": "children"},
-                                                     {"id": "_pages_store", "property": "data"}],
-                       "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
-                                  {"id": "_pages_location", "property": "search", "value": search}],
-                       "changedPropIds": ["_pages_location.search"], "state": []}, separators=(",", ":"))
+    """The router request body for a page, as compact JSON (a load generator posts it as it is)."""
+    from web.view_pack import router_body as body  # not at import: the app reads its settings then
+
+    return json.dumps(body(path, search), separators=(",", ":"))
 
 
 class Mix:

@@ -73,7 +73,7 @@ def test_a_topic_page_as_a_plain_tree_is_the_json_dash_sends(release, dash_app):
 
 def test_the_router_answers_a_topic_view_as_plain_json(release, dash_app):
     """The real router callback (Dash Pages' layout through safe_layout) still answers the view."""
-    from bench.bench_dashboard import router_body
+    from web.view_pack import router_body
     from components import topic_page
 
     area = release.home_districts()["area_code"].iloc[0]
