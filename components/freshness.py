@@ -40,6 +40,7 @@ def notices_state(release_id: str, on: str) -> str:
 
 @functools.lru_cache(maxsize=8)
 def _notices_state(folder: str, release_id: str, on: str) -> str:
+    """``folder`` is only part of the key: two folders may hold releases with one id."""
     import data_access
 
     return ",".join(sorted(str(s.get("source_id")) for s in stale_sources(data_access.load(release_id), on)))

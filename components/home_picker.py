@@ -43,6 +43,7 @@ def home_picker_tree(rel, action: str = "", keep: dict | None = None) -> dict:
 
 @functools.lru_cache(maxsize=256)
 def _picker_tree(folder: str, release_id: str, home: str, action: str, keep: tuple) -> dict:
+    """``folder`` is only part of the key: two folders may hold releases with one id."""
     import data_access
 
     with data_access.home_as(home):
