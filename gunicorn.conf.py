@@ -60,6 +60,9 @@ def when_ready(server):
 
     if data_access.has_release():
         data_access.load()
+    import web.view_pack
+
+    web.view_pack.renderer_version()  # hashes the code once here, not in each worker on its first router miss
     gc.collect()
     memory_limits.trim()  # what loading freed must not be copied into every worker's memory
     gc.freeze()
