@@ -1,0 +1,129 @@
+"""Which areas a parent is made of, and how many of them the rows of each indicator, period and breakdown cover.
+
+An aggregate is computed only when every member area has a row (``etl.aggregate``). Coverage is worked out
+for all the indicators of a batch at once, and once per distinct set of area codes: most indicators,
+periods and breakdowns have the same areas, so a release's thousands of groups need a few dozen sets.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from etl.distinct import distinct_rows
+from etl.geography import Geography
+from vocab.levels import PARENT_LEVELS, UNITARY_PREFIXES
+
+KEY = ["indicator", "parent_code", "parent_level", "period", "breakdown"]  # a coverage figure's group
+
+
+def membership(geo: Geography, base: str) -> pd.DataFrame:
+    """unit_code, member_code (today's code), parent_code, parent_level for every unit the geography knows.
+
+    ``base`` is ``district`` (districts roll up to counties, LEPs, ... England) or ``upper_tier``
+    (counties and unitaries roll up to LEPs, regions, England: for upper-tier-only indicators).
+    """
+    rows = []
+    if base == "district":
+        for district in geo.districts:
+            for level in PARENT_LEVELS:
+                parent = geo.parent_of(district, level)
+                if parent is None or (level == "upper_tier" and parent == district):
+                    continue
+                rows.append((district, geo.current_code(district), parent, level))
+    else:
+        tiers = sorted({t for d in geo.districts if (t := geo.upper_tier_of(d))})
+        within = {}  # (tier, level) -> the parent the whole tier lies in (None: it straddles)
+        for tier in tiers:
+            for level in PARENT_LEVELS[1:]:
+                parent = geo.parent_of(tier, level) if tier[:3] in UNITARY_PREFIXES else geo._common_parent(tier, level)
+                within[(tier, level)] = parent
+                if parent is not None:
+                    rows.append((tier, geo.current_code(tier), parent, level))
+        # a parent with a district whose council straddles its edge (Staffordshire in two LEPs) cannot be
+        # made of whole councils: its councils would stand for only part of it
+        partial = {(geo.parent_of(d, level), level) for d in geo.districts for level in PARENT_LEVELS[1:]
+                   if within.get((geo.upper_tier_of(d), level)) != geo.parent_of(d, level)}
+        rows = [r for r in rows if (r[2], r[3]) not in partial]
+    return pd.DataFrame(rows, columns=["unit_code", "member_code", "parent_code", "parent_level"]).drop_duplicates()
+
+
+def tier_districts(geo: Geography) -> pd.DataFrame:
+    """unit_code (a council), district (today's code) for every district in each council's area."""
+    pairs = {(tier, geo.current_code(d)) for d in geo.districts if (tier := geo.upper_tier_of(d))}
+    return pd.DataFrame(sorted(pairs), columns=["unit_code", "district"])
+
+
+def tier_coverage(units: pd.DataFrame, members: pd.DataFrame, districts: pd.DataFrame) -> pd.Series:
+    """How many of each parent's districts (today's codes) the councils' rows cover, per (indicator, parent,
+    level, period, breakdown); -1 where two rows cover the same district (an old and a new council both given)."""
+    present = units[["indicator", "area_code", "period", "breakdown"]].drop_duplicates().rename(
+        columns={"area_code": "unit_code"})
+    covered = present.merge(members[["unit_code", "parent_code", "parent_level"]], on="unit_code").merge(
+        districts, on="unit_code")
+    if covered.empty:
+        return pd.Series(dtype="float64")
+    grouped = covered.groupby(KEY)["district"]
+    have = grouped.nunique()
+    return have.where(grouped.size() == have, -1)
+
+
+class DistrictCoverage:
+    """How many of each parent's members rows cover, for one geography's district membership: the parents'
+    member lists are prepared once per build, and each distinct set of codes is counted once.
+
+    A member (today's code) is covered by its own row or by rows for all the codes it was formed from,
+    so one of four old Somerset districts never stands for the whole of Somerset.
+    """
+
+    def __init__(self, members: pd.DataFrame, geo: Geography):
+        self.geo = geo
+        pairs = members[["parent_code", "parent_level", "member_code"]].drop_duplicates()
+        self.all_members = pairs["member_code"].unique().tolist() if len(pairs) else []
+        self.member_of_pair = pd.Index(self.all_members).get_indexer(pairs["member_code"])
+        self.parent_of_pair, self.parents = distinct_rows(pairs, ["parent_code", "parent_level"])
+        self.counts: dict[frozenset, np.ndarray] = {}  # set of codes -> members covered per parent
+
+    def _counted(self, present: frozenset) -> np.ndarray:
+        if present not in self.counts:
+            covered = np.array([m in present or self.geo.covered(m, present) for m in self.all_members], dtype=bool)
+            self.counts[present] = np.bincount(self.parent_of_pair[covered[self.member_of_pair]],
+                                               minlength=len(self.parents))
+        return self.counts[present]
+
+    def __call__(self, units: pd.DataFrame) -> pd.Series:
+        """Members covered per (indicator, parent, level, period, breakdown) of ``units``' rows (only parents
+        with at least one)."""
+        keys, counts, sets = [], [], {}  # (sets: the key of a set of codes in this table -> its counts)
+        groups, by_group = _codes_by_group(units)
+        for group, key, codes in by_group:
+            count = sets[key] if key in sets else sets.setdefault(key, self._counted(frozenset(codes)))
+            where = np.flatnonzero(count)
+            keys.append(np.full(len(where), group))
+            counts.append((where, count[where]))
+        if not keys:
+            return pd.Series(dtype="int64", index=pd.MultiIndex.from_arrays([[]] * len(KEY), names=KEY))
+        group_of = np.concatenate(keys)
+        parent_of = np.concatenate([w for w, _ in counts])
+        index = pd.MultiIndex.from_arrays([
+            groups["indicator"].to_numpy(dtype=object)[group_of],
+            self.parents["parent_code"].to_numpy(dtype=object)[parent_of],
+            self.parents["parent_level"].to_numpy(dtype=object)[parent_of],
+            groups["period"].to_numpy(dtype=object)[group_of],
+            groups["breakdown"].to_numpy(dtype=object)[group_of]], names=KEY)
+        return pd.Series(np.concatenate([c for _, c in counts]), index=index, name="member_code")
+
+
+def _codes_by_group(units: pd.DataFrame):
+    """(the distinct (indicator, period, breakdown) of ``units`` as ``distinct_rows`` numbers them, and per
+    such group: its number, a key of its rows' distinct area codes (equal keys: equal sets), those codes):
+    from one sort of the rows' numbers, not a pandas group and a set of strings for each of thousands."""
+    group, groups = distinct_rows(units, ["indicator", "period", "breakdown"])
+    numbers, codes = pd.factorize(units["area_code"], sort=True)
+    codes = np.asarray(codes, dtype=object)
+    order = np.lexsort((numbers, group))
+    group, numbers = group[order], numbers[order]
+    distinct = np.r_[True, (group[1:] != group[:-1]) | (numbers[1:] != numbers[:-1])]
+    group, numbers = group[distinct], numbers[distinct]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    return groups, ((number, present.tobytes(), codes[present])
+                    for number, present in zip(group[starts], np.split(numbers, starts[1:])))

@@ -1,0 +1,132 @@
+"""Member rows -> one figure per (indicator, parent, level, period, breakdown), by each indicator's own rule.
+
+``sum`` adds values; ``ratio`` divides summed numerators by summed denominators (× the unit's scale);
+``weighted_mean`` divides summed totals by summed weights. Many indicators are combined in one pass: the
+rule, scale and failure reason are looked up per group from its indicator, so the fixed cost of a groupby
+is paid once per batch of indicators, not once per indicator.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from etl.derivations import by_indicator
+from etl.groupsum import kahan_group_sums
+from etl.schema import STATUSES_WITH_VALUE
+
+SCALE = {"percent": 100.0, "per_100k": 100_000.0, "count": 1.0, "score": 1.0}
+GROUP = ["indicator", "parent_code", "parent_level", "period", "breakdown"]
+# why a ratio or weighted mean could not be computed, by the indicator's denominator
+REASONS = {"population": "no_population", "pupils": "no_weight"}
+
+
+def combine(merged: pd.DataFrame, expected: pd.Series, coverage: pd.Series,
+            labels: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Apply each indicator's rule per ``GROUP`` group: (computed groups, failed groups with a ``reason``:
+    members_missing, no_counts, no_weight or no_population). ``labels`` turns group columns given as
+    integer ranks back into texts (``etl.aggregate``)."""
+    # A 'not applicable' member has no figure of its own (e.g. City of London, published with
+    # Westminster): it adds nothing, where a suppressed or missing member makes the total unknown.
+    not_applicable = merged["status"].eq("not_applicable")
+    has_value = merged["status"].isin(STATUSES_WITH_VALUE) & merged["value"].notna()
+    # a weighted mean's numerator is the publisher's total where given (t_att8), else value x weight
+    total = merged["numerator"].where(merged["numerator"].notna(), merged["value"] * merged["denominator"])
+    frame = merged.assign(
+        has_value=has_value | not_applicable,
+        is_not_applicable=not_applicable,
+        is_suppressed=merged["status"].eq("suppressed"),
+        is_provisional=merged["status"].eq("provisional"),
+        has_numerator=merged["numerator"].notna() | not_applicable,
+        has_denominator=merged["denominator"].notna() | not_applicable,
+        weighted=total,
+        lacking=merged["area_code"].where(has_value & merged["denominator"].isna()),
+    )
+    if "population_year" not in frame.columns:
+        frame = frame.assign(population_year=np.nan, requested_year=np.nan)
+    grouped = frame.groupby(GROUP, sort=True)
+    out = grouped.agg(source=("source", "first"), population_year=("population_year", "max"),
+                      requested_year=("requested_year", "max")).reset_index()
+    for column, texts in (labels or {}).items():  # group columns given as ranks (``_encoded``) -> texts
+        out[column] = texts[out[column].to_numpy()]
+    # each row's position in ``out`` (groups sorted, as agg gives them); -1 for a row in no group
+    group_of = grouped.ngroup().fillna(-1).to_numpy(dtype=np.int64)
+    counted = [("n_rows", "area_code", "size"), ("all_values", "has_value", "all"),
+               ("all_not_applicable", "is_not_applicable", "all"), ("any_suppressed", "is_suppressed", "any"),
+               ("any_provisional", "is_provisional", "any"), ("num_all", "has_numerator", "all"),
+               ("den_all", "has_denominator", "all")]  # (before source, as one named aggregation gave them)
+    for at, (name, column, how) in enumerate(counted, start=len(GROUP)):
+        out.insert(at, name, _counted(group_of, frame[column], how, len(out)))
+    sums = ["value", "numerator", "denominator", "weighted"]
+    for name, total in zip(["value_sum", "num_sum", "den_sum", "weighted_sum"],
+                           kahan_group_sums(group_of, [frame[c].to_numpy(dtype=np.float64) for c in sums], len(out))):
+        out[name] = total
+    groups = len(out)
+    out["blocks"] = _joined(group_of, frame["area_code"], ",", groups)
+    out["lacking"] = ""  # members without a weight: only a failed group's note names them (joined below)
+    want = expected.reindex(pd.MultiIndex.from_frame(out[["parent_code", "parent_level"]])).to_numpy()
+    have = coverage.reindex(pd.MultiIndex.from_frame(out[GROUP])).fillna(0).to_numpy()
+    out["members"], out["have"], out["want"] = out["n_rows"], have, want
+    complete = have == want
+    failed = [out[~complete].assign(reason="members_missing")]
+    out = out[complete].copy()
+    rule = by_indicator(out["indicator"], lambda ind: ind.aggregation)
+    is_ratio, by_counts = rule == "ratio", np.isin(rule, ["ratio", "weighted_mean"])
+    computable = (out["all_values"] & ~out["all_not_applicable"]).to_numpy()  # every member has a figure
+    ok = (out["den_all"] & (out["den_sum"] > 0) & (out["num_all"] | ~is_ratio)).to_numpy()
+    cannot = by_counts & ~ok & computable
+    reason = by_indicator(out["indicator"], lambda ind: REASONS.get(ind.denominator, "no_counts"))
+    failed.append(out[cannot].assign(reason=reason[cannot]))
+    out = out[~cannot].copy()
+    rule, is_ratio, by_counts = rule[~cannot], is_ratio[~cannot], by_counts[~cannot]
+    scale = np.where(is_ratio, by_indicator(out["indicator"], lambda ind: SCALE[ind.unit]).astype(np.float64), 1.0)
+    top = np.where(is_ratio, out["num_sum"], out["weighted_sum"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = top / out["den_sum"].to_numpy() * scale
+    out["value"] = np.where(by_counts, value, out["value_sum"])
+    out["numerator"] = np.where(by_counts, top, np.nan)
+    out["denominator"] = np.where(by_counts, out["den_sum"], np.nan)
+    missing = ~out["all_values"] | out["all_not_applicable"]
+    out.loc[missing, ["value", "numerator", "denominator"]] = np.nan
+    out["status"] = np.where(out["all_not_applicable"], "not_applicable",
+                             np.where(missing, np.where(out["any_suppressed"], "suppressed", "not_available"),
+                                      np.where(out["any_provisional"], "provisional", "ok")))
+    failed = pd.concat(failed)  # (indexed by group number, as ``out`` was)
+    failing = np.zeros(groups + 1, dtype=bool)  # group number + 1 (0: a row in no group) -> failed?
+    failing[failed.index.to_numpy() + 1] = True
+    lacking = _joined(np.where(failing[group_of + 1], group_of, -1), frame["lacking"], ", ", groups)
+    failed["lacking"] = lacking[failed.index.to_numpy()]
+    return out, failed.reset_index(drop=True)
+
+
+def _counted(group_of: np.ndarray, flags: pd.Series, how: str, groups: int) -> np.ndarray:
+    """Per group (``group_of``: each row's, -1 for none): its number of rows (``how`` "size"), or whether
+    ``flags`` hold on "all" or "any" of them, as groupby's size/all/any give them, from one np.bincount
+    (each of a named aggregation's functions is a pass of its own)."""
+    kept = group_of >= 0
+    if how == "size":
+        return np.bincount(group_of[kept], minlength=groups)
+    holds = flags.to_numpy(dtype=bool)
+    if how == "any":
+        return np.bincount(group_of[kept & holds], minlength=groups) > 0
+    return np.bincount(group_of[kept & ~holds], minlength=groups) == 0
+
+
+def _joined(group_of: np.ndarray, values: pd.Series, sep: str, groups: int) -> np.ndarray:
+    """Per group, the distinct non-empty ``values`` of its rows, sorted and joined ("" for none): on integer
+    codes (the strings' sorted ranks), so millions of member rows never sort or deduplicate Python strings;
+    a set of members shared by many groups (every period of a region) is joined once."""
+    out = np.full(groups, "", dtype=object)
+    keep = values.notna().to_numpy() & (group_of >= 0)
+    if not keep.any():
+        return out
+    codes, uniques = pd.factorize(values[keep], sort=True)
+    key = np.sort(group_of[keep].astype(np.int64) * len(uniques) + codes)  # np.unique's hashing: ~10x slower
+    key = key[np.r_[True, key[1:] != key[:-1]]]
+    group, code = np.divmod(key, len(uniques))
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    texts = np.asarray(uniques, dtype=object)
+    joined: dict[bytes, str] = {}
+    for g, chunk in zip(group[starts], np.split(code, starts[1:])):
+        k = chunk.tobytes()
+        out[g] = joined[k] if k in joined else joined.setdefault(k, sep.join(texts[chunk]))
+    return out
