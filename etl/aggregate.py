@@ -269,20 +269,23 @@ def _unresolved(failures: pd.DataFrame, result: pd.DataFrame, published: pd.Data
 
 
 def _notes(unresolved: pd.DataFrame) -> list[str]:
-    """One line per indicator, parent and reason for the validation report (totals only)."""
+    """One line per indicator, parent and reason for the validation report (totals only), with the number of
+    periods and the first one's details (``unresolved`` is sorted by group)."""
     notes = []
-    totals = unresolved[unresolved["breakdown"] == "total"] if len(unresolved) else unresolved
-    for (indicator, code, level, reason), grp in totals.groupby(["indicator", "parent_code", "parent_level", "reason"],
-                                                                sort=True):
-        ind, first = INDICATORS[indicator], grp.iloc[0]
+    totals = unresolved[(unresolved["breakdown"] == "total").to_numpy()] if len(unresolved) else unresolved
+    keys = ["indicator", "parent_code", "parent_level", "reason"]
+    firsts = totals.drop_duplicates(keys)
+    sizes = totals.groupby(keys, sort=False).size().reindex(pd.MultiIndex.from_frame(firsts[keys])).to_numpy()
+    for first, periods in zip(firsts.itertuples(index=False), sizes):
+        ind, code, level, reason = INDICATORS[first.indicator], first.parent_code, first.parent_level, first.reason
         if reason == "members_missing":
-            notes.append(f"{ind.id}: {level} {code} not computed for {len(grp)} period(s): members missing "
-                         f"(e.g. {first['period']}: {max(int(first['have']), 0)} of its {int(first['want'])} "
+            notes.append(f"{ind.id}: {level} {code} not computed for {periods} period(s): members missing "
+                         f"(e.g. {first.period}: {max(int(first.have), 0)} of its {int(first.want)} "
                          "districts covered)")
         elif reason == "no_population":
-            notes.append(f"{ind.id}: {code} not computed for {len(grp)} period(s): a member has no population "
-                         f"{ind.population_band} (e.g. {first['period']}: {first['lacking']} for "
-                         f"mid-{int(first['population_year'])})")
+            notes.append(f"{ind.id}: {code} not computed for {periods} period(s): a member has no population "
+                         f"{ind.population_band} (e.g. {first.period}: {first.lacking} for "
+                         f"mid-{int(first.population_year)})")
         elif reason == "no_weight":
             notes.append(f"{ind.id}: {code} not computed: a member has no weight (e.g. pupil numbers)")
         else:

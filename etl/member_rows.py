@@ -68,11 +68,17 @@ def members_joined(slim: pd.DataFrame, members: pd.DataFrame, unit_of_row: tuple
     merged = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0] if parts else slim.iloc[0:0]
     if merged.empty:
         return merged
-    is_current = merged["is_current"]
+    is_current = merged["is_current"].to_numpy()
     if not is_current.all():  # (all current, the usual case: nothing to set aside)
-        has_current = merged.groupby(["indicator", "parent_code", "period", "breakdown", "member_code"])[
-            "is_current"].transform("any")
-        merged = merged[is_current | ~has_current]
+        # only rows of a district that has an old code can be set aside: the groups are formed among those
+        member = merged["member_code"]
+        maybe = member.isin(pd.unique(member[~is_current])).to_numpy()
+        candidates = merged[maybe]
+        has_current = candidates.groupby(["indicator", "parent_code", "period", "breakdown", "member_code"])[
+            "is_current"].transform("any").to_numpy()
+        drop = np.zeros(len(merged), dtype=bool)
+        drop[np.flatnonzero(maybe)[~candidates["is_current"].to_numpy() & has_current]] = True
+        merged = merged[~drop]
     return merged.drop(columns=["member_code", "is_current"])  # not needed to combine
 
 

@@ -114,7 +114,8 @@ def _counted(group_of: np.ndarray, flags: pd.Series, how: str, groups: int) -> n
 def _joined(group_of: np.ndarray, values: pd.Series, sep: str, groups: int) -> np.ndarray:
     """Per group, the distinct non-empty ``values`` of its rows, sorted and joined ("" for none): on integer
     codes (the strings' sorted ranks), so millions of member rows never sort or deduplicate Python strings;
-    a set of members shared by many groups (every period of a region) is joined once."""
+    a set of members shared by many groups (every period of a region) is joined once, sets being found
+    as the distinct rows of a matrix per set size (no Python step per group)."""
     out = np.full(groups, "", dtype=object)
     keep = values.notna().to_numpy() & (group_of >= 0)
     if not keep.any():
@@ -124,9 +125,13 @@ def _joined(group_of: np.ndarray, values: pd.Series, sep: str, groups: int) -> n
     key = key[np.r_[True, key[1:] != key[:-1]]]
     group, code = np.divmod(key, len(uniques))
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    sizes = np.diff(np.r_[starts, len(group)])
     texts = np.asarray(uniques, dtype=object)
-    joined: dict[bytes, str] = {}
-    for g, chunk in zip(group[starts], np.split(code, starts[1:])):
-        k = chunk.tobytes()
-        out[g] = joined[k] if k in joined else joined.setdefault(k, sep.join(texts[chunk]))
+    for size in np.unique(sizes):
+        these = starts[sizes == size]
+        members = code[these[:, None] + np.arange(size)]  # one row per group: its sorted codes
+        sets, first, which = np.unique(members, axis=0, return_index=True, return_inverse=True)
+        joined = np.empty(len(sets), dtype=object)
+        joined[:] = [sep.join(texts[members[at]]) for at in first]
+        out[group[these]] = joined[which.reshape(-1)]
     return out
