@@ -64,6 +64,9 @@ def members_joined(slim: pd.DataFrame, members: pd.DataFrame, unit_of_row: tuple
 
     ``unit_of_row``: (each row's number among the distinct codes, the distinct codes) of ``slim``'s
     area_code. A unit lies in one parent of a level, so each level's join is a lookup, not a merge."""
+    # whether each unit's code is today's, worked out per unit; today's codes as numbers (only compared)
+    members = members.assign(is_current=(members["unit_code"] == members["member_code"]).to_numpy(),
+                             member_code=pd.factorize(members["member_code"])[0])
     parts = [_joined_level(slim, level, unit_of_row) for _, level in members.groupby("parent_level", sort=False)]
     merged = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0] if parts else slim.iloc[0:0]
     if merged.empty:
@@ -83,9 +86,7 @@ def members_joined(slim: pd.DataFrame, members: pd.DataFrame, unit_of_row: tuple
 
 
 def _joined_level(slim: pd.DataFrame, members: pd.DataFrame, unit_of_row: tuple) -> pd.DataFrame:
-    """``slim``'s rows with their parent of one level (member_code, parent_code, parent_level) and whether
-    the row's code is today's (is_current: worked out per unit, not compared row by row)."""
-    members = members.assign(is_current=(members["unit_code"] == members["member_code"]).to_numpy())
+    """``slim``'s rows with their parent of one level (member_code, parent_code, parent_level, is_current)."""
     if not members["unit_code"].is_unique:
         return slim.merge(members, left_on="area_code", right_on="unit_code").drop(columns="unit_code")
     codes, units = unit_of_row

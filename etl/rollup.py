@@ -43,19 +43,17 @@ def combine(merged: pd.DataFrame, expected: pd.Series, coverage: pd.Series,
     )
     if "population_year" not in frame.columns:
         frame = frame.assign(population_year=np.nan, requested_year=np.nan)
-    grouped = frame.groupby(GROUP, sort=True)
-    out = grouped.agg(source=("source", "first"), population_year=("population_year", "max"),
-                      requested_year=("requested_year", "max")).reset_index()
-    for column, texts in (labels or {}).items():  # group columns given as ranks (``_encoded``) -> texts
-        out[column] = texts[out[column].to_numpy()]
-    # each row's position in ``out`` (groups sorted, as agg gives them); -1 for a row in no group
-    group_of = grouped.ngroup().fillna(-1).to_numpy(dtype=np.int64)
+    # each row's group number (groups sorted as groupby(GROUP) sorts them; -1 for a row with a missing key)
+    group_of, out = _groups(frame, labels or {})
     counted = [("n_rows", "area_code", "size"), ("all_values", "has_value", "all"),
                ("all_not_applicable", "is_not_applicable", "all"), ("any_suppressed", "is_suppressed", "any"),
                ("any_provisional", "is_provisional", "any"), ("num_all", "has_numerator", "all"),
-               ("den_all", "has_denominator", "all")]  # (before source, as one named aggregation gave them)
-    for at, (name, column, how) in enumerate(counted, start=len(GROUP)):
-        out.insert(at, name, _counted(group_of, frame[column], how, len(out)))
+               ("den_all", "has_denominator", "all")]  # (the columns and order one named aggregation gave)
+    for name, column, how in counted:
+        out[name] = _counted(group_of, frame[column], how, len(out))
+    out["source"] = _first(group_of, frame["source"], len(out))
+    for column in ("population_year", "requested_year"):
+        out[column] = _max(group_of, frame[column], len(out))
     sums = ["value", "numerator", "denominator", "weighted"]
     for name, total in zip(["value_sum", "num_sum", "den_sum", "weighted_sum"],
                            kahan_group_sums(group_of, [frame[c].to_numpy(dtype=np.float64) for c in sums], len(out))):
@@ -96,6 +94,56 @@ def combine(merged: pd.DataFrame, expected: pd.Series, coverage: pd.Series,
     lacking = _joined(np.where(failing[group_of + 1], group_of, -1), frame["lacking"], ", ", groups)
     failed["lacking"] = lacking[failed.index.to_numpy()]
     return out, failed.reset_index(drop=True)
+
+
+def _groups(frame: pd.DataFrame, labels: dict) -> tuple[np.ndarray, pd.DataFrame]:
+    """(each row's group number, the groups' ``GROUP`` values as texts): numbered in the order
+    ``groupby(GROUP, sort=True)`` gives them, rows with a missing key in no group (-1), as its ``ngroup``
+    does, from one integer key per row rather than pandas' grouping of five columns. Columns in ``labels``
+    are integer ranks of sorted texts (``etl.member_rows.encoded``); others are ranked here."""
+    key, valid, columns = np.zeros(len(frame), dtype=np.int64), np.ones(len(frame), dtype=bool), []
+    for column in GROUP:
+        if column in labels:
+            codes, texts = frame[column].to_numpy().astype(np.int64), labels[column]
+        else:
+            codes, texts = pd.factorize(frame[column], sort=True)
+            valid &= codes >= 0
+        if len(texts) and key.max(initial=0) >= (2 ** 62) // len(texts):  # (never at England's scale)
+            key = _ranks(key)
+        key = key * len(texts) + codes
+        columns.append((column, codes, np.asarray(texts, dtype=object)))
+    numbers, distinct = pd.factorize(key[valid])
+    rank = _ranks(distinct)
+    group_of = np.full(len(frame), -1, dtype=np.int64)
+    group_of[valid] = rank[numbers]
+    one_row = np.empty(len(distinct), dtype=np.int64)  # any row of each group: they all have its values
+    one_row[group_of[valid]] = np.flatnonzero(valid)
+    return group_of, pd.DataFrame({column: texts[codes[one_row]] for column, codes, texts in columns})
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """Each value's rank among the distinct ``values`` (equal values, equal ranks)."""
+    distinct, inverse = np.unique(values, return_inverse=True)
+    return inverse.reshape(-1)
+
+
+def _first(group_of: np.ndarray, values: pd.Series, groups: int):
+    """Per group, its first non-missing value (missing for none), as groupby's ``first`` gives it."""
+    rows = np.flatnonzero(values.notna().to_numpy() & (group_of >= 0))
+    first = np.full(groups, len(values), dtype=np.int64)
+    np.minimum.at(first, group_of[rows], rows)
+    return values.array.take(np.where(first < len(values), first, -1), allow_fill=True)
+
+
+def _max(group_of: np.ndarray, values: pd.Series, groups: int) -> np.ndarray:
+    """Per group, the largest non-missing value (NaN for none), as groupby's ``max`` gives it."""
+    numbers = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    out = np.full(groups, np.nan)
+    kept = group_of >= 0
+    np.fmax.at(out, group_of[kept], numbers[kept])
+    if values.dtype.kind in "iu":
+        return out.astype(values.dtype)
+    return out
 
 
 def _counted(group_of: np.ndarray, flags: pd.Series, how: str, groups: int) -> np.ndarray:
