@@ -194,6 +194,8 @@ def aggregate_groups(tidy: pd.DataFrame, members: pd.DataFrame, breakdown: str |
                "denominator", "members", "member_count"]
     owners = members.rename(columns={"area_code": "parent_code", "group": "parent_level"}).drop_duplicates()
     expected = owners.groupby(["parent_code", "parent_level"])["member_code"].nunique()
+    coded = encoded(owners, ["parent_code", "parent_level"])  # (ranks: the groups' columns are numbered once)
+    owners, labels = coded if coded else (owners, {})
     weights = population_weights(tidy)
     wanted = tidy if breakdown is None else tidy[tidy["breakdown"] == breakdown]
     out = []
@@ -201,8 +203,7 @@ def aggregate_groups(tidy: pd.DataFrame, members: pd.DataFrame, breakdown: str |
         merged = batch.merge(owners, left_on="area_code", right_on="member_code")
         if merged.empty:
             continue
-        coverage = merged.groupby(GROUP)["area_code"].nunique()
-        result, _failed = combine(merged, expected, coverage)
+        result, _failed = combine(merged, expected, None, labels)  # (complete: every member has a row)
         out.append(pd.DataFrame({
             "group": result["parent_level"].to_numpy(), "area_code": result["parent_code"].to_numpy(),
             "indicator": result["indicator"].to_numpy(), "period": result["period"].to_numpy(),

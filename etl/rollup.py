@@ -20,11 +20,12 @@ GROUP = ["indicator", "parent_code", "parent_level", "period", "breakdown"]
 REASONS = {"population": "no_population", "pupils": "no_weight"}
 
 
-def combine(merged: pd.DataFrame, expected: pd.Series, coverage: pd.Series,
+def combine(merged: pd.DataFrame, expected: pd.Series, coverage: pd.Series | None,
             labels: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Apply each indicator's rule per ``GROUP`` group: (computed groups, failed groups with a ``reason``:
-    members_missing, no_counts, no_weight or no_population). ``labels`` turns group columns given as
-    integer ranks back into texts (``etl.aggregate``)."""
+    members_missing, no_counts, no_weight or no_population). A group is complete where ``coverage`` (per
+    group) equals ``expected`` (per parent); ``coverage`` None counts the group's distinct area codes.
+    ``labels`` turns group columns given as integer ranks back into texts (``etl.aggregate``)."""
     # A 'not applicable' member has no figure of its own (e.g. City of London, published with
     # Westminster): it adds nothing, where a suppressed or missing member makes the total unknown.
     not_applicable = merged["status"].eq("not_applicable")
@@ -59,10 +60,11 @@ def combine(merged: pd.DataFrame, expected: pd.Series, coverage: pd.Series,
                            kahan_group_sums(group_of, [frame[c].to_numpy(dtype=np.float64) for c in sums], len(out))):
         out[name] = total
     groups = len(out)
-    out["blocks"] = _joined(group_of, frame["area_code"], ",", groups)
+    distinct = np.zeros(groups, dtype=np.int64)
+    out["blocks"] = _joined(group_of, frame["area_code"], ",", groups, distinct)
     out["lacking"] = ""  # members without a weight: only a failed group's note names them (joined below)
     want = expected.reindex(pd.MultiIndex.from_frame(out[["parent_code", "parent_level"]])).to_numpy()
-    have = coverage.reindex(pd.MultiIndex.from_frame(out[GROUP])).fillna(0).to_numpy()
+    have = distinct if coverage is None else coverage.reindex(pd.MultiIndex.from_frame(out[GROUP])).fillna(0).to_numpy()
     out["members"], out["have"], out["want"] = out["n_rows"], have, want
     complete = have == want
     failed = [out[~complete].assign(reason="members_missing")]
@@ -159,11 +161,13 @@ def _counted(group_of: np.ndarray, flags: pd.Series, how: str, groups: int) -> n
     return np.bincount(group_of[kept & ~holds], minlength=groups) == 0
 
 
-def _joined(group_of: np.ndarray, values: pd.Series, sep: str, groups: int) -> np.ndarray:
+def _joined(group_of: np.ndarray, values: pd.Series, sep: str, groups: int,
+            counts: np.ndarray | None = None) -> np.ndarray:
     """Per group, the distinct non-empty ``values`` of its rows, sorted and joined ("" for none): on integer
     codes (the strings' sorted ranks), so millions of member rows never sort or deduplicate Python strings;
     a set of members shared by many groups (every period of a region) is joined once, sets being found
-    as the distinct rows of a matrix per set size (no Python step per group)."""
+    as the distinct rows of a matrix per set size (no Python step per group). ``counts``, where given, is
+    filled with each group's number of distinct values."""
     out = np.full(groups, "", dtype=object)
     keep = values.notna().to_numpy() & (group_of >= 0)
     if not keep.any():
@@ -178,8 +182,15 @@ def _joined(group_of: np.ndarray, values: pd.Series, sep: str, groups: int) -> n
     for size in np.unique(sizes):
         these = starts[sizes == size]
         members = code[these[:, None] + np.arange(size)]  # one row per group: its sorted codes
-        sets, first, which = np.unique(members, axis=0, return_index=True, return_inverse=True)
-        joined = np.empty(len(sets), dtype=object)
-        joined[:] = [sep.join(texts[members[at]]) for at in first]
+        if len(uniques) ** int(size) < 2 ** 62:  # a few codes: one number each set, hashed
+            which, sets = pd.factorize(members @ (len(uniques) ** np.arange(size - 1, -1, -1, dtype=np.int64)))
+            one = np.empty(len(sets), dtype=np.int64)  # any group with each set (they all join the same)
+            one[which] = np.arange(len(which))
+        else:
+            _, one, which = np.unique(members, axis=0, return_index=True, return_inverse=True)
+        joined = np.empty(len(one), dtype=object)
+        joined[:] = [sep.join(texts[members[at]]) for at in one]
         out[group[these]] = joined[which.reshape(-1)]
+    if counts is not None:
+        counts[group[starts]] = sizes
     return out
