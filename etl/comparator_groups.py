@@ -59,8 +59,9 @@ def statistical_neighbours(parsed, geo) -> tuple[pd.DataFrame, list[Problem]]:
 
 
 def _variable(tidy: pd.DataFrame, spec: dict, districts: set[str], min_share: float) -> tuple[pd.Series, str] | None:
-    """One variable's value per district for its latest period that ``min_share`` of districts have."""
-    rows = tidy[(tidy["indicator"] == spec["indicator"]) & tidy["area_code"].isin(districts)]
+    """One variable's value per district for its latest period that ``min_share`` of districts have
+    (``tidy``: the districts' rows, or more)."""
+    rows = tidy[((tidy["indicator"] == spec["indicator"]) & tidy["area_code"].isin(districts)).to_numpy()]
     values = rows[rows["breakdown"] == spec["breakdown"]].pivot_table(index="area_code", columns="period",
                                                                        values="value", aggfunc="first")
     if "share_of" in spec:
@@ -83,8 +84,10 @@ def similar_districts(tidy: pd.DataFrame, districts: set[str], settings_path: Pa
     k, min_share = int(settings["neighbours"]), float(settings["min_coverage"])
     districts = {c for c in districts if c[:3] in DISTRICT_PREFIXES}
     columns, used = {}, []
+    wanted = {spec["indicator"] for spec in settings["variables"]}  # (their rows picked out once)
+    rows = tidy[(tidy["indicator"].isin(wanted) & tidy["area_code"].isin(districts)).to_numpy()]
     for spec in settings["variables"]:
-        found = _variable(tidy, spec, districts, min_share)
+        found = _variable(rows, spec, districts, min_share)
         if found is not None:
             columns[spec["label"]] = found[0]
             used.append({**spec, "period": found[1]})

@@ -16,6 +16,7 @@ from etl.schema import STATUSES_WITH_VALUE
 
 SCALE = {"percent": 100.0, "per_100k": 100_000.0, "count": 1.0, "score": 1.0}
 GROUP = ["indicator", "parent_code", "parent_level", "period", "breakdown"]
+HASH = np.random.default_rng(5).integers(1, 2 ** 62, 4096) | 1  # odd multipliers hashing a set of codes
 # why a ratio or weighted mean could not be computed, by the indicator's denominator
 REASONS = {"population": "no_population", "pupils": "no_weight"}
 
@@ -40,7 +41,6 @@ def combine(merged: pd.DataFrame, expected: pd.Series, coverage: pd.Series | Non
         has_numerator=merged["numerator"].notna() | not_applicable,
         has_denominator=merged["denominator"].notna() | not_applicable,
         weighted=total,
-        lacking=merged["area_code"].where(has_value & merged["denominator"].isna()),
     )
     if "population_year" not in frame.columns:
         frame = frame.assign(population_year=np.nan, requested_year=np.nan)
@@ -61,7 +61,8 @@ def combine(merged: pd.DataFrame, expected: pd.Series, coverage: pd.Series | Non
         out[name] = total
     groups = len(out)
     distinct = np.zeros(groups, dtype=np.int64)
-    out["blocks"] = _joined(group_of, frame["area_code"], ",", groups, distinct)
+    area, areas = pd.factorize(frame["area_code"], sort=True)  # (the codes' ranks, -1 for none)
+    out["blocks"] = _joined(group_of, area, areas, ",", groups, distinct)
     out["lacking"] = ""  # members without a weight: only a failed group's note names them (joined below)
     want = expected.reindex(pd.MultiIndex.from_frame(out[["parent_code", "parent_level"]])).to_numpy()
     have = distinct if coverage is None else coverage.reindex(pd.MultiIndex.from_frame(out[GROUP])).fillna(0).to_numpy()
@@ -93,7 +94,8 @@ def combine(merged: pd.DataFrame, expected: pd.Series, coverage: pd.Series | Non
     failed = pd.concat(failed)  # (indexed by group number, as ``out`` was)
     failing = np.zeros(groups + 1, dtype=bool)  # group number + 1 (0: a row in no group) -> failed?
     failing[failed.index.to_numpy() + 1] = True
-    lacking = _joined(np.where(failing[group_of + 1], group_of, -1), frame["lacking"], ", ", groups)
+    lacking = (has_value & merged["denominator"].isna()).to_numpy()  # members with a figure but no weight
+    lacking = _joined(np.where(failing[group_of + 1], group_of, -1), np.where(lacking, area, -1), areas, ", ", groups)
     failed["lacking"] = lacking[failed.index.to_numpy()]
     return out, failed.reset_index(drop=True)
 
@@ -161,18 +163,38 @@ def _counted(group_of: np.ndarray, flags: pd.Series, how: str, groups: int) -> n
     return np.bincount(group_of[kept & ~holds], minlength=groups) == 0
 
 
-def _joined(group_of: np.ndarray, values: pd.Series, sep: str, groups: int,
+def _distinct_rows(members: np.ndarray, codes: int) -> tuple[np.ndarray, np.ndarray]:
+    """(each row's number among the distinct rows of ``members`` (integers below ``codes``), one row of each
+    number): rows hashed to one integer each where that is exact (a few codes) or checked to be (equal
+    numbers, equal rows), else compared as rows."""
+    size = members.shape[1]
+    exact = codes ** size < 2 ** 62
+    if not exact and size > len(HASH):
+        _, one, which = np.unique(members, axis=0, return_index=True, return_inverse=True)
+        return which.reshape(-1), one
+    weights = codes ** np.arange(size - 1, -1, -1, dtype=np.int64) if exact else HASH[:size]
+    with np.errstate(over="ignore"):
+        which, sets = pd.factorize(members @ weights)  # (a hash wraps around: checked below)
+    one = np.empty(len(sets), dtype=np.int64)  # any row with each number (all of them equal, checked)
+    one[which] = np.arange(len(which))
+    if exact or (members == members[one[which]]).all():
+        return which, one
+    _, one, which = np.unique(members, axis=0, return_index=True, return_inverse=True)
+    return which.reshape(-1), one
+
+
+def _joined(group_of: np.ndarray, codes: np.ndarray, uniques, sep: str, groups: int,
             counts: np.ndarray | None = None) -> np.ndarray:
-    """Per group, the distinct non-empty ``values`` of its rows, sorted and joined ("" for none): on integer
-    codes (the strings' sorted ranks), so millions of member rows never sort or deduplicate Python strings;
-    a set of members shared by many groups (every period of a region) is joined once, sets being found
-    as the distinct rows of a matrix per set size (no Python step per group). ``counts``, where given, is
-    filled with each group's number of distinct values."""
+    """Per group, the distinct ``uniques`` its rows' ``codes`` (ranks of sorted texts, -1 for none) stand for,
+    sorted and joined ("" for none): on integer codes, so millions of member rows never sort or deduplicate
+    Python strings; a set of members shared by many groups (every period of a region) is joined once, sets
+    being found as the distinct rows of a matrix per set size (no Python step per group). ``counts``, where
+    given, is filled with each group's number of distinct values."""
     out = np.full(groups, "", dtype=object)
-    keep = values.notna().to_numpy() & (group_of >= 0)
+    keep = (codes >= 0) & (group_of >= 0)
     if not keep.any():
         return out
-    codes, uniques = pd.factorize(values[keep], sort=True)
+    codes = codes[keep]
     key = np.sort(group_of[keep].astype(np.int64) * len(uniques) + codes)  # np.unique's hashing: ~10x slower
     key = key[np.r_[True, key[1:] != key[:-1]]]
     group, code = np.divmod(key, len(uniques))
@@ -182,12 +204,7 @@ def _joined(group_of: np.ndarray, values: pd.Series, sep: str, groups: int,
     for size in np.unique(sizes):
         these = starts[sizes == size]
         members = code[these[:, None] + np.arange(size)]  # one row per group: its sorted codes
-        if len(uniques) ** int(size) < 2 ** 62:  # a few codes: one number each set, hashed
-            which, sets = pd.factorize(members @ (len(uniques) ** np.arange(size - 1, -1, -1, dtype=np.int64)))
-            one = np.empty(len(sets), dtype=np.int64)  # any group with each set (they all join the same)
-            one[which] = np.arange(len(which))
-        else:
-            _, one, which = np.unique(members, axis=0, return_index=True, return_inverse=True)
+        which, one = _distinct_rows(members, len(uniques))
         joined = np.empty(len(one), dtype=object)
         joined[:] = [sep.join(texts[members[at]]) for at in one]
         out[group[these]] = joined[which.reshape(-1)]

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from etl.member_rows import encoded
+import etl.rollup as rollup
 from etl.rollup import GROUP, _first, _groups, _joined, _max
 
 
@@ -64,7 +65,7 @@ def reference_joined(frame, group_of, groups, sep):
 def test_joined_members_are_the_sorted_distinct_codes(frame):
     group_of, keys = _groups(frame, {})
     counts = np.zeros(len(keys), dtype=np.int64)
-    got = _joined(group_of, frame["area_code"], ",", len(keys), counts)
+    got = _joined(group_of, *pd.factorize(frame["area_code"], sort=True), ",", len(keys), counts)
     want = reference_joined(frame, group_of, len(keys), ",")
     assert list(got) == want
     assert counts.tolist() == [len(w.split(",")) if w else 0 for w in want]
@@ -76,7 +77,20 @@ def test_large_member_sets_are_joined_too():
     rows = [(g, codes[(g * 7 + k) % 300]) for g in range(50) for k in range(20)] * 2  # each code twice
     group_of = np.array([g for g, _ in rows], dtype=np.int64)
     values = pd.Series([c for _, c in rows])
-    got = _joined(group_of, values, ",", 50)
+    got = _joined(group_of, *pd.factorize(values, sort=True), ",", 50)
     want = [",".join(sorted({c for gg, c in rows if gg == g})) for g in range(50)]
     assert list(got) == want
     assert len(set(want)) == 50
+
+
+def test_sets_whose_hashes_collide_are_still_told_apart(monkeypatch):
+    """With every multiplier 1 a set hashes to the sum of its codes: sets with equal sums collide, the check
+    sees it and the sets are compared as rows."""
+    monkeypatch.setattr(rollup, "HASH", np.ones(4096, dtype=np.int64))
+    codes = [f"E0{i:07d}" for i in range(300)]
+    sets = [[0, 3] + list(range(10, 28)), [1, 2] + list(range(10, 28))]  # equal sums, 20 codes each
+    rows = [(g, codes[c]) for g in range(40) for c in sets[g % 2]]
+    group_of = np.array([g for g, _ in rows] + [-1] * 200, dtype=np.int64)  # (200 codes in no group)
+    got = _joined(group_of, *pd.factorize(pd.Series([c for _, c in rows] + codes[100:]), sort=True), ",", 40)
+    assert got[0] != got[1]
+    assert list(got) == [",".join(sorted(codes[c] for c in sets[g % 2])) for g in range(40)]
