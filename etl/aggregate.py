@@ -145,20 +145,29 @@ def _indicator_batches(tidy: pd.DataFrame, weights: pd.DataFrame):
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(ids) + 1))
     rows_of = {ids[k]: order[bounds[k]:bounds[k + 1]] for k in range(len(ids)) if isinstance(ids[k], str)}
-    batch, size = [], 0
+    plain, weighted, size = [], [], 0  # (row positions of indicators as published; frames of weighted ones)
     for indicator_id in sorted(rows_of):
         ind = INDICATORS[indicator_id]
         if ind.aggregation == "none":
             continue
         rows = rows_of[indicator_id]
-        if batch and size + len(rows) > BATCH_ROWS:
-            yield pd.concat(batch, ignore_index=True) if len(batch) > 1 else batch[0]
-            batch, size = [], 0
-        df = table.take(rows)
-        batch.append(_weighted_by_population(df, weights, ind) if ind.denominator == "population" else df)
+        if size and size + len(rows) > BATCH_ROWS:
+            yield _batch(table, plain, weighted)
+            plain, weighted, size = [], [], 0
+        if ind.denominator == "population":
+            weighted.append(_weighted_by_population(table.take(rows), weights, ind))
+        else:
+            plain.append(rows)
         size += len(rows)
-    if batch:
-        yield pd.concat(batch, ignore_index=True) if len(batch) > 1 else batch[0]
+    if size:
+        yield _batch(table, plain, weighted)
+
+
+def _batch(table: pd.DataFrame, plain: list[np.ndarray], weighted: list[pd.DataFrame]) -> pd.DataFrame:
+    """One frame of a batch's rows: the indicators taken as published in one take, then the weighted ones
+    (the order of indicators in a batch changes nothing: each group's rows are one indicator's, in order)."""
+    parts = ([table.take(np.concatenate(plain))] if plain else []) + weighted
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
 def _comparison(theirs: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
