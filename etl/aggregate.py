@@ -106,25 +106,25 @@ def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
 
 
 def _combined(units: pd.DataFrame, members: pd.DataFrame, expected: pd.Series, coverage_of):
-    """(computed groups, failed groups) of one base's ``units`` rows, a few levels of parents and a few
-    periods at a time: each district row is joined to one parent per level, so at national scale the
-    joined rows (the build's memory peak) are the table's size, not ×levels."""
+    """(computed groups, failed groups) of one base's ``units`` rows, a few periods and a few levels of
+    parents at a time: each district row is joined to one parent per level, so at national scale the
+    joined rows (the build's memory peak) are about the table's size, not ×levels."""
     slim = _slim(units)
     coded = encoded(slim, ["indicator", "period", "breakdown"])
     slim, unit_labels = coded if coded else (slim, None)
+    levels = list(level_batches(members, len(slim)))
+    parents = [encoded(level, ["parent_code", "parent_level"]) for level in levels] if coded else [None]
+    if all(parents):  # every group column as ranks (``etl.member_rows.encoded``)
+        levels = [(level, {**unit_labels, **labels}) for level, labels in parents]
+    else:  # texts throughout, as the units' columns
+        slim, levels = _slim(units), [(level, {}) for level in levels]
     unit_of_row = pd.factorize(slim["area_code"])
     coverage = None
-    for level_members in level_batches(members, len(slim)):
-        parents = encoded(level_members, ["parent_code", "parent_level"]) if unit_labels is not None else None
-        level_members, labels = (parents[0], {**unit_labels, **parents[1]}) if parents else (level_members, {})
-        if not parents and unit_labels is not None:  # texts throughout, as the units' columns
-            slim, unit_labels = _slim(units), None
-            unit_of_row = pd.factorize(slim["area_code"])
-        for rows in period_chunks(slim["period"]):  # a group lies in one period: combined apart
-            part = slim if rows is None else slim.take(rows)
-            codes = unit_of_row if rows is None else (unit_of_row[0][rows], unit_of_row[1])
+    for rows in period_chunks(slim["period"]):  # a group lies in one period: combined apart
+        part = slim if rows is None else slim.take(rows)  # (taken once for all its levels)
+        codes = unit_of_row if rows is None else (unit_of_row[0][rows], unit_of_row[1])
+        for level_members, labels in levels:
             merged = members_joined(part, level_members, codes)
-            del part
             if merged.empty:
                 continue
             if coverage is None:
@@ -133,6 +133,7 @@ def _combined(units: pd.DataFrame, members: pd.DataFrame, expected: pd.Series, c
             del merged
             give_back()  # a national batch frees hundreds of MB (etl.memory)
             yield result, failed
+        del part
 
 
 def _indicator_batches(tidy: pd.DataFrame, weights: pd.DataFrame):

@@ -62,13 +62,15 @@ def combine(merged: pd.DataFrame, expected: pd.Series, coverage: pd.Series | Non
     groups = len(out)
     distinct = np.zeros(groups, dtype=np.int64)
     area, areas = pd.factorize(frame["area_code"], sort=True)  # (the codes' ranks, -1 for none)
-    out["blocks"] = _joined(group_of, area, areas, ",", groups, distinct)
-    out["lacking"] = ""  # members without a weight: only a failed group's note names them (joined below)
+    out["blocks"] = _texts(_joined(group_of, area, areas, ",", groups, distinct), out.index)
+    out["lacking"] = _texts(np.full(groups, "", dtype=object), out.index)  # (only a failed group's note names them)
     want = expected.reindex(pd.MultiIndex.from_frame(out[["parent_code", "parent_level"]])).to_numpy()
     have = distinct if coverage is None else coverage.reindex(pd.MultiIndex.from_frame(out[GROUP])).fillna(0).to_numpy()
     out["members"], out["have"], out["want"] = out["n_rows"], have, want
     complete = have == want
-    failed = [out[~complete].assign(reason="members_missing")]
+    incomplete = out[~complete]
+    failed = [incomplete.assign(reason=_texts(np.full(len(incomplete), "members_missing", dtype=object),
+                                              incomplete.index))]
     out = out[complete].copy()
     rule = by_indicator(out["indicator"], lambda ind: ind.aggregation)
     is_ratio, by_counts = rule == "ratio", np.isin(rule, ["ratio", "weighted_mean"])
@@ -76,7 +78,7 @@ def combine(merged: pd.DataFrame, expected: pd.Series, coverage: pd.Series | Non
     ok = (out["den_all"] & (out["den_sum"] > 0) & (out["num_all"] | ~is_ratio)).to_numpy()
     cannot = by_counts & ~ok & computable
     reason = by_indicator(out["indicator"], lambda ind: REASONS.get(ind.denominator, "no_counts"))
-    failed.append(out[cannot].assign(reason=reason[cannot]))
+    failed.append(out[cannot].assign(reason=_texts(reason[cannot], out.index[cannot])))
     out = out[~cannot].copy()
     rule, is_ratio, by_counts = rule[~cannot], is_ratio[~cannot], by_counts[~cannot]
     scale = np.where(is_ratio, by_indicator(out["indicator"], lambda ind: SCALE[ind.unit]).astype(np.float64), 1.0)
@@ -88,16 +90,22 @@ def combine(merged: pd.DataFrame, expected: pd.Series, coverage: pd.Series | Non
     out["denominator"] = np.where(by_counts, out["den_sum"], np.nan)
     missing = ~out["all_values"] | out["all_not_applicable"]
     out.loc[missing, ["value", "numerator", "denominator"]] = np.nan
-    out["status"] = np.where(out["all_not_applicable"], "not_applicable",
-                             np.where(missing, np.where(out["any_suppressed"], "suppressed", "not_available"),
-                                      np.where(out["any_provisional"], "provisional", "ok")))
+    out["status"] = _texts(np.where(out["all_not_applicable"], "not_applicable",
+                                    np.where(missing, np.where(out["any_suppressed"], "suppressed", "not_available"),
+                                             np.where(out["any_provisional"], "provisional", "ok"))).astype(object), out.index)
     failed = pd.concat(failed)  # (indexed by group number, as ``out`` was)
     failing = np.zeros(groups + 1, dtype=bool)  # group number + 1 (0: a row in no group) -> failed?
     failing[failed.index.to_numpy() + 1] = True
     lacking = (has_value & merged["denominator"].isna()).to_numpy()  # members with a figure but no weight
     lacking = _joined(np.where(failing[group_of + 1], group_of, -1), np.where(lacking, area, -1), areas, ", ", groups)
-    failed["lacking"] = lacking[failed.index.to_numpy()]
+    failed["lacking"] = _texts(lacking[failed.index.to_numpy()], failed.index)
     return out, failed.reset_index(drop=True)
+
+
+def _texts(values: np.ndarray, index: pd.Index) -> pd.Series:
+    """Texts kept as Python objects: these in-between tables are read back as arrays, and turning every
+    column of strings into Arrow strings (pandas' default) is a large share of combining's time nationally."""
+    return pd.Series(values, index=index, dtype=object)
 
 
 def _groups(frame: pd.DataFrame, labels: dict) -> tuple[np.ndarray, pd.DataFrame]:
@@ -122,7 +130,7 @@ def _groups(frame: pd.DataFrame, labels: dict) -> tuple[np.ndarray, pd.DataFrame
     group_of[valid] = rank[numbers]
     one_row = np.empty(len(distinct), dtype=np.int64)  # any row of each group: they all have its values
     one_row[group_of[valid]] = np.flatnonzero(valid)
-    return group_of, pd.DataFrame({column: texts[codes[one_row]] for column, codes, texts in columns})
+    return group_of, pd.DataFrame({column: texts[codes[one_row]] for column, codes, texts in columns}, dtype=object)
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:
