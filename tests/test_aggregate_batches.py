@@ -87,11 +87,20 @@ def test_joining_a_few_rows_at_a_time_gives_the_same_figures(inputs, monkeypatch
             chunks.append(rows)
             yield rows
 
+    combined = []
+    combine = aggregation.combine
+
+    def counted_combine(merged, *args):
+        combined.append(merged["parent_level"].nunique())
+        return combine(merged, *args)
+
     monkeypatch.setattr(member_rows, "JOINED_ROWS", 2_000)
     monkeypatch.setattr(aggregation, "BATCH_ROWS", 2_000)
     monkeypatch.setattr(aggregation, "period_chunks", counted)
+    monkeypatch.setattr(aggregation, "combine", counted_combine)
     cut = aggregation.aggregate(inputs["published"], inputs["geo"])
-    assert sum(rows is not None for rows in chunks) > 100, "levels and periods were taken apart"
+    assert sum(rows is not None for rows in chunks) > 30, "periods were taken apart"
+    assert sum(levels == 1 for levels in combined) > 100, "levels were combined one at a time"
     same_result(cut, whole)
 
 
