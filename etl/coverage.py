@@ -93,37 +93,58 @@ class DistrictCoverage:
     def __call__(self, units: pd.DataFrame) -> pd.Series:
         """Members covered per (indicator, parent, level, period, breakdown) of ``units``' rows (only parents
         with at least one)."""
-        keys, counts, sets = [], [], {}  # (sets: the key of a set of codes in this table -> its counts)
-        groups, by_group = _codes_by_group(units)
-        for group, key, codes in by_group:
-            count = sets[key] if key in sets else sets.setdefault(key, self._counted(frozenset(codes)))
-            where = np.flatnonzero(count)
-            keys.append(np.full(len(where), group))
-            counts.append((where, count[where]))
-        if not keys:
+        found = _sets_by_group(units)
+        if found is None:
             return pd.Series(dtype="int64", index=pd.MultiIndex.from_arrays([[]] * len(KEY), names=KEY))
-        group_of = np.concatenate(keys)
-        parent_of = np.concatenate([w for w, _ in counts])
+        groups, sets = found
+        group_parts, parent_parts, count_parts = [], [], []
+        for group_numbers, codes in sets:  # (the groups with one set of codes, those codes)
+            count = self._counted(frozenset(codes))
+            where = np.flatnonzero(count)
+            group_parts.append(np.repeat(group_numbers, len(where)))
+            parent_parts.append(np.tile(where, len(group_numbers)))
+            count_parts.append(np.tile(count[where], len(group_numbers)))
+        group_of, parent_of = np.concatenate(group_parts), np.concatenate(parent_parts)
         index = pd.MultiIndex.from_arrays([
-            groups["indicator"].to_numpy(dtype=object)[group_of],
+            groups["indicator"][group_of],
             self.parents["parent_code"].to_numpy(dtype=object)[parent_of],
             self.parents["parent_level"].to_numpy(dtype=object)[parent_of],
-            groups["period"].to_numpy(dtype=object)[group_of],
-            groups["breakdown"].to_numpy(dtype=object)[group_of]], names=KEY)
-        return pd.Series(np.concatenate([c for _, c in counts]), index=index, name="member_code")
+            groups["period"][group_of], groups["breakdown"][group_of]], names=KEY)
+        return pd.Series(np.concatenate(count_parts), index=index, name="member_code")
 
 
-def _codes_by_group(units: pd.DataFrame):
-    """(the distinct (indicator, period, breakdown) of ``units`` as ``distinct_rows`` numbers them, and per
-    such group: its number, a key of its rows' distinct area codes (equal keys: equal sets), those codes):
-    from one sort of the rows' numbers, not a pandas group and a set of strings for each of thousands."""
-    group, groups = distinct_rows(units, ["indicator", "period", "breakdown"])
-    numbers, codes = pd.factorize(units["area_code"], sort=True)
-    codes = np.asarray(codes, dtype=object)
-    order = np.lexsort((numbers, group))
-    group, numbers = group[order], numbers[order]
-    distinct = np.r_[True, (group[1:] != group[:-1]) | (numbers[1:] != numbers[:-1])]
-    group, numbers = group[distinct], numbers[distinct]
-    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-    return groups, ((number, present.tobytes(), codes[present])
-                    for number, present in zip(group[starts], np.split(numbers, starts[1:])))
+def _sets_by_group(units: pd.DataFrame):
+    """None for no rows, else (each (indicator, period, breakdown) group's values as arrays of texts, and per
+    distinct set of area codes: the numbers of the groups whose rows have it, its codes): from one sort of
+    an integer per row, sets of codes told apart per set size (``etl.rollup``'s distinct rows), so a
+    national table's thousands of groups need no Python step each."""
+    from etl.rollup import _distinct_rows  # (rollup imports nothing of this module)
+
+    if units.empty:
+        return None
+    columns = [pd.factorize(units[c], sort=c == "area_code") for c in ("indicator", "period", "breakdown", "area_code")]
+    sizes = [len(labels) for _, labels in columns]
+    key = np.zeros(len(units), dtype=np.int64)  # (each column's code + 1: 0 is a missing value)
+    for (codes, _), size in zip(columns, sizes):
+        key = key * (size + 1) + (codes + 1)
+    pairs = np.sort(key)  # (np.unique hashes first: several times slower on millions of rows)
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]  # distinct (group, area), by group then area
+    area = pairs % (sizes[3] + 1) - 1
+    group_key = pairs // (sizes[3] + 1)
+    starts = np.flatnonzero(np.r_[True, group_key[1:] != group_key[:-1]])
+    labels = [np.asarray(np.r_[[np.nan], np.asarray(labels, dtype=object)], dtype=object) for _, labels in columns]
+    rest, groups = group_key[starts], {}
+    for name, at in (("breakdown", 2), ("period", 1), ("indicator", 0)):
+        rest, number = np.divmod(rest, sizes[at] + 1)
+        groups[name] = labels[at][number]
+    lengths = np.diff(np.r_[starts, len(pairs)])
+    sets = []
+    for length in np.unique(lengths):
+        these = np.flatnonzero(lengths == length)
+        members = area[starts[these][:, None] + np.arange(length)]
+        which, one = _distinct_rows(members + 1, sizes[3] + 1)
+        order = np.argsort(which, kind="stable")
+        bounds = np.searchsorted(which[order], np.arange(len(one) + 1))
+        for k in range(len(one)):
+            sets.append((these[order[bounds[k]:bounds[k + 1]]], labels[3][members[one[k]] + 1]))
+    return groups, sets

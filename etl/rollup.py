@@ -125,7 +125,8 @@ def _groups(frame: pd.DataFrame, labels: dict) -> tuple[np.ndarray, pd.DataFrame
         key = key * len(texts) + codes
         columns.append((column, codes, np.asarray(texts, dtype=object)))
     numbers, distinct = pd.factorize(key[valid])
-    rank = _ranks(distinct)
+    rank = np.empty(len(distinct), dtype=np.int64)  # each distinct key's rank (they are distinct: a sort)
+    rank[np.argsort(distinct)] = np.arange(len(distinct))
     group_of = np.full(len(frame), -1, dtype=np.int64)
     group_of[valid] = rank[numbers]
     one_row = np.empty(len(distinct), dtype=np.int64)  # any row of each group: they all have its values
