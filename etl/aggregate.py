@@ -31,7 +31,7 @@ from etl.memory import give_back
 from etl.rollup import GROUP, SCALE, combine
 from etl.schema import tidy_frame
 from etl.texts import as_objects
-from vocab.catalogue import INDICATORS, Indicator
+from vocab.catalogue import INDICATORS, POPULATION_INDICATOR, Indicator
 from vocab.levels import UNITARY_PREFIXES
 
 BASES = ("district", "upper_tier")  # building blocks, finest first
@@ -206,8 +206,13 @@ def aggregate_groups(tidy: pd.DataFrame, members: pd.DataFrame, breakdown: str |
     expected = owners.groupby(["parent_code", "parent_level"])["member_code"].nunique()
     coded = encoded(owners, ["parent_code", "parent_level"])  # (ranks: the groups' columns are numbered once)
     owners, labels = coded if coded else (owners, {})
-    weights = population_weights(tidy)
-    wanted = tidy if breakdown is None else tidy[tidy["breakdown"] == breakdown]
+    # only the members' rows are combined: the rest of the table is left out before any work (the population
+    # rows are all kept: the latest mid-year estimate is the latest of any area)
+    kept = tidy["area_code"].isin(owners["member_code"].unique()).to_numpy()
+    if breakdown is not None:
+        kept = kept & (tidy["breakdown"] == breakdown).to_numpy()
+    weights = population_weights(tidy[kept | (tidy["indicator"] == POPULATION_INDICATOR).to_numpy()])
+    wanted = tidy[kept]
     out = []
     for batch in _indicator_batches(wanted, weights):
         merged = batch.merge(owners, left_on="area_code", right_on="member_code")

@@ -122,7 +122,7 @@ def _sets_by_group(units: pd.DataFrame):
 
     if units.empty:
         return None
-    columns = [pd.factorize(units[c], sort=c == "area_code") for c in ("indicator", "period", "breakdown", "area_code")]
+    columns = [_numbered(units[c]) for c in ("indicator", "period", "breakdown", "area_code")]
     sizes = [len(labels) for _, labels in columns]
     key = np.zeros(len(units), dtype=np.int64)  # (each column's code + 1: 0 is a missing value)
     for (codes, _), size in zip(columns, sizes):
@@ -148,3 +148,10 @@ def _sets_by_group(units: pd.DataFrame):
         for k in range(len(one)):
             sets.append((these[order[bounds[k]:bounds[k + 1]]], labels[3][members[one[k]] + 1]))
     return groups, sets
+
+
+def _numbered(column: pd.Series) -> tuple[np.ndarray, object]:
+    """(each row's number, -1 for a missing value; the values numbered): a categorical's own codes."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(), column.cat.categories
+    return pd.factorize(column)
