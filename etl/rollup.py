@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from etl.derivations import by_indicator
+from vocab.catalogue import INDICATORS
 from etl.groupsum import kahan_group_sums
 from etl.schema import STATUSES_WITH_VALUE
 
@@ -61,7 +61,7 @@ def combine(merged: pd.DataFrame, expected: pd.Series, coverage: pd.Series | Non
         out[name] = total
     groups = len(out)
     distinct = np.zeros(groups, dtype=np.int64)
-    area, areas = pd.factorize(frame["area_code"], sort=True)  # (the codes' ranks, -1 for none)
+    area, areas = sorted_codes(frame["area_code"])
     out["blocks"] = _texts(_joined(group_of, area, areas, ",", groups, distinct), out.index)
     out["lacking"] = _texts(np.full(groups, "", dtype=object), out.index)  # (only a failed group's note names them)
     want = expected.reindex(pd.MultiIndex.from_frame(out[["parent_code", "parent_level"]])).to_numpy()
@@ -72,16 +72,18 @@ def combine(merged: pd.DataFrame, expected: pd.Series, coverage: pd.Series | Non
     failed = [incomplete.assign(reason=_texts(np.full(len(incomplete), "members_missing", dtype=object),
                                               incomplete.index))]
     out = out[complete].copy()
-    rule = by_indicator(out["indicator"], lambda ind: ind.aggregation)
+    ind_of, ids = pd.factorize(out["indicator"])  # each group's indicator, looked up once per indicator
+    ind = [INDICATORS[i] for i in ids]
+    rule = np.array([i.aggregation for i in ind], dtype=object)[ind_of]
     is_ratio, by_counts = rule == "ratio", np.isin(rule, ["ratio", "weighted_mean"])
     computable = (out["all_values"] & ~out["all_not_applicable"]).to_numpy()  # every member has a figure
     ok = (out["den_all"] & (out["den_sum"] > 0) & (out["num_all"] | ~is_ratio)).to_numpy()
     cannot = by_counts & ~ok & computable
-    reason = by_indicator(out["indicator"], lambda ind: REASONS.get(ind.denominator, "no_counts"))
+    reason = np.array([REASONS.get(i.denominator, "no_counts") for i in ind], dtype=object)[ind_of]
     failed.append(out[cannot].assign(reason=_texts(reason[cannot], out.index[cannot])))
     out = out[~cannot].copy()
     rule, is_ratio, by_counts = rule[~cannot], is_ratio[~cannot], by_counts[~cannot]
-    scale = np.where(is_ratio, by_indicator(out["indicator"], lambda ind: SCALE[ind.unit]).astype(np.float64), 1.0)
+    scale = np.where(is_ratio, np.array([SCALE[i.unit] if i.aggregation == "ratio" else 1.0 for i in ind], dtype=np.float64)[ind_of[~cannot]], 1.0)
     top = np.where(is_ratio, out["num_sum"], out["weighted_sum"])
     with np.errstate(divide="ignore", invalid="ignore"):
         value = top / out["den_sum"].to_numpy() * scale
@@ -102,6 +104,21 @@ def combine(merged: pd.DataFrame, expected: pd.Series, coverage: pd.Series | Non
     return out, failed.reset_index(drop=True)
 
 
+def sorted_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(each row's rank among the column's values sorted as texts, -1 for a missing value; those values
+    sorted), as ``pd.factorize(sort=True)`` gives them but from a categorical's own codes where it has them
+    (its categories, ranked once: unused ones take ranks too, harmlessly)."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        codes, uniques = pd.factorize(column, sort=True)
+        return codes, np.asarray(uniques, dtype=object)
+    categories = np.asarray(column.cat.categories, dtype=object)
+    order = np.argsort(categories, kind="stable")
+    rank = np.empty(len(order) + 1, dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    rank[-1] = -1  # (a missing value's code -1 stays -1)
+    return rank[column.cat.codes.to_numpy()], categories[order]
+
+
 def _texts(values: np.ndarray, index: pd.Index) -> pd.Series:
     """Texts kept as Python objects: these in-between tables are read back as arrays, and turning every
     column of strings into Arrow strings (pandas' default) is a large share of combining's time nationally."""
@@ -118,7 +135,7 @@ def _groups(frame: pd.DataFrame, labels: dict) -> tuple[np.ndarray, pd.DataFrame
         if column in labels:
             codes, texts = frame[column].to_numpy().astype(np.int64), labels[column]
         else:
-            codes, texts = pd.factorize(frame[column], sort=True)
+            codes, texts = sorted_codes(frame[column])
             valid &= codes >= 0
         if len(texts) and key.max(initial=0) >= (2 ** 62) // len(texts):  # (never at England's scale)
             key = _ranks(key)

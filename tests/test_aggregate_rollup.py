@@ -8,7 +8,7 @@ import pytest
 
 from etl.member_rows import encoded
 import etl.rollup as rollup
-from etl.rollup import GROUP, _first, _groups, _joined, _max
+from etl.rollup import GROUP, _first, _groups, _joined, _max, sorted_codes
 
 
 @pytest.fixture
@@ -94,3 +94,13 @@ def test_sets_whose_hashes_collide_are_still_told_apart(monkeypatch):
     got = _joined(group_of, *pd.factorize(pd.Series([c for _, c in rows] + codes[100:]), sort=True), ",", 40)
     assert got[0] != got[1]
     assert list(got) == [",".join(sorted(codes[c] for c in sets[g % 2])) for g in range(40)]
+
+
+def test_a_categorical_is_ranked_as_its_texts_sort():
+    """Categories in any order, some unused, a missing value: ranks as pd.factorize(sort=True) of the texts."""
+    texts = pd.Series(["E07000003", "E06000001", None, "E07000001", "E06000001"], dtype=object)
+    column = texts.astype(pd.CategoricalDtype(["E07000003", "E09000001", "E07000001", "E06000001"]))
+    codes, uniques = sorted_codes(column)
+    want_codes, want = pd.factorize(texts, sort=True)
+    assert [uniques[c] if c >= 0 else None for c in codes] == [want[c] if c >= 0 else None for c in want_codes]
+    assert list(codes) == [2, 0, -1, 1, 0] and list(uniques) == sorted(uniques)
