@@ -31,7 +31,7 @@ from etl.memory import give_back
 from etl.rollup import GROUP, SCALE, combine
 from etl.schema import tidy_frame
 from etl.texts import as_objects
-from vocab.catalogue import INDICATORS, POPULATION_INDICATOR, Indicator
+from vocab.catalogue import INDICATORS, POPULATION_INDICATOR
 from vocab.levels import UNITARY_PREFIXES
 
 BASES = ("district", "upper_tier")  # building blocks, finest first
@@ -146,28 +146,30 @@ def _indicator_batches(tidy: pd.DataFrame, weights: pd.DataFrame):
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(ids) + 1))
     rows_of = {ids[k]: order[bounds[k]:bounds[k + 1]] for k in range(len(ids)) if isinstance(ids[k], str)}
-    plain, weighted, size = [], [], 0  # (row positions of indicators as published; frames of weighted ones)
+    plain, weighted, size = [], [], 0  # row positions of the indicators as published, of the weighted ones
     for indicator_id in sorted(rows_of):
         ind = INDICATORS[indicator_id]
         if ind.aggregation == "none":
             continue
         rows = rows_of[indicator_id]
         if size and size + len(rows) > BATCH_ROWS:
-            yield _batch(table, plain, weighted)
+            yield _batch(table, plain, weighted, weights)
             plain, weighted, size = [], [], 0
         if ind.denominator == "population":
-            weighted.append(_weighted_by_population(table.take(rows), weights, ind))
+            weighted.append(rows)
         else:
             plain.append(rows)
         size += len(rows)
     if size:
-        yield _batch(table, plain, weighted)
+        yield _batch(table, plain, weighted, weights)
 
 
-def _batch(table: pd.DataFrame, plain: list[np.ndarray], weighted: list[pd.DataFrame]) -> pd.DataFrame:
-    """One frame of a batch's rows: the indicators taken as published in one take, then the weighted ones
-    (the order of indicators in a batch changes nothing: each group's rows are one indicator's, in order)."""
-    parts = ([table.take(np.concatenate(plain))] if plain else []) + weighted
+def _batch(table: pd.DataFrame, plain: list[np.ndarray], weighted: list[np.ndarray],
+           weights: pd.DataFrame) -> pd.DataFrame:
+    """One frame of a batch's rows: the indicators taken as published in one take, then the weighted ones in
+    another (the order of indicators in a batch changes nothing: each group's rows are one indicator's)."""
+    parts = (([table.take(np.concatenate(plain))] if plain else []) +
+             ([_weighted_by_population(table.take(np.concatenate(weighted)), weights)] if weighted else []))
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
@@ -229,15 +231,15 @@ def aggregate_groups(tidy: pd.DataFrame, members: pd.DataFrame, breakdown: str |
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=columns)
 
 
-def _weighted_by_population(df: pd.DataFrame, weights: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
+def _weighted_by_population(df: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
     """Rates published without counts get numerator = rate x population / scale and denominator = population,
     so the ``ratio`` rule gives sum(rate x population) / sum(population). Only for combining: the published
-    rows in the release keep what the publisher said."""
-    mine = weights[weights["indicator"] == ind.id].drop(columns="indicator")
-    out = df.drop(columns=["numerator", "denominator"]).merge(mine, on=["area_code", "period", "breakdown"],
-                                                               how="left")
+    rows in the release keep what the publisher said. (Several indicators at once: one merge.)"""
+    out = df.drop(columns=["numerator", "denominator"]).merge(
+        weights, on=["indicator", "area_code", "period", "breakdown"], how="left")
     out["denominator"] = out["weight"].where(out["value"].notna())
-    out["numerator"] = out["value"] * out["denominator"] / SCALE[ind.unit]
+    scale = by_indicator(out["indicator"], lambda ind: SCALE[ind.unit]).astype(np.float64)
+    out["numerator"] = out["value"] * out["denominator"] / scale
     return out.drop(columns="weight")
 
 
