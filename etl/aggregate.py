@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from etl.coverage import DistrictCoverage, membership, tier_coverage, tier_districts
+from etl.coverage import DistrictCoverage, TierCoverage, membership, tier_districts
 from etl.denominators import population_weights
 from etl.derivations import by_indicator, derivation_table, empty_derivations
 from etl.distinct import per_distinct
@@ -72,8 +72,7 @@ def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
     # Cumberland + Westmorland and Furness) covers the same area under its old or its new codes
     expected = memberships["district"].groupby(["parent_code", "parent_level"])["member_code"].nunique()
     coverages = {"district": DistrictCoverage(memberships["district"], geo),
-                 "upper_tier": lambda units, districts=tier_districts(geo): tier_coverage(
-                     units, memberships["upper_tier"], districts)}
+                 "upper_tier": TierCoverage(memberships["upper_tier"], tier_districts(geo))}
     weights = population_weights(tidy)
     for batch in _indicator_batches(tidy, weights):
         results, failures = [], []

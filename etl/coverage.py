@@ -53,46 +53,27 @@ def tier_districts(geo: Geography) -> pd.DataFrame:
     return pd.DataFrame(sorted(pairs), columns=["unit_code", "district"])
 
 
-def tier_coverage(units: pd.DataFrame, members: pd.DataFrame, districts: pd.DataFrame) -> pd.Series:
-    """How many of each parent's districts (today's codes) the councils' rows cover, per (indicator, parent,
-    level, period, breakdown); -1 where two rows cover the same district (an old and a new council both given)."""
-    present = units[["indicator", "area_code", "period", "breakdown"]].drop_duplicates().rename(
-        columns={"area_code": "unit_code"})
-    covered = present.merge(members[["unit_code", "parent_code", "parent_level"]], on="unit_code").merge(
-        districts, on="unit_code")
-    if covered.empty:
-        return pd.Series(dtype="float64")
-    grouped = covered.groupby(KEY)["district"]
-    have = grouped.nunique()
-    return have.where(grouped.size() == have, -1)
+class Coverage:
+    """Per (indicator, parent, level, period, breakdown) of a table's rows, a count a parent's rows must reach
+    to be complete (``_count``: per parent, 0 where none of the set's codes lies in it), worked out once per
+    distinct set of codes a group's rows have (most indicators, periods and breakdowns share a few)."""
 
+    parents: pd.DataFrame  # parent_code, parent_level: what ``_count``'s positions stand for
 
-class DistrictCoverage:
-    """How many of each parent's members rows cover, for one geography's district membership: the parents'
-    member lists are prepared once per build, and each distinct set of codes is counted once.
+    def __init__(self):
+        self.counts: dict[frozenset, np.ndarray] = {}  # set of codes -> count per parent
 
-    A member (today's code) is covered by its own row or by rows for all the codes it was formed from,
-    so one of four old Somerset districts never stands for the whole of Somerset.
-    """
-
-    def __init__(self, members: pd.DataFrame, geo: Geography):
-        self.geo = geo
-        pairs = members[["parent_code", "parent_level", "member_code"]].drop_duplicates()
-        self.all_members = pairs["member_code"].unique().tolist() if len(pairs) else []
-        self.member_of_pair = pd.Index(self.all_members).get_indexer(pairs["member_code"])
-        self.parent_of_pair, self.parents = distinct_rows(pairs, ["parent_code", "parent_level"])
-        self.counts: dict[frozenset, np.ndarray] = {}  # set of codes -> members covered per parent
+    def _count(self, present: frozenset) -> np.ndarray:
+        raise NotImplementedError
 
     def _counted(self, present: frozenset) -> np.ndarray:
         if present not in self.counts:
-            covered = np.array([m in present or self.geo.covered(m, present) for m in self.all_members], dtype=bool)
-            self.counts[present] = np.bincount(self.parent_of_pair[covered[self.member_of_pair]],
-                                               minlength=len(self.parents))
+            self.counts[present] = self._count(present)
         return self.counts[present]
 
     def __call__(self, units: pd.DataFrame) -> pd.Series:
-        """Members covered per (indicator, parent, level, period, breakdown) of ``units``' rows (only parents
-        with at least one)."""
+        """The count per (indicator, parent, level, period, breakdown) of ``units``' rows (only parents they
+        reach)."""
         found = _sets_by_group(units)
         if found is None:
             return pd.Series(dtype="int64", index=pd.MultiIndex.from_arrays([[]] * len(KEY), names=KEY))
@@ -111,6 +92,47 @@ class DistrictCoverage:
             self.parents["parent_level"].to_numpy(dtype=object)[parent_of],
             groups["period"][group_of], groups["breakdown"][group_of]], names=KEY)
         return pd.Series(np.concatenate(count_parts), index=index, name="member_code")
+
+
+class TierCoverage(Coverage):
+    """How many of each parent's districts (today's codes) councils' rows cover; -1 where two rows cover
+    the same district (an old and a new council both given)."""
+
+    def __init__(self, members: pd.DataFrame, districts: pd.DataFrame):
+        super().__init__()
+        covered = members[["unit_code", "parent_code", "parent_level"]].merge(districts, on="unit_code")
+        self.parent_of, self.parents = distinct_rows(covered, ["parent_code", "parent_level"])
+        self.unit = covered["unit_code"].to_numpy(dtype=object)  # (a council, a parent, one of its districts)
+        self.district, districts_seen = pd.factorize(covered["district"])
+        self.n_districts = max(len(districts_seen), 1)
+
+    def _count(self, present: frozenset) -> np.ndarray:
+        rows = np.fromiter((u in present for u in self.unit), dtype=bool, count=len(self.unit))
+        parent = self.parent_of[rows]
+        given = np.bincount(parent, minlength=len(self.parents))  # rows per parent: each a district
+        pairs = np.unique(parent * self.n_districts + self.district[rows])
+        have = np.bincount(pairs // self.n_districts, minlength=len(self.parents))  # districts per parent
+        return np.where(given == have, have, -1)
+
+
+class DistrictCoverage(Coverage):
+    """How many of each parent's members rows cover, for one geography's district membership.
+
+    A member (today's code) is covered by its own row or by rows for all the codes it was formed from,
+    so one of four old Somerset districts never stands for the whole of Somerset.
+    """
+
+    def __init__(self, members: pd.DataFrame, geo: Geography):
+        super().__init__()
+        self.geo = geo
+        pairs = members[["parent_code", "parent_level", "member_code"]].drop_duplicates()
+        self.all_members = pairs["member_code"].unique().tolist() if len(pairs) else []
+        self.member_of_pair = pd.Index(self.all_members).get_indexer(pairs["member_code"])
+        self.parent_of_pair, self.parents = distinct_rows(pairs, ["parent_code", "parent_level"])
+
+    def _count(self, present: frozenset) -> np.ndarray:
+        covered = np.array([m in present or self.geo.covered(m, present) for m in self.all_members], dtype=bool)
+        return np.bincount(self.parent_of_pair[covered[self.member_of_pair]], minlength=len(self.parents))
 
 
 def _sets_by_group(units: pd.DataFrame):

@@ -115,3 +115,35 @@ def test_comparator_groups_are_the_same_one_indicator_at_a_time(inputs, monkeypa
     monkeypatch.setattr(aggregation, "BATCH_ROWS", 1)
     alone = aggregation.aggregate_groups(table, members, breakdown="total")
     pd.testing.assert_frame_equal(alone, batched, check_exact=True)
+
+
+def reference_tier_coverage(units, members, districts):
+    """The councils' coverage as plain merges and a groupby (how it was first written)."""
+    present = units[["indicator", "area_code", "period", "breakdown"]].drop_duplicates().rename(
+        columns={"area_code": "unit_code"})
+    covered = present.merge(members[["unit_code", "parent_code", "parent_level"]], on="unit_code").merge(
+        districts, on="unit_code")
+    grouped = covered.groupby(["indicator", "parent_code", "parent_level", "period", "breakdown"])["district"]
+    have = grouped.nunique()
+    return have.where(grouped.size() == have, -1)
+
+
+def test_councils_coverage_counts_each_district_once_or_flags_it(inputs):
+    from etl.coverage import TierCoverage, membership, tier_districts
+
+    geo, published = inputs["geo"], inputs["published"]
+    members, districts = membership(geo, "upper_tier"), tier_districts(geo)
+    units = aggregation._units(published, "upper_tier")
+    # an old council given beside its successor: a district of the successor's is then covered twice
+    council = districts["unit_code"].iloc[0]
+    twice = pd.concat([districts, districts[districts["unit_code"] == council].assign(unit_code="E10999999")])
+    twice_members = pd.concat([members, members[members["unit_code"] == council].assign(unit_code="E10999999")])
+    doubled = pd.concat([units, units[units["area_code"] == council].assign(
+        area_code=pd.Categorical(["E10999999"] * int((units["area_code"] == council).sum())))], ignore_index=True)
+    for units_, members_, districts_ in ((units, members, districts), (doubled, twice_members, twice)):
+        got = TierCoverage(members_, districts_)(units_)
+        want = reference_tier_coverage(units_, members_, districts_)
+        assert len(got) == len(want) > 1000, "one count per group the councils' rows reach"
+        got = got.reindex(want.index)
+        assert got.notna().all() and (got.to_numpy() == want.to_numpy()).all()
+    assert (want == -1).any(), "the doubled council's parents are flagged"
