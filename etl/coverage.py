@@ -31,18 +31,26 @@ def membership(geo: Geography, base: str) -> pd.DataFrame:
                     continue
                 rows.append((district, geo.current_code(district), parent, level))
     else:
-        tiers = sorted({t for d in geo.districts if (t := geo.upper_tier_of(d))})
+        tier_of = {d: geo.upper_tier_of(d) for d in geo.districts}
+        parent = {(d, level): geo.parent_of(d, level) for d in geo.districts for level in PARENT_LEVELS[1:]}
+        districts_of: dict[str, list[str]] = {}  # (as Geography._common_parent finds them, once for all tiers)
+        for district, tier in tier_of.items():
+            districts_of.setdefault(tier, []).append(district)
         within = {}  # (tier, level) -> the parent the whole tier lies in (None: it straddles)
-        for tier in tiers:
+        for tier in sorted(t for t in districts_of if t):
             for level in PARENT_LEVELS[1:]:
-                parent = geo.parent_of(tier, level) if tier[:3] in UNITARY_PREFIXES else geo._common_parent(tier, level)
-                within[(tier, level)] = parent
-                if parent is not None:
-                    rows.append((tier, geo.current_code(tier), parent, level))
+                if tier[:3] in UNITARY_PREFIXES:
+                    found = geo.parent_of(tier, level)
+                else:  # the parent all its districts share
+                    shared = {parent[(d, level)] for d in districts_of[tier]}
+                    found = shared.pop() if len(shared) == 1 else None
+                within[(tier, level)] = found
+                if found is not None:
+                    rows.append((tier, geo.current_code(tier), found, level))
         # a parent with a district whose council straddles its edge (Staffordshire in two LEPs) cannot be
         # made of whole councils: its councils would stand for only part of it
-        partial = {(geo.parent_of(d, level), level) for d in geo.districts for level in PARENT_LEVELS[1:]
-                   if within.get((geo.upper_tier_of(d), level)) != geo.parent_of(d, level)}
+        partial = {(parent[(d, level)], level) for d in geo.districts for level in PARENT_LEVELS[1:]
+                   if within.get((tier_of[d], level)) != parent[(d, level)]}
         rows = [r for r in rows if (r[2], r[3]) not in partial]
     return pd.DataFrame(rows, columns=["unit_code", "member_code", "parent_code", "parent_level"]).drop_duplicates()
 
