@@ -136,9 +136,10 @@ def _combined(units: pd.DataFrame, members: pd.DataFrame, expected: pd.Series, c
 
 
 def _indicator_batches(tidy: pd.DataFrame, weights: pd.DataFrame):
-    """The rows of the indicators to combine (each in table order; indicators in id order), a few indicators
-    at a time up to BATCH_ROWS rows, with the columns combining reads; rates published without counts get
-    counts estimated from their population (``_weighted_by_population``)."""
+    """The rows of the indicators to combine, a few indicators at a time (taken in id order) up to BATCH_ROWS
+    rows, with the columns combining reads: each indicator's rows in table order, those published with
+    counts first, then rates published without counts, with counts estimated from their population
+    (``_weighted_by_population``)."""
     columns = ["area_level"] + [c for c in COMBINED if c in tidy.columns]
     table = tidy[columns]
     codes, ids = pd.factorize(tidy["indicator"])

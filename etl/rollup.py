@@ -83,7 +83,8 @@ def combine(merged: pd.DataFrame, expected: pd.Series, coverage: pd.Series | Non
     failed.append(out[cannot].assign(reason=_texts(reason[cannot], out.index[cannot])))
     out = out[~cannot].copy()
     rule, is_ratio, by_counts = rule[~cannot], is_ratio[~cannot], by_counts[~cannot]
-    scale = np.where(is_ratio, np.array([SCALE[i.unit] if i.aggregation == "ratio" else 1.0 for i in ind], dtype=np.float64)[ind_of[~cannot]], 1.0)
+    scales = np.array([SCALE[i.unit] if i.aggregation == "ratio" else 1.0 for i in ind], dtype=np.float64)
+    scale = np.where(is_ratio, scales[ind_of[~cannot]], 1.0)
     top = np.where(is_ratio, out["num_sum"], out["weighted_sum"])
     with np.errstate(divide="ignore", invalid="ignore"):
         value = top / out["den_sum"].to_numpy() * scale
@@ -92,9 +93,10 @@ def combine(merged: pd.DataFrame, expected: pd.Series, coverage: pd.Series | Non
     out["denominator"] = np.where(by_counts, out["den_sum"], np.nan)
     missing = ~out["all_values"] | out["all_not_applicable"]
     out.loc[missing, ["value", "numerator", "denominator"]] = np.nan
-    out["status"] = _texts(np.where(out["all_not_applicable"], "not_applicable",
-                                    np.where(missing, np.where(out["any_suppressed"], "suppressed", "not_available"),
-                                             np.where(out["any_provisional"], "provisional", "ok"))).astype(object), out.index)
+    status = np.where(out["all_not_applicable"], "not_applicable",
+                      np.where(missing, np.where(out["any_suppressed"], "suppressed", "not_available"),
+                               np.where(out["any_provisional"], "provisional", "ok")))
+    out["status"] = _texts(status.astype(object), out.index)
     failed = pd.concat(failed)  # (indexed by group number, as ``out`` was)
     failing = np.zeros(groups + 1, dtype=bool)  # group number + 1 (0: a row in no group) -> failed?
     failing[failed.index.to_numpy() + 1] = True
@@ -126,10 +128,10 @@ def _texts(values: np.ndarray, index: pd.Index) -> pd.Series:
 
 
 def _groups(frame: pd.DataFrame, labels: dict) -> tuple[np.ndarray, pd.DataFrame]:
-    """(each row's group number, the groups' ``GROUP`` values as texts): numbered in the order
-    ``groupby(GROUP, sort=True)`` gives them, rows with a missing key in no group (-1), as its ``ngroup``
-    does, from one integer key per row rather than pandas' grouping of five columns. Columns in ``labels``
-    are integer ranks of sorted texts (``etl.member_rows.encoded``); others are ranked here."""
+    """(each row's group number, the groups' ``GROUP`` values as texts): groups numbered in the order of
+    their texts, as ``groupby(GROUP, sort=True).ngroup()`` numbers text columns, rows with a missing key in
+    no group (-1), from one integer key per row rather than pandas' grouping of five columns. Columns in
+    ``labels`` are integer ranks of sorted texts (``etl.member_rows.encoded``); others are ranked here."""
     key, valid, columns = np.zeros(len(frame), dtype=np.int64), np.ones(len(frame), dtype=bool), []
     for column in GROUP:
         if column in labels:
