@@ -11,6 +11,7 @@ import pandas as pd
 
 from etl.distinct import distinct_rows
 from etl.geography import Geography
+from etl.rollup import numbered_rows
 from vocab.levels import PARENT_LEVELS, UNITARY_PREFIXES
 
 KEY = ["indicator", "parent_code", "parent_level", "period", "breakdown"]  # a coverage figure's group
@@ -146,10 +147,8 @@ class DistrictCoverage(Coverage):
 def _sets_by_group(units: pd.DataFrame):
     """None for no rows, else (each (indicator, period, breakdown) group's values as arrays of texts, and per
     distinct set of area codes: the numbers of the groups whose rows have it, its codes): from one sort of
-    an integer per row, sets of codes told apart per set size (``etl.rollup``'s distinct rows), so a
+    an integer per row, sets of codes told apart per set size (``etl.rollup.numbered_rows``), so a
     national table's thousands of groups need no Python step each."""
-    from etl.rollup import _distinct_rows  # (rollup imports nothing of this module)
-
     if units.empty:
         return None
     columns = [_numbered(units[c]) for c in ("indicator", "period", "breakdown", "area_code")]
@@ -172,7 +171,7 @@ def _sets_by_group(units: pd.DataFrame):
     for length in np.unique(lengths):
         these = np.flatnonzero(lengths == length)
         members = area[starts[these][:, None] + np.arange(length)]
-        which, one = _distinct_rows(members + 1, sizes[3] + 1)
+        which, one = numbered_rows(members + 1, sizes[3] + 1)
         order = np.argsort(which, kind="stable")
         bounds = np.searchsorted(which[order], np.arange(len(one) + 1))
         for k in range(len(one)):

@@ -191,7 +191,7 @@ def _counted(group_of: np.ndarray, flags: pd.Series, how: str, groups: int) -> n
     return np.bincount(group_of[kept & ~holds], minlength=groups) == 0
 
 
-def _distinct_rows(members: np.ndarray, codes: int) -> tuple[np.ndarray, np.ndarray]:
+def numbered_rows(members: np.ndarray, codes: int) -> tuple[np.ndarray, np.ndarray]:
     """(each row's number among the distinct rows of ``members`` (integers below ``codes``), one row of each
     number): rows hashed to one integer each where that is exact (a few codes) or checked to be (equal
     numbers, equal rows), else compared as rows."""
@@ -232,7 +232,7 @@ def _joined(group_of: np.ndarray, codes: np.ndarray, uniques, sep: str, groups: 
     for size in np.unique(sizes):
         these = starts[sizes == size]
         members = code[these[:, None] + np.arange(size)]  # one row per group: its sorted codes
-        which, one = _distinct_rows(members, len(uniques))
+        which, one = numbered_rows(members, len(uniques))
         joined = np.empty(len(one), dtype=object)
         joined[:] = [sep.join(texts[members[at]]) for at in one]
         out[group[these]] = joined[which.reshape(-1)]
