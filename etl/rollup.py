@@ -145,7 +145,7 @@ def _groups(frame: pd.DataFrame, labels: dict) -> tuple[np.ndarray, pd.DataFrame
         columns.append((column, codes, np.asarray(texts, dtype=object)))
     numbers, distinct = pd.factorize(key[valid])
     rank = np.empty(len(distinct), dtype=np.int64)  # each distinct key's rank (they are distinct: a sort)
-    rank[np.argsort(distinct)] = np.arange(len(distinct))
+    rank[np.argsort(distinct, kind="stable")] = np.arange(len(distinct))
     group_of = np.full(len(frame), -1, dtype=np.int64)
     group_of[valid] = rank[numbers]
     one_row = np.empty(len(distinct), dtype=np.int64)  # any row of each group: they all have its values
@@ -223,7 +223,9 @@ def _joined(group_of: np.ndarray, codes: np.ndarray, uniques, sep: str, groups: 
     if not keep.any():
         return out
     codes = codes[keep]
-    key = np.sort(group_of[keep].astype(np.int64) * len(uniques) + codes)  # np.unique's hashing: ~10x slower
+    # (a stable sort: the rows come in runs of rising keys, which it merges ~3x faster than a quicksort;
+    # np.unique's hashing: ~10x slower)
+    key = np.sort(group_of[keep].astype(np.int64) * len(uniques) + codes, kind="stable")
     key = key[np.r_[True, key[1:] != key[:-1]]]
     group, code = np.divmod(key, len(uniques))
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
