@@ -59,13 +59,12 @@ def statistical_neighbours(parsed, geo) -> tuple[pd.DataFrame, list[Problem]]:
 
 
 def _variable(tidy: pd.DataFrame, spec: dict, districts: set[str], min_share: float) -> tuple[pd.Series, str] | None:
-    """One variable's value per district for its latest period that ``min_share`` of districts have."""
-    rows = tidy[(tidy["indicator"] == spec["indicator"]) & tidy["area_code"].isin(districts)]
-    values = rows[rows["breakdown"] == spec["breakdown"]].pivot_table(index="area_code", columns="period",
-                                                                       values="value", aggfunc="first")
+    """One variable's value per district for its latest period that ``min_share`` of districts have
+    (``tidy``: the districts' rows, or more)."""
+    rows = tidy[((tidy["indicator"] == spec["indicator"]) & tidy["area_code"].isin(districts)).to_numpy()]
+    values = _first_values(rows, spec["breakdown"])
     if "share_of" in spec:
-        base = rows[rows["breakdown"] == spec["share_of"]].pivot_table(index="area_code", columns="period",
-                                                                       values="value", aggfunc="first")
+        base = _first_values(rows, spec["share_of"])
         values = (values / base.reindex_like(values)).replace([np.inf, -np.inf], np.nan)
     starts = rows.drop_duplicates("period").set_index("period")["period_start"]
     for period in sorted(values.columns, key=lambda p: starts.get(p), reverse=True):
@@ -73,6 +72,13 @@ def _variable(tidy: pd.DataFrame, spec: dict, districts: set[str], min_share: fl
         if len(column) >= min_share * len(districts):
             return (np.log(column) if spec.get("transform") == "log" else column), period
     return None
+
+
+def _first_values(rows: pd.DataFrame, breakdown: str) -> pd.DataFrame:
+    """Each area's first non-missing value per period (areas × periods that have one), as
+    ``pivot_table(aggfunc="first")`` gives it, without its general machinery (a third of the time)."""
+    given = rows[(rows["breakdown"] == breakdown).to_numpy() & rows["value"].notna().to_numpy()]
+    return given.drop_duplicates(["area_code", "period"]).pivot(index="area_code", columns="period", values="value")
 
 
 def similar_districts(tidy: pd.DataFrame, districts: set[str], settings_path: Path = SIMILAR_TOML
@@ -83,8 +89,10 @@ def similar_districts(tidy: pd.DataFrame, districts: set[str], settings_path: Pa
     k, min_share = int(settings["neighbours"]), float(settings["min_coverage"])
     districts = {c for c in districts if c[:3] in DISTRICT_PREFIXES}
     columns, used = {}, []
+    wanted = {spec["indicator"] for spec in settings["variables"]}  # (their rows picked out once)
+    rows = tidy[(tidy["indicator"].isin(wanted) & tidy["area_code"].isin(districts)).to_numpy()]
     for spec in settings["variables"]:
-        found = _variable(tidy, spec, districts, min_share)
+        found = _variable(rows, spec, districts, min_share)
         if found is not None:
             columns[spec["label"]] = found[0]
             used.append({**spec, "period": found[1]})

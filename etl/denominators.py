@@ -27,24 +27,36 @@ def population_year(period_start: pd.Series) -> pd.Series:
 
 def population_weights(tidy: pd.DataFrame) -> pd.DataFrame:
     """For every ``total`` row of a rates-only indicator: its area's population (``weight``, NaN when the
-    release has none), the mid-year used (``population_year``) and the one asked for (``requested_year``)."""
-    population = tidy[(tidy["indicator"] == POPULATION_INDICATOR) & tidy["value"].notna()]
-    frames = []
+    release has none), the mid-year used (``population_year``) and the one asked for (``requested_year``).
+    Indicators weighted by the same population band are looked up together, in one merge."""
+    population = tidy[((tidy["indicator"] == POPULATION_INDICATOR) & tidy["value"].notna()).to_numpy()]
+    total = (tidy["breakdown"] == "total").to_numpy()
+    by_band: dict[str, list] = {}  # band -> [(indicator id, its rows asking for a population)]
     for indicator_id, ind in INDICATORS.items():
         if ind.denominator != "population":
             continue
-        rows = tidy[(tidy["indicator"] == indicator_id) & (tidy["breakdown"] == "total")]
-        if rows.empty:
-            continue
-        band = population[population["breakdown"] == ind.population_band]
+        rows = tidy[(tidy["indicator"] == indicator_id).to_numpy() & total]
+        if not rows.empty:
+            by_band.setdefault(ind.population_band, []).append((indicator_id, rows))
+    weighted = {}
+    for band_name, asking in by_band.items():
+        band = population[(population["breakdown"] == band_name).to_numpy()]
         years = population_year(band["period_start"])
         latest = int(years.max()) if len(band) else None
+        rows = pd.concat([r for _, r in asking], ignore_index=True) if len(asking) > 1 else asking[0][1]
         wanted = rows[["indicator", "area_code", "period", "breakdown"]].assign(
             requested_year=population_year(rows["period_start"]).to_numpy())
         wanted["population_year"] = wanted["requested_year"].clip(upper=latest) if latest else wanted["requested_year"]
         sizes = pd.DataFrame({"area_code": band["area_code"].to_numpy(), "population_year": years.to_numpy(),
                               "weight": band["value"].to_numpy()})
-        frames.append(wanted.merge(sizes, on=["area_code", "population_year"], how="left"))
+        merged = wanted.merge(sizes, on=["area_code", "population_year"], how="left")
+        if len(asking) == 1:
+            weighted[asking[0][0]] = merged
+        else:  # (a left merge keeps the rows' order: each indicator's rows stay together)
+            ids = merged["indicator"].to_numpy()
+            for indicator_id, _ in asking:
+                weighted[indicator_id] = merged[ids == indicator_id]
+    frames = [weighted[i] for i in INDICATORS if i in weighted]  # (in the catalogue's order, as ever)
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype="float64" if c == "weight" else object) for c in WEIGHT_COLUMNS})
     return pd.concat(frames, ignore_index=True)[WEIGHT_COLUMNS]

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from vocab.catalogue import Indicator
+from etl.distinct import distinct_rows, per_distinct
+from vocab.catalogue import INDICATORS, Indicator
 
 DERIVATION_COLUMNS = ["indicator", "area_code", "period", "breakdown", "is_computed", "method",
                       "building_block_level", "building_blocks", "member_count", "population_year", "note"]
@@ -93,26 +95,61 @@ def missing_note(row, ind: Indicator, name_of: Callable[[str], str | None]) -> s
     return f"Not computed: the figures for {names} come without the counts behind them."
 
 
-def derivation_table(mine: pd.DataFrame, unresolved: pd.DataFrame, ind: Indicator,
+def derivation_table(mine: pd.DataFrame, unresolved: pd.DataFrame,
                      name_of: Callable[[str], str | None]) -> pd.DataFrame:
-    """derivations.parquet rows for one indicator: its derived rows and the aggregates left out."""
-    method = method_of(ind)
-    weighted = method == "population_weighted"
+    """derivations.parquet rows for the indicators in ``mine`` (derived rows) and ``unresolved`` (aggregates
+    left out): each indicator's derived rows, then its rows left out, indicators in the order they come.
+    Each sentence is written once per distinct set of what it says, not once per row."""
     frames = []
     for frame, computed in ((mine, True), (unresolved, False)):
         if frame.empty:
             continue
-        notes = [computed_note(r, ind) if computed else missing_note(r, ind, name_of)
-                 for r in frame.itertuples(index=False)]
+        method = by_indicator(frame["indicator"], method_of)
+        weighted = method == "population_weighted"
         frames.append(pd.DataFrame({
-            "indicator": ind.id, "area_code": frame["parent_code"].to_numpy(), "period": frame["period"].to_numpy(),
-            "breakdown": frame["breakdown"].to_numpy(), "is_computed": computed, "method": method,
+            "indicator": frame["indicator"].to_numpy(), "area_code": frame["parent_code"].to_numpy(),
+            "period": frame["period"].to_numpy(), "breakdown": frame["breakdown"].to_numpy(),
+            "is_computed": computed, "method": method,
             "building_block_level": frame["base"].to_numpy(), "building_blocks": frame["blocks"].to_numpy(),
             "member_count": frame["members"].astype("int32").to_numpy(),
-            "population_year": (frame["population_year"] if weighted else pd.Series(pd.NA, index=frame.index))
-            .astype("Int32").to_numpy(),
-            "note": notes}))
-    return pd.concat(frames, ignore_index=True) if frames else empty_derivations()
+            "population_year": frame["population_year"].where(weighted).astype("Int32").to_numpy(),
+            "note": _computed_notes(frame) if computed else _missing_notes(frame, name_of)}))
+    if not frames:
+        return empty_derivations()
+    table = pd.concat(frames, ignore_index=True)
+    order, _ = pd.factorize(table["indicator"], sort=True)  # (each indicator's rows together, in id order)
+    return table.take(np.argsort(order, kind="stable")).reset_index(drop=True)
+
+
+def _computed_notes(frame: pd.DataFrame) -> np.ndarray:
+    """``computed_note`` for each row, written once per distinct (indicator, status, whether the value is
+    missing, members, base, years)."""
+    keys = pd.DataFrame({"indicator": frame["indicator"].to_numpy(), "status": frame["status"].to_numpy(),
+                         "value": np.where(frame["value"].isna(), np.nan, 0.0),  # (only whether it is missing)
+                         "members": frame["members"].to_numpy(), "base": frame["base"].to_numpy(),
+                         "population_year": frame["population_year"].to_numpy(),
+                         "requested_year": frame["requested_year"].to_numpy()})
+    return _per_distinct_row(keys, lambda row: computed_note(row, INDICATORS[row.indicator]))
+
+
+def _missing_notes(frame: pd.DataFrame, name_of: Callable[[str], str | None]) -> np.ndarray:
+    """``missing_note`` for each row, written once per distinct (indicator, reason, base, counts, year,
+    members lacking)."""
+    keys = frame[["indicator", "reason", "base", "have", "want", "population_year", "lacking"]]
+    return _per_distinct_row(keys, lambda row: missing_note(row, INDICATORS[row.indicator], name_of))
+
+
+def _per_distinct_row(keys: pd.DataFrame, fn: Callable) -> np.ndarray:
+    """``fn(row)`` for each row of ``keys``, called once per distinct row."""
+    numbers, distinct = distinct_rows(keys, list(keys.columns))
+    texts = np.empty(len(distinct), dtype=object)
+    texts[:] = [fn(row) for row in distinct.itertuples(index=False)]
+    return texts[numbers]
+
+
+def by_indicator(ids: pd.Series, fn: Callable[[Indicator], object]) -> np.ndarray:
+    """``fn(Indicator)`` for each row's indicator id, called once per distinct id."""
+    return per_distinct(ids, lambda i: fn(INDICATORS[i])).to_numpy()
 
 
 def sort_derivations(df: pd.DataFrame) -> pd.DataFrame:
