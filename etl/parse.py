@@ -2,6 +2,7 @@
 report lists them all."""
 from __future__ import annotations
 
+import contextlib
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from etl.domain import text_problems
 from etl.errors import EtlError, Problem, ProblemLog, SourceFormatError
+from etl.parse_pool import ordered_map, workers_for
 from etl.rawfolder import DEMO_MARKER, list_extracts
 from etl.release import sha256_file
 from etl.sources.base import ParseResult, RawFile, all_parsers, detect
@@ -23,34 +25,64 @@ class ParsedFile:
 
 
 def parse_all(raw_dir: Path, log: ProblemLog, progress: bool = False) -> list[ParsedFile]:
-    """Detect and parse every file under ``raw_dir``; problems are logged, not raised."""
+    """Detect and parse every file under ``raw_dir``; problems are logged, not raised, in the files' order
+    (on two processes where that helps: ``etl.parse_pool``; the outcome is the same)."""
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise SourceFormatError(Problem(file=str(raw_dir), message="the raw-data folder does not exist",
                                         expected="a folder of downloaded extracts"))
-    parsers = all_parsers()
     extracts, problems = list_extracts(raw_dir, skip_names=(DEMO_MARKER,))
     log.extend(problems)
+    root = raw_dir.resolve()
+    raws = [RawFile(path=path, name=name, root=root) for path, name in extracts]
+    sizes = [_size(raw.path) for raw in raws]
+    workers = workers_for(sizes)
     parsed = []
-    # each file's sha256 is worked out on a second thread while it is parsed (hashlib lets go of the GIL)
-    with _progress(progress, len(extracts)) as advance, ThreadPoolExecutor(max_workers=1) as hasher:
-        for path, name in extracts:
-            raw = RawFile(path=path, name=name, root=raw_dir.resolve())
-            try:
-                digest = hasher.submit(sha256_file, path)
-                parser = detect(raw, parsers)
-                result = parser.parse(raw)
-                log.extend(result.warnings)
-                log.extend(text_problems(result.table, raw.name))
-                parsed.append(ParsedFile(raw=raw, result=result, sha256=digest.result(), rows=len(result.table)))
-            except EtlError as exc:
-                log.extend(exc.problems)
-            except Exception as exc:  # an unexpected parser failure is still reported against the file
-                log.add(Problem(file=raw.name, message=f"the file could not be read ({type(exc).__name__}: {exc})"))
+    with _progress(progress, len(extracts)) as advance, contextlib.ExitStack() as stack:
+        if workers > 1:
+            outcomes = ordered_map(_ParseOne(all_parsers(), hasher=None), raws, workers, sizes)
+        else:  # each file's sha256 is worked out on a second thread while it is parsed (hashlib lets go of the GIL)
+            hasher = stack.enter_context(ThreadPoolExecutor(max_workers=1))
+            outcomes = map(_ParseOne(all_parsers(), hasher=hasher), raws)
+        for raw, (result, digest, problems) in zip(raws, outcomes):
+            log.extend(problems)
+            if result is not None:
+                parsed.append(ParsedFile(raw=raw, result=result, sha256=digest, rows=len(result.table)))
             advance(raw.name)
     if not extracts and not problems:
         log.add(Problem(file=str(raw_dir), message="no extracts found", expected="publishers' files"))
     return parsed
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # gone since it was listed: its parse reports it
+        return 0
+
+
+class _ParseOne:
+    """One file -> (its parse result or None, its sha256, its problems in the order they are logged).
+
+    Every failure is a problem of the file, never an exception, so a worker process hands back the
+    same outcome as the serial reader."""
+
+    def __init__(self, parsers: list, hasher: ThreadPoolExecutor | None):
+        self.parsers, self.hasher = parsers, hasher
+
+    def __call__(self, raw: RawFile) -> tuple[ParseResult | None, str | None, list[Problem]]:
+        problems: list[Problem] = []
+        try:
+            digest = self.hasher.submit(sha256_file, raw.path) if self.hasher else None
+            result = detect(raw, self.parsers).parse(raw)
+            problems += result.warnings
+            problems += text_problems(result.table, raw.name)
+            return result, digest.result() if digest else sha256_file(raw.path), problems
+        except EtlError as exc:
+            return None, None, problems + exc.problems
+        except Exception as exc:  # an unexpected parser failure is still reported against the file
+            return None, None, problems + [Problem(file=raw.name, message="the file could not be read "
+                                                                          f"({type(exc).__name__}: {exc})")]
 
 
 class _progress:
