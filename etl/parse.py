@@ -3,6 +3,7 @@ report lists them all."""
 from __future__ import annotations
 
 import contextlib
+import importlib
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ def parse_all(raw_dir: Path, log: ProblemLog, progress: bool = False) -> list[Pa
     parsed = []
     with _progress(progress, len(extracts)) as advance, contextlib.ExitStack() as stack:
         if workers > 1:
+            _import_readers(raws)
             outcomes = ordered_map(_ParseOne(all_parsers(), hasher=None), raws, workers, sizes)
         else:  # each file's sha256 is worked out on a second thread while it is parsed (hashlib lets go of the GIL)
             hasher = stack.enter_context(ThreadPoolExecutor(max_workers=1))
@@ -52,6 +54,18 @@ def parse_all(raw_dir: Path, log: ProblemLog, progress: bool = False) -> list[Pa
     if not extracts and not problems:
         log.add(Problem(file=str(raw_dir), message="no extracts found", expected="publishers' files"))
     return parsed
+
+
+# Readers that parsers import when they first meet a kind of file (so a build that has none never loads
+# them), by suffix. Before forking, the ones this folder needs are imported here once: otherwise each
+# worker would import them again, on every build.
+READERS = {".xlsx": ("openpyxl",), ".xlsm": ("openpyxl",), ".gpkg": ("pyogrio",), ".geojson": ("pyogrio",),
+           ".json": ("pyogrio",), ".parquet": ("pyarrow.parquet",)}
+
+
+def _import_readers(raws: list[RawFile]) -> None:
+    for module in dict.fromkeys(m for raw in raws for m in READERS.get(raw.suffix, ())):
+        importlib.import_module(module)
 
 
 def _size(path: Path) -> int:
