@@ -11,6 +11,7 @@ child). ``PDP_PARSE_WORKERS=1`` forces the serial reader.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -54,16 +55,19 @@ def ordered_map(fn: Callable[[Any], T], items: Sequence[Any], workers: int,
         yield from map(fn, items)
         return
     _JOB = (fn, items)
+    gc.freeze()  # the workers' collector then never walks (and so never copies) the pages of this process's objects
     try:
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
     except (OSError, ValueError):  # no semaphores or pipes to be had: read here
         _JOB = None
+        gc.unfreeze()
         yield from map(fn, items)
         return
     try:
         order = sorted(range(len(items)), key=lambda i: -(sizes[i] if sizes else 0))
         futures = {i: pool.submit(_run, i) for i in order}
         _JOB = None  # the workers were forked with it (a fork pool starts them all at the first submit)
+        gc.unfreeze()
         for i in range(len(items)):
             try:
                 result = futures.pop(i).result()
@@ -72,4 +76,5 @@ def ordered_map(fn: Callable[[Any], T], items: Sequence[Any], workers: int,
             yield result
     finally:
         _JOB = None
+        gc.unfreeze()
         pool.shutdown(wait=True, cancel_futures=True)

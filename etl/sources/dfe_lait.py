@@ -26,7 +26,8 @@ import pandas as pd
 from vocab.catalogue import indicator
 from etl.errors import Problem, ProblemCollector, SourceFormatError
 from vocab.periods import academic_year_label, parse_year_or_academic
-from etl.schema import parse_cell, tidy_frame
+from etl.schema import tidy_frame
+from etl.sources.cells import cell as parse_cell
 from etl.sources.base import ParseResult, RawFile, line_of, source_meta
 
 COLUMNS = ["Short Desc", "Data item", "Years", "LA and Regions", "Values", "LA Number", "Region"]

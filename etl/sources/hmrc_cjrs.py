@@ -23,7 +23,8 @@ from datetime import date, datetime
 from etl import publishers
 from etl.errors import ProblemCollector, format_error
 from vocab.periods import month_label, parse_month_name
-from etl.schema import GSS, parse_cell, tidy_frame
+from etl.schema import GSS, tidy_frame
+from etl.sources.cells import cell as parse_cell
 from etl.sources.base import ParseResult, RawFile, source_meta
 from etl.sources.grids import Grid, read_grids
 from vocab.levels import DISTRICT_PREFIXES, UPPER_TIER_PREFIXES

@@ -20,7 +20,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from etl.errors import ProblemCollector
-from etl.schema import GSS, STATUSES_WITH_VALUE, parse_cell
+from etl.schema import GSS, STATUSES_WITH_VALUE
+from etl.sources.cells import cell as parse_cell
 from etl.sources import nomis
 from etl.sources.base import MAX_LINE_BYTES, RawFile
 from etl.texts import from_distinct

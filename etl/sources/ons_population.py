@@ -25,7 +25,8 @@ import re
 from datetime import date
 
 from etl.errors import ProblemCollector, format_error
-from etl.schema import GSS, parse_number, tidy_frame
+from etl.schema import GSS, tidy_frame
+from etl.sources.cells import number as parse_number
 from etl.sources.base import ParseResult, RawFile, source_meta
 from etl.sources.grids import read_grids
 from etl.sources.nomis import OBS_STATUS
