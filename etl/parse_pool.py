@@ -12,11 +12,9 @@ child). ``PDP_PARSE_WORKERS=1`` forces the serial reader.
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -34,7 +32,7 @@ def workers_for(sizes: Sequence[int]) -> int:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         cores = os.cpu_count() or 1
-    if ("fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1
+    if (not hasattr(os, "fork") or threading.active_count() > 1
             or len(sizes) < 2 or sum(sizes) < MIN_BYTES):
         return 1
     return max(1, min(limit, cores, len(sizes)))
@@ -54,6 +52,9 @@ def ordered_map(fn: Callable[[Any], T], items: Sequence[Any], workers: int,
     if workers <= 1:
         yield from map(fn, items)
         return
+    import multiprocessing  # (here: a build of a small folder never loads it)
+    from concurrent.futures import ProcessPoolExecutor
+
     _JOB = (fn, items)
     gc.freeze()  # the workers' collector then never walks (and so never copies) the pages of this process's objects
     try:

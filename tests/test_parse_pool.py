@@ -61,8 +61,8 @@ def test_serial_where_asked_small_or_threaded(monkeypatch):
     monkeypatch.delenv("PDP_PARSE_WORKERS")
     assert pool.workers_for([10, 10, 10]) == 1  # a small folder: a fork costs more than it saves
     assert pool.workers_for([pool.MIN_BYTES]) == 1  # one file
-    monkeypatch.setattr(pool.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
-    assert pool.workers_for(big) == 1  # no fork (Windows, macOS defaults)
+    monkeypatch.delattr(pool.os, "fork")
+    assert pool.workers_for(big) == 1  # no fork (Windows)
     monkeypatch.undo()
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
