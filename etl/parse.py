@@ -88,10 +88,12 @@ class _ParseOne:
         problems: list[Problem] = []
         try:
             digest = self.hasher.submit(sha256_file, raw.path) if self.hasher else None
+            raw.__dict__["note_digest"] = digest is None  # hashed from the bytes a parser reads whole, if it does
             result = detect(raw, self.parsers).parse(raw)
             problems += result.warnings
             problems += text_problems(result.table, raw.name)
-            return result, digest.result() if digest else sha256_file(raw.path), problems
+            return result, digest.result() if digest else raw.__dict__.get("read_digest") or sha256_file(raw.path), \
+                problems
         except EtlError as exc:
             return None, None, problems + exc.problems
         except Exception as exc:  # an unexpected parser failure is still reported against the file

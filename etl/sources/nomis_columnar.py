@@ -39,7 +39,7 @@ def _clean_bytes(raw: RawFile) -> tuple[bytes, int] | None:
     problems, in little memory)."""
     if raw.path.stat().st_size > MAX_BYTES:
         return None
-    data = raw.path.read_bytes()
+    data = raw.read_bytes()
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
@@ -99,10 +99,9 @@ def parse_clean(raw: RawFile, header: list[str], header_line: int, where: dict[s
         return (_as_objects([fn(t) for t in texts]) if dtype is object
                 else np.asarray([fn(t) for t in texts], dtype=dtype))[index]
 
-    kind = per_row("measures", lambda t: nomis.MEASURES_KIND.get(t.lower()))
-    if pd.isna(kind).any():
+    if any(t.lower() not in nomis.MEASURES_KIND for t in col["measures"][1]):  # (texts that rows have)
         return None  # an unknown MEASURES value: reported by the line-by-line reader
-    skip_percent = ~kind.astype(bool)
+    skip_percent = ~per_row("measures", lambda t: nomis.MEASURES_KIND[t.lower()], bool)
     unknown = per_row("measure", lambda t: nomis.MEASURES.get(" ".join(t.split()).lower(), "?") == "?", bool)
     if unknown[~skip_percent].any():
         return None  # an unknown measure
@@ -115,11 +114,12 @@ def parse_clean(raw: RawFile, header: list[str], header_line: int, where: dict[s
     start, end = (np.asarray([b[i] if b else None for b in bounds], dtype="datetime64[ms]")[col["date"][0]]
                   for i in (0, 1))  # dates as numbers, not millions of Python date objects
     # each check once per distinct cell (as booleans: no per-row objects to test)
+    cells = [_cell(t) for t in col["value"][1]]  # each distinct value cell read once: (value, status) or None
     bad = (per_row("date", lambda t: parse_month_name(t) is None, bool)
            | per_row("sex", lambda t: " ".join(t.split()).lower() not in nomis.SEXES, bool)
            | per_row("age", lambda t: nomis.normalise_age(t) is None, bool)
            | ~per_row("area_code", lambda t: bool(GSS.match(t)), bool)
-           | per_row("value", lambda t: _cell(t) is None, bool) | (status == "?"))
+           | np.asarray([c is None for c in cells], dtype=bool)[col["value"][0]] | (status == "?"))
     if bad[used].any():
         return None  # a problem (or a status we do not know): named row by row by the line-by-line reader
     skip_abroad = used & ~per_row("area_code", lambda t: t.startswith("E"), bool)
@@ -130,8 +130,9 @@ def parse_clean(raw: RawFile, header: list[str], header_line: int, where: dict[s
     _note_skipped(problems, reasons, line, col)
 
     status = status[keep]
-    value = per_row("value", lambda t: (_cell(t) or (math.nan, None))[0], np.float64)[keep]  # kept cells all read
-    cell_status = per_row("value", lambda t: (_cell(t) or (math.nan, None))[1])[keep]
+    kept_values = col["value"][0][keep]  # kept cells all read
+    value = np.asarray([(c or (math.nan, None))[0] for c in cells], dtype=np.float64)[kept_values]
+    cell_status = _as_objects([(c or (math.nan, None))[1] for c in cells])[kept_values]
     value, status = _observations(value, cell_status, status)
     rows = int(keep.sum())
 
