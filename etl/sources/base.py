@@ -198,6 +198,10 @@ class RawFile:
                     raise format_error(self.name, "the file is not UTF-8 text", row=number,
                                        expected="UTF-8 text (in Excel: Save As 'CSV UTF-8')",
                                        found=data[exc.start: exc.start + 8]) from None
+                cr = text.find("\r")
+                if cr < 0 or cr == len(text) - 1 or cr == len(text) - 2 and text[-1] == "\n":
+                    yield text  # no CR, or only the line's own CRLF (nearly every line): no lone CR to split at
+                    continue
                 pieces = _LONE_CR.split(text)  # classic-Mac line breaks: one line each, as an editor shows
                 number += len(pieces) - 1
                 yield from pieces

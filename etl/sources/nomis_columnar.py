@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from etl.distinct import numbered
 from etl.errors import ProblemCollector
 from etl.schema import GSS, STATUSES_WITH_VALUE
 from etl.sources.cells import cell as parse_cell
@@ -153,9 +154,21 @@ def parse_clean(raw: RawFile, header: list[str], header_line: int, where: dict[s
         "breakdown": from_distinct(_breakdowns(st, at), (si * len(at) + ai)[keep]), "value": value,
         "status": from_distinct(status, np.arange(rows)),
         "unit": text("measure", measure_part(1)), "source": constant(nomis.META.source_id)})
-    if frame.empty or frame.duplicated(["indicator", "area_code", "period", "breakdown"]).any():
+    if frame.empty or _has_duplicate_keys(frame, ["indicator", "area_code", "period", "breakdown"]):
         return None  # no rows, or a key given twice: reported by the line-by-line reader
     return frame
+
+
+def _has_duplicate_keys(frame: pd.DataFrame, columns: list[str]) -> bool:
+    """``frame.duplicated(columns).any()`` for categorical columns, from their codes (one int64 per row)."""
+    key, size = np.zeros(len(frame), dtype=np.int64), 1
+    for column in columns:
+        codes, count = numbered(frame[column])
+        size *= count + 1
+        if size >= 2**62:  # (never for a page: a few hundred areas, periods and breakdowns)
+            return bool(frame.duplicated(columns).any())
+        key = key * (count + 1) + codes
+    return bool(pd.Index(key).has_duplicates)
 
 
 def _part(entry, i: int):

@@ -20,6 +20,7 @@ is an error. Only English codes are kept (the product is England-only).
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from datetime import date
@@ -100,11 +101,13 @@ def bands_from_single_years(counts: dict[int, float], top: int) -> dict[str, flo
     return out
 
 
+@functools.lru_cache(maxsize=256)  # (a few bands and sexes, asked for every cell)
 def breakdown(age: str | None, sex: str | None) -> str:
     parts = ([f"age={age}"] if age else []) + ([f"sex={sex}"] if sex else [])
     return ";".join(parts) or "total"
 
 
+@functools.lru_cache(maxsize=256)
 def mid_year(year: int) -> date:
     return date(year, 6, 30)
 
@@ -150,6 +153,7 @@ def _add_sixteen_plus(records: list[dict]) -> list[dict]:
     return records + extra
 
 
+@functools.lru_cache(maxsize=256)
 def _split(bd: str) -> tuple[str | None, str | None]:
     parts = dict(p.split("=", 1) for p in bd.split(";") if "=" in p)
     return parts.get("age"), parts.get("sex")
