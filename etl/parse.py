@@ -42,15 +42,15 @@ def parse_all(raw_dir: Path, log: ProblemLog, progress: bool = False) -> list[Pa
     with _progress(progress, len(extracts)) as advance, contextlib.ExitStack() as stack:
         if workers > 1:
             _import_readers(raws)
-            outcomes = ordered_map(_ParseOne(all_parsers(), hasher=None), raws, workers, sizes)
+            hasher = None
         else:  # each file's sha256 is worked out on a second thread while it is parsed (hashlib lets go of the GIL)
             hasher = stack.enter_context(ThreadPoolExecutor(max_workers=1))
-            outcomes = map(_ParseOne(all_parsers(), hasher=hasher), raws)
-        for raw, (result, digest, problems) in zip(raws, outcomes):
-            log.extend(problems)
+        outcomes = ordered_map(_ParseOne(all_parsers(), hasher), raws, workers, sizes,
+                               done=lambda i: advance(raws[i].name))  # (as each is read, in whatever order)
+        for raw, (result, digest, found) in zip(raws, outcomes):
+            log.extend(found)
             if result is not None:
                 parsed.append(ParsedFile(raw=raw, result=result, sha256=digest, rows=len(result.table)))
-            advance(raw.name)
     if not extracts and not problems:
         log.add(Problem(file=str(raw_dir), message="no extracts found", expected="publishers' files"))
     return parsed
@@ -113,10 +113,17 @@ class _progress:
             return lambda name: None
         from rich.progress import Progress
 
-        self._bar = Progress(transient=True)
+        # redrawn as files are read, not by a thread of its own: a fork while another thread holds a lock
+        # (the console's) could hang the worker, so ``etl.parse_pool`` forks only from a single thread
+        self._bar = Progress(transient=True, auto_refresh=False)
         self._bar.__enter__()
         task = self._bar.add_task("Reading extracts", total=self.total)
-        return lambda name: self._bar.update(task, advance=1, description=f"Read {name[-40:]}")
+
+        def advance(name: str) -> None:
+            self._bar.update(task, advance=1, description=f"Read {name[-40:]}")
+            self._bar.refresh()
+
+        return advance
 
     def __exit__(self, *exc):
         if self.enabled:

@@ -40,20 +40,28 @@ def workers_for(sizes: Sequence[int]) -> int:
     return max(1, min(limit, cores, len(sizes)))
 
 
+def _here(fn: Callable[[Any], T], items: Sequence[Any], done: Callable[[int], None]) -> Iterator[T]:
+    for index, item in enumerate(items):
+        result = fn(item)
+        done(index)
+        yield result
+
+
 def _run(index: int):
     fn, items = _JOB
     return fn(items[index])
 
 
-def ordered_map(fn: Callable[[Any], T], items: Sequence[Any], workers: int,
-                sizes: Sequence[int] | None = None) -> Iterator[T]:
+def ordered_map(fn: Callable[[Any], T], items: Sequence[Any], workers: int, sizes: Sequence[int] | None = None,
+                done: Callable[[int], None] = lambda index: None) -> Iterator[T]:
     """``fn(item)`` for every item, yielded in the items' order, worked out by ``workers`` processes: this one
     and ``workers - 1`` forked ones. The forked ones take the largest items first, this one the smallest
     (so neither is left with a big file at the end, and this process, whose results need no copying back,
-    does its share too). An item whose result cannot come back from a worker is run here instead."""
+    does its share too). An item whose result cannot come back from a worker is run here instead.
+    ``done(index)`` is called as each item is finished, in whatever order (e.g. to move a progress bar)."""
     global _JOB
     if workers <= 1:
-        yield from map(fn, items)
+        yield from _here(fn, items, done)
         return
     import multiprocessing  # (here: a build of a small folder never loads it)
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -65,7 +73,7 @@ def ordered_map(fn: Callable[[Any], T], items: Sequence[Any], workers: int,
     except (OSError, ValueError):  # no semaphores or pipes to be had: read here
         _JOB = None
         gc.unfreeze()
-        yield from map(fn, items)
+        yield from _here(fn, items, done)
         return
     order = sorted(range(len(items)), key=lambda i: -(sizes[i] if sizes else 0))
     low, high = 0, len(order)  # items order[low:high] are not started: workers take from low, this process from high
@@ -91,9 +99,11 @@ def ordered_map(fn: Callable[[Any], T], items: Sequence[Any], workers: int,
                     results[index] = future.result()
                 except Exception:  # a worker died or its result did not pickle: the same work, here
                     results[index] = fn(items[index])
+                done(index)
             if low < high:
                 high -= 1
                 results[order[high]] = fn(items[order[high]])
+                done(order[high])
             elif running:
                 wait(running, return_when=FIRST_COMPLETED)
         for index in range(len(items)):

@@ -44,6 +44,17 @@ def test_results_come_back_in_order_from_other_processes():
     assert {pid for pid, _ in out} - {PARENT}, "no item was parsed by a worker"
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_each_item_is_reported_done_once(workers):
+    if workers > 1 and pool.workers_for([pool.MIN_BYTES] * 2) < 2:
+        pytest.skip("fork or a second usable core is not available here")
+    finished = []
+    out = list(pool.ordered_map(_pid_and, list(range(25)), workers=workers, sizes=list(range(25)),
+                                done=finished.append))
+    assert [value for _, value in out] == [i * 2 for i in range(25)]
+    assert sorted(finished) == list(range(25))
+
+
 @needs_fork
 def test_a_dead_worker_s_items_are_run_here():
     assert list(pool.ordered_map(_dies_in_a_worker, list(range(6)), workers=2)) == [0, 2, 4, 6, 8, 10]
