@@ -21,7 +21,7 @@ GOOD = ROOT / "tests" / "fixtures" / "build" / "good"
 REAL = ROOT.parent / "shared" / "data" / "real"
 PARENT = os.getpid()
 needs_fork = pytest.mark.skipif(pool.workers_for([pool.MIN_BYTES] * 2) < 2,
-                                reason="fork or a second usable core is not available here")
+                                reason="the pool is not used here (no fork, one usable core, or another thread running)")
 
 
 def _pid_and(item):
@@ -49,7 +49,7 @@ def test_results_come_back_in_order_from_other_processes():
 @pytest.mark.parametrize("workers", [1, 2])
 def test_each_item_is_reported_done_once(workers):
     if workers > 1 and pool.workers_for([pool.MIN_BYTES] * 2) < 2:
-        pytest.skip("fork or a second usable core is not available here")
+        pytest.skip("the pool is not used here (no fork, one usable core, or another thread running)")
     finished = []
     out = list(pool.ordered_map(_pid_and, list(range(25)), workers=workers, sizes=list(range(25)),
                                 done=finished.append))
@@ -130,7 +130,7 @@ def _assert_same(raw: Path) -> int:
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-4000:]
     if out.stdout.split()[-1] == "SKIP":
-        pytest.skip("fork or a second usable core is not available here")
+        pytest.skip("the pool is not used here (no fork, one usable core, or another thread running)")
     return int(out.stdout.split()[-1])
 
 
