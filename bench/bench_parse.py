@@ -99,7 +99,8 @@ def import_seconds(runs: int) -> float:
 
 def parse_rows(runs: int = 3, national: Path | None = None) -> list[tuple[str, str, str]]:
     """(figure, result, aim) rows: parse_all serial vs fork pool (real extracts; national pages if given)."""
-    rows = [("imports of python -m etl build (fresh process)", f"{import_seconds(runs):.2f} s", f"≤ {IMPORT_AIM_S} s")]
+    rows = [("imports of python -m etl build (fresh process)", f"{import_seconds(runs):.2f} s",
+             f"≤ {IMPORT_AIM_S} s")]
     if REAL.is_dir():
         rows += _rows("real extracts", REAL, runs, REAL_AIM_S)
     if national is not None and Path(national).is_dir():

@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 GOOD = ROOT / "tests" / "fixtures" / "build" / "good"
 REAL = ROOT.parent / "shared" / "data" / "real"
 PARENT = os.getpid()
-needs_fork = pytest.mark.skipif(pool.workers_for([pool.MIN_BYTES] * 2) < 2,
-                                reason="the pool is not used here (no fork, one usable core, or another thread running)")
+NOT_HERE = "the pool is not used here (no fork, one usable core, or another thread running)"
+needs_fork = pytest.mark.skipif(pool.workers_for([pool.MIN_BYTES] * 2) < 2, reason=NOT_HERE)
 
 
 def _pid_and(item):
@@ -49,7 +49,7 @@ def test_results_come_back_in_order_from_other_processes():
 @pytest.mark.parametrize("workers", [1, 2])
 def test_each_item_is_reported_done_once(workers):
     if workers > 1 and pool.workers_for([pool.MIN_BYTES] * 2) < 2:
-        pytest.skip("the pool is not used here (no fork, one usable core, or another thread running)")
+        pytest.skip(NOT_HERE)
     finished = []
     out = list(pool.ordered_map(_pid_and, list(range(25)), workers=workers, sizes=list(range(25)),
                                 done=finished.append))
@@ -126,11 +126,12 @@ def compare(raw: str) -> None:
 
 def _assert_same(raw: Path) -> int:
     """``compare`` in a fresh process: how many files had errors (the test is skipped where it cannot fork)."""
-    code = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from tests.test_parse_pool import compare; compare({str(raw)!r})"
+    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from tests.test_parse_pool import compare; "
+            f"compare({str(raw)!r})")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-4000:]
     if out.stdout.split()[-1] == "SKIP":
-        pytest.skip("the pool is not used here (no fork, one usable core, or another thread running)")
+        pytest.skip(NOT_HERE)
     return int(out.stdout.split()[-1])
 
 

@@ -99,7 +99,8 @@ class LaitParser:
             kept = np.flatnonzero(pc.is_in(descs, value_set=wanted).to_numpy(zero_copy_only=False))
             if len(kept):  # only then are the group's other columns read, and only our rows made pandas rows
                 df = book.read_row_group(group, columns=REQUIRED).take(kept).to_pandas()
-                df.index = offset + kept  # parquet rows are numbered as the same table exported to CSV (header on line 1)
+                # parquet rows are numbered as the same table exported to CSV (header on line 1)
+                df.index = offset + kept
                 frames.append(df)
             offset += len(descs)
         df = pd.concat(frames) if frames else pd.DataFrame(columns=REQUIRED)
