@@ -6,7 +6,8 @@ meet; this process's own results need no copying back, and its caches are warm. 
 on it: every file's outcome (its table, its hash, its problems) is the same object the serial reader
 makes, handed back in the files' order, and any file whose outcome cannot come back (a worker killed, a
 result that does not pickle) is parsed again here. The pool is used only where it is safe and worth
-it: ``fork`` exists (the worker inherits the loaded modules, so it starts in milliseconds), more than
+it: on Linux, where ``fork`` is safe with these libraries (macOS's system libraries are not, and Windows
+has no fork; the worker inherits the loaded modules, so it starts in milliseconds), more than
 one core is usable, there are several files of 1 MiB or more in all, and this process runs no other
 Python thread (a thread holding a lock at the fork could hang the child). ``PDP_PARSE_WORKERS=1``
 forces the serial reader.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -34,7 +36,7 @@ def workers_for(sizes: Sequence[int]) -> int:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         cores = os.cpu_count() or 1
-    if (not hasattr(os, "fork") or threading.active_count() > 1
+    if (not hasattr(os, "fork") or not sys.platform.startswith("linux") or threading.active_count() > 1
             or len(sizes) < 2 or sum(sizes) < MIN_BYTES):
         return 1
     return max(1, min(limit, cores, len(sizes)))
