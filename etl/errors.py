@@ -149,8 +149,9 @@ class ProblemCollector:
 
     def until_full(self, rows: Iterable[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
         """``(line, cells)`` rows until the cap is reached; reading stops there and the report says so."""
+        errors = self.errors  # (``full``, without a property call per row)
         for row in rows:
-            if self.full:
+            if len(errors) >= MAX_PROBLEMS:
                 self.stop(row[0])
                 return
             yield row

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import importlib
 import os
 import pkgutil
@@ -152,11 +153,20 @@ class RawFile:
                 return "UTF-16 (big-endian, no byte-order mark)"
         return None
 
+    def read_bytes(self) -> bytes:
+        """The whole file at once. Where a build asked for it (``note_digest``: a worker process, with no
+        second thread hashing the file while it is parsed) the sha256 of these bytes is kept as
+        ``read_digest``, so the file is not read again only to be hashed."""
+        data = self.path.read_bytes()
+        if self.__dict__.get("note_digest"):
+            self.__dict__["read_digest"] = hashlib.sha256(data).hexdigest()
+        return data
+
     @cached_property
     def text(self) -> str:
         """The whole file as text (UTF-8, BOM allowed), for the few layouts that need all of it at once
         (JSON); tables are read line by line with :meth:`lines` and :meth:`csv_rows`."""
-        data = self.path.read_bytes()
+        data = self.read_bytes()
         if not data.strip():
             raise format_error(self.name, "the file is empty", expected="a header row and data rows")
         try:
@@ -188,6 +198,10 @@ class RawFile:
                     raise format_error(self.name, "the file is not UTF-8 text", row=number,
                                        expected="UTF-8 text (in Excel: Save As 'CSV UTF-8')",
                                        found=data[exc.start: exc.start + 8]) from None
+                cr = text.find("\r")
+                if cr < 0 or cr == len(text) - 1 or cr == len(text) - 2 and text[-1] == "\n":
+                    yield text  # no CR, or only the line's own CRLF (nearly every line): no lone CR to split at
+                    continue
                 pieces = _LONE_CR.split(text)  # classic-Mac line breaks: one line each, as an editor shows
                 number += len(pieces) - 1
                 yield from pieces

@@ -36,7 +36,8 @@ import pandas as pd
 
 from etl.errors import Problem, ProblemCollector, SourceFormatError
 from vocab.periods import parse_dfe_time_period
-from etl.schema import GSS, parse_cell, tidy_frame
+from etl.schema import GSS, tidy_frame
+from etl.sources.cells import cell as parse_cell
 from etl.sources.base import ParseResult, RawFile, source_meta
 from etl.sources.dfe_ees_layouts import (
     DATASETS,

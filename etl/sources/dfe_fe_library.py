@@ -20,7 +20,8 @@ import math
 
 from etl.errors import Problem, ProblemCollector, SourceFormatError
 from vocab.periods import parse_dfe_time_period
-from etl.schema import parse_cell, tidy_frame
+from etl.schema import tidy_frame
+from etl.sources.cells import cell as parse_cell
 from etl.sources.base import ParseResult, RawFile, source_meta
 from etl.sources.dfe_ees import read_rows
 

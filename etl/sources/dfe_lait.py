@@ -26,7 +26,8 @@ import pandas as pd
 from vocab.catalogue import indicator
 from etl.errors import Problem, ProblemCollector, SourceFormatError
 from vocab.periods import academic_year_label, parse_year_or_academic
-from etl.schema import parse_cell, tidy_frame
+from etl.schema import tidy_frame
+from etl.sources.cells import cell as parse_cell
 from etl.sources.base import ParseResult, RawFile, line_of, source_meta
 
 COLUMNS = ["Short Desc", "Data item", "Years", "LA and Regions", "Values", "LA Number", "Region"]
@@ -80,6 +81,9 @@ class LaitParser:
         return self._parquet(raw) if raw.is_parquet else self._csv(raw, col)
 
     def _parquet(self, raw: RawFile) -> pd.DataFrame:
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
         import pyarrow.parquet as pq
 
         names = pq.read_schema(raw.path).names
@@ -88,13 +92,17 @@ class LaitParser:
             raise SourceFormatError([Problem(file=raw.name, message="a required column is missing", column=c,
                                              expected=", ".join(REQUIRED), found=", ".join(names))
                                      for c in missing])
-        frames, offset = [], 0
-        for batch in pq.ParquetFile(raw.path).iter_batches(columns=REQUIRED, batch_size=BATCH_ROWS):
-            df = batch.to_pandas()
-            # parquet rows are numbered as the same table exported to CSV (header on line 1)
-            df.index = range(offset, offset + len(df))
-            offset += len(df)
-            frames.append(df[df["Short Desc"].isin(list(SHORT_DESCS))])
+        frames, offset, wanted = [], 0, pa.array(list(SHORT_DESCS), type=pa.string())
+        book = pq.ParquetFile(raw.path)
+        for group in range(book.num_row_groups):  # (a LAIT file is hundreds of indicators: ours sit in a few groups)
+            descs = book.read_row_group(group, columns=["Short Desc"]).column(0)
+            kept = np.flatnonzero(pc.is_in(descs, value_set=wanted).to_numpy(zero_copy_only=False))
+            if len(kept):  # only then are the group's other columns read, and only our rows made pandas rows
+                df = book.read_row_group(group, columns=REQUIRED).take(kept).to_pandas()
+                # parquet rows are numbered as the same table exported to CSV (header on line 1)
+                df.index = offset + kept
+                frames.append(df)
+            offset += len(descs)
         df = pd.concat(frames) if frames else pd.DataFrame(columns=REQUIRED)
         return df.assign(source_row=[line_of(i) for i in df.index])
 

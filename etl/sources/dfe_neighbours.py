@@ -16,7 +16,7 @@ import re
 import pandas as pd
 
 from etl.errors import ProblemCollector, format_error
-from etl.schema import parse_number
+from etl.sources.cells import number as parse_number
 from etl.sources.base import ParseResult, RawFile, source_meta
 from etl.sources.grids import read_grids
 

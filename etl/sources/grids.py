@@ -136,6 +136,36 @@ def _load_xlsx(path: Path, _mtime_ns: int, _size: int):
 
 
 def _sheet_rows(raw: RawFile, sheet: str, max_rows: int | None = None) -> Iterator[tuple[int, list[object]]]:
+    """(sheet row, cells) of one sheet. A small workbook's rows are kept once read (per sheet and
+    ``max_rows``): every sniffer looks at the first rows and the parser reads the sheet more than once,
+    and openpyxl parses the sheet's XML from the start on each read. Rows that cannot all be read are
+    read again as they come, so a damaged sheet fails where it did."""
+    try:
+        info = raw.path.stat()
+    except OSError:
+        info = None
+    if info is None or info.st_size > CACHED_WORKBOOK_BYTES:
+        yield from _read_sheet_rows(raw, sheet, max_rows)
+        return
+    key = (raw.path, info.st_mtime_ns, info.st_size, sheet, max_rows)
+    if key not in _ROWS:
+        try:
+            rows = list(_read_sheet_rows(raw, sheet, max_rows))
+        except Exception:
+            yield from _read_sheet_rows(raw, sheet, max_rows)
+            return
+        if _ROWS and next(iter(_ROWS))[:3] != key[:3]:
+            _ROWS.clear()  # one workbook's rows at a time (files are read one after another)
+        _ROWS[key] = rows
+    for line, cells in _ROWS[key]:
+        yield line, list(cells)  # (a copy: a reader may change its row)
+
+
+CACHED_WORKBOOK_BYTES = 2**20  # a workbook up to 1 MiB (compressed) has its rows kept while it is read
+_ROWS: dict[tuple, list[tuple[int, list[object]]]] = {}
+
+
+def _read_sheet_rows(raw: RawFile, sheet: str, max_rows: int | None) -> Iterator[tuple[int, list[object]]]:
     """(sheet row, cells) of one sheet, read row by row."""
     for i, row in enumerate(_open_xlsx(raw)[sheet].iter_rows(max_row=max_rows), start=1):
         line = next((c.row for c in row if getattr(c, "row", None)), i)

@@ -23,7 +23,8 @@ from datetime import date, datetime
 from etl import publishers
 from etl.errors import ProblemCollector, format_error
 from vocab.periods import month_label, parse_month_name
-from etl.schema import GSS, parse_cell, tidy_frame
+from etl.schema import GSS, tidy_frame
+from etl.sources.cells import cell as parse_cell
 from etl.sources.base import ParseResult, RawFile, source_meta
 from etl.sources.grids import Grid, read_grids
 from vocab.levels import DISTRICT_PREFIXES, UPPER_TIER_PREFIXES
@@ -144,22 +145,19 @@ def header_role(cell: object) -> tuple[str, str | None] | None:
 
 # --- layout ----------------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=4096)
-def _header_cell(cell: object) -> tuple[tuple[str, str | None] | None, bool]:
-    """(header_role, whether it is a date heading) of one cell: every file is sniffed, and a folder of
-    API pages repeats the same header cells hundreds of times."""
-    role = header_role(cell)
-    return role, role is None and cell_period(cell) is not None
+# every file is sniffed, and a folder of API pages repeats the same header cells hundreds of times
+_header_role = functools.lru_cache(maxsize=4096)(header_role)
+_is_date = functools.lru_cache(maxsize=4096)(lambda cell: cell_period(cell) is not None)
 
 
 def find_header(sheet: Grid) -> int | None:
-    """Index in ``sheet.rows`` of the header row: a code column plus count or date columns."""
+    """Index in ``sheet.rows`` of the header row: a code column plus count or date columns. (Whether the
+    other cells are dates is asked only of a row with a code column: most rows have none.)"""
     for i, (_, cells) in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
-        looked = [_header_cell(c) for c in cells]
-        roles = [role for role, _ in looked]
+        roles = [_header_role(c) for c in cells]
         names = {r[0] for r in roles if r}
-        dated = sum(1 for _, is_date in looked if is_date)
-        if "code" in names and (names & set(VALUE_ROLES) or dated):
+        if "code" in names and (names & set(VALUE_ROLES)
+                                or any(role is None and _is_date(c) for c, role in zip(cells, roles))):
             return i
     return None
 

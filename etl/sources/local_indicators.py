@@ -14,7 +14,8 @@ import tomllib
 import pandas as pd
 
 from etl.errors import Problem, ProblemCollector, SourceFormatError, format_error
-from etl.schema import GSS, STATUSES, parse_cell, parse_number, tidy_frame
+from etl.schema import GSS, STATUSES, tidy_frame
+from etl.sources.cells import cell as parse_cell, number as parse_number
 from etl.sources.base import ParseResult, RawFile, SourceMeta
 from vocab.catalogue import CatalogueError, Indicator, local_indicator, register_local
 from vocab.periods import period_bounds

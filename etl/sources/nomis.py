@@ -30,7 +30,8 @@ import pandas as pd
 from etl.distinct import numbered
 from etl.errors import Problem, ProblemCollector, SourceFormatError
 from vocab.periods import parse_month_name
-from etl.schema import GSS, MARKERS, STATUSES_WITH_VALUE, parse_cell, tidy_frame
+from etl.schema import GSS, MARKERS, STATUSES_WITH_VALUE, tidy_frame
+from etl.sources.cells import cell as parse_cell
 from etl.sources.base import ParseResult, RawFile, source_meta
 from etl.texts import TEXT_COLUMNS, as_categories
 

@@ -19,8 +19,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from etl.distinct import numbered
 from etl.errors import ProblemCollector
-from etl.schema import GSS, STATUSES_WITH_VALUE, parse_cell
+from etl.schema import GSS, STATUSES_WITH_VALUE
+from etl.sources.cells import cell as parse_cell
 from etl.sources import nomis
 from etl.sources.base import MAX_LINE_BYTES, RawFile
 from etl.texts import from_distinct
@@ -38,7 +40,7 @@ def _clean_bytes(raw: RawFile) -> tuple[bytes, int] | None:
     problems, in little memory)."""
     if raw.path.stat().st_size > MAX_BYTES:
         return None
-    data = raw.path.read_bytes()
+    data = raw.read_bytes()
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
@@ -98,10 +100,9 @@ def parse_clean(raw: RawFile, header: list[str], header_line: int, where: dict[s
         return (_as_objects([fn(t) for t in texts]) if dtype is object
                 else np.asarray([fn(t) for t in texts], dtype=dtype))[index]
 
-    kind = per_row("measures", lambda t: nomis.MEASURES_KIND.get(t.lower()))
-    if pd.isna(kind).any():
+    if any(t.lower() not in nomis.MEASURES_KIND for t in col["measures"][1]):  # (texts that rows have)
         return None  # an unknown MEASURES value: reported by the line-by-line reader
-    skip_percent = ~kind.astype(bool)
+    skip_percent = ~per_row("measures", lambda t: nomis.MEASURES_KIND[t.lower()], bool)
     unknown = per_row("measure", lambda t: nomis.MEASURES.get(" ".join(t.split()).lower(), "?") == "?", bool)
     if unknown[~skip_percent].any():
         return None  # an unknown measure
@@ -114,11 +115,12 @@ def parse_clean(raw: RawFile, header: list[str], header_line: int, where: dict[s
     start, end = (np.asarray([b[i] if b else None for b in bounds], dtype="datetime64[ms]")[col["date"][0]]
                   for i in (0, 1))  # dates as numbers, not millions of Python date objects
     # each check once per distinct cell (as booleans: no per-row objects to test)
+    cells = [_cell(t) for t in col["value"][1]]  # each distinct value cell read once: (value, status) or None
     bad = (per_row("date", lambda t: parse_month_name(t) is None, bool)
            | per_row("sex", lambda t: " ".join(t.split()).lower() not in nomis.SEXES, bool)
            | per_row("age", lambda t: nomis.normalise_age(t) is None, bool)
            | ~per_row("area_code", lambda t: bool(GSS.match(t)), bool)
-           | per_row("value", lambda t: _cell(t) is None, bool) | (status == "?"))
+           | np.asarray([c is None for c in cells], dtype=bool)[col["value"][0]] | (status == "?"))
     if bad[used].any():
         return None  # a problem (or a status we do not know): named row by row by the line-by-line reader
     skip_abroad = used & ~per_row("area_code", lambda t: t.startswith("E"), bool)
@@ -129,8 +131,9 @@ def parse_clean(raw: RawFile, header: list[str], header_line: int, where: dict[s
     _note_skipped(problems, reasons, line, col)
 
     status = status[keep]
-    value = per_row("value", lambda t: (_cell(t) or (math.nan, None))[0], np.float64)[keep]  # kept cells all read
-    cell_status = per_row("value", lambda t: (_cell(t) or (math.nan, None))[1])[keep]
+    kept_values = col["value"][0][keep]  # kept cells all read
+    value = np.asarray([(c or (math.nan, None))[0] for c in cells], dtype=np.float64)[kept_values]
+    cell_status = _as_objects([(c or (math.nan, None))[1] for c in cells])[kept_values]
     value, status = _observations(value, cell_status, status)
     rows = int(keep.sum())
 
@@ -151,9 +154,21 @@ def parse_clean(raw: RawFile, header: list[str], header_line: int, where: dict[s
         "breakdown": from_distinct(_breakdowns(st, at), (si * len(at) + ai)[keep]), "value": value,
         "status": from_distinct(status, np.arange(rows)),
         "unit": text("measure", measure_part(1)), "source": constant(nomis.META.source_id)})
-    if frame.empty or frame.duplicated(["indicator", "area_code", "period", "breakdown"]).any():
+    if frame.empty or _has_duplicate_keys(frame, ["indicator", "area_code", "period", "breakdown"]):
         return None  # no rows, or a key given twice: reported by the line-by-line reader
     return frame
+
+
+def _has_duplicate_keys(frame: pd.DataFrame, columns: list[str]) -> bool:
+    """``frame.duplicated(columns).any()`` for categorical columns, from their codes (one int64 per row)."""
+    key, size = np.zeros(len(frame), dtype=np.int64), 1
+    for column in columns:
+        codes, count = numbered(frame[column])
+        size *= count + 1
+        if size >= 2**62:  # (never for a page: a few hundred areas, periods and breakdowns)
+            return bool(frame.duplicated(columns).any())
+        key = key * (count + 1) + codes
+    return bool(pd.Index(key).has_duplicates)
 
 
 def _part(entry, i: int):

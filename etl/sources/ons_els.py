@@ -25,7 +25,8 @@ from dataclasses import replace
 
 from etl.errors import Problem, ProblemCollector, SourceFormatError
 from vocab.periods import academic_year_label, parse_iso_interval, parse_year_or_academic
-from etl.schema import GSS, MARKERS, STATUSES_WITH_VALUE, parse_cell, parse_number, tidy_frame
+from etl.schema import GSS, MARKERS, STATUSES_WITH_VALUE, tidy_frame
+from etl.sources.cells import cell as parse_cell, number as parse_number
 from etl.sources.base import ParseResult, RawFile, SourceMeta, source_meta
 
 # our field -> accepted headings (compared in lower case), both generations and the CSVW titles

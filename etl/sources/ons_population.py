@@ -20,12 +20,14 @@ is an error. Only English codes are kept (the product is England-only).
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from datetime import date
 
 from etl.errors import ProblemCollector, format_error
-from etl.schema import GSS, parse_number, tidy_frame
+from etl.schema import GSS, tidy_frame
+from etl.sources.cells import number as parse_number
 from etl.sources.base import ParseResult, RawFile, source_meta
 from etl.sources.grids import read_grids
 from etl.sources.nomis import OBS_STATUS
@@ -99,11 +101,13 @@ def bands_from_single_years(counts: dict[int, float], top: int) -> dict[str, flo
     return out
 
 
+@functools.lru_cache(maxsize=256)  # (a few bands and sexes, asked for every cell)
 def breakdown(age: str | None, sex: str | None) -> str:
     parts = ([f"age={age}"] if age else []) + ([f"sex={sex}"] if sex else [])
     return ";".join(parts) or "total"
 
 
+@functools.lru_cache(maxsize=256)
 def mid_year(year: int) -> date:
     return date(year, 6, 30)
 
@@ -149,6 +153,7 @@ def _add_sixteen_plus(records: list[dict]) -> list[dict]:
     return records + extra
 
 
+@functools.lru_cache(maxsize=256)
 def _split(bd: str) -> tuple[str | None, str | None]:
     parts = dict(p.split("=", 1) for p in bd.split(";") if "=" in p)
     return parts.get("age"), parts.get("sex")
