@@ -61,6 +61,21 @@ def _all_texts(categories: pd.Index) -> bool:
     return categories.dtype == object and pd.api.types.infer_dtype(categories, skipna=False) == "string"
 
 
+def has_duplicate_keys(df: pd.DataFrame, key: list[str]) -> bool:
+    """Whether two rows of ``df`` share ``key`` (missing equal to missing, as ``DataFrame.duplicated`` has it),
+    from the columns' numbers: a categorical's codes, an object column's factorized values."""
+    coded = []
+    for name in key:
+        series = df[name]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            coded.append(_used(series))
+        elif series.dtype == object:
+            coded.append(pd.factorize(series))
+        else:
+            coded.append(None)
+    return _has_duplicate_keys(df, coded, key)
+
+
 def _has_duplicate_keys(df: pd.DataFrame, coded: list, key: list[str]) -> bool:
     """Whether two rows share ``key``, from the key columns' numbers (one int64 per row) where they fit."""
     if any(c is None for c in coded):
