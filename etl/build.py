@@ -27,7 +27,6 @@ from etl.rawfolder import DEMO_MARKER
 from etl.release import write_release
 from etl.resolve import build_geography
 from etl.schema import coerce_types, sort_tidy, validate_tidy
-from etl.texts import concat
 
 
 @dataclass
@@ -64,9 +63,10 @@ def run(raw_dir: Path, *, progress: bool = False, today: date | None = None,
     skip = published.empty or (stop_at_errors and bool(log.errors))
     aggregation = AggregationResult(published.iloc[0:0].copy(), pd.DataFrame(), []) if skip else aggregate(published, geo)
     aggregation.derivations = sort_derivations(aggregation.derivations)
-    indicators = concat([published, aggregation.rows])
-    del published  # at national scale each copy of the table is hundreds of MB: at most two are alive at once
-    indicators = sort_tidy(indicators)
+    # in canonical order, each column joined and sorted in turn: at national scale a copy of the table is
+    # hundreds of MB, and the joined table would be one more
+    indicators = sort_tidy([published, aggregation.rows])
+    del published
     indicators = coerce_types(indicators) if not indicators.empty else indicators
     if not log.errors:
         log.extend(validate_tidy(indicators))

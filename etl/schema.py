@@ -18,7 +18,7 @@ from vocab.catalogue import INDICATORS, UNITS
 from vocab.levels import AREA_LEVELS
 from etl.distinct import per_distinct
 from etl.errors import MAX_PROBLEMS, Problem
-from etl.texts import TEXT_COLUMNS, as_objects, is_categorical
+from etl.texts import TEXT_COLUMNS, as_objects, concat_sorted, is_categorical
 from etl.tidy_check import meets_contract
 from vocab.periods import period_bounds
 
@@ -151,9 +151,17 @@ def empty_tidy() -> pd.DataFrame:
     return coerce_types(pd.DataFrame({c: pd.Series(dtype=object) for c in TIDY_COLUMNS}))
 
 
-def sort_tidy(df: pd.DataFrame) -> pd.DataFrame:
-    """Canonical row order, so the same inputs give byte-identical tables."""
-    return df.sort_values(KEY + ["source"], kind="mergesort").reset_index(drop=True)
+SORT_KEY = KEY + ["source"]
+
+
+def sort_tidy(tables: pd.DataFrame | list[pd.DataFrame]) -> pd.DataFrame:
+    """Canonical row order, so the same inputs give byte-identical tables. A list of tables is joined first
+    (``etl.texts.concat_sorted``: each column joined and ordered in turn, by the keys' category codes)."""
+    if isinstance(tables, list):
+        return concat_sorted(tables, SORT_KEY)
+    if all(is_categorical(tables[column]) for column in SORT_KEY):
+        return concat_sorted([tables], SORT_KEY)
+    return tables.sort_values(SORT_KEY, kind="mergesort").reset_index(drop=True)
 
 
 def _interval_holds_value(df: pd.DataFrame) -> pd.Series:
