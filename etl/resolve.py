@@ -11,7 +11,7 @@ from etl.geography import Geography, reconcile_lookups
 from etl.parse import ParsedFile
 from etl.schema import KEY
 from etl.tidy_check import has_duplicate_keys
-from etl.texts import from_distinct
+from etl.texts import from_distinct, is_categorical
 from vocab.levels import level_of_code
 
 
@@ -23,12 +23,24 @@ def build_geography(parsed: list[ParsedFile], log: ProblemLog) -> Geography:
         if item.result.kind in tables:
             tables[item.result.kind].append((item.raw.name, item.result.table))
         elif item.result.kind == "indicators":
-            observed.append(item.result.table.dropna(subset=["area_code", "area_name"])[
-                ["area_code", "area_name"]].drop_duplicates())
+            observed.append(_observed(item.result.table))
     hierarchy, problems = reconcile_lookups(tables["hierarchy"])
     log.extend(problems)
     return Geography.from_tables(hierarchy, [t for _, t in tables["names"]], [t for _, t in tables["changes"]],
                                  observed)
+
+
+def _observed(table: pd.DataFrame) -> pd.DataFrame:
+    """The (area_code, area_name) pairs a file's rows carry, once each, in the order they first appear;
+    categorical columns (an API page: 25,000 rows, a few hundred pairs) paired by their codes."""
+    code, name = table["area_code"], table["area_name"]
+    if not (is_categorical(code) and is_categorical(name)):
+        return table.dropna(subset=["area_code", "area_name"])[["area_code", "area_name"]].drop_duplicates()
+    codes, names = code.array.codes.astype(np.int64), name.array.codes.astype(np.int64)
+    both = (codes >= 0) & (names >= 0)
+    pairs = pd.unique(codes[both] * len(name.cat.categories) + names[both])  # (in order of first appearance)
+    return pd.DataFrame({"area_code": code.cat.categories.take(pairs // len(name.cat.categories)),
+                         "area_name": name.cat.categories.take(pairs % len(name.cat.categories))})
 
 
 def resolve_areas(table: pd.DataFrame, geo: Geography, file: str) -> tuple[pd.DataFrame, list[Problem]]:

@@ -167,6 +167,12 @@ def sort_tidy(tables: pd.DataFrame | list[pd.DataFrame]) -> pd.DataFrame:
 def _interval_holds_value(df: pd.DataFrame) -> pd.Series:
     """A 95% interval comes whole (both ends or neither) and lower <= value <= upper."""
     lower, upper, value = df["lower_ci"], df["upper_ci"], df["value"]
+    if all(c.dtype == "float64" for c in (lower, upper, value)):  # (the usual case: on numpy arrays)
+        lower, upper, value = lower.to_numpy(), upper.to_numpy(), value.to_numpy()
+        no_lower = np.isnan(lower)
+        holds = (no_lower == np.isnan(upper)) & (no_lower | (lower <= upper))
+        holds &= no_lower | np.isnan(value) | ((lower <= value + 1e-9) & (value <= upper + 1e-9))
+        return pd.Series(holds, index=df.index)
     whole = lower.isna() == upper.isna()
     ordered = lower.isna() | (lower <= upper)
     around = lower.isna() | value.isna() | ((lower <= value + 1e-9) & (value <= upper + 1e-9))
@@ -174,9 +180,17 @@ def _interval_holds_value(df: pd.DataFrame) -> pd.Series:
 
 
 def _value_matches_status(df: pd.DataFrame) -> pd.Series:
-    has_value = df["value"].notna()
-    keeps_value = df["status"].isin(STATUSES_WITH_VALUE)
-    return (has_value & keeps_value) | (~has_value & ~df["status"].isin(["ok"]))
+    has_value = df["value"].notna().to_numpy()
+    keeps_value = _is_in(df["status"], STATUSES_WITH_VALUE)
+    return pd.Series((has_value & keeps_value) | (~has_value & ~_is_in(df["status"], ["ok"])), index=df.index)
+
+
+def _is_in(texts: pd.Series, values) -> np.ndarray:
+    """``texts.isin(values)`` as an array; a categorical's looked up once per category."""
+    if is_categorical(texts):
+        found = np.append(texts.cat.categories.isin(list(values)), False)  # (code -1, missing: not in)
+        return found[texts.array.codes]
+    return texts.isin(list(values)).to_numpy()
 
 
 DISTINCT_RULES: dict = {}  # each check function below -> its rule on one value (etl.tidy_check applies it too)
