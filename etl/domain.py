@@ -194,13 +194,17 @@ def _arrays(df: pd.DataFrame, today: date) -> dict:
         d[col] = (df[col] if df[col].dtype == "float64" else pd.to_numeric(df[col], errors="coerce")).to_numpy(
             dtype="float64")
     d["_ceiling"] = _ceilings(df["area_level"])
-    d["period_start"] = pd.to_datetime(df["period_start"], errors="coerce").to_numpy()
+    starts = df["period_start"]
+    d["period_start"] = (starts if starts.dtype.kind == "M" else pd.to_datetime(starts, errors="coerce")).to_numpy()
     d["_today"] = np.datetime64(pd.Timestamp(today))
     return d
 
 
 def _ceilings(levels: pd.Series) -> np.ndarray:
     """Each row's largest possible count for its area level (NaN: none), looked up once per level."""
+    if isinstance(levels.dtype, pd.CategoricalDtype):
+        ceilings = pd.Series(levels.cat.categories, dtype=object).map(COUNT_CEILINGS).to_numpy(dtype="float64")
+        return np.append(ceilings, np.nan)[levels.array.codes]  # (code -1, no level: no ceiling)
     codes, distinct = pd.factorize(levels, use_na_sentinel=False)  # a few levels, millions of rows
     return pd.Series(distinct, dtype=object).map(COUNT_CEILINGS).to_numpy(dtype="float64")[codes]
 

@@ -72,7 +72,7 @@ def resolve_files(table: pd.DataFrame, geo: Geography, files: list[str],
                     file=files[number], row=_row(df, group.index[0]), column="area name",
                     message=f"area name not found in the geography lookups ({len(group)} rows)",
                     expected=f"a known {level} name (or an alias in etl/reference/name_aliases.csv)", found=name))
-    combination, distinct = distinct_rows(df, ["area_code", "area_level", "area_name"])
+    combination, distinct = _distinct_areas(df)
     codes = distinct["area_code"].to_numpy(dtype=object)
     levels = np.array([level_of_code(c) if isinstance(c, str) else None for c in codes], dtype=object)
     unknown = (pd.notna(codes) & pd.isna(levels))[combination]
@@ -90,6 +90,33 @@ def resolve_files(table: pd.DataFrame, geo: Geography, files: list[str],
     df["area_level"] = from_distinct(levels, combination)  # categorical, as the combined table has them
     df["area_name"] = from_distinct(np.array(names, dtype=object), combination)
     return df, problems
+
+
+AREA_COLUMNS = ["area_code", "area_level", "area_name"]
+
+
+def _distinct_areas(df: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """``distinct_rows(df, AREA_COLUMNS)`` (numbered in another order: what is done per combination does not
+    depend on it); categorical columns with few possible combinations (a national table: a few hundred areas)
+    are numbered by counting their codes instead of hashing 5 M keys."""
+    columns = [df[c] for c in AREA_COLUMNS]
+    sizes = [len(c.cat.categories) + 1 for c in columns] if all(is_categorical(c) for c in columns) else None
+    if sizes is None or np.prod([float(s) for s in sizes]) > 3.0 * len(df) + 1024:
+        return distinct_rows(df, AREA_COLUMNS)
+    key = np.zeros(len(df), dtype=np.int64)
+    for column, size in zip(columns, sizes):  # (in place: no temporary array per column)
+        key *= size
+        key += column.array.codes
+        key += 1
+    present = np.flatnonzero(np.bincount(key, minlength=int(np.prod(sizes))))
+    number = np.zeros(int(np.prod(sizes)), dtype=np.int64)
+    number[present] = np.arange(len(present))
+    distinct = {}
+    for name, column, size, below in zip(AREA_COLUMNS, columns, sizes, [sizes[1] * sizes[2], sizes[2], 1]):
+        codes = present // below % size - 1
+        texts = np.append(column.cat.categories.to_numpy(dtype=object), np.nan)  # (code -1: missing)
+        distinct[name] = texts[codes]
+    return number[key], pd.DataFrame(distinct, dtype=object)
 
 
 def _per_file(df: pd.DataFrame, mask: np.ndarray, file_of: np.ndarray):

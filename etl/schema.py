@@ -170,6 +170,8 @@ def _interval_holds_value(df: pd.DataFrame) -> pd.Series:
     if all(c.dtype == "float64" for c in (lower, upper, value)):  # (the usual case: on numpy arrays)
         lower, upper, value = lower.to_numpy(), upper.to_numpy(), value.to_numpy()
         no_lower = np.isnan(lower)
+        if no_lower.all() and np.isnan(upper).all():  # no intervals at all (most publishers)
+            return pd.Series(np.ones(len(df), dtype=bool), index=df.index)
         holds = (no_lower == np.isnan(upper)) & (no_lower | (lower <= upper))
         holds &= no_lower | np.isnan(value) | ((lower <= value + 1e-9) & (value <= upper + 1e-9))
         return pd.Series(holds, index=df.index)
