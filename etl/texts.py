@@ -119,12 +119,21 @@ def _concat_columns(frames: list[pd.DataFrame], by: list[str] | None = None) -> 
         if name in categorical:
             values = keys.pop(name) if name in keys else _concat_categorical(parts[name])
             del parts[name]
-            columns[name] = values if order is None else pd.Categorical.from_codes(values.codes[order],
-                                                                                   dtype=values.dtype)
+            columns[name] = values if order is None or _constant(values.codes) else pd.Categorical.from_codes(
+                values.codes[order], dtype=values.dtype)
         else:
             values = np.concatenate([p.to_numpy() for p in parts.pop(name)])
-            columns[name] = values if order is None else values[order]
+            columns[name] = values if order is None or _constant(values) else values[order]
     return pd.DataFrame(columns, copy=False)
+
+
+def _constant(values: np.ndarray) -> bool:
+    """Whether every element of ``values`` has the same bytes (then any order of them is the same array: a
+    national table's empty confidence intervals and its one source are not reordered)."""
+    if not len(values) or values.dtype.kind not in "biufcmM":
+        return False
+    bits = values.view(f"u{values.dtype.itemsize}") if values.dtype.itemsize in (1, 2, 4, 8) else None
+    return bits is not None and bool((bits == bits[0]).all())
 
 
 def stable_order(keys: list[pd.Categorical]) -> np.ndarray:
