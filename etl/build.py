@@ -107,29 +107,37 @@ def build(raw_dir: Path, out_dir: Path, *, progress: bool = False, strict: bool 
             raise ValidationError(Problem(file=str(raw_dir), message="no indicator rows in any file",
                                           expected="at least one publisher's extract with data"))
         meta = release_meta(outcome, home_area)
+        changes = diff_against_current(out_dir, outcome, meta)  # (while the table is still being written)
         outcome.release_id = write_release(
             out_dir, indicators=outcome.indicators, areas=outcome.areas, boundaries=outcome.boundaries, meta=meta,
             derivations=outcome.aggregation.derivations,
             extra_files={"validation.txt": report_text(outcome, home_area),
                          "qa.html": qa_html(findings, outcome, home_area), **release_files(outcome.groups),
                          **catalogue_file(outcome.files)},
-            finalize=lambda release_id, folder: write_diff_against_current(out_dir, release_id, folder, outcome, meta),
+            finalize=lambda release_id, folder: write_diff(changes, release_id, folder),
             staged=staged)
     finally:
         staged.close()  # (a build that stopped leaves no half-written folder)
     return outcome
 
 
-def write_diff_against_current(out_dir: Path, release_id: str, folder: Path, outcome: BuildOutcome,
-                               meta: dict) -> None:
-    """diff.json/diff.txt ("what's new in this release") against the release that was current."""
+def diff_against_current(out_dir: Path, outcome: BuildOutcome, meta: dict) -> dict | None:
+    """What's new in this build against the release that is current (None when there is none), worked out
+    before the new release is written; its id is filled in by ``write_diff``."""
     from etl import diff
     from etl.release import read_manifest
 
     manifest = read_manifest(out_dir)
     if not manifest:
-        return
+        return None
     _old_folder, old_df, old_meta, _old_areas = diff.load_release(Path(out_dir), manifest["current_release"])
     home = diff.home_districts(outcome.areas, meta["home_area_code"])
-    result = diff.diff_releases(old_df, outcome.indicators, old_meta, {**meta, "id": release_id}, home)
-    diff.write_outputs(result, folder)
+    return diff.diff_releases(old_df, outcome.indicators, old_meta, {**meta, "id": None}, home)
+
+
+def write_diff(changes: dict | None, release_id: str, folder: Path) -> None:
+    """diff.json/diff.txt ("what's new in this release") into the new release's folder."""
+    from etl import diff
+
+    if changes is not None:
+        diff.write_outputs({**changes, "new_release": release_id}, folder)

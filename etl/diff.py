@@ -104,9 +104,27 @@ def new_periods(old_df: pd.DataFrame, new_df: pd.DataFrame) -> list[dict]:
     return sorted(out, key=lambda e: (e["indicator"], e["source"]))
 
 
+PERIOD_SET = ["source", "indicator", "period"]
+
+
 def _distinct_periods(df: pd.DataFrame) -> pd.DataFrame:
-    """Each (source, indicator, period) once, as texts: the few hundred combinations, not millions of rows."""
-    return as_objects(df[["source", "indicator", "period"]].drop_duplicates())
+    """Each (source, indicator, period) once, as texts: the few hundred combinations, not millions of rows
+    (categorical columns: counted by their codes, in code order; callers group them into sets)."""
+    columns = [df[c] for c in PERIOD_SET if c in df.columns]
+    sizes = [len(c.cat.categories) + 1 for c in columns] if all(is_categorical(c) for c in columns) else []
+    if len(columns) < len(PERIOD_SET) or not sizes or np.prod([float(s) for s in sizes]) > 3.0 * len(df) + 1024:
+        return as_objects(df[PERIOD_SET].drop_duplicates())
+    key = np.zeros(len(df), dtype=np.int64)
+    for column, size in zip(columns, sizes):  # (in place: no temporary array per column)
+        key *= size
+        key += column.array.codes
+        key += 1
+    present = np.flatnonzero(np.bincount(key, minlength=1))
+    texts = {}
+    for name, column, size, below in zip(PERIOD_SET, columns, sizes, [sizes[1] * sizes[2], sizes[2], 1]):
+        values = np.append(column.cat.categories.to_numpy(dtype=object), None)  # (code -1: missing)
+        texts[name] = values[present // below % size - 1]
+    return pd.DataFrame(texts, dtype=object)
 
 
 def revisions(old_df: pd.DataFrame, new_df: pd.DataFrame, home_codes: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -232,9 +250,15 @@ def district_ranks(df: pd.DataFrame, indicator_id: str, districts: list[str]) ->
     return str(period), latest.sort_values(["rank", "area_code"]).reset_index(drop=True)
 
 
+def _home_rows(df: pd.DataFrame, districts: list[str]) -> pd.DataFrame:
+    """The rows ``district_ranks`` may rank (totals of ``districts`` with a value), found once for every topic."""
+    return df[(df["breakdown"] == "total") & df["area_code"].isin(districts) & df["value"].notna()]
+
+
 def rank_moves(old_df: pd.DataFrame, new_df: pd.DataFrame, districts: list[str]) -> list[dict]:
     """Per headline indicator: each home district's rank in the old and the new release."""
     out = []
+    old_df, new_df = _home_rows(old_df, districts), _home_rows(new_df, districts)  # (a few hundred, not 5 M)
     for _, (_, indicator_id) in TOPICS.items():
         old_period, old = district_ranks(old_df, indicator_id, districts)
         new_period, new = district_ranks(new_df, indicator_id, districts)

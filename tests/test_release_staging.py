@@ -87,3 +87,16 @@ def test_an_error_writing_the_staged_table_stops_the_build(tmp_path, monkeypatch
     with pytest.raises(OSError, match="No space left"):
         build(GOOD, out, today=TODAY)
     assert everything(out) == before
+
+
+def test_a_rebuild_names_both_releases_in_its_diff(tmp_path, monkeypatch):
+    """The diff is worked out while the table is written; the new release's id is filled in once known."""
+    import json
+
+    monkeypatch.setattr(etl.staging, "THREADED", True)
+    out = tmp_path / "processed"
+    first = build(GOOD, out, today=TODAY).release_id
+    second = build(GOOD, out, today=TODAY).release_id
+    changes = json.loads((release_dir(out, second) / "diff.json").read_text(encoding="utf-8"))
+    assert (changes["old_release"], changes["new_release"]) == (first, second)
+    assert f"{first} -> {second}" in (release_dir(out, second) / "diff.txt").read_text(encoding="utf-8")
