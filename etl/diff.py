@@ -157,23 +157,9 @@ def _matching_rows(old: pd.DataFrame, new: pd.DataFrame) -> tuple[np.ndarray, np
     an inner merge pairs them): KEY is unique in a release, so each old row meets at most one new row."""
     old_keys, new_keys = _key_numbers(old, new)
     old_published, new_published = _published_rows(old), _published_rows(new)
-    at = _positions(new_keys[new_published], old_keys[old_published])
+    at = pd.Index(new_keys[new_published]).get_indexer(old_keys[old_published])
     found = at >= 0
     return old_published[found], new_published[at[found]]
-
-
-def _positions(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """``pd.Index(keys).get_indexer(wanted)`` (-1: not there); keys of few possible numbers (a national table's
-    KEY) are looked up in a table indexed by the number (no bigger than a hash table of them), not hashed."""
-    span = int(max(keys.max(initial=-1), wanted.max(initial=-1))) + 1
-    if span > len(keys) + len(wanted) + 1024 or keys.min(initial=0) < 0 or wanted.min(initial=0) < 0:
-        return pd.Index(keys).get_indexer(wanted)
-    position = np.full(span, -1, dtype=np.int64)
-    numbers = np.arange(len(keys))
-    position[keys] = numbers
-    if not (position[keys] == numbers).all():  # a key twice (a later row took its place): pandas says so
-        return pd.Index(keys).get_indexer(wanted)
-    return position[wanted]
 
 
 def _key_numbers(old: pd.DataFrame, new: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
