@@ -50,7 +50,7 @@ import pyarrow.parquet as pq
 import config
 from etl.errors import EtlError, Problem, ReleaseError
 from etl.memory import give_back
-from etl.texts import TEXT_COLUMNS, as_categories, as_objects, is_categorical, union_categories
+from etl.texts import TEXT_COLUMNS, as_categories, as_objects, distinct_texts, is_categorical, union_categories
 from vocab.catalogue import INDICATORS, TOPICS
 
 SCHEMA_VERSION = 1
@@ -109,22 +109,9 @@ PERIOD_SET = ["source", "indicator", "period"]
 
 def _distinct_periods(df: pd.DataFrame) -> pd.DataFrame:
     """Each (source, indicator, period) once, as texts: the few hundred combinations, not millions of rows
-    (categorical columns: counted by their codes, in code order; callers group them into sets)."""
-    columns = [df[c] for c in PERIOD_SET if c in df.columns]
-    sizes = [len(c.cat.categories) + 1 for c in columns] if all(is_categorical(c) for c in columns) else []
-    if len(columns) < len(PERIOD_SET) or not sizes or np.prod([float(s) for s in sizes]) > 3.0 * len(df) + 1024:
-        return as_objects(df[PERIOD_SET].drop_duplicates())
-    key = np.zeros(len(df), dtype=np.int64)
-    for column, size in zip(columns, sizes):  # (in place: no temporary array per column)
-        key *= size
-        key += column.array.codes
-        key += 1
-    present = np.flatnonzero(np.bincount(key, minlength=1))
-    texts = {}
-    for name, column, size, below in zip(PERIOD_SET, columns, sizes, [sizes[1] * sizes[2], sizes[2], 1]):
-        values = np.append(column.cat.categories.to_numpy(dtype=object), None)  # (code -1: missing)
-        texts[name] = values[present // below % size - 1]
-    return pd.DataFrame(texts, dtype=object)
+    (from category codes where it can: in code order; callers group them into sets)."""
+    found = distinct_texts(df, PERIOD_SET)
+    return found if found is not None else as_objects(df[PERIOD_SET].drop_duplicates())
 
 
 def revisions(old_df: pd.DataFrame, new_df: pd.DataFrame, home_codes: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -120,7 +120,7 @@ def _concat_columns(frames: list[pd.DataFrame], by: list[str] | None = None) -> 
             values = keys.pop(name) if name in keys else _concat_categorical(parts[name])
             del parts[name]
             columns[name] = values if order is None or _constant(values.codes) else pd.Categorical.from_codes(
-                values.codes[order], dtype=values.dtype)
+                values.codes[order], dtype=values.dtype, validate=False)  # (its own codes, reordered)
         else:
             values = np.concatenate([p.to_numpy() for p in parts.pop(name)])
             columns[name] = values if order is None or _constant(values) else values[order]
@@ -166,6 +166,29 @@ def _concat_categorical(parts: list[pd.Series]) -> pd.Categorical:
         renumber = np.append(union.get_indexer(part.cat.categories), -1)  # (code -1, missing, stays -1)
         codes.append(renumber[numbers])
     return pd.Categorical.from_codes(np.concatenate(codes), dtype=pd.CategoricalDtype(union))
+
+
+def distinct_texts(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame | None:
+    """Each combination of ``columns`` that rows of ``df`` have, once, as texts (missing: None), in code order,
+    found by counting the columns' category codes; None where one is not categorical or there are too many
+    possible combinations to count (the caller then asks pandas)."""
+    if not all(c in df.columns and is_categorical(df[c]) for c in columns):
+        return None
+    sizes = [len(df[c].cat.categories) + 1 for c in columns]
+    if np.prod([float(s) for s in sizes]) > 3.0 * len(df) + 1024:
+        return None
+    key = np.zeros(len(df), dtype=np.int64)
+    for column, size in zip(columns, sizes):  # (in place: no temporary array per column)
+        key *= size
+        key += df[column].array.codes
+        key += 1
+    present = np.flatnonzero(np.bincount(key, minlength=1))
+    texts, below = {}, int(np.prod(sizes))
+    for column, size in zip(columns, sizes):
+        below //= size
+        values = np.append(df[column].cat.categories.to_numpy(dtype=object), None)  # (code -1: missing)
+        texts[column] = values[present // below % size - 1]
+    return pd.DataFrame(texts, dtype=object)
 
 
 def union_categories(categories: list[pd.Index]) -> pd.Index:

@@ -31,6 +31,7 @@ def test_an_unused_category_that_breaks_a_rule_does_not_fail_the_table(column, b
     assert not meets_contract(used, TIDY_SCHEMA), "a row with it fails"
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # (pandas comparing object NaNs)
 def test_row_checks_on_categoricals_agree_with_the_object_columns():
     df = _table(_row(), _row(period="2020-04", value=math.nan, status="ok"),
                 _row(period="2020-05", value=math.nan, status="suppressed"),
