@@ -114,7 +114,7 @@ def _concat_columns(frames: list[pd.DataFrame], by: list[str] | None = None) -> 
             return None
         keys = {name: _concat_categorical(parts[name]) for name in by}
         order = stable_order([keys[name] for name in by])
-    columns = {}
+    columns, inverse = {}, None
     for name in names:
         if name in categorical:
             values = keys.pop(name) if name in keys else _concat_categorical(parts[name])
@@ -122,9 +122,22 @@ def _concat_columns(frames: list[pd.DataFrame], by: list[str] | None = None) -> 
             columns[name] = values if order is None or _constant(values.codes) else pd.Categorical.from_codes(
                 values.codes[order], dtype=values.dtype, validate=False)  # (its own codes, reordered)
         else:
-            values = np.concatenate([p.to_numpy() for p in parts.pop(name)])
-            columns[name] = values if order is None or _constant(values) else values[order]
+            arrays = [p.to_numpy() for p in parts.pop(name)]
+            if order is None or _constant(np.concatenate([a[:1] for a in arrays])) and all(map(_constant, arrays)):
+                columns[name] = np.concatenate(arrays)
+            else:  # each part put straight into its rows' places (no joined copy to reorder)
+                inverse = _inverse(order) if inverse is None else inverse
+                columns[name] = values = np.empty(len(order), dtype=arrays[0].dtype)
+                for array, start in zip(arrays, np.cumsum([0] + [len(a) for a in arrays[:-1]])):
+                    values[inverse[start:start + len(array)]] = array
     return pd.DataFrame(columns, copy=False)
+
+
+def _inverse(order: np.ndarray) -> np.ndarray:
+    """Where each row goes: ``inverse[order[i]] == i``."""
+    inverse = np.empty(len(order), dtype=np.intp)
+    inverse[order] = np.arange(len(order))
+    return inverse
 
 
 def _constant(values: np.ndarray) -> bool:
