@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
@@ -27,7 +28,7 @@ from etl.rawfolder import DEMO_MARKER
 from etl.release import write_release
 from etl.resolve import build_geography
 from etl.schema import coerce_types, sort_tidy, validate_tidy
-from etl.texts import concat
+from etl.staging import StagedTable
 
 
 @dataclass
@@ -48,12 +49,13 @@ class BuildOutcome:
 
 
 def run(raw_dir: Path, *, progress: bool = False, today: date | None = None,
-        stop_at_errors: bool = False) -> BuildOutcome:
+        stop_at_errors: bool = False, table_ready: Callable[[pd.DataFrame], None] | None = None) -> BuildOutcome:
     """Parse, resolve, aggregate and validate everything under ``raw_dir`` without writing anything.
 
     ``today`` (default: the build date) bounds periods: none may start after it. With ``stop_at_errors``
     (a build, which writes nothing once a file has an error) areas are not aggregated after an error:
-    the report is the same, without the work it would throw away."""
+    the report is the same, without the work it would throw away. ``table_ready`` is handed the finished
+    indicators table before it is checked (a build starts writing it: ``etl.staging``)."""
     today = today or date.today()
     log = ProblemLog()
     parsed = parse_all(raw_dir, log, progress)
@@ -64,10 +66,13 @@ def run(raw_dir: Path, *, progress: bool = False, today: date | None = None,
     skip = published.empty or (stop_at_errors and bool(log.errors))
     aggregation = AggregationResult(published.iloc[0:0].copy(), pd.DataFrame(), []) if skip else aggregate(published, geo)
     aggregation.derivations = sort_derivations(aggregation.derivations)
-    indicators = concat([published, aggregation.rows])
-    del published  # at national scale each copy of the table is hundreds of MB: at most two are alive at once
-    indicators = sort_tidy(indicators)
+    # in canonical order, each column joined and sorted in turn: at national scale a copy of the table is
+    # hundreds of MB, and the joined table would be one more
+    indicators = sort_tidy([published, aggregation.rows])
+    del published
     indicators = coerce_types(indicators) if not indicators.empty else indicators
+    if table_ready is not None and not log.errors and not indicators.empty:
+        table_ready(indicators)
     if not log.errors:
         log.extend(validate_tidy(indicators))
         log.extend(value_problems(indicators, "indicators table", today))
@@ -89,37 +94,50 @@ def build(raw_dir: Path, out_dir: Path, *, progress: bool = False, strict: bool 
     from etl.validate import release_meta, report_text
 
     home_area = home_area or config.home_area_code()
-    outcome = run(raw_dir, progress=progress, today=today, stop_at_errors=True)
-    findings = qa_findings(outcome, home_area) if not outcome.log.errors else []
-    outcome.log.extend(as_problems(findings))
-    problems = outcome.log.errors + (outcome.log.warnings if strict else [])
-    if problems:
-        only_table = all(p.file == "indicators table" for p in problems)
-        raise (ValidationError if only_table else SourceFormatError)(problems)
-    if outcome.indicators.empty:
-        raise ValidationError(Problem(file=str(raw_dir), message="no indicator rows in any file",
-                                      expected="at least one publisher's extract with data"))
-    meta = release_meta(outcome, home_area)
-    outcome.release_id = write_release(
-        out_dir, indicators=outcome.indicators, areas=outcome.areas, boundaries=outcome.boundaries, meta=meta,
-        derivations=outcome.aggregation.derivations,
-        extra_files={"validation.txt": report_text(outcome, home_area),
-                     "qa.html": qa_html(findings, outcome, home_area), **release_files(outcome.groups),
-                     **catalogue_file(outcome.files)},
-        finalize=lambda release_id, folder: write_diff_against_current(out_dir, release_id, folder, outcome, meta))
+    staged = StagedTable(out_dir)  # the table is written on a second thread while it is checked
+    try:
+        outcome = run(raw_dir, progress=progress, today=today, stop_at_errors=True, table_ready=staged.start)
+        findings = qa_findings(outcome, home_area) if not outcome.log.errors else []
+        outcome.log.extend(as_problems(findings))
+        problems = outcome.log.errors + (outcome.log.warnings if strict else [])
+        if problems:
+            only_table = all(p.file == "indicators table" for p in problems)
+            raise (ValidationError if only_table else SourceFormatError)(problems)
+        if outcome.indicators.empty:
+            raise ValidationError(Problem(file=str(raw_dir), message="no indicator rows in any file",
+                                          expected="at least one publisher's extract with data"))
+        meta = release_meta(outcome, home_area)
+        changes = diff_against_current(out_dir, outcome, meta)  # (while the table is still being written)
+        outcome.release_id = write_release(
+            out_dir, indicators=outcome.indicators, areas=outcome.areas, boundaries=outcome.boundaries, meta=meta,
+            derivations=outcome.aggregation.derivations,
+            extra_files={"validation.txt": report_text(outcome, home_area),
+                         "qa.html": qa_html(findings, outcome, home_area), **release_files(outcome.groups),
+                         **catalogue_file(outcome.files)},
+            finalize=lambda release_id, folder: write_diff(changes, release_id, folder),
+            staged=staged)
+    finally:
+        staged.close()  # (a build that stopped leaves no half-written folder)
     return outcome
 
 
-def write_diff_against_current(out_dir: Path, release_id: str, folder: Path, outcome: BuildOutcome,
-                               meta: dict) -> None:
-    """diff.json/diff.txt ("what's new in this release") against the release that was current."""
+def diff_against_current(out_dir: Path, outcome: BuildOutcome, meta: dict) -> dict | None:
+    """What's new in this build against the release that is current (None when there is none), worked out
+    before the new release is written; its id is filled in by ``write_diff``."""
     from etl import diff
     from etl.release import read_manifest
 
     manifest = read_manifest(out_dir)
     if not manifest:
-        return
+        return None
     _old_folder, old_df, old_meta, _old_areas = diff.load_release(Path(out_dir), manifest["current_release"])
     home = diff.home_districts(outcome.areas, meta["home_area_code"])
-    result = diff.diff_releases(old_df, outcome.indicators, old_meta, {**meta, "id": release_id}, home)
-    diff.write_outputs(result, folder)
+    return diff.diff_releases(old_df, outcome.indicators, old_meta, {**meta, "id": None}, home)
+
+
+def write_diff(changes: dict | None, release_id: str, folder: Path) -> None:
+    """diff.json/diff.txt ("what's new in this release") into the new release's folder."""
+    from etl import diff
+
+    if changes is not None:
+        diff.write_outputs({**changes, "new_release": release_id}, folder)

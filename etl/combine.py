@@ -16,34 +16,38 @@ from etl.geography import Geography
 from etl.memory import give_back
 from etl.overlaps import OverlapResult, resolve_overlaps
 from etl.parse import ParsedFile
-from etl.resolve import duplicate_problems, resolve_areas
+from etl.resolve import file_duplicate_problems, resolve_files
 from etl.schema import OPTIONAL_PARSER_COLUMNS, contract_cleared, empty_tidy, validate_tidy
 from etl.sources.base import all_finalisers
-from etl.texts import concat
+from etl.texts import as_categories, concat
 
 
 def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
             today: date) -> tuple[pd.DataFrame, list[str]]:
-    """All files' indicator rows in one table; where two files give the same key, ``resolve_overlaps`` picks one."""
-    resolved = []
-    for order, item in enumerate(parsed):
-        if item.result.kind != "indicators" or item.result.table.empty:
-            continue
-        table, problems = resolve_areas(item.result.table, geo, item.raw.name)
-        problems += duplicate_problems(table.dropna(subset=["area_code"]), item.raw.name)
-        resolved.append((order, item.raw.name, table, problems))
-    if not resolved:
+    """All files' indicator rows in one table; where two files give the same key, ``resolve_overlaps`` picks one.
+
+    The files' rows are joined first and resolved and checked together (a national extract is hundreds of
+    API pages, each with the same few hundred areas); every problem still names its file and row."""
+    files = [(order, item.raw.name, item.result.table) for order, item in enumerate(parsed)
+             if item.result.kind == "indicators" and not item.result.table.empty]
+    if not files:
         return empty_tidy(), []
-    rows = concat([table for _, _, table, _ in resolved])  # once: the checks below and the overlaps share it
-    sizes = [len(table) for _, _, table, _ in resolved]
-    rows["_order"] = np.repeat([order for order, _, _, _ in resolved], sizes)
-    rows["_file"] = pd.Series(np.repeat(np.array([name for _, name, _, _ in resolved], dtype=object), sizes),
-                              dtype=object)  # each file's name, one shared string (pandas would store a "str" per row)
-    ends = np.cumsum(sizes)
-    resolved = [(name, problems) for _, name, _, problems in resolved]  # each file's rows are in ``rows`` now
+    rows = concat([table for _, _, table in files])  # once: resolving, the checks below and the overlaps share it
+    sizes = [len(table) for _, _, table in files]
+    names = [name for _, name, _ in files]
+    orders = [order for order, _, _ in files]
+    del files
     release_tables(parsed)
     give_back()  # the files' own frames (etl.memory)
-    clean = _all_clean(resolved, rows.drop(columns=["_order", "_file"]), today)
+    file_of = np.repeat(np.arange(len(sizes)), sizes)
+    rows, problems = resolve_files(rows, geo, names, file_of)
+    rows = as_categories(rows)  # (codes found for name-only rows come back as texts)
+    located = rows["area_code"].notna().to_numpy()
+    duplicates = (file_duplicate_problems(rows, names, file_of) if located.all()
+                  else file_duplicate_problems(rows[located], names, file_of[located]))
+    resolved = [(name, found + more) for name, found, more in zip(names, problems, duplicates)]
+    ends = np.cumsum(sizes)
+    clean = _all_clean(resolved, rows, today)
     if not clean:
         for (name, problems), start, end in zip(resolved, np.r_[0, ends[:-1]], ends):
             if not problems:  # check each file's own rows, so every error names its file
@@ -51,12 +55,17 @@ def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
             problems += value_problems(_file_rows(rows, start, end), name, today)
             log.extend(problems)
     del resolved
-    # rows that met the contract together give no key twice: there is no overlap to resolve
-    overlaps = OverlapResult(rows) if clean else resolve_overlaps(rows.dropna(subset=["area_code"]))
+    if clean:  # rows that met the contract together give no key twice: there is no overlap to resolve
+        overlaps = OverlapResult(rows)
+    else:
+        rows["_order"] = np.repeat(orders, sizes)
+        rows["_file"] = pd.Series(np.repeat(np.array(names, dtype=object), sizes),
+                                  dtype=object)  # each file's name, one shared string (pandas would store a "str" per row)
+        overlaps = resolve_overlaps(rows.dropna(subset=["area_code"]))
     del rows
     log.extend(overlaps.problems)
-    df = overlaps.rows.drop(columns=["_order", "_file"] + [c for c in OPTIONAL_PARSER_COLUMNS
-                                                           if c in overlaps.rows.columns])
+    df = overlaps.rows.drop(columns=[c for c in ["_order", "_file"] + OPTIONAL_PARSER_COLUMNS
+                                     if c in overlaps.rows.columns])
     for source_id, finalise in all_finalisers().items():
         mine = df["source"] == source_id
         if mine.all():  # one source (a national extract): no need to split and copy the table twice
@@ -67,8 +76,8 @@ def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
 
 
 def _file_rows(rows: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
-    """One file's rows of the combined table, as its own table (numbered from 0, without ``_order``/``_file``)."""
-    return rows.iloc[start:end].drop(columns=["_order", "_file"]).reset_index(drop=True)
+    """One file's rows of the combined table, as its own table (numbered from 0)."""
+    return rows.iloc[start:end].reset_index(drop=True)
 
 
 def release_tables(parsed: list[ParsedFile]) -> None:

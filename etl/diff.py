@@ -50,7 +50,7 @@ import pyarrow.parquet as pq
 import config
 from etl.errors import EtlError, Problem, ReleaseError
 from etl.memory import give_back
-from etl.texts import TEXT_COLUMNS, as_categories, as_objects, is_categorical, union_categories
+from etl.texts import TEXT_COLUMNS, as_categories, as_objects, distinct_texts, is_categorical, union_categories
 from vocab.catalogue import INDICATORS, TOPICS
 
 SCHEMA_VERSION = 1
@@ -104,9 +104,14 @@ def new_periods(old_df: pd.DataFrame, new_df: pd.DataFrame) -> list[dict]:
     return sorted(out, key=lambda e: (e["indicator"], e["source"]))
 
 
+PERIOD_SET = ["source", "indicator", "period"]
+
+
 def _distinct_periods(df: pd.DataFrame) -> pd.DataFrame:
-    """Each (source, indicator, period) once, as texts: the few hundred combinations, not millions of rows."""
-    return as_objects(df[["source", "indicator", "period"]].drop_duplicates())
+    """Each (source, indicator, period) once, as texts: the few hundred combinations, not millions of rows
+    (from category codes where it can: in code order; callers group them into sets)."""
+    found = distinct_texts(df, PERIOD_SET)
+    return found if found is not None else as_objects(df[PERIOD_SET].drop_duplicates())
 
 
 def revisions(old_df: pd.DataFrame, new_df: pd.DataFrame, home_codes: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -232,9 +237,15 @@ def district_ranks(df: pd.DataFrame, indicator_id: str, districts: list[str]) ->
     return str(period), latest.sort_values(["rank", "area_code"]).reset_index(drop=True)
 
 
+def _home_rows(df: pd.DataFrame, districts: list[str]) -> pd.DataFrame:
+    """The rows ``district_ranks`` may rank (totals of ``districts`` with a value), found once for every topic."""
+    return df[(df["breakdown"] == "total") & df["area_code"].isin(districts) & df["value"].notna()]
+
+
 def rank_moves(old_df: pd.DataFrame, new_df: pd.DataFrame, districts: list[str]) -> list[dict]:
     """Per headline indicator: each home district's rank in the old and the new release."""
     out = []
+    old_df, new_df = _home_rows(old_df, districts), _home_rows(new_df, districts)  # (a few hundred, not 5 M)
     for _, (_, indicator_id) in TOPICS.items():
         old_period, old = district_ranks(old_df, indicator_id, districts)
         new_period, new = district_ranks(new_df, indicator_id, districts)

@@ -49,7 +49,7 @@ class _Check:
     message: Callable[[pd.Series], str]
     expected: Callable[[pd.Series], str]
     found: Callable[[pd.Series], str]
-    fails: Callable[[pd.DataFrame], pd.Series]
+    fails: Callable[[dict], np.ndarray]  # the rows (numpy arrays of ``_arrays``) that break it
 
 
 def _number(x: float) -> str:
@@ -59,45 +59,45 @@ def _number(x: float) -> str:
 def _not_finite(part: str) -> _Check:
     return _Check(part, lambda r: f"the {part} is not a finite number (too large to be real?)",
                   lambda r: "a number within the indicator's range", lambda r: str(r[part]),
-                  lambda d: d[part].notna() & ~np.isfinite(d[part].to_numpy(dtype=float)))
+                  lambda d: np.isinf(d[part]))
 
 
-def _negative(part: str, when: Callable[[pd.DataFrame], pd.Series]) -> _Check:
+def _negative(part: str, when: Callable[[dict], np.ndarray]) -> _Check:
     return _Check(part, lambda r: f"a negative {part}", lambda r: "0 or more", lambda r: _number(r[part]),
                   lambda d: when(d) & (d[part] < 0))
 
 
+# Each rule on whole columns (numpy; a comparison with NaN or NaT is False): a million rows at a time
 CHECKS: list[_Check] = [
     _not_finite("value"),
     _Check("value", lambda r: f"a value below the smallest possible {r['_label']}",
            lambda r: f"at least {_number(r['_min'])}", lambda r: _number(r["value"]),
-           lambda d: np.isfinite(d["value"].to_numpy(dtype=float)) & (d["value"] < d["_min"])),
+           lambda d: np.isfinite(d["value"]) & (d["value"] < d["_min"])),
     _Check("value", lambda r: f"a value above the largest possible {r['_label']}",
            lambda r: f"at most {_number(r['_max'])}", lambda r: _number(r["value"]),
-           lambda d: np.isfinite(d["value"].to_numpy(dtype=float)) & (d["value"] > d["_max"])),
+           lambda d: np.isfinite(d["value"]) & (d["value"] > d["_max"])),
     _Check("value", lambda r: f"a count larger than any {str(r['area_level']).replace('_', ' ')} could have",
            lambda r: f"at most {_number(r['_ceiling'])} for one {str(r['area_level']).replace('_', ' ')}",
            lambda r: _number(r["value"]),
-           lambda d: (d["_unit"] == "count") & np.isfinite(d["value"].to_numpy(dtype=float))
-           & (d["value"] > d["_ceiling"])),
+           lambda d: d["_count"] & np.isfinite(d["value"]) & (d["value"] > d["_ceiling"])),
     _Check("value", lambda r: f"a fractional {r['_label']}: the publisher publishes whole numbers only",
            lambda r: "a whole number", lambda r: f"{r['value']:.10g}",
-           lambda d: d["_whole"].fillna(False).astype(bool) & np.isfinite(d["value"].to_numpy(dtype=float))
-           & ((d["value"] - d["value"].round()).abs() > WHOLE_TOLERANCE)),
+           lambda d: d["_whole"] & np.isfinite(d["value"]) & (np.abs(d["value"] - np.round(d["value"]))
+                                                               > WHOLE_TOLERANCE)),
     _not_finite("numerator"),
     _negative("numerator", lambda d: d["_min"] >= 0),  # a sum of negative scores can be negative
     _not_finite("denominator"),
-    _negative("denominator", lambda d: d["_min"].notna()),
+    _negative("denominator", lambda d: ~np.isnan(d["_min"])),
     _Check("denominator",
            lambda r: f"a denominator ({r['_den_label']}) larger than any "
                      f"{str(r['area_level']).replace('_', ' ')} could have",
            lambda r: f"at most {_number(r['_ceiling'])}", lambda r: _number(r["denominator"]),
-           lambda d: np.isfinite(d["denominator"].to_numpy(dtype=float)) & (d["denominator"] > d["_ceiling"])),
+           lambda d: np.isfinite(d["denominator"]) & (d["denominator"] > d["_ceiling"])),
     _Check("numerator", lambda r: f"the numerator is larger than the denominator ({r['_den_label']}): more than "
                                   "100% is impossible",
            lambda r: "a numerator no larger than its denominator",
            lambda r: f"{_number(r['numerator'])} of {_number(r['denominator'])}",
-           lambda d: (d["_unit"] == "percent") & (d["numerator"] > d["denominator"] * (1 + 1e-9))
+           lambda d: d["_percent"] & (d["numerator"] > d["denominator"] * (1 + 1e-9))
            & ~(d["value"] > d["_max"])),  # a value already out of range says it once
     _Check("period", lambda r: f"a period before the {r['_label']} series began",
            lambda r: f"{r['_earliest_label']} or later", lambda r: str(r["period"]),
@@ -140,25 +140,39 @@ def _with_rules(df: pd.DataFrame) -> pd.DataFrame:
 
 
 CHUNK_ROWS = 1_000_000  # rows checked at once: each carries ~10 rule columns while it is checked
+# the catalogue's domain per indicator (a row of RULES), as the checks compare rows with it
+RULE_ARRAYS = {"_min": RULES["_min"].to_numpy(dtype="float64"), "_max": RULES["_max"].to_numpy(dtype="float64"),
+               "_whole": RULES["_whole"].fillna(False).to_numpy(dtype=bool),
+               "_count": (RULES["_unit"] == "count").to_numpy(dtype=bool),
+               "_percent": (RULES["_unit"] == "percent").to_numpy(dtype=bool),
+               "_earliest": RULES["_earliest"].to_numpy(), "_latest": RULES["_latest"].to_numpy()}
 
 
 def value_problems(df: pd.DataFrame, file: str, today: date) -> list[Problem]:
     """Every row of a tidy table (a parser's, or the finished one) whose numbers or period are impossible.
 
-    Checked a million rows at a time (every rule is row by row): a national table with its rules beside
-    it would be hundreds of MB more. Problems are listed as one pass would list them: check by check,
-    in row order."""
+    Checked a million rows at a time on numpy arrays (every rule is row by row); only the rows a report
+    lists are looked at as rows. Problems are listed as one pass would list them: check by check, in row
+    order."""
     if df.empty:
         return []
     found: list[list[Problem]] = [[] for _ in CHECKS]  # per check, its first MAX_PROBLEMS failing rows
     failing = 0
     for start in range(0, len(df), CHUNK_ROWS):
-        d = _prepared(df.iloc[start:start + CHUNK_ROWS], today)
-        for check, listed in zip(CHECKS, found):
-            mask = check.fails(d).fillna(False).astype(bool).to_numpy()
-            failing += int(mask.sum())
-            for idx in d.index[mask][:MAX_PROBLEMS - len(listed)]:
-                listed.append(_problem(d, idx, check, file))
+        chunk = df.iloc[start:start + CHUNK_ROWS]
+        d = _arrays(chunk, today)
+        listed_rows = {}  # check number -> positions in ``chunk`` of the rows to describe
+        for number, (check, listed) in enumerate(zip(CHECKS, found)):
+            with np.errstate(invalid="ignore", over="ignore"):  # (inf - inf: NaN, which fails no comparison)
+                mask = check.fails(d) & d["_known"]
+            count = int(np.count_nonzero(mask))
+            failing += count
+            if count and len(listed) < MAX_PROBLEMS:
+                listed_rows[number] = np.flatnonzero(mask)[:MAX_PROBLEMS - len(listed)]
+        if listed_rows:  # the rows as the report describes them, with their rules beside them
+            rows = _prepared(chunk.iloc[np.unique(np.concatenate(list(listed_rows.values())))], today)
+            for number, positions in listed_rows.items():
+                found[number] += [_problem(rows, idx, CHECKS[number], file) for idx in chunk.index[positions]]
     problems = [p for listed in found for p in listed][:MAX_PROBLEMS]
     problems.sort(key=lambda p: (p.row is None, p.row or 0))
     if failing > len(problems):
@@ -167,13 +181,40 @@ def value_problems(df: pd.DataFrame, file: str, today: date) -> list[Problem]:
     return problems
 
 
+def _arrays(df: pd.DataFrame, today: date) -> dict:
+    """``df``'s numbers and period starts, and each row's rules (``RULE_ARRAYS``, ``_ceiling`` by its level),
+    as numpy arrays; ``_known``: the rows of catalogue indicators (an unknown one is the schema's to report)."""
+    codes, indicators = pd.factorize(df["indicator"], use_na_sentinel=False)
+    position = RULES.index.get_indexer(pd.Index(indicators, dtype=object))[codes]
+    d = {"_known": position >= 0}
+    rule = np.where(d["_known"], position, 0)
+    for name, values in RULE_ARRAYS.items():
+        d[name] = values[rule]
+    for col in ("value", "numerator", "denominator"):
+        d[col] = (df[col] if df[col].dtype == "float64" else pd.to_numeric(df[col], errors="coerce")).to_numpy(
+            dtype="float64")
+    d["_ceiling"] = _ceilings(df["area_level"])
+    starts = df["period_start"]
+    d["period_start"] = (starts if starts.dtype.kind == "M" else pd.to_datetime(starts, errors="coerce")).to_numpy()
+    d["_today"] = np.datetime64(pd.Timestamp(today))
+    return d
+
+
+def _ceilings(levels: pd.Series) -> np.ndarray:
+    """Each row's largest possible count for its area level (NaN: none), looked up once per level."""
+    if isinstance(levels.dtype, pd.CategoricalDtype):
+        ceilings = pd.Series(levels.cat.categories, dtype=object).map(COUNT_CEILINGS).to_numpy(dtype="float64")
+        return np.append(ceilings, np.nan)[levels.array.codes]  # (code -1, no level: no ceiling)
+    codes, distinct = pd.factorize(levels, use_na_sentinel=False)  # a few levels, millions of rows
+    return pd.Series(distinct, dtype=object).map(COUNT_CEILINGS).to_numpy(dtype="float64")[codes]
+
+
 def _prepared(df: pd.DataFrame, today: date) -> pd.DataFrame:
-    """``df``'s rows with the rules the checks compare them with, as the checks read them."""
+    """``df``'s rows with the rules beside them, as the report's messages read them."""
     d = _with_rules(df)
     for col in ("value", "numerator", "denominator"):
         d[col] = pd.to_numeric(d[col], errors="coerce").astype("float64")
-    codes, levels = pd.factorize(d["area_level"], use_na_sentinel=False)  # a few levels, millions of rows
-    d["_ceiling"] = pd.Series(levels, dtype=object).map(COUNT_CEILINGS).to_numpy(dtype="float64")[codes]
+    d["_ceiling"] = _ceilings(d["area_level"])
     d["period_start"] = pd.to_datetime(d["period_start"], errors="coerce")
     d["_today"] = pd.Timestamp(today)
     return d

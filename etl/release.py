@@ -83,6 +83,14 @@ def _text_array(values: pd.Series) -> pa.Array:
     return pa.array(uniques, type=pa.string()).take(pa.array(codes, mask=codes < 0))
 
 
+INDICATORS_FILE = "indicators.parquet"
+
+
+def write_indicators(indicators: pd.DataFrame, path: Path) -> None:
+    """The release's indicators table (the tidy contract's Arrow schema)."""
+    write_parquet(indicators, path, ARROW_SCHEMA)
+
+
 def write_json_atomic(data: dict, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -122,18 +130,22 @@ def write_release(out_dir: Path, *, indicators: pd.DataFrame, areas: pd.DataFram
                   boundaries=None, derivations: pd.DataFrame | None = None,
                   extra_files: dict[str, str | bytes] | None = None,
                   keep: int = KEEP_RELEASES, now: datetime | None = None,
-                  finalize: Callable[[str, Path], None] | None = None) -> str:
+                  finalize: Callable[[str, Path], None] | None = None, staged=None) -> str:
     """Write a complete release folder, switch the manifest to it, prune old ones; returns its id.
 
     ``finalize(release_id, folder)`` may add files that need the id (e.g. the diff against the
-    previous release) before the folder is moved into place.
+    previous release) before the folder is moved into place. ``staged`` (an ``etl.staging.StagedTable``
+    of ``indicators``) is the folder whose indicators.parquet is already being written.
     """
     out_dir = Path(out_dir)
     root = out_dir / RELEASES_SUBDIR
     root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=root, prefix=".tmp-"))
+    ahead = (staged is not None and staged.folder is not None and staged.folder.parent == root
+             and staged.table is indicators)
+    tmp = staged.folder if ahead else Path(tempfile.mkdtemp(dir=root, prefix=".tmp-"))
     try:
-        write_parquet(indicators, tmp / "indicators.parquet", ARROW_SCHEMA)
+        if not ahead:
+            write_indicators(indicators, tmp / INDICATORS_FILE)
         write_parquet(areas, tmp / "areas.parquet", AREAS_SCHEMA)
         if derivations is not None:
             write_parquet(derivations, tmp / "derivations.parquet", DERIVATIONS_SCHEMA)
@@ -143,8 +155,10 @@ def write_release(out_dir: Path, *, indicators: pd.DataFrame, areas: pd.DataFram
             mode = "wb" if isinstance(content, bytes) else "w"
             with open(tmp / name, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as fh:
                 fh.write(content)
+        if ahead:
+            staged.finish()
         now = now or datetime.now(timezone.utc)
-        table_hash = sha256_file(tmp / "indicators.parquet")
+        table_hash = sha256_file(tmp / INDICATORS_FILE)
         release_id = f"{now:%Y%m%dT%H%M%SZ}-{table_hash[:8]}"
         meta = {**meta, "id": release_id, "created": now.isoformat(timespec="seconds"),
                 "table_sha256": table_hash, "has_boundaries": (tmp / "boundaries.parquet").exists()}

@@ -18,7 +18,7 @@ from vocab.catalogue import INDICATORS, UNITS
 from vocab.levels import AREA_LEVELS
 from etl.distinct import per_distinct
 from etl.errors import MAX_PROBLEMS, Problem
-from etl.texts import TEXT_COLUMNS, as_objects, is_categorical
+from etl.texts import TEXT_COLUMNS, as_objects, concat_sorted, is_categorical
 from etl.tidy_check import meets_contract
 from vocab.periods import period_bounds
 
@@ -151,14 +151,30 @@ def empty_tidy() -> pd.DataFrame:
     return coerce_types(pd.DataFrame({c: pd.Series(dtype=object) for c in TIDY_COLUMNS}))
 
 
-def sort_tidy(df: pd.DataFrame) -> pd.DataFrame:
-    """Canonical row order, so the same inputs give byte-identical tables."""
-    return df.sort_values(KEY + ["source"], kind="mergesort").reset_index(drop=True)
+SORT_KEY = KEY + ["source"]
+
+
+def sort_tidy(tables: pd.DataFrame | list[pd.DataFrame]) -> pd.DataFrame:
+    """Canonical row order, so the same inputs give byte-identical tables. A list of tables is joined first
+    (``etl.texts.concat_sorted``: each column joined and ordered in turn, by the keys' category codes)."""
+    if isinstance(tables, list):
+        return concat_sorted(tables, SORT_KEY)
+    if all(is_categorical(tables[column]) for column in SORT_KEY):
+        return concat_sorted([tables], SORT_KEY)
+    return tables.sort_values(SORT_KEY, kind="mergesort").reset_index(drop=True)
 
 
 def _interval_holds_value(df: pd.DataFrame) -> pd.Series:
     """A 95% interval comes whole (both ends or neither) and lower <= value <= upper."""
     lower, upper, value = df["lower_ci"], df["upper_ci"], df["value"]
+    if all(c.dtype == "float64" for c in (lower, upper, value)):  # (the usual case: on numpy arrays)
+        lower, upper, value = lower.to_numpy(), upper.to_numpy(), value.to_numpy()
+        no_lower = np.isnan(lower)
+        if no_lower.all() and np.isnan(upper).all():  # no intervals at all (most publishers)
+            return pd.Series(np.ones(len(df), dtype=bool), index=df.index)
+        holds = (no_lower == np.isnan(upper)) & (no_lower | (lower <= upper))
+        holds &= no_lower | np.isnan(value) | ((lower <= value + 1e-9) & (value <= upper + 1e-9))
+        return pd.Series(holds, index=df.index)
     whole = lower.isna() == upper.isna()
     ordered = lower.isna() | (lower <= upper)
     around = lower.isna() | value.isna() | ((lower <= value + 1e-9) & (value <= upper + 1e-9))
@@ -166,9 +182,17 @@ def _interval_holds_value(df: pd.DataFrame) -> pd.Series:
 
 
 def _value_matches_status(df: pd.DataFrame) -> pd.Series:
-    has_value = df["value"].notna()
-    keeps_value = df["status"].isin(STATUSES_WITH_VALUE)
-    return (has_value & keeps_value) | (~has_value & ~df["status"].isin(["ok"]))
+    has_value = df["value"].notna().to_numpy()
+    keeps_value = _is_in(df["status"], STATUSES_WITH_VALUE)
+    return pd.Series((has_value & keeps_value) | (~has_value & ~_is_in(df["status"], ["ok"])), index=df.index)
+
+
+def _is_in(texts: pd.Series, values) -> np.ndarray:
+    """``texts.isin(values)`` as an array; a categorical's looked up once per category."""
+    if is_categorical(texts):
+        found = np.append(texts.cat.categories.isin(list(values)), False)  # (code -1, missing: not in)
+        return found[texts.array.codes]
+    return texts.isin(list(values)).to_numpy()
 
 
 DISTINCT_RULES: dict = {}  # each check function below -> its rule on one value (etl.tidy_check applies it too)

@@ -30,7 +30,7 @@ def meets_contract(df: pd.DataFrame, schema) -> bool:
         if categorical:  # the build's text columns: the numbers are there already
             if str(column.dtype) != "object" or not _all_texts(series.cat.categories):
                 return False
-            codes[name] = _used(series)
+            codes[name] = (series.array.codes, series.cat.categories.to_numpy(dtype=object))
             missing = (codes[name][0] < 0).any()
         elif series.dtype == object:  # one pass gives the missing cells and the distinct values to check
             codes[name] = pd.factorize(series)
@@ -41,7 +41,11 @@ def meets_contract(df: pd.DataFrame, schema) -> bool:
             return False
         for check in column.checks:
             if not _passes(series, check, codes[name][1] if name in codes else None):
-                return False
+                if not categorical:
+                    return False
+                codes[name] = _used(series)  # an unused category may break the rule: only rows' values count
+                if not _passes(series, check, codes[name][1]):
+                    return False
     if not (_value_matches_status(df).all() and _interval_holds_value(df).all()):
         return False
     return not _has_duplicate_keys(df, [codes.get(k) for k in KEY], KEY)
@@ -61,6 +65,21 @@ def _all_texts(categories: pd.Index) -> bool:
     return categories.dtype == object and pd.api.types.infer_dtype(categories, skipna=False) == "string"
 
 
+def has_duplicate_keys(df: pd.DataFrame, key: list[str]) -> bool:
+    """Whether two rows of ``df`` share ``key`` (missing equal to missing, as ``DataFrame.duplicated`` has it),
+    from the columns' numbers: a categorical's codes, an object column's factorized values."""
+    coded = []
+    for name in key:
+        series = df[name]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            coded.append((series.array.codes, None))
+        elif series.dtype == object:
+            coded.append(pd.factorize(series))
+        else:
+            coded.append(None)
+    return _has_duplicate_keys(df, coded, key)
+
+
 def _has_duplicate_keys(df: pd.DataFrame, coded: list, key: list[str]) -> bool:
     """Whether two rows share ``key``, from the key columns' numbers (one int64 per row) where they fit."""
     if any(c is None for c in coded):
@@ -69,8 +88,10 @@ def _has_duplicate_keys(df: pd.DataFrame, coded: list, key: list[str]) -> bool:
     if np.prod([float(s) for s in sizes]) >= 2.0 ** 62:
         return bool(df.duplicated(key).any())
     combined = np.zeros(len(df), dtype=np.int64)
-    for (numbers, _), size in zip(coded, sizes):
-        combined = combined * size + (numbers.astype(np.int64) + 1)
+    for (numbers, _), size in zip(coded, sizes):  # (in place: no temporary array per column)
+        combined *= size
+        combined += numbers
+        combined += 1
     if np.prod([float(s) for s in sizes]) <= 3.0 * len(df):  # few possible keys (a national table): count each
         return bool(np.bincount(combined).max(initial=0) > 1)  # (~10x faster than sorting; ≤ 24 bytes a row)
     combined.sort()  # (in place: a hash table of 5 M keys would be the check's largest allocation)

@@ -9,6 +9,7 @@ import copy
 
 import pandas as pd
 
+from etl.source_rows import SourceRows
 from vocab.catalogue import INDICATORS
 from vocab.levels import is_two_tier_district, level_of_code
 
@@ -31,9 +32,6 @@ def source_summaries(outcome, home_area: str) -> list[dict]:
     return copy.deepcopy(cached[1])
 
 
-SUMMARY_COLUMNS = ["indicator", "area_code", "period", "period_start", "status"]
-
-
 def _source_summaries(outcome, home_area: str) -> list[dict]:
     df = outcome.indicators
     home = home_members(outcome.geography, home_area)
@@ -44,8 +42,7 @@ def _source_summaries(outcome, home_area: str) -> list[dict]:
         by_source.setdefault(item.result.meta.source_id, []).append(item)
     for source_id, items in sorted(by_source.items()):
         meta = items[0].result.meta
-        rows = (df[SUMMARY_COLUMNS][(df["source"] == source_id) & ~df["derived"]]  # copy only what is summarised
-                if not df.empty else df)
+        summary_rows = SourceRows(df, source_id)
         summary = {  # publisher, title, page and next update: etl/publishers.toml, through each file's meta
             "source_id": source_id, "publisher": meta.publisher, "title": meta.title,
             "kind": items[0].result.kind,
@@ -55,19 +52,11 @@ def _source_summaries(outcome, home_area: str) -> list[dict]:
             "next_update": meta.next_update,
             "url": next((i.result.meta.url for i in items if i.result.meta.url), None),
             "is_demo": outcome.is_demo or any(i.result.meta.is_demo for i in items),
-            "rows": int(len(rows)),
+            "rows": summary_rows.count,
         }
-        if len(rows):
-            ordered = rows[["period_start", "period"]].sort_values("period_start")
-            summary.update({
-                "indicators": sorted(rows["indicator"].unique().tolist()),
-                "areas": int(rows["area_code"].nunique()),
-                "periods": {"first": ordered["period"].iloc[0], "last": ordered["period"].iloc[-1],
-                            "count": int(rows["period"].nunique())},
-                "status_counts": {k: int(v) for k, v in rows["status"].value_counts().sort_index().items()
-                                  if k != "ok" and v},  # (a categorical counts its unused statuses as 0)
-            })
-            codes = set(rows["area_code"].unique())
+        if summary_rows.count:
+            summary.update(summary_rows.described())
+            codes = summary_rows.area_codes()
             district_level = any(is_two_tier_district(c) for c in codes)
             expected = home if district_level else home_tiers
             summary["home_missing"] = [c for c in expected if c not in codes and
