@@ -2,12 +2,13 @@
 
 Each section is a function of its own module returning (figure, result, aim) rows; this runner only calls
 them in turn, prints one markdown table per section with the machine and date, and writes the same to
-bench/results/summary.md. Sections: ``etl`` (real extracts and the demo pack, build vs merely reading),
-``scale`` (the all-England monthly extract: build time, peak memory, ratio to reading; then the memory of
-each gunicorn worker serving it), ``first_view`` (a topic page in headless Chromium: first chart drawn,
-bytes before it and in all, requests warm) and ``views`` (views never seen before against a static file
-under wrk), the last two on the demo pack, the real extracts and (views) the all-England release, each
-built once per run. Nothing is asserted: the aims are printed beside the results.
+bench/results/summary.md. Sections: ``etl`` (real extracts and the demo pack, build vs merely reading;
+where the real build's time goes, stage by stage), ``scale`` (the all-England monthly extract: build time,
+peak memory, ratio to reading; then the memory of each gunicorn worker serving it), ``first_view`` (a topic
+page in headless Chromium: first chart drawn, bytes before it and in all, requests warm) and ``views`` (views
+never seen before against a static file under wrk), the last two on the demo pack, the real extracts and
+(views) the all-England release, each built once per run. Nothing is asserted: the aims are printed beside
+the results.
 """
 from __future__ import annotations
 
@@ -69,8 +70,9 @@ def labelled(name: str, rows: Rows) -> Rows:
 
 def etl_section(runs: int, releases: Releases) -> Rows:
     from bench.bench_etl import etl_rows
+    from bench.bench_stages import stage_rows
 
-    return etl_rows(runs)
+    return etl_rows(runs) + stage_rows(REAL, runs)
 
 
 def first_view_section(runs: int, releases: Releases) -> Rows:
