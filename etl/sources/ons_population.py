@@ -23,12 +23,14 @@ from __future__ import annotations
 import functools
 import math
 import re
+import sys
 from datetime import date
 
 from etl.errors import ProblemCollector, format_error
 from etl.schema import GSS, tidy_frame
 from etl.sources.cells import number as parse_number
 from etl.sources.base import ParseResult, RawFile, source_meta
+from etl.sources import population_columnar
 from etl.sources.grids import read_grids
 from etl.sources.nomis import OBS_STATUS
 
@@ -207,6 +209,7 @@ class WideByYearPopulationParser:
     """Population by area and age band, one column per year (ONS wide tables; Nomis NM_31_1 reshaped)."""
 
     name = "ONS population estimates, wide by year (area code, age band, one column per year)"
+    columnar = True  # the column-wise reader first (population_columnar); False: rows only (tests)
 
     def sniff(self, raw: RawFile) -> bool:
         if raw.looks_binary and not raw.is_spreadsheet:
@@ -227,6 +230,11 @@ class WideByYearPopulationParser:
             raise format_error(raw.name, "no header row with an area code, an age band and year columns",
                                expected="e.g. region,region_code,age_band,2001,...")
         i, header, where = found
+        if self.columnar:
+            table = population_columnar.wide_table(sys.modules[__name__], raw.name, grid.rows[i + 1:], header,
+                                                   where, col)
+            if table is not None:
+                return ParseResult(kind="indicators", table=table, meta=META, warnings=col.warnings)
         records = []
         for line, cells in col.until_full(grid.rows[i + 1:]):
             if not any(str(c or "").strip() for c in cells):

@@ -1,0 +1,132 @@
+"""The wide-by-year population table built a column at a time: the same tidy table as the row reader.
+
+The row reader makes one dict per cell (26,000 for the LAD table) and checks each cell in Python. Here
+each *distinct* code, age label, sex and count is checked once by the row reader's own functions and
+the results are spread over the rows with numpy. Only a clean file reads here: anything the row reader
+would report (a short row, a bad code, sex or count, a duplicate key, no English rows) returns None
+and the caller reads the file row by row, so every problem is named exactly as before.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from etl.errors import ProblemCollector
+from etl.schema import GSS, tidy_frame
+
+# Counts read without a per-cell call: plain whole numbers ('19682', '19682.0'), which the row reader's
+# _count reads as exactly float(text); up to 15 digits, so the float is exact.
+WHOLE = r"\d{1,15}(?:\.0+)?"
+
+
+def _distinct(values: list, fn) -> list:
+    """fn applied once per distinct value (values are hashable cells), spread back over ``values``."""
+    seen: dict = {}
+    return [seen[v] if v in seen else seen.setdefault(v, fn(v)) for v in values]
+
+
+def wide_table(pop, raw_name: str, rows: list, header: list[str], where: dict,
+               col: ProblemCollector) -> pd.DataFrame | None:
+    """The tidy table of a clean wide-by-year file (``rows``: the data rows after the header), or None.
+
+    ``pop`` is etl.sources.ons_population (passed in to use its functions without an import cycle).
+    Calls ``col.skip``/``col.warn`` exactly as the row reader would for a clean file; on None nothing
+    has been recorded."""
+    data = [(line, cells) for line, cells in rows if any(str(c or "").strip() for c in cells)]
+    if not data or any(len(cells) < len(header) for _line, cells in data):
+        return None
+    codes = [str(cells[where["code"]] or "").strip() for _line, cells in data]
+    if not all(_distinct(codes, lambda c: bool(GSS.match(c)))):
+        return None
+    ages = _distinct([cells[where["age"]] for _line, cells in data], pop.age_breakdown)
+    sexes = [None] * len(data)
+    if where["sex"] is not None:
+        folded = _distinct([cells[where["sex"]] for _line, cells in data], pop._fold)
+        if any(s not in pop.SEXES for s in folded):
+            return None
+        sexes = [pop.SEXES[s] for s in folded]
+    probe = ProblemCollector(raw_name)
+
+    def count(text):
+        if text is None or not str(text).strip():
+            return math.nan, "not_available"
+        value = pop._count(text, probe, 0, "")
+        return (None, None) if value is None else (value, "ok")
+
+    years = list(where["years"].items())
+    keep, skips = [], []
+    for k, (line, cells) in enumerate(data):
+        if ages[k] is False:
+            skips.append((f"age band not kept ('{str(cells[where['age']]).strip()}')", line))
+        else:
+            keep.append(k)
+    if not keep:
+        return None
+    cells_flat = pd.Series([data[k][1][j] for k in keep for j, _year in years], dtype=object)
+    plain = cells_flat.str.fullmatch(WHOLE).fillna(False).to_numpy(dtype=bool)  # (None: not a str)
+    values = np.full(len(cells_flat), np.nan)
+    statuses = np.full(len(cells_flat), "ok", dtype=object)
+    values[plain] = cells_flat[plain].to_numpy().astype(str).astype("float64")
+    others = np.flatnonzero(~plain)
+    parsed = _distinct(cells_flat.iloc[others].tolist(), count)
+    if probe.errors or any(v is None for v, _s in parsed):
+        return None
+    values[others] = [v for v, _s in parsed]
+    statuses[others] = [s for _v, s in parsed]
+    n_years = len(years)
+    rep = lambda seq: np.repeat(np.array([seq[k] for k in keep], dtype=object), n_years)  # noqa: E731
+    names = [str(cells[where["name"]] or "").strip() or None if where["name"] is not None else None
+             for _line, cells in data]
+    year_arr = np.tile(np.array([y for _j, y in years]), len(keep))
+    bd = [pop.breakdown(a, s) for a, s in zip(ages, sexes)]
+    df = pd.DataFrame({
+        "area_code": rep(codes), "area_name": rep(names), "period": year_arr.astype(str).astype(object),
+        "breakdown": rep(bd), "value": values, "status": statuses,
+        "source_row": np.repeat(np.array([data[k][0] for k in keep], dtype="int64"), n_years),
+        "source_column": np.tile(np.array([header[j] for j, _y in years], dtype=object), len(keep)),
+        "derived": False})
+    if df.duplicated(["area_code", "period", "breakdown"]).any():
+        return None
+    rec_age = [ages[k] for k in keep for _ in years]
+    rec_sex = [sexes[k] for k in keep for _ in years]
+    df = pd.concat([df, _sixteen_plus(pop, df, rec_age, rec_sex)], ignore_index=True)
+    english = df["area_code"].str.startswith("E").to_numpy(dtype=bool)
+    if not english.any():
+        return None
+    for reason, line in skips:
+        col.skip(reason, line)
+    dropped = sorted(set(df["area_code"][~english]))
+    if dropped:
+        col.warn(f"{len(dropped)} area(s) outside England skipped (the product is England-only)",
+                 found=", ".join(dropped[:5]) + (", ..." if len(dropped) > 5 else ""))
+    df = df[english].reset_index(drop=True)
+    dates = pd.to_datetime(df["period"] + "-06-30").astype("datetime64[ms]")
+    df = df.assign(indicator=pop.INDICATOR, area_level=None, period_start=dates, period_end=dates,
+                   unit="count", source=pop.META.source_id)
+    return tidy_frame(df)
+
+
+def _sixteen_plus(pop, df: pd.DataFrame, ages: list, sexes: list) -> pd.DataFrame:
+    """The row reader's ``_add_sixteen_plus`` on a table without duplicate keys: 'age=16+' = all ages less
+    0-15 where both are given (status ok) and 16+ is not, in the order of the all-ages rows."""
+    keys = list(zip(df["area_code"].tolist(), df["period"].tolist(), sexes))
+    ok = (df["status"] == "ok").to_numpy()
+    have16 = {k for k, a in zip(keys, ages) if a == "16+"}
+    young_at = {k: i for i, (k, a) in enumerate(zip(keys, ages)) if a == "0-15"}
+    extra_i, young_i = [], []
+    for i, (k, a) in enumerate(zip(keys, ages)):
+        if a is not None:
+            continue
+        j = young_at.get(k)
+        if j is None or k in have16:
+            continue
+        if ok[i] and ok[j]:
+            extra_i.append(i)
+            young_i.append(j)
+    extra = df.loc[extra_i].copy()
+    extra["value"] = extra["value"].to_numpy() - df.loc[young_i, "value"].to_numpy()
+    extra["breakdown"] = [pop.breakdown("16+", sexes[i]) for i in extra_i]
+    extra["derived"] = True
+    return extra

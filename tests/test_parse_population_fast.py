@@ -1,0 +1,104 @@
+"""The column-wise readers (population wide by year) give exactly the row reader's tables, warnings and
+problems: on the real extracts, on a synthetic file with every feature, and on bad cells (which fall back)."""
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from etl.errors import SourceFormatError
+from etl.sources import ons_population, population_columnar
+from etl.sources.base import RawFile
+from etl.sources.grids import read_grids
+
+REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real" / "population"
+needs_real = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/data/real/population not present")
+
+WIDE = """region,region_code,sex,age_band,2021,2022,2023
+Hartlepool,E06000001,Persons,All ages,"92,338",92571.0,93836
+Hartlepool,E06000001,Persons,Aged 0 - 15,17802,18147.0,
+Hartlepool,E06000001,Persons,Aged 16 - 59/64,55000,55100,55200
+Hartlepool,E06000001,Males,All ages,45000,45100,45200
+Hartlepool,E06000001,Males,Aged 0 - 15,9000,9100,9200
+Hartlepool,E06000001,Males,Aged 16+,36000,36000,36000
+
+,E06000002,Persons,All ages,143000,144000,145000
+,E06000002,Persons,Aged 0 - 15,30000,31000,32000
+,E06000002,Persons,Aged 65+,20000,21000,22000
+Belfast,N09000003,Persons,All ages,345000,346000,347000
+Belfast,N09000003,Persons,Aged 0 - 15,70000,71000,72000
+"""
+
+
+def _both(path: Path, name: str | None = None):
+    """(column-wise result or raised error, row reader's), each as comparable parts."""
+    out = []
+    for columnar in (True, False):
+        parser = ons_population.WideByYearPopulationParser()
+        parser.columnar = columnar
+        raw = RawFile(path=path, name=name or path.name, root=path.parent)
+        try:
+            result = parser.parse(raw)
+            out.append((result.table, [str(w) for w in result.warnings]))
+        except SourceFormatError as err:
+            out.append((None, [str(p) for p in err.problems]))
+    return out
+
+
+def _fast_used(path: Path) -> bool:
+    raw = RawFile(path=path, name=path.name, root=path.parent)
+    grid = read_grids(raw)[0]
+    i, header, where = ons_population._wide_header(grid.rows)
+    col = ons_population.ProblemCollector(raw.name)
+    return population_columnar.wide_table(ons_population, raw.name, grid.rows[i + 1:], header, where, col) \
+        is not None
+
+
+def _assert_same(path: Path):
+    (fast, fast_msgs), (rows, row_msgs) = _both(path)
+    assert fast_msgs == row_msgs, "the same warnings (or problems), in the same order"
+    if rows is None:
+        assert fast is None
+        return
+    pd.testing.assert_frame_equal(fast, rows, check_exact=True)
+
+
+@needs_real
+def test_real_wide_table_same_both_ways():
+    path = REAL / "population_LAD.csv"
+    assert _fast_used(path), "the real LAD table is clean: it reads column-wise"
+    _assert_same(path)
+
+
+def test_synthetic_wide_table_same_both_ways(tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text(WIDE)
+    assert _fast_used(path), "a clean file (commas, blanks, sexes, 16+ given, Northern Ireland) reads column-wise"
+    (fast, _), _ = _both(path)
+    assert (fast.breakdown == "age=16+;sex=male").sum() == 3, "a given 16+ is not derived again"
+    assert ((fast.breakdown == "age=16+") & fast.derived).sum() == 5, "16+ derived where both are ok (not 2023: a blank 0-15)"
+    _assert_same(path)
+
+
+@pytest.mark.parametrize("bad", ["12.5", "lots", "-3", "E0600000", "Unknown sex", "short"])
+def test_bad_cell_falls_back_to_the_same_problem(tmp_path, bad):
+    text = WIDE
+    if bad == "E0600000":
+        text = text.replace("Hartlepool,E06000001,Males,All ages", f"Hartlepool,{bad},Males,All ages")
+    elif bad == "Unknown sex":
+        text = text.replace("Males,Aged 0 - 15", "Nobody,Aged 0 - 15")
+    elif bad == "short":
+        text = text.replace("9000,9100,9200", "9000,9100")
+    else:
+        text = text.replace("45100", bad)
+    path = tmp_path / "wide.csv"
+    path.write_text(text)
+    assert not _fast_used(path), "a file with a problem is left to the row reader"
+    (fast, fast_msgs), (rows, row_msgs) = _both(path)
+    assert fast is None and rows is None and fast_msgs == row_msgs and fast_msgs
+
+
+def test_duplicate_key_falls_back(tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text(WIDE + "Hartlepool,E06000001,Persons,All ages,1,2,3\n")
+    assert not _fast_used(path)
+    _assert_same(path)
