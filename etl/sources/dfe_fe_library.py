@@ -17,12 +17,14 @@ Rules kept as data below:
 from __future__ import annotations
 
 import math
+import sys
 
 from etl.errors import Problem, ProblemCollector, SourceFormatError
 from vocab.periods import parse_dfe_time_period
 from etl.schema import tidy_frame
 from etl.sources.cells import cell as parse_cell
 from etl.sources.base import ParseResult, RawFile, source_meta
+from etl.sources import fe_library_columnar
 from etl.sources.dfe_ees import read_rows
 
 REQUIRED = ["year", "level", "la_name", "SSA", "Age"]
@@ -40,6 +42,7 @@ SOURCE_ID = "dfe_fe_data_library"
 
 class FeLibraryParser:
     name = "DfE FE data library table (apprenticeship starts/achievements by district, names only)"
+    columnar = True  # the column-wise reader first (fe_library_columnar); False: rows only (tests)
 
     def sniff(self, raw: RawFile) -> bool:
         if raw.looks_binary or raw.is_spreadsheet:
@@ -49,6 +52,10 @@ class FeLibraryParser:
 
     def parse(self, raw: RawFile) -> ParseResult:
         col = ProblemCollector(raw.name)
+        if self.columnar:
+            table = fe_library_columnar.fe_table(sys.modules[__name__], raw, col)
+            if table is not None:
+                return ParseResult("indicators", table, source_meta(SOURCE_ID), col.warnings)
         header, rows = read_rows(raw, col)
         missing = [c for c in REQUIRED if c not in header]
         measures = {c: ind for c, ind in MEASURES.items() if c in header}

@@ -1,0 +1,80 @@
+"""The column-wise FE data library reader gives exactly the row reader's table and warnings, on the real
+2016/17 table and a synthetic one; a file with a problem falls back and reports the same problems."""
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from etl.errors import ProblemCollector, SourceFormatError
+from etl.sources import dfe_fe_library, fe_library_columnar
+from etl.sources.base import RawFile
+
+REAL = (Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real" / "apprenticeships"
+        / "dfe_apprenticeship_starts_achievements_lad_ssa_age_201617.csv")
+needs_real = pytest.mark.skipif(not REAL.is_file(), reason="../shared/data/real FE library table not present")
+
+TABLE = """year,level,la_name,SSA,Age,Starts,Achievements
+201617,Totals,Blackpool,Totals,Totals,"1,900",1100
+201617,Totals,Blackpool,Totals,Under 19,700,400
+
+201617,Totals,Blackpool,"Health, Public Services and Care",Totals,500,x
+201617,Totals,Blackpool,"Health, Public Services and Care",19-24,100,0
+201617,Totals,Barrow in Furness,Totals,Totals,800,450
+201617,Totals,Totals,Totals,Totals,490000,275000
+201617,Totals,Other,Totals,Totals,150,70
+201718,Intermediate,Blackpool,Totals,Totals,900,500
+201617,Totals,Other,Construction,19-24,150,70
+"""
+
+
+def _both(path: Path):
+    out = []
+    for columnar in (True, False):
+        parser = dfe_fe_library.FeLibraryParser()
+        parser.columnar = columnar
+        try:
+            result = parser.parse(RawFile(path=path, name=path.name, root=path.parent))
+            out.append((result.table, [str(w) for w in result.warnings]))
+        except SourceFormatError as err:
+            out.append((None, [str(p) for p in err.problems]))
+    return out
+
+
+def _fast_used(path: Path) -> bool:
+    raw = RawFile(path=path, name=path.name, root=path.parent)
+    return fe_library_columnar.fe_table(dfe_fe_library, raw, ProblemCollector(raw.name)) is not None
+
+
+def _assert_same(path: Path):
+    (fast, fast_msgs), (rows, row_msgs) = _both(path)
+    assert fast_msgs == row_msgs, "the same warnings (or problems), in the same order"
+    if rows is None:
+        assert fast is None
+    else:
+        pd.testing.assert_frame_equal(fast, rows, check_exact=True)
+
+
+@needs_real
+def test_real_table_same_both_ways():
+    assert _fast_used(REAL), "the real table is clean: it reads column-wise"
+    _assert_same(REAL)
+
+
+def test_synthetic_table_same_both_ways(tmp_path):
+    path = tmp_path / "fe.csv"
+    path.write_text(TABLE)
+    assert _fast_used(path), "a clean file (blank line, thousands, suppression, Other, Totals) reads column-wise"
+    (fast, warnings), _ = _both(path)
+    assert len(fast) == 12 and len(warnings) == 2
+    _assert_same(path)
+
+
+@pytest.mark.parametrize("edit", [
+    ("1100", "12 apples"), ("Barrow in Furness", ""), ("201718", "2017-18"), (",0\n", ",0,5\n"),
+    ("201617,Totals,Barrow in Furness,Totals,Totals,800,450", "201617,Totals,Blackpool,Totals,Totals,8,4")])
+def test_a_problem_falls_back_to_the_same_report(tmp_path, edit):
+    path = tmp_path / "fe.csv"
+    path.write_text(TABLE.replace(*edit))
+    assert not _fast_used(path), "a file with a problem is left to the row reader"
+    (fast, fast_msgs), (rows, row_msgs) = _both(path)
+    assert fast is None and rows is None and fast_msgs and fast_msgs == row_msgs
