@@ -102,3 +102,63 @@ def test_duplicate_key_falls_back(tmp_path):
     path.write_text(WIDE + "Hartlepool,E06000001,Persons,All ages,1,2,3\n")
     assert not _fast_used(path)
     _assert_same(path)
+
+
+# --- MYE2 (single years of age) -------------------------------------------------------------------
+
+MYE2_FIXTURE = Path(__file__).parent / "fixtures" / "ons_population" / "mye2_persons.csv"
+
+
+def _mye2_both(path: Path):
+    out = []
+    for columnar in (True, False):
+        parser = ons_population.Mye2PopulationParser()
+        parser.columnar = columnar
+        try:
+            result = parser.parse(RawFile(path=path, name=path.name, root=path.parent))
+            out.append((result.table, [str(w) for w in result.warnings]))
+        except SourceFormatError as err:
+            out.append((None, [str(p) for p in err.problems]))
+    return out
+
+
+def _mye2_fast_used(path: Path, monkeypatch) -> bool:
+    calls = []
+    real = population_columnar.mye2_table
+    monkeypatch.setattr(population_columnar, "mye2_table", lambda *a: calls.append(real(*a)) or calls[-1])
+    _mye2_both(path)
+    monkeypatch.setattr(population_columnar, "mye2_table", real)
+    return calls[0] is not None
+
+
+def _mye2_same(path: Path):
+    (fast, fast_msgs), (rows, row_msgs) = _mye2_both(path)
+    assert fast_msgs == row_msgs, "the same warnings (or problems), in the same order"
+    if rows is None:
+        assert fast is None
+    else:
+        pd.testing.assert_frame_equal(fast, rows, check_exact=True)
+
+
+@needs_real
+def test_real_mye2_same_both_ways(monkeypatch):
+    path = REAL / "MYE2 - Persons.csv"
+    assert _mye2_fast_used(path, monkeypatch), "the real MYE2 table is clean: it reads column-wise"
+    _mye2_same(path)
+
+
+def test_synthetic_mye2_same_both_ways(monkeypatch):
+    assert _mye2_fast_used(MYE2_FIXTURE, monkeypatch), "the MYE2 fixture (notes, footnotes) reads column-wise"
+    _mye2_same(MYE2_FIXTURE)
+
+
+@pytest.mark.parametrize("edit", [('" 100,100 "', '" 100,200 "'), ('" 100,100 "', '"100100.5"'),
+                                  ('" 100,100 "', '"lots"')])
+def test_mye2_bad_cell_falls_back_to_the_same_problem(tmp_path, monkeypatch, edit):
+    text = MYE2_FIXTURE.read_text()
+    assert edit[0] in text
+    path = tmp_path / "mye2.csv"
+    path.write_text(text.replace(*edit))
+    assert not _mye2_fast_used(path, monkeypatch), "a file with a problem is left to the row reader"
+    (fast, fast_msgs), (rows, row_msgs) = _mye2_both(path)
+    assert fast is None and rows is None and fast_msgs and fast_msgs == row_msgs

@@ -297,6 +297,7 @@ class Mye2PopulationParser:
     """ONS MYE2: persons (or males/females) by single year of age, one row per area."""
 
     name = "ONS MYE2 population by single year of age (title rows, then Code,Name,Geography,All ages,0..90+)"
+    columnar = True  # the column-wise reader first (population_columnar); False: rows only (tests)
 
     def sniff(self, raw: RawFile) -> bool:
         if raw.looks_binary and not raw.is_spreadsheet:
@@ -321,6 +322,11 @@ class Mye2PopulationParser:
             raise format_error(raw.name, "the single years of age are not complete", row=header_line,
                                expected=f"columns 0, 1, ..., {top}+", found=", ".join(header[all_i + 1:all_i + 6]))
         name_i = folded.index("name") if "name" in folded else None
+        if self.columnar:
+            layout = {"all_i": all_i, "ages": ages, "top": top, "name_i": name_i, "year": year, "sex": sex}
+            table = population_columnar.mye2_table(sys.modules[__name__], grid.rows[i + 1:], header, layout, col)
+            if table is not None:
+                return ParseResult(kind="indicators", table=table, meta=META, warnings=col.warnings)
         records = []
         for line, row in col.until_full(grid.rows[i + 1:]):
             if not any(str(c or "").strip() for c in row):

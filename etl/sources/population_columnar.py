@@ -92,6 +92,11 @@ def wide_table(pop, raw_name: str, rows: list, header: list[str], where: dict,
     rec_age = [ages[k] for k in keep for _ in years]
     rec_sex = [sexes[k] for k in keep for _ in years]
     df = pd.concat([df, _sixteen_plus(pop, df, rec_age, rec_sex)], ignore_index=True)
+    return _finish(pop, df, col, skips)
+
+
+def _finish(pop, df: pd.DataFrame, col: ProblemCollector, skips: list) -> pd.DataFrame | None:
+    """The row reader's ``_result`` on a clean table: English areas only (the same warning), constants."""
     english = df["area_code"].str.startswith("E").to_numpy(dtype=bool)
     if not english.any():
         return None
@@ -106,6 +111,70 @@ def wide_table(pop, raw_name: str, rows: list, header: list[str], where: dict,
     df = df.assign(indicator=pop.INDICATOR, area_level=None, period_start=dates, period_end=dates,
                    unit="count", source=pop.META.source_id)
     return tidy_frame(df)
+
+
+def _counts(pop, cells: list, probe: ProblemCollector) -> np.ndarray | None:
+    """Whole counts of ``cells`` (plain ones with numpy, others once each by ``_count``); None if any is
+    not a count (a blank included)."""
+    series = pd.Series(cells, dtype=object)
+    plain = series.str.fullmatch(WHOLE).fillna(False).to_numpy(dtype=bool)
+    values = np.full(len(series), np.nan)
+    values[plain] = series[plain].to_numpy().astype(str).astype("float64")
+    others = np.flatnonzero(~plain)
+    parsed = _distinct(series.iloc[others].tolist(), lambda t: pop._count(t, probe, 0, ""))
+    if probe.errors or any(v is None for v in parsed):
+        return None
+    values[others] = parsed
+    return values
+
+
+def mye2_table(pop, rows: list, header: list[str], layout: dict, col: ProblemCollector) -> pd.DataFrame | None:
+    """The tidy table of a clean MYE2 file, or None (``rows``: after the header; ``layout``: all_i, ages
+    {column: age}, top, name_i, year, sex, as the row reader works them out)."""
+    all_i, ages, top, name_i = layout["all_i"], layout["ages"], layout["top"], layout["name_i"]
+    if top < 65:
+        return None
+    data = []
+    for line, row in rows:
+        if not any(str(c or "").strip() for c in row):
+            continue
+        code = str(row[0] or "").strip()
+        if not GSS.match(code):
+            if len([c for c in row if str(c or "").strip()]) <= 2:
+                continue  # a footnote line below the table
+            return None
+        data.append((line, code, row))
+    width = max([all_i, *ages]) + 1
+    if not data or any(len(row) < width for _l, _c, row in data):
+        return None
+    by_age = [j for j, _a in sorted(ages.items(), key=lambda ja: ja[1])]
+    probe = ProblemCollector("")
+    values = _counts(pop, [row[j] for _l, _c, row in data for j in [all_i, *by_age]], probe)
+    if values is None:
+        return None
+    grid = values.reshape(len(data), 1 + len(by_age))
+    totals, singles = grid[:, 0], grid[:, 1:]
+    if (np.abs(singles.sum(axis=1) - totals) > 0.5).any():
+        return None
+    bands = [(band, singles[:, first:(top if last is None else last) + 1].sum(axis=1))
+             for band, first, last in pop.STANDARD_BANDS]
+    n = 1 + len(bands)
+    names = [str(row[name_i]).strip() or None if name_i is not None and row[name_i] else None
+             for _l, _c, row in data]
+    year, sex = layout["year"], layout["sex"]
+    df = pd.DataFrame({
+        "area_code": np.repeat(np.array([c for _l, c, _r in data], dtype=object), n),
+        "area_name": np.repeat(np.array(names, dtype=object), n), "period": str(year),
+        "breakdown": np.tile(np.array([pop.breakdown(None, sex)] + [pop.breakdown(b, sex) for b, _v in bands],
+                                      dtype=object), len(data)),
+        "value": np.column_stack([totals] + [v for _b, v in bands]).ravel(), "status": "ok",
+        "source_row": np.repeat(np.array([line for line, _c, _r in data], dtype="int64"), n),
+        "source_column": np.tile(np.array([header[all_i]] + ["single years of age"] * len(bands), dtype=object),
+                                 len(data)),
+        "derived": np.tile(np.array([False] + [True] * len(bands)), len(data))})
+    if df.duplicated(["area_code", "period", "breakdown"]).any():
+        return None
+    return _finish(pop, df, col, [])
 
 
 def _sixteen_plus(pop, df: pd.DataFrame, ages: list, sexes: list) -> pd.DataFrame:
