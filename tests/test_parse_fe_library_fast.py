@@ -78,3 +78,27 @@ def test_a_problem_falls_back_to_the_same_report(tmp_path, edit):
     assert not _fast_used(path), "a file with a problem is left to the row reader"
     (fast, fast_msgs), (rows, row_msgs) = _both(path)
     assert fast is None and rows is None and fast_msgs and fast_msgs == row_msgs
+
+
+@pytest.mark.parametrize("variant", ["crlf", "bom", "quoted line break", "trailing empty cell", "spaces"])
+def test_file_shapes_read_alike(tmp_path, variant):
+    """The one-go C read (or read_rows where a shape needs it) gives the row reader's rows and line numbers."""
+    text = TABLE
+    if variant == "crlf":
+        text = text.replace("\n", "\r\n")
+    elif variant == "bom":
+        text = "\ufeff" + text
+    elif variant == "quoted line break":
+        text = text.replace('"Health, Public Services and Care",19-24', '"Health, Public\nServices",19-24')
+    elif variant == "trailing empty cell":
+        text = text.replace("900,500\n", "900,500,\n")
+    else:
+        text = text.replace("Barrow in Furness,", " Barrow in Furness ,").replace(",800,", ", 800 ,")
+    path = tmp_path / "fe.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    assert _fast_used(path)
+    (fast, _), _ = _both(path)
+    assert len(fast) == 12
+    _assert_same(path)
+    if variant == "quoted line break":
+        assert fast.source_row.max() == 11, "rows after a quoted line break keep their file line"

@@ -1,14 +1,18 @@
 """The DfE FE data library table built a column at a time: the same tidy table as the row reader.
 
 The row reader checks every row's name, year and breakdown and makes one dict per measure cell. Here
-the rows are read once (by the same ``read_rows``), each *distinct* name, year and count is checked
-once by the row reader's own functions, and the rows are kept, skipped and spread with numpy. Only a
+the rows are read once (by the C csv reader in one go, or ``read_rows`` for an odd file), each
+*distinct* name, year and count is checked once by the row reader's own functions, and the rows are
+kept, skipped and spread with numpy. Only a
 clean file reads here: anything the row reader would report (a row of the wrong width, an empty name,
 a year not understood, a repeated key, a cell that is not a number) returns None, with nothing
 recorded, and the caller reads the file row by row, so every problem is named exactly as before.
 """
 from __future__ import annotations
 
+import codecs
+import csv
+import io
 import math
 
 import numpy as np
@@ -20,6 +24,8 @@ from etl.sources.cells import cell as parse_cell
 from etl.sources.dfe_ees import read_rows
 from vocab.periods import parse_dfe_time_period
 
+MAX_BYTES = 16 * 2**20  # a larger file is read line by line (read_rows), in little memory
+
 
 def _distinct(values, fn) -> list:
     """fn applied once per distinct value, spread back over ``values``."""
@@ -27,21 +33,59 @@ def _distinct(values, fn) -> list:
     return [seen[v] if v in seen else seen.setdefault(v, fn(v)) for v in values]
 
 
+def _read_clean(raw) -> tuple[list[str], np.ndarray, list[list[str]]] | None:
+    """(header, file lines, columns) of ``read_rows``'s rows of a small file whose every line is one record
+    of the header's width (blank lines aside), read by the C csv reader in one go; None for anything else
+    (read_rows reads it)."""
+    if raw.path.stat().st_size > MAX_BYTES:
+        return None
+    data = raw.read_bytes()
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    try:
+        text = data.decode("utf-8")
+        records = list(csv.reader(io.StringIO(text)))
+    except (UnicodeDecodeError, csv.Error):
+        return None
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        return None  # lone CRs: line numbers as read_rows counts them
+    if len(records) != text.count("\n") + (not text.endswith("\n")) or len(records) < 2:
+        return None  # a quoted line break: a record spans lines
+    header = [c.strip() for c in records[0]]
+    width = len(header)
+    if not header or not header[-1] or any(len(r) not in (0, width) for r in records[1:]):
+        return None
+    body = [(line, r) for line, r in enumerate(records[1:], start=2) if r]
+    if not body:
+        return None
+    columns = [[c.strip() for c in column] for column in zip(*[r for _line, r in body])]
+    filled = np.zeros(len(body), dtype=bool)
+    for column in columns:
+        filled |= np.array(column, dtype=object) != ""
+    lines = np.array([line for line, _r in body], dtype="int64")
+    if filled.all():
+        return header, lines, columns
+    keep = np.flatnonzero(filled)
+    return header, lines[keep], [[column[k] for k in keep] for column in columns]
+
+
 def fe_table(lib, raw, col: ProblemCollector) -> pd.DataFrame | None:
     """The tidy table of a clean FE data library file, or None. ``lib`` is etl.sources.dfe_fe_library.
     Calls ``col.skip`` exactly as the row reader would for a clean file; on None nothing is recorded."""
     probe = ProblemCollector(raw.name)
-    try:
-        header, rows = read_rows(raw, probe)
-        rows = list(rows)
-    except SourceFormatError:
-        return None
+    read = _read_clean(raw)
+    if read is None:
+        try:
+            header, rows = read_rows(raw, probe)
+            rows = list(rows)
+        except SourceFormatError:
+            return None
+        read = header, np.array([line for line, _c in rows], dtype="int64"), list(zip(*[c for _l, c in rows]))
+    header, lines, columns = read
     measures = {c: ind for c, ind in lib.MEASURES.items() if c in header}
-    if probe.errors or not rows or not measures or any(c not in header for c in lib.REQUIRED):
+    if probe.errors or not len(lines) or not measures or any(c not in header for c in lib.REQUIRED):
         return None
     idx = {h: i for i, h in enumerate(header)}
-    columns = list(zip(*[cells for _line, cells in rows]))
-    lines = np.array([line for line, _cells in rows], dtype="int64")
     names = np.array(columns[idx["la_name"]], dtype=object)
     if not all(names):
         return None
@@ -56,7 +100,7 @@ def fe_table(lib, raw, col: ProblemCollector) -> pd.DataFrame | None:
     n_parts = np.sum(not_total, axis=0)
     crossed = is_area & (n_parts > 1)
     keep = is_area & ~crossed
-    breakdown = np.full(len(rows), "total", dtype=object)
+    breakdown = np.full(len(lines), "total", dtype=object)
     for (values, dim), mask in zip(dims, not_total):
         one = keep & mask
         breakdown[one] = [f"{dim}={v}" for v in values[one]]
