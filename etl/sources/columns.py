@@ -1,0 +1,83 @@
+"""A clean CSV read a column at a time, for the parsers' column-wise fast paths (ELS, EES).
+
+pyarrow reads every cell as text; each column is then its *distinct* stripped texts plus one index per
+row, so a parser checks each distinct text (or each distinct combination of a few columns) once with its
+line-by-line reader's own functions and spreads the results back to the rows with numpy. Only a clean
+file reads here (header on line 1, one record per line, no blank lines, every row as wide as the header,
+UTF-8): otherwise :func:`read_columns` gives None and the parser reads the file line by line, which
+names every problem's row and column as before.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from etl.sources.base import RawFile
+from etl.sources.nomis_columnar import _clean_bytes, _read
+
+
+class Columns:
+    """The data rows of a clean CSV: ``line`` (file line of each row) and, per header position, the
+    (row -> index, distinct stripped texts) of that column."""
+
+    def __init__(self, table: pa.Table, width: int):
+        self.rows = table.num_rows
+        self.line = np.arange(self.rows, dtype=np.int64) + 2
+        self._table = table
+        self._width = width
+        self._cache: dict[int, tuple[np.ndarray, list[str]]] = {}
+
+    def column(self, i: int | None, default: str = "") -> tuple[np.ndarray, list[str]]:
+        """(row -> index, distinct stripped texts) of column ``i``; ``default`` everywhere when None."""
+        if i is None:
+            return np.zeros(self.rows, dtype=np.int64), [default]
+        if i not in self._cache:
+            encoded = self._table.column(f"c{i}").combine_chunks().dictionary_encode()
+            texts = [t.strip() for t in encoded.dictionary.to_pylist()]
+            index = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+            distinct = {}
+            remap = np.asarray([distinct.setdefault(t, len(distinct)) for t in texts], dtype=np.int64)
+            self._cache[i] = (remap[index] if len(distinct) < len(texts) else index, list(distinct))
+        return self._cache[i]
+
+    def texts(self, i: int | None, default: str = "") -> np.ndarray:
+        """Column ``i``'s stripped texts, one per row (object array)."""
+        index, texts = self.column(i, default)
+        return objects(texts)[index]
+
+
+def read_columns(raw: RawFile, width: int, first_line: int, columns: set[int]) -> Columns | None:
+    """Columns ``columns`` of the data rows under a header of ``width`` cells, or None when the file is
+    not clean (see the module docstring) and must be read line by line."""
+    if first_line != 1 or not columns:
+        return None
+    clean = _clean_bytes(raw)
+    if clean is None:
+        return None
+    data, lines = clean
+    table = _read(data, width, {str(i): i for i in columns})
+    if table is None or table.num_rows != lines - 1 or table.num_rows == 0:
+        return None  # pyarrow skips blank lines: then rows and lines differ
+    return Columns(table, width)
+
+
+def combine(*indexes: tuple[np.ndarray, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(row -> index of its distinct combination, the combinations as an array of index tuples) of several
+    columns' (row -> index, number of distinct values)."""
+    key = np.zeros(len(indexes[0][0]), dtype=np.int64)
+    for index, count in indexes:
+        key = key * max(count, 1) + index
+    distinct, back = np.unique(key, return_inverse=True)
+    parts = []
+    for _index, count in reversed(indexes):
+        parts.append(distinct % max(count, 1))
+        distinct = distinct // max(count, 1)
+    return back.reshape(-1), np.stack(parts[::-1], axis=1)
+
+
+def objects(values: list) -> np.ndarray:
+    """A 1-d object array of ``values`` (numpy would make tuples a second dimension)."""
+    out = np.empty(len(values), dtype=object)
+    for i, v in enumerate(values):
+        out[i] = v
+    return out
