@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from etl.sources.base import RawFile
 from etl.sources.nomis_columnar import _clean_bytes, _read
@@ -26,6 +27,7 @@ class Columns:
         self._table = table
         self._width = width
         self._cache: dict[int, tuple[np.ndarray, list[str]]] = {}
+        self._trim: dict[int, pa.Array] = {}
 
     def column(self, i: int | None, default: str = "") -> tuple[np.ndarray, list[str]]:
         """(row -> index, distinct stripped texts) of column ``i``; ``default`` everywhere when None."""
@@ -44,6 +46,34 @@ class Columns:
         """Column ``i``'s stripped texts, one per row (object array)."""
         index, texts = self.column(i, default)
         return objects(texts)[index]
+
+    def stripped(self, i: int) -> list[str]:
+        """Column ``i``'s texts, one per row, stripped as ``str.strip()`` does (by pyarrow, a whole column at
+        once: no Python step per cell)."""
+        return self._trimmed(i).to_pylist()
+
+    def present(self, i: int, values: set[str]) -> set[str]:
+        """Which of ``values`` occur (stripped) in column ``i``."""
+        found = pc.unique(pc.filter(self._trimmed(i), pc.is_in(self._trimmed(i), value_set=pa.array(
+            sorted(values), type=pa.string()))))
+        return set(found.to_pylist())
+
+    def blank(self) -> np.ndarray:
+        """Per row: True when every read cell is empty once stripped."""
+        out = np.ones(self.rows, dtype=bool)
+        for name in self._table.column_names:
+            out &= pc.equal(self._trimmed(int(name[1:])), "").to_numpy(zero_copy_only=False)
+        return out
+
+    def _trimmed(self, i: int) -> pa.Array:
+        if i not in self._trim:
+            self._trim[i] = pc.utf8_trim(self._table.column(f"c{i}").combine_chunks(), characters=SPACE)
+        return self._trim[i]
+
+
+# the characters str.strip() removes (str.isspace)
+SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200b))) + \
+    "\u2028\u2029\u202f\u205f\u3000"
 
 
 def read_columns(raw: RawFile, width: int, first_line: int, columns: set[int]) -> Columns | None:

@@ -30,8 +30,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
+from itertools import repeat
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from etl.errors import Problem, ProblemCollector, SourceFormatError
@@ -39,6 +41,7 @@ from vocab.periods import parse_dfe_time_period
 from etl.schema import GSS, tidy_frame
 from etl.sources.cells import cell as parse_cell
 from etl.sources.base import ParseResult, RawFile, source_meta
+from etl.sources.columns import Columns, read_columns
 from etl.sources.dfe_ees_layouts import (
     DATASETS,
     DUMMY_NAMES,
@@ -58,8 +61,12 @@ from etl.sources.dfe_ees_layouts import (
 # ------------------------------------------------------------------------------------------
 # reading
 # ------------------------------------------------------------------------------------------
-def read_rows(raw: RawFile, col: ProblemCollector) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+def read_rows(raw: RawFile, col: ProblemCollector, by_column: bool = False
+              ) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """The header, and a stream of (file line, cells) of the data rows with cells stripped.
+
+    With ``by_column``, a clean file (``etl.sources.columns``) gives a :class:`ColumnRows` instead: the
+    same rows, read a column at a time (cells as tuples).
 
     A row may carry one extra *empty* trailing cell (seen in NCCIS files); a row with extra
     non-empty cells or too few cells is an error (in ``col``) naming its line and is not yielded.
@@ -67,7 +74,8 @@ def read_rows(raw: RawFile, col: ProblemCollector) -> tuple[list[str], Iterator[
     """
     rows = raw.csv_rows()
     header: list[str] | None = None
-    for _line, cells in rows:
+    for header_line, cells in rows:
+        width = len(cells)
         cells = [c.strip() for c in cells]
         if any(cells):
             header = cells
@@ -77,6 +85,11 @@ def read_rows(raw: RawFile, col: ProblemCollector) -> tuple[list[str], Iterator[
     if header is None:
         raise SourceFormatError(Problem(file=raw.name, message="the file has no header row", row=1,
                                         expected="a header row"))
+
+    if by_column and width == len(header) and (fast := read_columns(raw, width, header_line,
+                                                                      set(range(width)))) is not None:
+        rows.close()
+        return header, ColumnRows(fast, width)
 
     def data() -> Iterator[tuple[int, list[str]]]:
         for line, cells in rows:
@@ -92,6 +105,36 @@ def read_rows(raw: RawFile, col: ProblemCollector) -> tuple[list[str], Iterator[
             yield line, cells
 
     return header, data()
+
+
+class ColumnRows:
+    """``read_rows``'s data rows of a clean file read a column at a time: pyarrow strips each column's texts
+    and rows are zipped from whole columns, not split and stripped cell by cell. ``seen`` answers which
+    values occur in a column without making rows, and ``only`` makes rows of just the columns a parser reads."""
+
+    def __init__(self, cols: Columns, width: int):
+        self.cols, self.width = cols, width
+
+    def __iter__(self) -> Iterator[tuple[int, tuple[str, ...]]]:
+        return self.only(set(range(self.width)))
+
+    def seen(self, candidates: dict[int, set[str]]) -> dict[int, set[str]]:
+        """Column index -> the ``candidates`` values that occur in it (as the row loop would collect them)."""
+        out = {}
+        for i, values in candidates.items():
+            present = self.cols.present(i, values)
+            if present:
+                out[i] = present
+        return out
+
+    def only(self, needed: set[int]) -> Iterator[tuple[int, tuple[str, ...]]]:
+        """The rows (empty rows passed over) with the ``needed`` columns' cells; every other cell is ''."""
+        columns = [self.cols.stripped(i) if i in needed else repeat("") for i in range(self.width)]
+        lines, blank = self.cols.line.tolist(), self.cols.blank()
+        if blank.any():  # rows of empty cells only (",,,"): passed over like blank lines
+            drop = set(np.flatnonzero(blank).tolist())
+            return ((line, row) for k, (line, row) in enumerate(zip(lines, zip(*columns))) if k not in drop)
+        return zip(lines, zip(*columns))
 
 
 def layout_of(header: list[str]) -> str | None:
@@ -307,10 +350,25 @@ def _indicator_of(dataset: Dataset, m: Measure, cells: list[str], basis_i: int |
     return m.by_basis.get(basis, m.indicator)
 
 
+# the columns parse_ees reads by name (besides a dataset's basis, filter and measure columns)
+_NAMED_COLUMNS = {"geographic_level", "region_name", "la_name", "lad_name", "location", "location_code",
+                  "time_period", "time_identifier", "version", "old_la_code", "new_la_code"} | {
+    c for _level, code, name in LEVELS.values() for c in (code, name)}
+
+
+def _columns_read(idx: dict[str, int], dataset: Dataset, plan: dict, measures: list[_MeasureColumns]) -> set[int]:
+    """The indexes of every column parse_ees reads from a row (the others need not be made)."""
+    names = _NAMED_COLUMNS | ({dataset.basis_column} if dataset.basis_column else set())
+    out = {idx[n] for n in names if n in idx} | set(plan)
+    for m in measures:
+        out |= {where[0] for where in (m.value, m.weight, m.total, *(m.interval or ())) if where is not None}
+    return out
+
+
 def parse_ees(raw: RawFile, dataset: Dataset) -> ParseResult:
     """Parse an EES underlying or permalink CSV of ``dataset`` into tidy rows."""
     col = ProblemCollector(raw.name)
-    header, rows = read_rows(raw, col)
+    header, rows = read_rows(raw, col, by_column=True)
     layout = layout_of(header)
     if layout is None:
         wanted = PERMALINK_COLUMNS if "location" in {h.lower() for h in header} else UNDERLYING_COLUMNS
@@ -329,6 +387,10 @@ def parse_ees(raw: RawFile, dataset: Dataset) -> ParseResult:
                        for c in m.columns + m.weight + m.total + (m.interval or ())}
     candidates = _total_candidates(dataset, header, measure_columns)
     seen_totals: dict[int, set[str]] = {}
+    if isinstance(rows, ColumnRows):  # a clean file: its "all" values found a column at a time, and rows
+        seen_totals, candidates = rows.seen(candidates), {}  # made of only the columns read below
+        plan = _filter_plan(dataset, header, seen_totals, measure_columns)
+        rows = rows.only(_columns_read(idx, dataset, plan, measures))
     ident_i = idx.get("time_identifier")
     periods: dict[tuple[str, str], str | None] = {}
     kept: list[tuple[int, list[str], tuple[str, str, str], str]] = []
