@@ -117,3 +117,25 @@ def test_a_column_with_total_values_is_a_filter_column_wise_too(tmp_path, monkey
     assert used == [True]
     assert any("phase is not 'Total'" in w.message for w in slow.warnings)
     _assert_same(fast, slow)
+
+
+def test_area_checks_once_per_distinct_area_report_every_row_as_before():
+    """RowMemo replays _area's skips and errors for each row with its own line: the collector ends up as the
+    plain row-by-row calls leave it (bad levels, dummy rows, pseudo-areas, repeated on several rows)."""
+    from etl.errors import ProblemCollector
+    from etl.sources.row_memo import RowMemo
+
+    header = ["time_period", "time_identifier", "geographic_level", "country_code", "country_name", "region_code",
+              "region_name", "old_la_code", "new_la_code", "la_name"]
+    idx = {h: i for i, h in enumerate(header)}
+    base = ["202223", "Academic year", "Local authority", "E92000001", "England", "E12000002", "North West",
+            "888", "E10000017", "Lancashire"]
+    variants = [{}, {2: "Planet"}, {9: "LA demo"}, {8: "z"}, {8: "X10000017"}, {8: "E13000001"}, {2: "Ward"}, {}]
+    rows = [[v.get(i, c) for i, c in enumerate(base)] for v in variants] * 3
+    plain, memo = ProblemCollector("f.csv"), ProblemCollector("f.csv")
+    area_of = RowMemo(lambda c, p, line: dfe_ees._area(c, idx, "underlying", p, line), list(range(len(header))))
+    got = [area_of(cells, memo, line) for line, cells in enumerate(rows, start=2)]
+    want = [dfe_ees._area(cells, idx, "underlying", plain, line) for line, cells in enumerate(rows, start=2)]
+    assert got == want and len(area_of.seen) < len(rows)
+    assert memo.errors == plain.errors and len(plain.errors) == 6
+    assert memo.warnings == plain.warnings and memo.skipped_counts == plain.skipped_counts

@@ -9,6 +9,9 @@ names every problem's row and column as before.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from itertools import repeat
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -111,3 +114,33 @@ def objects(values: list) -> np.ndarray:
     for i, v in enumerate(values):
         out[i] = v
     return out
+
+
+class ColumnRows:
+    """``read_rows``'s data rows of a clean file read a column at a time: pyarrow strips each column's texts
+    and rows are zipped from whole columns, not split and stripped cell by cell. ``seen`` answers which
+    values occur in a column without making rows, and ``only`` makes rows of just the columns a parser reads."""
+
+    def __init__(self, cols: Columns, width: int):
+        self.cols, self.width = cols, width
+
+    def __iter__(self) -> Iterator[tuple[int, tuple[str, ...]]]:
+        return self.only(set(range(self.width)))
+
+    def seen(self, candidates: dict[int, set[str]]) -> dict[int, set[str]]:
+        """Column index -> the ``candidates`` values that occur in it (as the row loop would collect them)."""
+        out = {}
+        for i, values in candidates.items():
+            present = self.cols.present(i, values)
+            if present:
+                out[i] = present
+        return out
+
+    def only(self, needed: set[int]) -> Iterator[tuple[int, tuple[str, ...]]]:
+        """The rows (empty rows passed over) with the ``needed`` columns' cells; every other cell is ''."""
+        columns = [self.cols.stripped(i) if i in needed else repeat("") for i in range(self.width)]
+        lines, blank = self.cols.line.tolist(), self.cols.blank()
+        if blank.any():  # rows of empty cells only (",,,"): passed over like blank lines
+            drop = set(np.flatnonzero(blank).tolist())
+            return ((line, row) for k, (line, row) in enumerate(zip(lines, zip(*columns))) if k not in drop)
+        return zip(lines, zip(*columns))

@@ -30,7 +30,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
-from itertools import repeat
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,7 +40,8 @@ from vocab.periods import parse_dfe_time_period
 from etl.schema import GSS, tidy_frame
 from etl.sources.cells import cell as parse_cell
 from etl.sources.base import ParseResult, RawFile, source_meta
-from etl.sources.columns import Columns, read_columns
+from etl.sources.columns import ColumnRows, read_columns
+from etl.sources.row_memo import RowMemo
 from etl.sources.dfe_ees_layouts import (
     DATASETS,
     DUMMY_NAMES,
@@ -105,36 +105,6 @@ def read_rows(raw: RawFile, col: ProblemCollector, by_column: bool = False
             yield line, cells
 
     return header, data()
-
-
-class ColumnRows:
-    """``read_rows``'s data rows of a clean file read a column at a time: pyarrow strips each column's texts
-    and rows are zipped from whole columns, not split and stripped cell by cell. ``seen`` answers which
-    values occur in a column without making rows, and ``only`` makes rows of just the columns a parser reads."""
-
-    def __init__(self, cols: Columns, width: int):
-        self.cols, self.width = cols, width
-
-    def __iter__(self) -> Iterator[tuple[int, tuple[str, ...]]]:
-        return self.only(set(range(self.width)))
-
-    def seen(self, candidates: dict[int, set[str]]) -> dict[int, set[str]]:
-        """Column index -> the ``candidates`` values that occur in it (as the row loop would collect them)."""
-        out = {}
-        for i, values in candidates.items():
-            present = self.cols.present(i, values)
-            if present:
-                out[i] = present
-        return out
-
-    def only(self, needed: set[int]) -> Iterator[tuple[int, tuple[str, ...]]]:
-        """The rows (empty rows passed over) with the ``needed`` columns' cells; every other cell is ''."""
-        columns = [self.cols.stripped(i) if i in needed else repeat("") for i in range(self.width)]
-        lines, blank = self.cols.line.tolist(), self.cols.blank()
-        if blank.any():  # rows of empty cells only (",,,"): passed over like blank lines
-            drop = set(np.flatnonzero(blank).tolist())
-            return ((line, row) for k, (line, row) in enumerate(zip(lines, zip(*columns))) if k not in drop)
-        return zip(lines, zip(*columns))
 
 
 def layout_of(header: list[str]) -> str | None:
@@ -268,6 +238,11 @@ def _area(cells: list[str], idx: dict[str, int], layout: str, col: ProblemCollec
     return code, name, area_level
 
 
+# every column _area may read
+_AREA_COLUMNS = {"geographic_level", "region_name", "la_name", "lad_name", "location", "location_code"} | {
+    c for _level, code, name in LEVELS.values() for c in (code, name)}
+
+
 @dataclass(frozen=True)
 class _MeasureColumns:
     """Where one measure's cells are in this file: (index, header) of each column it uses."""
@@ -394,11 +369,13 @@ def parse_ees(raw: RawFile, dataset: Dataset) -> ParseResult:
     ident_i = idx.get("time_identifier")
     periods: dict[tuple[str, str], str | None] = {}
     kept: list[tuple[int, list[str], tuple[str, str, str], str]] = []
+    area_of = RowMemo(lambda cells, problems, line: _area(cells, idx, layout, problems, line),
+                      sorted({idx[c] for c in _AREA_COLUMNS if c in idx}))
     for line, cells in col.until_full(rows):
         for i, values in candidates.items():
             if cells[i] in values:
                 seen_totals.setdefault(i, set()).add(cells[i])
-        area = _area(cells, idx, layout, col, line)
+        area = area_of(cells, col, line)
         if area is None:
             continue
         tp, ident = cells[idx["time_period"]], cells[ident_i] if ident_i is not None else ""
@@ -444,9 +421,8 @@ def la_code_pairs(kept: list, idx: dict[str, int]) -> pd.DataFrame:
     old_i, new_i = idx.get("old_la_code"), idx.get("new_la_code")
     pairs = set()
     if old_i is not None and new_i is not None:
-        for _line, cells, _area, _period in kept:
-            old, new = cells[old_i].strip(), cells[new_i].strip()
-            if re.fullmatch(r"[0-9]{3}", old) and re.fullmatch(r"E[0-9]{8}", new):
+        for old, new in {(cells[old_i].strip(), cells[new_i].strip()) for _line, cells, _area, _period in kept}:
+            if re.fullmatch(r"[0-9]{3}", old) and re.fullmatch(r"E[0-9]{8}", new):  # (each distinct pair once)
                 pairs.add((int(old), new))
     return pd.DataFrame(sorted(pairs), columns=["la_number", "area_code"]).astype({"la_number": "int64"})
 
