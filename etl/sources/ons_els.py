@@ -162,79 +162,91 @@ class OnsElsParser:
                                              column=HEADINGS[f][0], expected="columns " + ", ".join(
                                                  HEADINGS[r][0] for r in REQUIRED), found=", ".join(header))
                                      for f in missing])
-        col = ProblemCollector(raw.name)
-        skipped: dict[str, list[int]] = {}  # indicator name -> [first line, rows]
-        records: list[dict] = []
-        seen: dict[tuple, int] = {}
-
-        def err(message, line, field=None, expected=None, found=None):
-            col.error(message, row=line, column=header[where[field]] if field in where else field,
-                      expected=expected, found=found)
-
-        for line, cells in col.until_full(rows):
-            if len(cells) != len(header):
-                err("a row with the wrong number of cells (truncated or joined line?)", line,
-                    expected=f"{len(header)} cells as in the header", found=f"{len(cells)} cells")
-                continue
-
-            def cell(field: str) -> str:
-                return cells[where[field]].strip() if field in where else ""
-
-            code = cell("area_code")
-            if not GSS.match(code):
-                err("an area code that is not a GSS code", line, "area_code",
-                    expected="a 9-character ONS code such as E07000117", found=code)
-                continue
-            if not code.startswith("E"):
-                continue  # outside England: the product is England-only
-            name = cell("indicator") or cell("variable")
-            spec = ELS_INDICATORS.get(" ".join(name.split()).lower())
-            if spec is None:
-                skipped.setdefault(name, [line, 0])[1] += 1
-                continue
-            indicator, unit, source_id, kind = spec
-            period = parse_period(cell("period"), kind)
-            if period is None:
-                expected = "'2020-01-01/P1Y' or '2020'" if kind == "year" else "'2019-08-01/P1Y' or '2019/20'"
-                err("a period we cannot read", line, "period", expected=expected, found=cell("period"))
-                continue
-            obs = observation(cell("value"), cell("status"), cell("notes"))
-            if obs is None:
-                bad_status = cell("status") and cell("status").lower() not in MARKERS
-                err("a status marker we do not know" if bad_status else "text where a number belongs", line,
-                    "status" if bad_status else "value",
-                    expected="one of: " + ", ".join(sorted(k for k in MARKERS if k)) if bad_status
-                    else "a number or an empty cell", found=cell("status") if bad_status else cell("value"))
-                continue
-            interval = confidence_interval(cell("lci"), cell("uci"), obs[0])
-            if interval is None:
-                err("a confidence interval that is not a pair of numbers around the observation", line, "lci",
-                    expected="two numbers (lower <= observation <= upper) or two empty cells",
-                    found=f"{cell('lci')!r}, {cell('uci')!r}")
-                continue
-            key = (indicator, code, period)
-            if key in seen:
-                err("a duplicate row: the same indicator, area and period appear twice", line,
-                    expected=f"one row per indicator, area and period (first on row {seen[key]})",
-                    found=" ".join(key))
-                continue
-            seen[key] = line
-            records.append({"source_row": line, "source_column": header[where["value"]],
-                            "indicator": indicator, "area_code": code, "area_name": cell("area_name") or None,
-                            "area_level": GEOGRAPHY_LEVELS.get(cell("geography").lower()), "period": period,
-                            "value": obs[0], "status": obs[1], "lower_ci": interval[0], "upper_ci": interval[1],
-                            "unit": unit, "source": source_id})
-        col.raise_if_any()
+        fast = None
+        if header_line == 1:  # a clean file is read a column at a time (the same rows, far fewer Python steps)
+            from etl.sources.ons_els_columnar import parse_clean
+            fast = parse_clean(raw, header, where)
+        records, skipped = fast if fast is not None else _row_by_row(raw, rows, header, where)
         warnings = [Problem(file=raw.name, message=f"indicator '{n}' is not in the catalogue: {count} row(s) "
                                                    "skipped", row=first_line, column=header[where["indicator"]],
                             found=n, severity="warning") for n, (first_line, count) in skipped.items()]
-        if not records:
+        if not len(records):
             raise SourceFormatError(Problem(file=raw.name, message="no rows for an indicator we know (in England)",
                                             expected="one of: " + ", ".join(f"'{k}'" for k in ELS_INDICATORS),
                                             found=", ".join(skipped) or "no data rows"))
-        main_source = Counter(r["source"] for r in records).most_common(1)[0][0]  # rows carry their own
+        sources = records["source"] if isinstance(records, dict) else [r["source"] for r in records]
+        main_source = Counter(sources).most_common(1)[0][0]  # rows carry their own
         meta = with_companion_metadata(SOURCES[main_source], raw)
         return ParseResult(kind="indicators", table=tidy_frame(records), meta=meta, warnings=warnings)
+
+
+def _row_by_row(raw: RawFile, rows, header: list[str], where: dict[str, int]) -> tuple[list[dict], dict]:
+    """The records of the data rows, read line by line, and the rows skipped per unknown indicator
+    ({name: [first line, rows]}); every problem is raised naming its row and column."""
+    col = ProblemCollector(raw.name)
+    skipped: dict[str, list[int]] = {}  # indicator name -> [first line, rows]
+    records: list[dict] = []
+    seen: dict[tuple, int] = {}
+
+    def err(message, line, field=None, expected=None, found=None):
+        col.error(message, row=line, column=header[where[field]] if field in where else field,
+                  expected=expected, found=found)
+
+    for line, cells in col.until_full(rows):
+        if len(cells) != len(header):
+            err("a row with the wrong number of cells (truncated or joined line?)", line,
+                expected=f"{len(header)} cells as in the header", found=f"{len(cells)} cells")
+            continue
+
+        def cell(field: str) -> str:
+            return cells[where[field]].strip() if field in where else ""
+
+        code = cell("area_code")
+        if not GSS.match(code):
+            err("an area code that is not a GSS code", line, "area_code",
+                expected="a 9-character ONS code such as E07000117", found=code)
+            continue
+        if not code.startswith("E"):
+            continue  # outside England: the product is England-only
+        name = cell("indicator") or cell("variable")
+        spec = ELS_INDICATORS.get(" ".join(name.split()).lower())
+        if spec is None:
+            skipped.setdefault(name, [line, 0])[1] += 1
+            continue
+        indicator, unit, source_id, kind = spec
+        period = parse_period(cell("period"), kind)
+        if period is None:
+            expected = "'2020-01-01/P1Y' or '2020'" if kind == "year" else "'2019-08-01/P1Y' or '2019/20'"
+            err("a period we cannot read", line, "period", expected=expected, found=cell("period"))
+            continue
+        obs = observation(cell("value"), cell("status"), cell("notes"))
+        if obs is None:
+            bad_status = cell("status") and cell("status").lower() not in MARKERS
+            err("a status marker we do not know" if bad_status else "text where a number belongs", line,
+                "status" if bad_status else "value",
+                expected="one of: " + ", ".join(sorted(k for k in MARKERS if k)) if bad_status
+                else "a number or an empty cell", found=cell("status") if bad_status else cell("value"))
+            continue
+        interval = confidence_interval(cell("lci"), cell("uci"), obs[0])
+        if interval is None:
+            err("a confidence interval that is not a pair of numbers around the observation", line, "lci",
+                expected="two numbers (lower <= observation <= upper) or two empty cells",
+                found=f"{cell('lci')!r}, {cell('uci')!r}")
+            continue
+        key = (indicator, code, period)
+        if key in seen:
+            err("a duplicate row: the same indicator, area and period appear twice", line,
+                expected=f"one row per indicator, area and period (first on row {seen[key]})",
+                found=" ".join(key))
+            continue
+        seen[key] = line
+        records.append({"source_row": line, "source_column": header[where["value"]],
+                        "indicator": indicator, "area_code": code, "area_name": cell("area_name") or None,
+                        "area_level": GEOGRAPHY_LEVELS.get(cell("geography").lower()), "period": period,
+                        "value": obs[0], "status": obs[1], "lower_ci": interval[0], "upper_ci": interval[1],
+                        "unit": unit, "source": source_id})
+    col.raise_if_any()
+    return records, skipped
 
 
 PARSERS = [OnsElsParser()]
