@@ -3,6 +3,7 @@ report lists them all."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -88,12 +89,12 @@ class _ParseOne:
         problems: list[Problem] = []
         try:
             digest = self.hasher.submit(sha256_file, raw.path) if self.hasher else None
-            raw.__dict__["note_digest"] = digest is None  # hashed from the bytes a parser reads whole, if it does
+            if digest is None:  # hashed from the bytes a parser reads whole, if it does
+                raw = dataclasses.replace(raw, keep_digest=True)
             result = detect(raw, self.parsers).parse(raw)
             problems += result.warnings
             problems += text_problems(result.table, raw.name)
-            return result, digest.result() if digest else raw.__dict__.get("read_digest") or sha256_file(raw.path), \
-                problems
+            return result, digest.result() if digest else raw.digest_read() or sha256_file(raw.path), problems
         except EtlError as exc:
             return None, None, problems + exc.problems
         except Exception as exc:  # an unexpected parser failure is still reported against the file

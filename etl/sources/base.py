@@ -85,6 +85,8 @@ class RawFile:
     path: Path
     name: str
     root: Path | None = None  # the raw folder: companion files are read only from inside it
+    # a build with no second thread hashing the file (a parse worker) has read_bytes hash what it reads
+    keep_digest: bool = field(default=False, compare=False, repr=False)
 
     @classmethod
     def at(cls, path: Path | str, root: Path | str | None = None) -> "RawFile":
@@ -154,13 +156,16 @@ class RawFile:
         return None
 
     def read_bytes(self) -> bytes:
-        """The whole file at once. Where a build asked for it (``note_digest``: a worker process, with no
-        second thread hashing the file while it is parsed) the sha256 of these bytes is kept as
-        ``read_digest``, so the file is not read again only to be hashed."""
+        """The whole file at once. With ``keep_digest`` the sha256 of these bytes is kept (``digest_read``),
+        so the file is not read again only to be hashed."""
         data = self.path.read_bytes()
-        if self.__dict__.get("note_digest"):
-            self.__dict__["read_digest"] = hashlib.sha256(data).hexdigest()
+        if self.keep_digest:
+            self.__dict__["_digest_read"] = hashlib.sha256(data).hexdigest()  # (frozen: kept as cached_property does)
         return data
+
+    def digest_read(self) -> str | None:
+        """The sha256 of the file as ``read_bytes`` last read it with ``keep_digest``; None if it did not."""
+        return self.__dict__.get("_digest_read")
 
     @cached_property
     def text(self) -> str:
