@@ -19,6 +19,13 @@ def per_distinct(series: pd.Series, fn: Callable[[object], object]) -> pd.Series
     return pd.Series(results[codes], index=series.index, dtype=object)
 
 
+def each_distinct(values: list, fn: Callable[[object], object]) -> list:
+    """``[fn(v) for v in values]`` with ``fn`` called once per distinct (hashable) value, in order of first
+    appearance: a check that logs problems logs each value's once, where a row reader would meet it first."""
+    seen: dict = {}
+    return [seen[v] if v in seen else seen.setdefault(v, fn(v)) for v in values]
+
+
 def numbered(series: pd.Series) -> tuple[np.ndarray, int]:
     """(each row's number among the column's distinct values, missing included; how many numbers there can
     be): a categorical's own codes (shifted past missing), without hashing its rows again."""

@@ -18,6 +18,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from etl.distinct import each_distinct
 from etl.errors import ProblemCollector, SourceFormatError
 from etl.schema import tidy_frame
 from etl.sources.cells import cell as parse_cell
@@ -25,12 +26,6 @@ from etl.sources.dfe_ees import read_rows
 from vocab.periods import parse_dfe_time_period
 
 MAX_BYTES = 16 * 2**20  # a larger file is read line by line (read_rows), in little memory
-
-
-def _distinct(values, fn) -> list:
-    """fn applied once per distinct value, spread back over ``values``."""
-    seen: dict = {}
-    return [seen[v] if v in seen else seen.setdefault(v, fn(v)) for v in values]
 
 
 def _read_clean(raw) -> tuple[list[str], np.ndarray, list[list[str]]] | None:
@@ -89,9 +84,9 @@ def fe_table(lib, raw, col: ProblemCollector) -> pd.DataFrame | None:
     names = np.array(columns[idx["la_name"]], dtype=object)
     if not all(names):
         return None
-    special = _distinct(names.tolist(), lambda n: lib.SPECIAL_NAMES.get(n, ()))
+    special = each_distinct(names.tolist(), lambda n: lib.SPECIAL_NAMES.get(n, ()))
     is_area = np.array([s is not None for s in special], dtype=bool)
-    periods = np.array(_distinct(columns[idx["year"]], lambda y: parse_dfe_time_period(y, "Academic year")),
+    periods = np.array(each_distinct(columns[idx["year"]], lambda y: parse_dfe_time_period(y, "Academic year")),
                        dtype=object)
     if any(p is None for p in periods[is_area]):
         return None
@@ -108,7 +103,7 @@ def fe_table(lib, raw, col: ProblemCollector) -> pd.DataFrame | None:
     keys = pd.DataFrame({"n": names[kept], "p": periods[kept], "b": breakdown[kept]})
     if keys.duplicated().any():
         return None
-    parsed = {c: _distinct([columns[idx[c]][k] for k in kept], parse_cell) for c in measures}
+    parsed = {c: each_distinct([columns[idx[c]][k] for k in kept], parse_cell) for c in measures}
     if any(p is None for cells in parsed.values() for p in cells):
         return None
     m = len(measures)

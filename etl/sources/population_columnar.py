@@ -13,18 +13,13 @@ import math
 import numpy as np
 import pandas as pd
 
+from etl.distinct import each_distinct
 from etl.errors import ProblemCollector
 from etl.schema import GSS, tidy_frame
 
 # Counts read without a per-cell call: plain whole numbers ('19682', '19682.0'), which the row reader's
 # _count reads as exactly float(text); up to 15 digits, so the float is exact.
 WHOLE = r"\d{1,15}(?:\.0+)?"
-
-
-def _distinct(values: list, fn) -> list:
-    """fn applied once per distinct value (values are hashable cells), spread back over ``values``."""
-    seen: dict = {}
-    return [seen[v] if v in seen else seen.setdefault(v, fn(v)) for v in values]
 
 
 def wide_table(pop, raw_name: str, rows: list, header: list[str], where: dict,
@@ -38,12 +33,12 @@ def wide_table(pop, raw_name: str, rows: list, header: list[str], where: dict,
     if not data or any(len(cells) < len(header) for _line, cells in data):
         return None
     codes = [str(cells[where["code"]] or "").strip() for _line, cells in data]
-    if not all(_distinct(codes, lambda c: bool(GSS.match(c)))):
+    if not all(each_distinct(codes, lambda c: bool(GSS.match(c)))):
         return None
-    ages = _distinct([cells[where["age"]] for _line, cells in data], pop.age_breakdown)
+    ages = each_distinct([cells[where["age"]] for _line, cells in data], pop.age_breakdown)
     sexes = [None] * len(data)
     if where["sex"] is not None:
-        folded = _distinct([cells[where["sex"]] for _line, cells in data], pop._fold)
+        folded = each_distinct([cells[where["sex"]] for _line, cells in data], pop._fold)
         if any(s not in pop.SEXES for s in folded):
             return None
         sexes = [pop.SEXES[s] for s in folded]
@@ -70,7 +65,7 @@ def wide_table(pop, raw_name: str, rows: list, header: list[str], where: dict,
     statuses = np.full(len(cells_flat), "ok", dtype=object)
     values[plain] = cells_flat[plain].to_numpy().astype(str).astype("float64")
     others = np.flatnonzero(~plain)
-    parsed = _distinct(cells_flat.iloc[others].tolist(), count)
+    parsed = each_distinct(cells_flat.iloc[others].tolist(), count)
     if probe.errors or any(v is None for v, _s in parsed):
         return None
     values[others] = [v for v, _s in parsed]
@@ -121,7 +116,7 @@ def _counts(pop, cells: list, probe: ProblemCollector) -> np.ndarray | None:
     values = np.full(len(series), np.nan)
     values[plain] = series[plain].to_numpy().astype(str).astype("float64")
     others = np.flatnonzero(~plain)
-    parsed = _distinct(series.iloc[others].tolist(), lambda t: pop._count(t, probe, 0, ""))
+    parsed = each_distinct(series.iloc[others].tolist(), lambda t: pop._count(t, probe, 0, ""))
     if probe.errors or any(v is None for v in parsed):
         return None
     values[others] = parsed
