@@ -5,9 +5,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from etl.errors import ProblemCollector, SourceFormatError
+from etl.errors import ProblemCollector
 from etl.sources import dfe_fe_library, fe_library_columnar
 from etl.sources.base import RawFile
+from parse_both_ways import both_ways
 
 REAL = (Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real" / "apprenticeships"
         / "dfe_apprenticeship_starts_achievements_lad_ssa_age_201617.csv")
@@ -28,16 +29,7 @@ TABLE = """year,level,la_name,SSA,Age,Starts,Achievements
 
 
 def _both(path: Path):
-    out = []
-    for columnar in (True, False):
-        parser = dfe_fe_library.FeLibraryParser()
-        parser.columnar = columnar
-        try:
-            result = parser.parse(RawFile(path=path, name=path.name, root=path.parent))
-            out.append((result.table, [str(w) for w in result.warnings]))
-        except SourceFormatError as err:
-            out.append((None, [str(p) for p in err.problems]))
-    return out
+    return both_ways(dfe_fe_library.FeLibraryParser, path)
 
 
 def _fast_used(path: Path) -> bool:

@@ -5,10 +5,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from etl.errors import SourceFormatError
 from etl.sources import ons_population, population_columnar
 from etl.sources.base import RawFile
 from etl.sources.grids import read_grids
+from parse_both_ways import both_ways
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real" / "population"
 needs_real = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/data/real/population not present")
@@ -30,18 +30,7 @@ Belfast,N09000003,Persons,Aged 0 - 15,70000,71000,72000
 
 
 def _both(path: Path, name: str | None = None):
-    """(column-wise result or raised error, row reader's), each as comparable parts."""
-    out = []
-    for columnar in (True, False):
-        parser = ons_population.WideByYearPopulationParser()
-        parser.columnar = columnar
-        raw = RawFile(path=path, name=name or path.name, root=path.parent)
-        try:
-            result = parser.parse(raw)
-            out.append((result.table, [str(w) for w in result.warnings]))
-        except SourceFormatError as err:
-            out.append((None, [str(p) for p in err.problems]))
-    return out
+    return both_ways(ons_population.WideByYearPopulationParser, path, name)
 
 
 def _fast_used(path: Path) -> bool:
@@ -111,16 +100,7 @@ MYE2_FIXTURE = Path(__file__).parent / "fixtures" / "ons_population" / "mye2_per
 
 
 def _mye2_both(path: Path):
-    out = []
-    for columnar in (True, False):
-        parser = ons_population.Mye2PopulationParser()
-        parser.columnar = columnar
-        try:
-            result = parser.parse(RawFile(path=path, name=path.name, root=path.parent))
-            out.append((result.table, [str(w) for w in result.warnings]))
-        except SourceFormatError as err:
-            out.append((None, [str(p) for p in err.problems]))
-    return out
+    return both_ways(ons_population.Mye2PopulationParser, path)
 
 
 def _mye2_fast_used(path: Path, monkeypatch) -> bool:

@@ -1,0 +1,22 @@
+"""Parsing a file with a parser's column-wise reader and with its row reader (``columnar`` False), for tests
+that the two agree."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from etl.errors import SourceFormatError
+from etl.sources.base import RawFile
+
+
+def both_ways(parser_class, path: Path, name: str | None = None) -> list[tuple]:
+    """[column-wise outcome, row reader's]: each (table, warnings as texts) or (None, problems as texts)."""
+    out = []
+    for columnar in (True, False):
+        parser = parser_class()
+        parser.columnar = columnar
+        try:
+            result = parser.parse(RawFile(path=path, name=name or path.name, root=path.parent))
+            out.append((result.table, [str(w) for w in result.warnings]))
+        except SourceFormatError as err:
+            out.append((None, [str(p) for p in err.problems]))
+    return out
