@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.machine import describe_machine  # noqa: E402
+from bench.machine import describe_machine, table  # noqa: E402
 
 Rows = list[tuple[str, str, str]]
 REAL = ROOT.parent / "shared" / "data" / "real"
@@ -102,12 +102,6 @@ SECTIONS = {"etl": ("ETL on the real extracts and the demo pack", etl_section),
             "scale": ("At national scale (all-England monthly claimant count)", scale_section),
             "first_view": ("First view in headless Chromium, gunicorn 2 workers, cold and warm", first_view_section),
             "views": ("Views never seen before vs a static file, under load (wrk, gunicorn 2 workers)", views_section)}
-
-
-def table(title: str, rows: Rows) -> str:
-    lines = [f"| {title} | result | aim |", "| --- | --- | --- |"]
-    lines += [f"| {name} | {result} | {aim} |" for name, result, aim in rows]
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

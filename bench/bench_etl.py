@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.machine import describe_machine  # noqa: E402
+from bench.machine import describe_machine, table  # noqa: E402
 from etl.build import build  # noqa: E402
 from etl.demo import build_demo_pack, write_demo_extracts  # noqa: E402
 
@@ -98,9 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rows = etl_rows(args.runs)
     print(f"Machine: {describe_machine()}; {args.runs} run(s), medians")
-    print("| figure | result | aim |\n| --- | --- | --- |")
-    for name, result, aim in rows:
-        print(f"| {name} | {result} | {aim} |")
+    print(table("figure", rows))
     return 0
 
 

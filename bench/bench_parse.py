@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.machine import describe_machine  # noqa: E402
+from bench.machine import describe_machine, table  # noqa: E402
 
 REAL = ROOT.parent / "shared" / "data" / "real"
 REAL_AIM_S, NATIONAL_AIM_S, IMPORT_AIM_S, MEMORY_AIM_MB = 0.8, 5.0, 0.6, 2048
@@ -115,9 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rows = parse_rows(args.runs, args.national)
     print(f"Machine: {describe_machine()}; load {os.getloadavg()[0]:.2f}; {args.runs} run(s), medians")
-    print("| figure | result | aim |\n| --- | --- | --- |")
-    for name, result, aim in rows:
-        print(f"| {name} | {result} | {aim} |")
+    print(table("figure", rows))
     return 0
 
 

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_memory import memory_rows  # noqa: E402
-from bench.machine import describe_machine  # noqa: E402
+from bench.machine import describe_machine, table  # noqa: E402
 from etl.demo import NATIONAL_WRITERS, write_demo_extracts  # noqa: E402
 
 BUILD_SECONDS_AIM, BUILD_MEMORY_AIM_MB, RATIO_AIM = 60, 2048, 5
@@ -110,9 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         rows, processed = scale_rows(folder, args.runs, args.raw)
         rows += memory_rows(processed)
     print(f"Machine: {describe_machine()}; {args.runs} run(s), medians")
-    print("| figure | result | aim |\n| --- | --- | --- |")
-    for name, result, aim in rows:
-        print(f"| {name} | {result} | {aim} |")
+    print(table("figure", rows))
     return 0
 
 

@@ -1,4 +1,5 @@
-"""One line describing the machine a benchmark ran on (so figures are read in context)."""
+"""One line describing the machine a benchmark ran on (so figures are read in context), and the markdown
+table of (figure, result, aim) rows every benchmark prints under it."""
 from __future__ import annotations
 
 import os
@@ -22,3 +23,10 @@ def describe_machine() -> str:
         mem_gib = 0.0
     return (f"{os.cpu_count()} cores ({cpu}), {mem_gib:.0f} GiB RAM, Python {platform.python_version()}, "
             f"{platform.system()} {platform.release()}")
+
+
+def table(title: str, rows: list[tuple[str, str, str]]) -> str:
+    """(figure, result, aim) rows as a markdown table whose first column is headed ``title``."""
+    lines = [f"| {title} | result | aim |", "| --- | --- | --- |"]
+    lines += [f"| {name} | {result} | {aim} |" for name, result, aim in rows]
+    return "\n".join(lines)
