@@ -1,21 +1,25 @@
 """Parsing files on two cores: this process and a forked one, results handed back in the files' order.
 
 Files are independent (one parser, one file), so two processes halve the wall time of a folder of
-many pages. The forked worker takes the largest files first, this process the smallest, until they
-meet; this process's own results need no copying back, and its caches are warm. Output never depends
-on it: every file's outcome (its table, its hash, its problems) is the same object the serial reader
-makes, handed back in the files' order, and any file whose outcome cannot come back (a worker killed, a
-result that does not pickle) is parsed again here. The pool is used only where it is safe and worth
-it: on Linux, where ``fork`` is safe with these libraries (macOS's system libraries are not, and Windows
-has no fork; the worker inherits the loaded modules, so it starts in milliseconds), more than
-one core is usable, there are several files of 1 MiB or more in all, and this process runs no other
-Python thread (a thread holding a lock at the fork could hang the child). ``PDP_PARSE_WORKERS=1``
+many files. Both processes take the next file from one shared list, the costliest first (longest
+processing time first: whichever process finishes first takes what is left, so neither is left with a big
+file at the end); the forked worker starts on the costliest. No thread of this process hands out the
+work, so nothing competes with this process's own parsing for the interpreter lock. A worker's results
+come back through files in a private temporary folder, which this process loads between its own files.
+Output never depends on it: every file's outcome (its table, its hash, its problems) is the same object
+the serial reader makes, handed back in the files' order, and any file whose outcome does not come back
+(a worker killed, a result that does not pickle) is parsed again here. The pool is used only where it is
+safe and worth it: on Linux, where ``fork`` is safe with these libraries (macOS's system libraries are
+not, and Windows has no fork; the worker inherits the loaded modules, so it starts in milliseconds),
+more than one core is usable, there are several files of 1 MiB or more in all, and this process runs no
+other Python thread (a thread holding a lock at the fork could hang the child). ``PDP_PARSE_WORKERS=1``
 forces the serial reader.
 """
 from __future__ import annotations
 
 import gc
 import os
+import pickle
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -25,7 +29,7 @@ T = TypeVar("T")
 MAX_WORKERS = 2  # processes parsing, this one included: the machines this runs on share 2 cores
 MIN_BYTES = 1 << 20  # below ~1 MiB of files a fork costs more than it saves
 
-_JOB: tuple[Callable[[Any], Any], Sequence[Any]] | None = None  # what the forked workers run (inherited)
+_JOB: tuple | None = None  # (fn, items, order, counter, folder): what a forked worker runs (inherited)
 
 
 def workers_for(sizes: Sequence[int]) -> int:
@@ -49,68 +53,95 @@ def _here(fn: Callable[[Any], T], items: Sequence[Any], done: Callable[[int], No
         yield result
 
 
-def _run(index: int):
-    fn, items = _JOB
-    return fn(items[index])
+def _claim(counter) -> int:
+    """The next position in the shared order (one past the end when none is left)."""
+    with counter.get_lock():
+        position = counter.value
+        counter.value = position + 1
+    return position
 
 
-def ordered_map(fn: Callable[[Any], T], items: Sequence[Any], workers: int, sizes: Sequence[int] | None = None,
+def _work(position: int) -> None:
+    """A forked worker: run items from ``position`` on, claiming each next one, and leave each result that
+    pickles in the folder as ``<index>`` (written under another name first, so a half-written result is
+    never read). One that fails or does not pickle is left for the parent to run."""
+    fn, items, order, counter, folder = _JOB
+    while position < len(order):
+        index = order[position]
+        try:
+            data = pickle.dumps(fn(items[index]), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:
+            data = None
+        if data is not None:
+            part = os.path.join(folder, f"{index}.part")
+            with open(part, "wb") as out:
+                out.write(data)
+            os.replace(part, os.path.join(folder, str(index)))
+        position = _claim(counter)
+
+
+def _collect(folder: str, results: dict, done: Callable[[int], None]) -> None:
+    """Load (and delete) the results workers have finished."""
+    for name in os.listdir(folder):
+        if name.isdigit():
+            path = os.path.join(folder, name)
+            with open(path, "rb") as data:
+                results[int(name)] = pickle.load(data)
+            os.unlink(path)
+            done(int(name))
+
+
+def ordered_map(fn: Callable[[Any], T], items: Sequence[Any], workers: int, costs: Sequence[float] | None = None,
                 done: Callable[[int], None] = lambda index: None) -> Iterator[T]:
     """``fn(item)`` for every item, yielded in the items' order, worked out by ``workers`` processes: this one
-    and ``workers - 1`` forked ones. The forked ones take the largest items first, this one the smallest
-    (so neither is left with a big file at the end, and this process, whose results need no copying back,
-    does its share too). An item whose result cannot come back from a worker is run here instead.
-    ``done(index)`` is called as each item is finished, in whatever order (e.g. to move a progress bar)."""
+    and ``workers - 1`` forked ones, each taking the costliest item left (by ``costs``, an estimate: the
+    order changes only the time taken). An item whose result does not come back from a worker is run
+    here instead. ``done(index)`` is called as each item is finished, in whatever order (e.g. to move a
+    progress bar)."""
     global _JOB
     if workers <= 1:
         yield from _here(fn, items, done)
         return
     import multiprocessing  # (here: a build of a small folder never loads it)
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    import tempfile
 
-    _JOB = (fn, items)
-    gc.freeze()  # the workers' collector then never walks (and so never copies) the pages of this process's objects
-    try:
-        pool = ProcessPoolExecutor(max_workers=workers - 1, mp_context=multiprocessing.get_context("fork"))
-    except (OSError, ValueError):  # no semaphores or pipes to be had: read here
-        _JOB = None
-        gc.unfreeze()
-        yield from _here(fn, items, done)
-        return
-    order = sorted(range(len(items)), key=lambda i: -(sizes[i] if sizes else 0))
-    low, high = 0, len(order)  # items order[low:high] are not started: workers take from low, this process from high
+    order = sorted(range(len(items)), key=lambda i: -(costs[i] if costs else 0))
+    forked = min(workers - 1, len(order))
     results: dict[int, T] = {}
-    running: dict = {}  # future -> item index
-    ahead = 2 * (workers - 1)  # items queued per worker pool: enough that a worker never waits for this process
-    broken = False
-    try:
-        while low < high or running:
-            while not broken and low < high and len(running) < ahead:
-                try:
-                    running[pool.submit(_run, order[low])] = order[low]
-                except Exception:  # the pool broke (a worker died): the rest are read here
-                    broken = True
-                    break
-                low += 1
-            if _JOB is not None:  # the workers are forked (at the first submit): they took their copy
-                _JOB = None
-                gc.unfreeze()
-            for future in [f for f in running if f.done()]:
-                index = running.pop(future)
-                try:
-                    results[index] = future.result()
-                except Exception:  # a worker died or its result did not pickle: the same work, here
-                    results[index] = fn(items[index])
+    processes = []
+    with tempfile.TemporaryDirectory(prefix="pdp-parse-") as folder:
+        try:
+            context = multiprocessing.get_context("fork")
+            counter = context.Value("q", forked)  # the next position to claim: workers start on 0 .. forked - 1
+            _JOB = (fn, items, order, counter, folder)
+            gc.freeze()  # the workers' collector then never walks (and so never copies) this process's objects
+            for position in range(forked):
+                process = context.Process(target=_work, args=(position,), daemon=True)
+                process.start()
+                processes.append(process)
+        except (OSError, ValueError):  # no semaphores or processes to be had: the rest is run here
+            counter = None
+        finally:
+            _JOB = None
+            gc.unfreeze()
+        try:
+            position = _claim(counter) if counter is not None else 0
+            while position < len(order):
+                index = order[position]
+                results[index] = fn(items[index])
                 done(index)
-            if low < high:
-                high -= 1
-                results[order[high]] = fn(items[order[high]])
-                done(order[high])
-            elif running:
-                wait(running, return_when=FIRST_COMPLETED)
-        for index in range(len(items)):
-            yield results.pop(index)
-    finally:
-        _JOB = None
-        gc.unfreeze()
-        pool.shutdown(wait=True, cancel_futures=True)
+                _collect(folder, results, done)
+                position = _claim(counter) if counter is not None else position + 1
+            for process in processes:
+                process.join()
+            _collect(folder, results, done)
+        finally:
+            for process in processes:
+                if process.is_alive():  # this process stopped early (an interrupt): so do the workers
+                    process.terminate()
+                    process.join()
+    for index in range(len(items)):
+        if index not in results:  # a worker died, or its result failed or did not pickle: the same work, here
+            results[index] = fn(items[index])
+            done(index)
+        yield results.pop(index)

@@ -53,7 +53,7 @@ def _unpicklable(item):
 @needs_fork
 def test_results_come_back_in_order_from_other_processes():
     items = list(range(40))
-    out = list(pool.ordered_map(_pid_and, items, workers=2, sizes=[i % 7 for i in items]))
+    out = list(pool.ordered_map(_pid_and, items, workers=2, costs=[i % 7 for i in items]))
     assert [value for _, value in out] == [i * 2 for i in items]
     assert {pid for pid, _ in out} - {PARENT}, "no item was parsed by a worker"
 
@@ -63,7 +63,7 @@ def test_each_item_is_reported_done_once(workers):
     if workers > 1 and not _pool_possible():
         pytest.skip(NOT_HERE)
     finished = []
-    out = list(pool.ordered_map(_pid_and, list(range(25)), workers=workers, sizes=list(range(25)),
+    out = list(pool.ordered_map(_pid_and, list(range(25)), workers=workers, costs=list(range(25)),
                                 done=finished.append))
     assert [value for _, value in out] == [i * 2 for i in range(25)]
     assert sorted(finished) == list(range(25))
