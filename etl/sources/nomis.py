@@ -172,11 +172,14 @@ def fill_rate_parts(df: pd.DataFrame) -> pd.DataFrame:
     for column in ("area_code", "period", "breakdown"):
         codes, size = numbered(df[column])
         key = key * (size + 1) + codes
-    is_count = (df["indicator"] == "claimant_count").to_numpy()
-    counts = pd.Index(key[is_count])
+    count_rows = np.flatnonzero((df["indicator"] == "claimant_count").to_numpy())
+    # only the counts some rate lacks (a handful where each page has its counts and rates): the lookup
+    # is then built over those, not over millions of counts
+    count_rows = count_rows[np.isin(key[count_rows], key[is_rate])]
+    counts = pd.Index(key[count_rows])
     first = ~counts.duplicated(keep="first")
     where = counts[first].get_indexer(key[is_rate])
-    values = df["value"].to_numpy(dtype="float64")[is_count][first]
+    values = df["value"].to_numpy(dtype="float64")[count_rows][first]
     found = values[np.clip(where, 0, None)] if len(values) else np.full(len(where), math.nan)
     count = np.where(where >= 0, found, math.nan)
     rate = df["value"].to_numpy(dtype="float64")[is_rate]
