@@ -37,7 +37,7 @@ def _parse_once(raw: Path, workers: str) -> tuple[float, float]:
     from etl.errors import ProblemLog
     from etl.parse import parse_all
 
-    os.environ["PDP_PARSE_WORKERS"] = workers
+    os.environ["PDP_BUILD_WORKERS"] = workers
     cpu, children, start = time.process_time(), _children_cpu(), time.perf_counter()
     files = parse_all(raw, ProblemLog())
     wall = time.perf_counter() - start
@@ -76,7 +76,7 @@ def _compare(raw: Path, runs: int) -> dict[str, list[tuple[float, float]]]:
     for _ in range(runs):
         for workers in ("1", "2"):
             results[workers].append(_parse_once(raw, workers))
-    os.environ.pop("PDP_PARSE_WORKERS", None)
+    os.environ.pop("PDP_BUILD_WORKERS", None)
     return results
 
 

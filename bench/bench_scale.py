@@ -3,7 +3,7 @@
 Run from the repo root:  python -m bench.bench_scale [--runs 3] [--keep DIR]
 Writes the synthetic all-England NM_162_1 extract (``python -m etl demo --national``'s files), then side by
 side: merely reading its pages (pyarrow; pandas with the pyarrow engine), ``python -m etl build`` on them
-(each run a fresh process: wall time and peak RSS) into an empty folder and again into the same folder, as an
+(each run a fresh process: wall time and peak memory) into an empty folder and again into the same folder, as an
 analyst's refresh is (its diff against the previous release included), their ratio, and the memory of each gunicorn worker
 serving the release just built (bench.bench_memory). Medians of ``--runs``; speed is measured here, never
 asserted in tests. ``scale_rows`` and ``bench_memory.memory_rows`` give the rows to any other runner.
@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_load import children, memory_mb  # noqa: E402
 from bench.bench_memory import memory_rows  # noqa: E402
 from bench.machine import describe_machine, table  # noqa: E402
 from etl.demo import NATIONAL_WRITERS, write_demo_extracts  # noqa: E402
@@ -39,17 +40,26 @@ def _read_all(pages: list[Path], how: str) -> int:
     return sum(len(pd.read_csv(p, engine="pyarrow")) for p in pages)
 
 
-def _timed_build(raw: Path, out: Path) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of one ``python -m etl build`` in a fresh process."""
+def _timed_build(raw: Path, out: Path) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS in MB, peak summed PSS in MB) of one ``python -m etl build`` in a fresh process.
+    The build forks a worker to parse and to aggregate (``etl.fork_pool``): RSS counts the pages they share
+    in each, PSS shares them out, so the summed PSS of the build and its workers (sampled every 0.1 s from
+    /proc/PID/smaps_rollup) is the memory the machine gives the build."""
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "etl", "build", "--raw", str(raw), "--out", str(out)], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    pss = 0.0
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        pss = max(pss, sum(memory_mb(p, "smaps_rollup", "Pss:") for p in [proc.pid, *children(proc.pid)]))
+        time.sleep(0.1)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise RuntimeError(f"etl build failed: {proc.stderr.read().decode(errors='replace')[-2000:]}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_maxrss / 1024, pss
 
 
 def scale_rows(folder: Path, runs: int = 3, raw: Path | None = None) -> tuple[list[tuple[str, str, str]], Path]:
@@ -79,8 +89,8 @@ def scale_rows(folder: Path, runs: int = 3, raw: Path | None = None) -> tuple[li
         firsts.append(_timed_build(raw, out))
         refreshes.append(_timed_build(raw, out))
     build = statistics.median(b[0] for b in firsts)
-    peak = max(b[1] for b in firsts)
-    refresh, refresh_peak = statistics.median(b[0] for b in refreshes), max(b[1] for b in refreshes)
+    peak, peak_pss = max(b[1] for b in firsts), max(b[2] for b in firsts)
+    refresh, refresh_peak = statistics.median(b[0] for b in refreshes), max(b[2] for b in refreshes)
     rows_out = [
         ("the all-England extract (already written)" if given else
          "generate the all-England extract (python -m etl demo --national's files)",
@@ -91,9 +101,10 @@ def scale_rows(folder: Path, runs: int = 3, raw: Path | None = None) -> tuple[li
          f"≤ {BUILD_SECONDS_AIM} s"),
         ("build vs reading with pyarrow / with pandas", f"×{build / reads['pyarrow']:.1f} / ×{build / reads['pandas']:.1f}",
          f"≤ ×{RATIO_AIM}"),
-        ("build peak memory (max RSS of the build process)", f"{peak:,.0f} MB", f"≤ {BUILD_MEMORY_AIM_MB:,} MB"),
+        ("build peak memory: summed PSS of the build and its forked worker (max RSS of the build process alone)",
+         f"{peak_pss:,.0f} MB ({peak:,.0f} MB)", f"≤ {BUILD_MEMORY_AIM_MB:,} MB"),
         ("the same build again into that folder, as a refresh is (with the diff against the previous release): "
-         "median wall / peak memory", f"{refresh:.1f} s / {refresh_peak:,.0f} MB",
+         "median wall / peak summed PSS", f"{refresh:.1f} s / {refresh_peak:,.0f} MB",
          f"≤ {BUILD_SECONDS_AIM} s, ≤ {BUILD_MEMORY_AIM_MB:,} MB"),
     ]
     return rows_out, out

@@ -25,6 +25,7 @@ from etl.coverage import DistrictCoverage, TierCoverage, membership, tier_distri
 from etl.denominators import population_weights
 from etl.derivations import by_indicator, derivation_table, empty_derivations
 from etl.distinct import per_distinct
+from etl.fork_pool import ordered_map, workers_for
 from etl.geography import Geography
 from etl.member_rows import JOINED_ROWS, encoded, level_batches, members_joined, period_chunks
 from etl.memory import give_back
@@ -36,6 +37,7 @@ from vocab.levels import UNITARY_PREFIXES
 
 BASES = ("district", "upper_tier")  # building blocks, finest first
 BATCH_ROWS = JOINED_ROWS  # indicators are combined together up to this many rows (a larger one alone)
+SHARED_ROWS = 20_000  # below this many rows to combine a forked worker costs more than it saves
 __all__ = ["AggregationResult", "aggregate", "aggregate_groups", "membership", "SCALE", "BASES"]
 
 
@@ -65,8 +67,10 @@ def _units(df: pd.DataFrame, base: str) -> pd.DataFrame:
 
 
 def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
-    """Derived rows for every parent area whose members are all present, plus publisher comparisons."""
-    derived, comparisons, notes, described = [], [], [], []
+    """Derived rows for every parent area whose members are all present, plus publisher comparisons.
+
+    Batches of indicators are independent: on two cores they are shared with a forked worker
+    (``etl.fork_pool``; the same result, in the same order)."""
     memberships = {base: membership(geo, base) for base in BASES}
     # completeness is counted in today's districts, so a council that was split or merged (Cumbria ->
     # Cumberland + Westmorland and Furness) covers the same area under its old or its new codes
@@ -74,27 +78,25 @@ def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
     coverages = {"district": DistrictCoverage(memberships["district"], geo),
                  "upper_tier": TierCoverage(memberships["upper_tier"], tier_districts(geo))}
     weights = population_weights(tidy)
-    for batch in _indicator_batches(tidy, weights):
-        results, failures = [], []
-        for rank, base in enumerate(BASES):
-            for result, failed in _combined(_units(batch, base), memberships[base], expected, coverages[base]):
-                results.append(result.assign(base=base, rank=rank))
-                failures.append(failed.assign(base=base, rank=rank))
-        if not results:
+    table = _combining_columns(tidy)
+    rows_of = _rows_by_indicator(tidy)
+    sizes = [len(rows) for rows in rows_of.values()]
+    workers = workers_for(sizes, minimum=SHARED_ROWS)
+    plans = _indicator_plans(rows_of, BATCH_ROWS, parts=workers)
+
+    def one(plan: _Plan) -> _BatchResult | None:
+        return _aggregated(_batch(table, plan, weights), tidy, geo, memberships, expected, coverages)
+
+    derived, comparisons, notes, described = [], [], [], []
+    for part in ordered_map(one, plans, workers, costs=[plan.rows for plan in plans]):
+        if part is None:
             continue
-        result = _smallest_complete(pd.concat(results, ignore_index=True))
-        failures = pd.concat(failures, ignore_index=True)
-        del results
-        published = _publishers_figures(tidy, [result, failures])
-        is_published = _is_published(result, published)
-        mine, theirs = result[~is_published], result[is_published]
-        unresolved = _unresolved(failures, result, published)
-        notes.extend(_notes(unresolved))
-        described.append(derivation_table(mine, unresolved, geo.name_of))
-        if not theirs.empty:
-            comparisons.append(_comparison(theirs, published))
-        if not mine.empty:
-            derived.append(_derived_rows(mine, geo))
+        notes.extend(part.notes)
+        described.append(part.derivations)
+        if part.comparison is not None:
+            comparisons.append(part.comparison)
+        if part.derived is not None:
+            derived.append(part.derived)
     rows = tidy_frame(pd.concat(derived, ignore_index=True)) if derived else tidy_frame([])
     comparison = pd.concat(comparisons, ignore_index=True) if comparisons else pd.DataFrame(
         columns=["indicator", "area_code", "period", "breakdown", "ours", "publisher", "members", "source"])
@@ -102,6 +104,37 @@ def aggregate(tidy: pd.DataFrame, geo: Geography) -> AggregationResult:
         comparison["difference"] = comparison["ours"] - comparison["publisher"]
     derivations = pd.concat(described, ignore_index=True) if described else empty_derivations()
     return AggregationResult(rows=rows, comparisons=comparison, notes=sorted(set(notes)), derivations=derivations)
+
+
+@dataclass
+class _BatchResult:
+    """What one batch of indicators gives ``aggregate``."""
+    derived: pd.DataFrame | None  # tidy rows of the figures we computed
+    comparison: pd.DataFrame | None  # ours beside the publisher's own figures
+    notes: list[str]
+    derivations: pd.DataFrame
+
+
+def _aggregated(batch: pd.DataFrame, tidy: pd.DataFrame, geo: Geography, memberships: dict, expected: pd.Series,
+                coverages: dict) -> _BatchResult | None:
+    """One batch of indicators combined from the smallest complete building blocks (None: nothing to combine)."""
+    results, failures = [], []
+    for rank, base in enumerate(BASES):
+        for result, failed in _combined(_units(batch, base), memberships[base], expected, coverages[base]):
+            results.append(result.assign(base=base, rank=rank))
+            failures.append(failed.assign(base=base, rank=rank))
+    if not results:
+        return None
+    result = _smallest_complete(pd.concat(results, ignore_index=True))
+    failures = pd.concat(failures, ignore_index=True)
+    del results
+    published = _publishers_figures(tidy, [result, failures])
+    is_published = _is_published(result, published)
+    mine, theirs = result[~is_published], result[is_published]
+    unresolved = _unresolved(failures, result, published)
+    return _BatchResult(derived=_derived_rows(mine, geo) if not mine.empty else None,
+                        comparison=_comparison(theirs, published) if not theirs.empty else None,
+                        notes=_notes(unresolved), derivations=derivation_table(mine, unresolved, geo.name_of))
 
 
 def _combined(units: pd.DataFrame, members: pd.DataFrame, expected: pd.Series, coverage_of):
@@ -135,41 +168,64 @@ def _combined(units: pd.DataFrame, members: pd.DataFrame, expected: pd.Series, c
         del part
 
 
-def _indicator_batches(tidy: pd.DataFrame, weights: pd.DataFrame):
-    """The rows of the indicators to combine, a few indicators at a time (taken in id order) up to BATCH_ROWS
-    rows, with the columns combining reads: each indicator's rows in table order, those published with
-    counts first, then rates published without counts, with counts estimated from their population
-    (``_weighted_by_population``)."""
-    columns = ["area_level"] + [c for c in COMBINED if c in tidy.columns]
-    table = tidy[columns]
+@dataclass
+class _Plan:
+    """The rows of a batch of indicators: those taken as published, those weighted by population."""
+    plain: list[np.ndarray] = field(default_factory=list)
+    weighted: list[np.ndarray] = field(default_factory=list)
+    rows: int = 0
+
+
+def _combining_columns(tidy: pd.DataFrame) -> pd.DataFrame:
+    """The columns combining reads (and the level, to pick building blocks)."""
+    return tidy[["area_level"] + [c for c in COMBINED if c in tidy.columns]]
+
+
+def _rows_by_indicator(tidy: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Each indicator to combine (in id order) -> its row positions, in table order."""
     codes, ids = pd.factorize(tidy["indicator"])
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(ids) + 1))
     rows_of = {ids[k]: order[bounds[k]:bounds[k + 1]] for k in range(len(ids)) if isinstance(ids[k], str)}
-    plain, weighted, size = [], [], 0  # row positions of the indicators as published, of the weighted ones
-    for indicator_id in sorted(rows_of):
-        ind = INDICATORS[indicator_id]
-        if ind.aggregation == "none":
-            continue
-        rows = rows_of[indicator_id]
-        if size and size + len(rows) > BATCH_ROWS:
-            yield _batch(table, plain, weighted, weights)
-            plain, weighted, size = [], [], 0
-        if ind.denominator == "population":
-            weighted.append(rows)
-        else:
-            plain.append(rows)
-        size += len(rows)
-    if size:
-        yield _batch(table, plain, weighted, weights)
+    return {i: rows_of[i] for i in sorted(rows_of) if INDICATORS[i].aggregation != "none"}
 
 
-def _batch(table: pd.DataFrame, plain: list[np.ndarray], weighted: list[np.ndarray],
-           weights: pd.DataFrame) -> pd.DataFrame:
+def _indicator_plans(rows_of: dict[str, np.ndarray], batch_rows: int, parts: int = 1) -> list[_Plan]:
+    """The indicators of ``rows_of`` a few at a time (in id order) up to ``batch_rows`` rows (a larger one
+    alone), and in at least about ``parts`` batches of similar size where there are enough (one for each
+    process: a batch's cost is mostly fixed, so no more than that); those published with counts first,
+    then rates published without counts, whose counts are estimated from their population
+    (``_weighted_by_population``)."""
+    sizes = np.array([len(rows) for rows in rows_of.values()], dtype=np.int64)
+    ends = np.cumsum(sizes)
+    starts = set()  # the indicators that start a share: where the running total of rows is nearest each share
+    if parts > 1 and len(sizes):
+        shares = ends[-1] * np.arange(1, parts) / parts
+        reach = np.searchsorted(ends, shares)  # the first indicator whose running total reaches each share
+        before = np.where(reach > 0, ends[reach - 1], 0)
+        starts = set((reach + (ends[reach] - shares <= shares - before)).tolist())
+    plans, plan = [], _Plan()
+    for k, (indicator_id, rows) in enumerate(rows_of.items()):
+        if plan.rows and (plan.rows + len(rows) > batch_rows or k in starts):
+            plans.append(plan)
+            plan = _Plan()
+        (plan.weighted if INDICATORS[indicator_id].denominator == "population" else plan.plain).append(rows)
+        plan.rows += len(rows)
+    return plans + [plan] if plan.rows else plans
+
+
+def _indicator_batches(tidy: pd.DataFrame, weights: pd.DataFrame):
+    """Each batch's rows (``_indicator_plans``), with the columns combining reads."""
+    table = _combining_columns(tidy)
+    for plan in _indicator_plans(_rows_by_indicator(tidy), BATCH_ROWS):
+        yield _batch(table, plan, weights)
+
+
+def _batch(table: pd.DataFrame, plan: _Plan, weights: pd.DataFrame) -> pd.DataFrame:
     """One frame of a batch's rows: the indicators taken as published in one take, then the weighted ones in
     another (the order of indicators in a batch changes nothing: each group's rows are one indicator's)."""
-    parts = (([table.take(np.concatenate(plain))] if plain else []) +
-             ([_weighted_by_population(table.take(np.concatenate(weighted)), weights)] if weighted else []))
+    parts = (([table.take(np.concatenate(plan.plain))] if plan.plain else []) +
+             ([_weighted_by_population(table.take(np.concatenate(plan.weighted)), weights)] if plan.weighted else []))
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from etl.domain import text_problems
 from etl.errors import EtlError, Problem, ProblemLog, SourceFormatError
-from etl.parse_pool import ordered_map, workers_for
+from etl.fork_pool import ordered_map, workers_for
 from etl.rawfolder import DEMO_MARKER, list_extracts
 from etl.release import sha256_file
 from etl.sources.base import ParseResult, RawFile, all_parsers, detect
@@ -28,7 +28,7 @@ class ParsedFile:
 
 def parse_all(raw_dir: Path, log: ProblemLog, progress: bool = False) -> list[ParsedFile]:
     """Detect and parse every file under ``raw_dir``; problems are logged, not raised, in the files' order
-    (on two processes where that helps: ``etl.parse_pool``; the outcome is the same)."""
+    (on two processes where that helps: ``etl.fork_pool``; the outcome is the same)."""
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise SourceFormatError(Problem(file=str(raw_dir), message="the raw-data folder does not exist",
@@ -121,7 +121,7 @@ class _progress:
         from rich.progress import Progress
 
         # redrawn as files are read, not by a thread of its own: a fork while another thread holds a lock
-        # (the console's) could hang the worker, so ``etl.parse_pool`` forks only from a single thread
+        # (the console's) could hang the worker, so ``etl.fork_pool`` forks only from a single thread
         self._bar = Progress(transient=True, auto_refresh=False)
         self._bar.__enter__()
         task = self._bar.add_task("Reading extracts", total=self.total)

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import os
+import subprocess
+import sys
+
 import pandas as pd
 import pytest
 
@@ -13,7 +17,8 @@ import etl.aggregate as aggregation
 import etl.build as build
 import etl.member_rows as member_rows
 
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
+ROOT = Path(__file__).resolve().parents[1]
+REAL = ROOT.parent / "shared" / "data" / "real"
 
 pytestmark = [pytest.mark.real, pytest.mark.skipif(
     not REAL.is_dir(), reason="../shared/data/real not present: real-extract tests need the shared folder beside "
@@ -22,6 +27,10 @@ pytestmark = [pytest.mark.real, pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def inputs():
+    return real_inputs()
+
+
+def real_inputs() -> dict:
     """(published table, geography, indicators table) as a real build hands them to aggregate and to the
     comparator groups."""
     seen = {}
@@ -43,17 +52,24 @@ def inputs():
     return seen
 
 
+@pytest.fixture(autouse=True)
+def one_process(monkeypatch):
+    """Batches are counted (and the work spied on) in this process: no forked worker takes any
+    (``test_two_processes_give_the_same_figures`` checks the pool)."""
+    monkeypatch.setenv("PDP_BUILD_WORKERS", "1")
+
+
 def batches_seen(monkeypatch) -> list[int]:
-    """The number of indicators in each batch aggregate combines (recorded as it runs)."""
+    """The number of indicators in each batch aggregate combines (recorded as it plans them)."""
     sizes = []
-    batches = aggregation._indicator_batches
+    plans = aggregation._indicator_plans
 
-    def counted(*args):
-        for batch in batches(*args):
-            sizes.append(batch["indicator"].nunique())
-            yield batch
+    def counted(*args, **kwargs):
+        planned = plans(*args, **kwargs)
+        sizes.extend(len(plan.plain) + len(plan.weighted) for plan in planned)
+        return planned
 
-    monkeypatch.setattr(aggregation, "_indicator_batches", counted)
+    monkeypatch.setattr(aggregation, "_indicator_plans", counted)
     return sizes
 
 
@@ -147,3 +163,41 @@ def test_councils_coverage_counts_each_district_once_or_flags_it(inputs):
         got = got.reindex(want.index)
         assert got.notna().all() and (got.to_numpy() == want.to_numpy()).all()
     assert (want == -1).any(), "the doubled council's parents are flagged"
+
+
+def compare_on_two_processes(pids_file: str) -> None:
+    """Run in a fresh process (the pool forks only from a process with one thread): aggregate the real
+    extracts in one process and on two; print SAME, or SKIP where this machine cannot fork a pool."""
+    import etl.fork_pool as pool
+
+    os.environ["PDP_BUILD_WORKERS"] = "1"
+    seen = real_inputs()
+    alone = aggregation.aggregate(seen["published"], seen["geo"])
+    os.environ["PDP_BUILD_WORKERS"] = "2"
+    if pool.workers_for([10**6] * 2, minimum=0) != 2:
+        print("SKIP")
+        return
+    aggregated = aggregation._aggregated
+
+    def noted(*args):
+        with open(pids_file, "a") as out:
+            out.write(f"{os.getpid()}\n")
+        return aggregated(*args)
+
+    aggregation._aggregated = noted
+    shared = aggregation.aggregate(seen["published"], seen["geo"])
+    same_result(shared, alone)
+    print("SAME")
+
+
+def test_two_processes_give_the_same_figures(tmp_path):
+    pids = tmp_path / "pids"
+    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
+            f"from tests.test_aggregate_batches import compare_on_two_processes as c; c({str(pids)!r})")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-4000:]
+    if out.stdout.split()[-1] == "SKIP":
+        pytest.skip("a forked worker cannot be used here (no fork, or one usable core)")
+    assert out.stdout.split()[-1] == "SAME"
+    workers = set(pids.read_text().split())
+    assert len(workers) == 2, "the batches were shared between this process and a forked worker"

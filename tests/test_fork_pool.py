@@ -1,5 +1,5 @@
 """Parsing on two processes gives what parsing here gives: the same tables, hashes and problems, in the
-files' order (``etl.parse_pool``), and falls back to parsing here where a fork is unsafe or fails."""
+files' order (``etl.fork_pool``), and falls back to parsing here where a fork is unsafe or fails."""
 from __future__ import annotations
 
 import os
@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import etl.parse_pool as pool
+import etl.fork_pool as pool
 from etl.errors import ProblemLog
 from etl.parse import parse_all
 
@@ -82,13 +82,13 @@ def test_a_result_that_cannot_come_back_is_made_here():
 def test_serial_where_asked_small_or_threaded(monkeypatch):
     big = [pool.MIN_BYTES] * 3
     real_count = threading.active_count
-    monkeypatch.delenv("PDP_PARSE_WORKERS", raising=False)
+    monkeypatch.delenv("PDP_BUILD_WORKERS", raising=False)
     # a test worker may run threads of its own: the count is 1 here but in the case about threads
     monkeypatch.setattr(threading, "active_count", lambda: 1)
     if pool.workers_for(big) != 2:
         pytest.skip(NOT_HERE)  # (each case below turns this 2 into a 1)
     with monkeypatch.context() as m:
-        m.setenv("PDP_PARSE_WORKERS", "1")
+        m.setenv("PDP_BUILD_WORKERS", "1")
         assert pool.workers_for(big) == 1
     assert pool.workers_for([10, 10, 10]) == 1  # a small folder: a fork costs more than it saves
     assert pool.workers_for([pool.MIN_BYTES]) == 1  # one file
@@ -115,7 +115,7 @@ def test_serial_where_asked_small_or_threaded(monkeypatch):
 
 
 def _parse(raw: Path, workers: str) -> tuple[list, list]:
-    os.environ["PDP_PARSE_WORKERS"] = workers
+    os.environ["PDP_BUILD_WORKERS"] = workers
     log = ProblemLog()
     files = parse_all(raw, log)
     return files, log.problems
@@ -128,7 +128,7 @@ def compare(raw: str) -> None:
     pool.MIN_BYTES = 0
     serial, serial_problems = _parse(raw, "1")
     assert pool.workers_for([1, 1]) == 1
-    os.environ["PDP_PARSE_WORKERS"] = "2"
+    os.environ["PDP_BUILD_WORKERS"] = "2"
     if pool.workers_for([1, 1]) != 2:
         print("SKIP")
         return
@@ -150,7 +150,7 @@ def compare(raw: str) -> None:
 
 def _assert_same(raw: Path) -> int:
     """``compare`` in a fresh process: how many files had errors (the test is skipped where it cannot fork)."""
-    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from tests.test_parse_pool import compare; "
+    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from tests.test_fork_pool import compare; "
             f"compare({str(raw)!r})")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-4000:]

@@ -1,19 +1,18 @@
-"""Parsing files on two cores: this process and a forked one, results handed back in the files' order.
+"""Independent pieces of a build on two cores: this process and a forked one, results in the pieces' order.
 
-Files are independent (one parser, one file), so two processes halve the wall time of a folder of
-many files. Both processes take the next file from one shared list, the costliest first (longest
-processing time first: whichever process finishes first takes what is left, so neither is left with a big
-file at the end); the forked worker starts on the costliest. No thread of this process hands out the
-work, so nothing competes with this process's own parsing for the interpreter lock. A worker's results
-come back through files in a private temporary folder, which this process loads between its own files.
-Output never depends on it: every file's outcome (its table, its hash, its problems) is the same object
-the serial reader makes, handed back in the files' order, and any file whose outcome does not come back
-(a worker killed, a result that does not pickle) is parsed again here. The pool is used only where it is
-safe and worth it: on Linux, where ``fork`` is safe with these libraries (macOS's system libraries are
-not, and Windows has no fork; the worker inherits the loaded modules, so it starts in milliseconds),
-more than one core is usable, there are several files of 1 MiB or more in all, and this process runs no
-other Python thread (a thread holding a lock at the fork could hang the child). ``PDP_PARSE_WORKERS=1``
-forces the serial reader.
+Files are independent (one parser, one file), and so are batches of indicators to aggregate, so two
+processes halve the wall time of either. Both processes take the next piece from one shared list, the
+costliest first (longest processing time first: whichever process finishes first takes what is left, so
+neither is left with a big piece at the end); the forked worker starts on the costliest. No thread of this
+process hands out the work, so nothing competes with this process's own work for the interpreter lock. A
+worker's results come back through files in a private temporary folder, which this process loads between
+its own pieces. Output never depends on it: every result is the object the serial loop makes, handed back
+in the pieces' order, and any piece whose result does not come back (a worker killed, a result that does
+not pickle) is worked out again here. The pool is used only where it is safe and worth it: on Linux, where
+``fork`` is safe with these libraries (macOS's system libraries are not, and Windows has no fork; the worker
+inherits the loaded modules and data, so it starts in milliseconds), more than one core is usable, there
+are several pieces and enough work in all, and this process runs no other Python thread (a thread holding
+a lock at the fork could hang the child). ``PDP_BUILD_WORKERS=1`` keeps a build in one process.
 """
 from __future__ import annotations
 
@@ -27,21 +26,22 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 MAX_WORKERS = 2  # processes parsing, this one included: the machines this runs on share 2 cores
-MIN_BYTES = 1 << 20  # below ~1 MiB of files a fork costs more than it saves
+MIN_BYTES = 1 << 20  # below ~1 MiB of files a fork costs more than it saves (``workers_for``'s default)
 
 _JOB: tuple | None = None  # (fn, items, order, counter, folder): what a forked worker runs (inherited)
 
 
-def workers_for(sizes: Sequence[int]) -> int:
-    """How many processes to parse files of these ``sizes`` with: 1 (here, serially) or up to ``MAX_WORKERS``."""
-    wanted = os.environ.get("PDP_PARSE_WORKERS", "").strip()
+def workers_for(sizes: Sequence[int], minimum: int | None = None) -> int:
+    """How many processes to work on pieces of these ``sizes`` with: 1 (here, serially) or up to ``MAX_WORKERS``
+    (1 below ``minimum`` in all, MIN_BYTES by default: a fork would cost more than it saves)."""
+    wanted = os.environ.get("PDP_BUILD_WORKERS", "").strip()
     limit = int(wanted) if wanted.isdigit() else MAX_WORKERS
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         cores = os.cpu_count() or 1
     if (not hasattr(os, "fork") or not sys.platform.startswith("linux") or threading.active_count() > 1
-            or len(sizes) < 2 or sum(sizes) < MIN_BYTES):
+            or len(sizes) < 2 or sum(sizes) < (MIN_BYTES if minimum is None else minimum)):
         return 1
     return max(1, min(limit, cores, len(sizes)))
 
