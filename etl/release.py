@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -48,36 +49,55 @@ ROW_GROUP = 1024 * 1024  # pyarrow's default (largest) row group
 def write_parquet(df: pd.DataFrame, path: Path, schema: pa.Schema | None = None) -> None:
     """Parquet with an explicit schema and no pandas index, so equal tables give equal bytes.
 
-    A table of more than one row group is converted and written a row group at a time (the same groups
-    ``pq.write_table`` makes, so the same bytes): a national table's Arrow copy is hundreds of MB."""
+    Text columns held as categoricals go to the writer as their codes and categories (``arrow_table``'s
+    dictionaries), which Parquet stores dictionary-encoded anyway: not a text per row to make and hash
+    again. The file carries no Arrow schema of its own (``store_schema=False``), so readers take each
+    column's Parquet type, which is the schema's (strings, not dictionaries). A table of more than one row
+    group is converted and written a row group at a time (the same groups ``pq.write_table`` makes): a
+    national table's Arrow copy is hundreds of MB."""
+    options = {"compression": "zstd", "write_statistics": True, "store_schema": False}
     if schema is None or len(df) <= ROW_GROUP:
-        pq.write_table(arrow_table(df, schema).replace_schema_metadata(None), path, compression="zstd",
-                       write_statistics=True)
+        pq.write_table(arrow_table(df, schema, dictionaries=True), path, **options)
         return
-    with pq.ParquetWriter(path, schema.remove_metadata(), compression="zstd", write_statistics=True) as writer:
+    with pq.ParquetWriter(path, dictionary_schema(df, schema), **options) as writer:
         for start in range(0, len(df), ROW_GROUP):
-            part = arrow_table(df.iloc[start:start + ROW_GROUP], schema).replace_schema_metadata(None)
-            writer.write_table(part, row_group_size=ROW_GROUP)
+            writer.write_table(arrow_table(df.iloc[start:start + ROW_GROUP], schema, dictionaries=True),
+                               row_group_size=ROW_GROUP)
 
 
-def arrow_table(df: pd.DataFrame, schema: pa.Schema | None = None) -> pa.Table:
-    """``pa.Table.from_pandas(df, schema)``, with each text column converted once per distinct value: a tidy
-    column repeats a few hundred texts millions of times, and converting every cell was most of the writing."""
+def dictionary_schema(df: pd.DataFrame, schema: pa.Schema) -> pa.Schema:
+    """``schema`` with each text column that ``df`` holds as a categorical typed as a dictionary of texts."""
+    return pa.schema([pa.field(f.name, pa.dictionary(pa.int32(), pa.string()), nullable=f.nullable)
+                      if f.type == pa.string() and isinstance(df[f.name].dtype, pd.CategoricalDtype) else f
+                      for f in schema])
+
+
+def arrow_table(df: pd.DataFrame, schema: pa.Schema | None = None, dictionaries: bool = False) -> pa.Table:
+    """``pa.Table.from_pandas(df, schema)`` with no pandas metadata, each text column converted once per
+    distinct value: a tidy column repeats a few hundred texts millions of times, and converting every cell
+    was most of the writing. With ``dictionaries``, categorical text columns stay dictionaries (their codes
+    and categories: ``dictionary_schema``)."""
     texts = [f.name for f in schema or [] if f.type == pa.string()
              and (df[f.name].dtype == object or isinstance(df[f.name].dtype, pd.CategoricalDtype))]
     if not texts:
-        return pa.Table.from_pandas(df, schema=schema, preserve_index=False)
+        return pa.Table.from_pandas(df, schema=schema, preserve_index=False).replace_schema_metadata(None)
     rest = pa.schema([f for f in schema if f.name not in texts])
     table = pa.Table.from_pandas(df[rest.names], schema=rest, preserve_index=False) if len(rest) else None
-    columns = {name: _text_array(df[name]) for name in texts}
-    return pa.table([columns[f.name] if f.name in columns else table.column(f.name) for f in schema], schema=schema)
+    columns = {name: _text_array(df[name], dictionaries) for name in texts}
+    out = dictionary_schema(df, schema) if dictionaries else schema
+    return pa.table([columns[f.name] if f.name in columns else table.column(f.name) for f in out],
+                    schema=out.remove_metadata())
 
 
-def _text_array(values: pd.Series) -> pa.Array:
+def _text_array(values: pd.Series, dictionary: bool = False) -> pa.Array:
     """A column of texts (object, missing: None/NaN; or categorical) as an Arrow string array, via its
-    distinct values (a categorical's are its categories: nothing to hash)."""
+    distinct values (a categorical's are its categories: nothing to hash); a categorical as a dictionary
+    array of them with ``dictionary``."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         codes, uniques = values.cat.codes.to_numpy(), values.cat.categories.to_numpy(dtype=object)
+        if dictionary:
+            return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32), mask=codes < 0),
+                                                  pa.array(uniques, type=pa.string()))
     else:
         codes, uniques = pd.factorize(values)
     return pa.array(uniques, type=pa.string()).take(pa.array(codes, mask=codes < 0))

@@ -76,3 +76,28 @@ def test_areas_are_written_with_their_schema(tmp_path):
     assert schema.names == AREAS_COLUMNS, "areas.parquet has the declared columns in order"
     assert all(t == pa.string() for t in schema.types), \
         f"every column is text, even one no area has a value in (lep_code here): {schema}"
+
+
+@pytest.mark.parametrize("row_group", [None, 2])
+def test_categorical_texts_are_read_back_as_the_schema_s_strings(tmp_path, monkeypatch, row_group):
+    """Categorical text columns go to Parquet as dictionaries (their codes, not a text per row), yet a reader
+    sees exactly the table an object-column frame gives: the schema's plain strings, the same values."""
+    import etl.release as release
+    from etl.schema import ARROW_SCHEMA
+    from etl.texts import as_categories
+
+    if row_group:  # (a table of several row groups is written a group at a time)
+        monkeypatch.setattr(release, "ROW_GROUP", row_group)
+    rows = pd.concat([table(v) for v in (1.0, 2.0, 3.0)], ignore_index=True)
+    rows["period"] = ["2020-01", "2020-02", "2020-03"]
+    rows.loc[1, "area_name"] = None  # (a missing text stays missing)
+    plain, coded = tmp_path / "plain.parquet", tmp_path / "coded.parquet"
+    release.write_parquet(rows, plain, ARROW_SCHEMA)
+    coded_rows = as_categories(rows)
+    assert isinstance(coded_rows["area_name"].dtype, pd.CategoricalDtype)
+    release.write_parquet(coded_rows, coded, ARROW_SCHEMA)
+    schema = pq.read_schema(coded)
+    assert schema.equals(ARROW_SCHEMA.remove_metadata()), f"the schema's types, no dictionaries: {schema}"
+    assert pq.read_table(coded).equals(pq.read_table(plain))
+    assert pq.ParquetFile(coded).metadata.num_row_groups == (2 if row_group else 1)
+    assert pd.read_parquet(coded)["area_name"].isna().tolist() == [False, True, False]
