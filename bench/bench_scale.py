@@ -40,21 +40,23 @@ def _read_all(pages: list[Path], how: str) -> int:
     return sum(len(pd.read_csv(p, engine="pyarrow")) for p in pages)
 
 
-def _timed_build(raw: Path, out: Path) -> tuple[float, float, float]:
-    """(wall seconds, peak RSS in MB, peak summed PSS in MB) of one ``python -m etl build`` in a fresh process.
-    The build forks a worker to parse and to aggregate (``etl.fork_pool``): RSS counts the pages they share
-    in each, PSS shares them out, so the summed PSS of the build and its workers (sampled every 0.1 s from
-    /proc/PID/smaps_rollup) is the memory the machine gives the build."""
+def _timed_build(raw: Path, out: Path, sample: bool = False) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS in MB, peak summed PSS in MB or 0) of one ``python -m etl build`` in a fresh
+    process. The build forks a worker to parse and to aggregate (``etl.fork_pool``): RSS counts the pages
+    they share in each, PSS shares them out, so the summed PSS of the build and its workers is the memory
+    the machine gives the build. With ``sample`` it is read every 0.1 s from /proc/PID/smaps_rollup, which
+    takes CPU from the build: timed runs are not sampled."""
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "etl", "build", "--raw", str(raw), "--out", str(out)], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     pss = 0.0
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        pss = max(pss, sum(memory_mb(p, "smaps_rollup", "Pss:") for p in [proc.pid, *children(proc.pid)]))
-        time.sleep(0.1)
+    if sample:
+        while not (ended := os.wait4(proc.pid, os.WNOHANG))[0]:
+            pss = max(pss, sum(memory_mb(p, "smaps_rollup", "Pss:") for p in [proc.pid, *children(proc.pid)]))
+            time.sleep(0.1)
+        _, status, usage = ended
+    else:
+        _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
@@ -76,6 +78,7 @@ def scale_rows(folder: Path, runs: int = 3, raw: Path | None = None) -> tuple[li
     pages = sorted(p for p in written if p.name.startswith("NM_162_1"))
     size_mb = sum(p.stat().st_size for p in pages) / 2**20
     reads = {}
+    _read_all(pages, "pyarrow")  # (untimed: the pages in the page cache, as the builds below find them)
     for how in ("pyarrow", "pandas"):
         times = []
         for _ in range(runs):
@@ -88,9 +91,11 @@ def scale_rows(folder: Path, runs: int = 3, raw: Path | None = None) -> tuple[li
         shutil.rmtree(out, ignore_errors=True)
         firsts.append(_timed_build(raw, out))
         refreshes.append(_timed_build(raw, out))
+    shutil.rmtree(out, ignore_errors=True)  # memory: one more first build and refresh, sampled (not timed)
+    sampled_first, sampled_refresh = _timed_build(raw, out, sample=True), _timed_build(raw, out, sample=True)
     build = statistics.median(b[0] for b in firsts)
-    peak, peak_pss = max(b[1] for b in firsts), max(b[2] for b in firsts)
-    refresh, refresh_peak = statistics.median(b[0] for b in refreshes), max(b[2] for b in refreshes)
+    peak, peak_pss = max(b[1] for b in firsts + [sampled_first]), sampled_first[2]
+    refresh, refresh_peak = statistics.median(b[0] for b in refreshes), sampled_refresh[2]
     rows_out = [
         ("the all-England extract (already written)" if given else
          "generate the all-England extract (python -m etl demo --national's files)",
