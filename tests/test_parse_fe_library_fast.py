@@ -34,7 +34,7 @@ def _both(path: Path):
 
 def _fast_used(path: Path) -> bool:
     raw = RawFile(path=path, name=path.name, root=path.parent)
-    return fe_library_columnar.fe_table(dfe_fe_library, raw, ProblemCollector(raw.name)) is not None
+    return fe_library_columnar.fe_table(raw, ProblemCollector(raw.name)) is not None
 
 
 def _assert_same(path: Path):

@@ -38,7 +38,7 @@ def _fast_used(path: Path) -> bool:
     grid = read_grids(raw)[0]
     i, header, where = ons_population._wide_header(grid.rows)
     col = ons_population.ProblemCollector(raw.name)
-    return population_columnar.wide_table(ons_population, raw.name, grid.rows[i + 1:], header, where, col) \
+    return population_columnar.wide_table(raw.name, grid.rows[i + 1:], header, where, col) \
         is not None
 
 

@@ -32,7 +32,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from etl.errors import Problem, ProblemCollector, SourceFormatError

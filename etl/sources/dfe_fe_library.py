@@ -17,14 +17,12 @@ Rules kept as data below:
 from __future__ import annotations
 
 import math
-import sys
 
 from etl.errors import Problem, ProblemCollector, SourceFormatError
 from vocab.periods import parse_dfe_time_period
 from etl.schema import tidy_frame
 from etl.sources.cells import cell as parse_cell
 from etl.sources.base import ParseResult, RawFile, source_meta
-from etl.sources import fe_library_columnar
 from etl.sources.dfe_ees import read_rows
 
 REQUIRED = ["year", "level", "la_name", "SSA", "Age"]
@@ -53,7 +51,9 @@ class FeLibraryParser:
     def parse(self, raw: RawFile) -> ParseResult:
         col = ProblemCollector(raw.name)
         if self.columnar:
-            table = fe_library_columnar.fe_table(sys.modules[__name__], raw, col)
+            from etl.sources import fe_library_columnar  # (it reads this module's rules: imported once it is loaded)
+
+            table = fe_library_columnar.fe_table(raw, col)
             if table is not None:
                 return ParseResult("indicators", table, source_meta(SOURCE_ID), col.warnings)
         header, rows = read_rows(raw, col)

@@ -21,6 +21,7 @@ import pandas as pd
 from etl.distinct import each_distinct
 from etl.errors import ProblemCollector, SourceFormatError
 from etl.schema import tidy_frame
+from etl.sources import dfe_fe_library as lib
 from etl.sources.cells import cell as parse_cell
 from etl.sources.dfe_ees import read_rows
 from vocab.periods import parse_dfe_time_period
@@ -64,9 +65,9 @@ def _read_clean(raw) -> tuple[list[str], np.ndarray, list[list[str]]] | None:
     return header, lines[keep], [[column[k] for k in keep] for column in columns]
 
 
-def fe_table(lib, raw, col: ProblemCollector) -> pd.DataFrame | None:
-    """The tidy table of a clean FE data library file, or None. ``lib`` is etl.sources.dfe_fe_library.
-    Calls ``col.skip`` exactly as the row reader would for a clean file; on None nothing is recorded."""
+def fe_table(raw, col: ProblemCollector) -> pd.DataFrame | None:
+    """The tidy table of a clean FE data library file (by ``lib``'s rules: etl.sources.dfe_fe_library), or
+    None. Calls ``col.skip`` exactly as the row reader would for a clean file; on None nothing is recorded."""
     probe = ProblemCollector(raw.name)
     read = _read_clean(raw)
     if read is None:

@@ -23,14 +23,12 @@ from __future__ import annotations
 import functools
 import math
 import re
-import sys
 from datetime import date
 
 from etl.errors import ProblemCollector, format_error
 from etl.schema import GSS, tidy_frame
 from etl.sources.cells import number as parse_number
 from etl.sources.base import ParseResult, RawFile, source_meta
-from etl.sources import population_columnar
 from etl.sources.grids import read_grids
 from etl.sources.nomis import OBS_STATUS
 
@@ -231,8 +229,9 @@ class WideByYearPopulationParser:
                                expected="e.g. region,region_code,age_band,2001,...")
         i, header, where = found
         if self.columnar:
-            table = population_columnar.wide_table(sys.modules[__name__], raw.name, grid.rows[i + 1:], header,
-                                                   where, col)
+            from etl.sources import population_columnar  # (it reads this module's rules: imported once it is loaded)
+
+            table = population_columnar.wide_table(raw.name, grid.rows[i + 1:], header, where, col)
             if table is not None:
                 return ParseResult(kind="indicators", table=table, meta=META, warnings=col.warnings)
         records = []
@@ -323,8 +322,10 @@ class Mye2PopulationParser:
                                expected=f"columns 0, 1, ..., {top}+", found=", ".join(header[all_i + 1:all_i + 6]))
         name_i = folded.index("name") if "name" in folded else None
         if self.columnar:
+            from etl.sources import population_columnar  # (as above)
+
             layout = {"all_i": all_i, "ages": ages, "top": top, "name_i": name_i, "year": year, "sex": sex}
-            table = population_columnar.mye2_table(sys.modules[__name__], grid.rows[i + 1:], header, layout, col)
+            table = population_columnar.mye2_table(grid.rows[i + 1:], header, layout, col)
             if table is not None:
                 return ParseResult(kind="indicators", table=table, meta=META, warnings=col.warnings)
         records = []

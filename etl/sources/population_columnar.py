@@ -16,17 +16,18 @@ import pandas as pd
 from etl.distinct import each_distinct
 from etl.errors import ProblemCollector
 from etl.schema import GSS, tidy_frame
+from etl.sources import ons_population as pop
 
 # Counts read without a per-cell call: plain whole numbers ('19682', '19682.0'), which the row reader's
 # _count reads as exactly float(text); up to 15 digits, so the float is exact.
 WHOLE = r"\d{1,15}(?:\.0+)?"
 
 
-def wide_table(pop, raw_name: str, rows: list, header: list[str], where: dict,
+def wide_table(raw_name: str, rows: list, header: list[str], where: dict,
                col: ProblemCollector) -> pd.DataFrame | None:
     """The tidy table of a clean wide-by-year file (``rows``: the data rows after the header), or None.
 
-    ``pop`` is etl.sources.ons_population (passed in to use its functions without an import cycle).
+    By ``pop``'s rules (etl.sources.ons_population).
     Calls ``col.skip``/``col.warn`` exactly as the row reader would for a clean file; on None nothing
     has been recorded."""
     data = [(line, cells) for line, cells in rows if any(str(c or "").strip() for c in cells)]
@@ -86,11 +87,11 @@ def wide_table(pop, raw_name: str, rows: list, header: list[str], where: dict,
         return None
     rec_age = [ages[k] for k in keep for _ in years]
     rec_sex = [sexes[k] for k in keep for _ in years]
-    df = pd.concat([df, _sixteen_plus(pop, df, rec_age, rec_sex)], ignore_index=True)
-    return _finish(pop, df, col, skips)
+    df = pd.concat([df, _sixteen_plus(df, rec_age, rec_sex)], ignore_index=True)
+    return _finish(df, col, skips)
 
 
-def _finish(pop, df: pd.DataFrame, col: ProblemCollector, skips: list) -> pd.DataFrame | None:
+def _finish(df: pd.DataFrame, col: ProblemCollector, skips: list) -> pd.DataFrame | None:
     """The row reader's ``_result`` on a clean table: English areas only (the same warning), constants."""
     english = df["area_code"].str.startswith("E").to_numpy(dtype=bool)
     if not english.any():
@@ -108,7 +109,7 @@ def _finish(pop, df: pd.DataFrame, col: ProblemCollector, skips: list) -> pd.Dat
     return tidy_frame(df)
 
 
-def _counts(pop, cells: list, probe: ProblemCollector) -> np.ndarray | None:
+def _counts(cells: list, probe: ProblemCollector) -> np.ndarray | None:
     """Whole counts of ``cells`` (plain ones with numpy, others once each by ``_count``); None if any is
     not a count (a blank included)."""
     series = pd.Series(cells, dtype=object)
@@ -123,7 +124,7 @@ def _counts(pop, cells: list, probe: ProblemCollector) -> np.ndarray | None:
     return values
 
 
-def mye2_table(pop, rows: list, header: list[str], layout: dict, col: ProblemCollector) -> pd.DataFrame | None:
+def mye2_table(rows: list, header: list[str], layout: dict, col: ProblemCollector) -> pd.DataFrame | None:
     """The tidy table of a clean MYE2 file, or None (``rows``: after the header; ``layout``: all_i, ages
     {column: age}, top, name_i, year, sex, as the row reader works them out)."""
     all_i, ages, top, name_i = layout["all_i"], layout["ages"], layout["top"], layout["name_i"]
@@ -144,7 +145,7 @@ def mye2_table(pop, rows: list, header: list[str], layout: dict, col: ProblemCol
         return None
     by_age = [j for j, _a in sorted(ages.items(), key=lambda ja: ja[1])]
     probe = ProblemCollector("")
-    values = _counts(pop, [row[j] for _l, _c, row in data for j in [all_i, *by_age]], probe)
+    values = _counts([row[j] for _l, _c, row in data for j in [all_i, *by_age]], probe)
     if values is None:
         return None
     grid = values.reshape(len(data), 1 + len(by_age))
@@ -169,10 +170,10 @@ def mye2_table(pop, rows: list, header: list[str], layout: dict, col: ProblemCol
         "derived": np.tile(np.array([False] + [True] * len(bands)), len(data))})
     if df.duplicated(["area_code", "period", "breakdown"]).any():
         return None
-    return _finish(pop, df, col, [])
+    return _finish(df, col, [])
 
 
-def _sixteen_plus(pop, df: pd.DataFrame, ages: list, sexes: list) -> pd.DataFrame:
+def _sixteen_plus(df: pd.DataFrame, ages: list, sexes: list) -> pd.DataFrame:
     """The row reader's ``_add_sixteen_plus`` on a table without duplicate keys: 'age=16+' = all ages less
     0-15 where both are given (status ok) and 16+ is not, in the order of the all-ages rows."""
     keys = list(zip(df["area_code"].tolist(), df["period"].tolist(), sexes))
