@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import calendar
-import math
+import numbers
 import re
+
+from pandas import NA
 
 from vocab import statuses
 from vocab.catalogue import Indicator
@@ -14,7 +16,8 @@ UNIT_SUFFIX = {"percent": "%", "count": "", "score": "", "per_100k": ""}
 
 
 def is_missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    """No figure: None, pandas' NA or a NaN (of any kind of float); a text or a number is there."""
+    return value is None or value is NA or (isinstance(value, numbers.Real) and value != value)
 
 
 def format_value(value, ind: Indicator, status: str = "ok") -> str:

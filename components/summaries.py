@@ -13,7 +13,7 @@ Pure functions of data frames and values (no Dash). Rules they follow:
 from __future__ import annotations
 
 import logging
-import math
+import numbers
 from collections.abc import Iterable, Sequence
 from functools import wraps
 from typing import Any
@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from components import frame_memo
+from components.formatting import is_missing
 from vocab import statuses
 from vocab.catalogue import Indicator
 
@@ -51,13 +52,9 @@ def _never_raises(fn):
 
 # --- words and numbers -------------------------------------------------------------------------
 
-def is_missing(value: Any) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    try:
-        return math.isnan(float(value))
-    except (TypeError, ValueError):
-        return True
+def no_number(value: Any) -> bool:
+    """Nothing to put in a sentence: a missing figure (``is_missing``) or anything that is not a number."""
+    return is_missing(value) or not isinstance(value, numbers.Real)
 
 
 def rounded(value: float, ind: Indicator) -> float:
@@ -151,7 +148,7 @@ def _comparisons(value: float, ind: Indicator, comparators: Iterable[tuple[str, 
             name, other = item[0], item[1]
         except (TypeError, IndexError, KeyError):
             continue
-        if is_missing(other) or str(name) in skip:
+        if no_number(other) or str(name) in skip:
             continue
         out.append(format_difference(rounded(value, ind) - rounded(other, ind), ind, in_sentence(name)))
     return out
@@ -221,13 +218,13 @@ def ranking_summary(values: pd.DataFrame, selected_code: str | None, indicator: 
                                         else None)
     row = matches[0]
     name = row["name"]
-    if is_missing(row["value"]):
+    if no_number(row["value"]):
         first = (f"{possessive(name)} figure for the {measure} in {period_label} is "
                  f"{_missing_phrase(row['status'])}, so it is not ranked.")
         spread = _extremes_sentence(df, ind, peer_noun, home_name)
         return prefix + first + (f" {spread}" if spread else "")
 
-    ranked = [dict(r, shown=rounded(r["value"], ind)) for r in df if not is_missing(r["value"])]
+    ranked = [dict(r, shown=rounded(r["value"], ind)) for r in df if not no_number(r["value"])]
     mine = rounded(row["value"], ind)
     n = len(ranked)
     group = peers if n == n_all else f"the {n} {peer_noun} in {in_sentence(home_name)} with a figure"
@@ -270,7 +267,7 @@ def _rank_phrase(ranked: list[dict], code: str, mine: float, ind: Indicator, gro
 def _extremes_sentence(df: list[dict], ind: Indicator, peer_noun: str, home_name: str) -> str:
     """'Across Lancashire's 14 districts, the claimant rate was highest in Blackpool (9.8%) and lowest in
     Ribble Valley (2.1%).' ('Of the 13 districts in Lancashire with a figure, ...' when some are missing)."""
-    shown = [(rounded(r["value"], ind), r["name"]) for r in df if not is_missing(r["value"])]
+    shown = [(rounded(r["value"], ind), r["name"]) for r in df if not no_number(r["value"])]
     if not shown:
         return f"No figures are published for {possessive(home_name)} {peer_noun} in this period."
     top, bottom = max(v for v, _ in shown), min(v for v, _ in shown)
@@ -291,7 +288,7 @@ def _spread_summary(df: list[dict], ind: Indicator, period_label: str, home_name
                     comparators, home_value) -> str:
     measure = measure_name(ind)
     first = ""
-    if not is_missing(home_value):
+    if not no_number(home_value):
         first = f"{possessive(home_name)} {measure} was {format_number(home_value, ind)} in {period_label}"
         comparisons = _comparisons(home_value, ind, comparators, exclude=[home_name])
         first += (", " + join_names(comparisons, limit=len(comparisons)) if comparisons else "") + ". "
@@ -299,7 +296,7 @@ def _spread_summary(df: list[dict], ind: Indicator, period_label: str, home_name
     if not first:  # the sentence must name the period
         spread = f"In {period_label}, {spread[:1].lower()}{spread[1:]}" if spread.startswith(("Across", "Of ")) \
             else spread
-    missing = [r["name"] for r in df if is_missing(r["value"])]
+    missing = [r["name"] for r in df if no_number(r["value"])]
     tail = ""
     if missing and len(missing) < len(df):
         verb = "is" if len(missing) == 1 else "are"
@@ -343,7 +340,7 @@ def trend_summary(series: pd.DataFrame, area_name: str, indicator: Indicator,
     elif is_home:
         prefix = capitalise(f"These figures are for {in_sentence(area_name)} as a whole. ")
     who = possessive(area_name)
-    have = [r for r in df if not is_missing(r["value"])]
+    have = [r for r in df if not no_number(r["value"])]
     last = df[-1]
     if not have:
         return prefix + f"No {measure} figures are published for {in_sentence(area_name)} in this period."
@@ -352,7 +349,7 @@ def trend_summary(series: pd.DataFrame, area_name: str, indicator: Indicator,
     if gaps:
         gap_note = f" (figures for {gaps} of {len(df)} periods are not published)"
 
-    if is_missing(last["value"]):
+    if no_number(last["value"]):
         latest = have[-1]
         text = (f"{who} figure for {last['period_label']} is {_missing_phrase(last['status'])}; the latest "
                 f"published was {_value_phrase(latest['value'], latest['status'], ind)} in "
@@ -414,10 +411,10 @@ def breakdown_summary(df: pd.DataFrame, area_name: str, indicator: Indicator, pe
         r["label"] = str(label if not _na(label) else r["breakdown"])
     total = [r for r in data if str(r["breakdown"]) == "total"]
     groups = [r for r in data if str(r["breakdown"]) != "total"]
-    have = [(rounded(r["value"], ind), r["label"]) for r in groups if not is_missing(r["value"])]
+    have = [(rounded(r["value"], ind), r["label"]) for r in groups if not no_number(r["value"])]
     who = possessive(area_name)
     overall = ""
-    if total and not is_missing(total[0]["value"]):
+    if total and not no_number(total[0]["value"]):
         overall = f" Overall it was {format_number(total[0]['value'], ind)}."
     if not have:
         return f"No figures by {dimension} are published for {in_sentence(area_name)} in {period_label}.{overall}"
@@ -433,7 +430,7 @@ def breakdown_summary(df: pd.DataFrame, area_name: str, indicator: Indicator, pe
         text = (f"In {period_label}, {who} {measure} was highest for {join_names(top_labels)} "
                 f"({format_number(top, ind)}) and lowest for {join_names(bottom_labels)} "
                 f"({format_number(bottom, ind)}), across {len(groups)} {plural}.")
-    missing = [r["label"] for r in groups if is_missing(r["value"])]
+    missing = [r["label"] for r in groups if no_number(r["value"])]
     if missing:
         verb = "is" if len(missing) == 1 else "are"
         text += f" The figure for {join_names(missing)} {verb} not published (suppressed or not available)."
@@ -460,14 +457,14 @@ def map_summary(values: pd.DataFrame, indicator: Indicator, period_label: str, h
     text = f"In {period_label}, {spread[:1].lower()}{spread[1:]}" if spread.startswith(("Across", "Of ")) \
         else spread
     note = {"lower": "lower is better", "higher": "higher is better"}.get(ind.polarity or "")
-    if note and sum(not is_missing(r["value"]) for r in df) > 1:
+    if note and sum(not no_number(r["value"]) for r in df) > 1:
         text = text[:-1] + f"; {note}."
-    missing = [r["name"] for r in df if is_missing(r["value"])]
+    missing = [r["name"] for r in df if no_number(r["value"])]
     if missing and len(missing) < len(df):
         verb = "is" if len(missing) == 1 else "are"
         text += f" The figure for {join_names(missing)} {verb} not published (suppressed or not available)."
     if selected_code is not None:
         row = next((r for r in df if r["area_code"] == selected_code), None)
-        if row is not None and not is_missing(row["value"]):
+        if row is not None and not no_number(row["value"]):
             text += f" {capitalise(in_sentence(row['name']))}: {format_number(row['value'], ind)}."
     return text
