@@ -168,11 +168,21 @@ class Geography:
 
     def members(self, parent_code: str, level: str) -> list[str]:
         """Today's districts belonging to a parent area (merged codes replaced by successors)."""
-        found = set()
-        for district in self.districts:
-            if self.parent_of(district, level) == parent_code:
-                found.add(self.current_code(district))
-        return sorted(found)
+        return sorted({self.current_code(district) for district in self.districts_in(parent_code, level)})
+
+    def districts_in(self, parent_code: str, level: str) -> list[str]:
+        """The districts (old codes and new, in ``districts``' order) whose parent at ``level`` is
+        ``parent_code``: each level's districts are placed once (every area of a release asks)."""
+        if level not in self._districts_by_parent:
+            placed: dict[str | None, list[str]] = {}
+            for district in self.districts:
+                placed.setdefault(self.parent_of(district, level), []).append(district)
+            self._districts_by_parent[level] = placed
+        return self._districts_by_parent[level].get(parent_code, [])
+
+    @cached_property
+    def _districts_by_parent(self) -> dict[str, dict[str | None, list[str]]]:
+        return {}  # level -> parent code -> districts (``districts_in``)
 
     def name_of(self, code: str) -> str | None:
         return self.names.get(code)
@@ -239,13 +249,11 @@ class Geography:
 
     def _common_parent(self, upper_tier_code: str, level: str) -> str | None:
         """The parent shared by every district of an upper tier (None when they straddle)."""
-        districts = [d for d in self.districts if self.upper_tier_of(d) == upper_tier_code]
-        found = {self.parent_of(d, level) for d in districts}
+        found = {self.parent_of(d, level) for d in self.districts_in(upper_tier_code, "upper_tier")}
         return found.pop() if len(found) == 1 else None
 
     def _common_region(self, area_code: str, level: str) -> str | None:
-        districts = [d for d in self.districts if self.parent_of(d, level) == area_code]
-        found = {self.parent_of(d, "region") for d in districts}
+        found = {self.parent_of(d, "region") for d in self.districts_in(area_code, level)}
         return found.pop() if len(found) == 1 else None
 
 

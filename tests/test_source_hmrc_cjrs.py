@@ -330,3 +330,12 @@ def test_release_title_right_above_the_header_is_not_the_period(tmp_path):
     book.save(path)
     table = PARSER.parse(RawFile.at(path)).table
     assert set(table["period"]) == {"2020-06"}, "a release title in column A above the header dates nothing"
+
+
+def test_every_code_heading_says_code():
+    """find_header skips a row without the word "code" before reading its cells' roles: that holds only
+    while every heading it knows for the code column has the word."""
+    from etl.sources.hmrc_cjrs import HEADER_VARIANTS, normalise_header
+
+    assert all("code" in variant for variant in HEADER_VARIANTS["code"])
+    assert "code" not in normalise_header("Co[note 1]de") and normalise_header("LA Code [note 2]") == "la code"

@@ -154,6 +154,8 @@ def find_header(sheet: Grid) -> int | None:
     """Index in ``sheet.rows`` of the header row: a code column plus count or date columns. (Whether the
     other cells are dates is asked only of a row with a code column: most rows have none.)"""
     for i, (_, cells) in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+        if not any(c is not None and "code" in str(c).lower() for c in cells):
+            continue  # every code heading says "code" (HEADER_VARIANTS): a row without the word has none
         roles = [_header_role(c) for c in cells]
         names = {r[0] for r in roles if r}
         if "code" in names and (names & set(VALUE_ROLES)
