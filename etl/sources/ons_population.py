@@ -330,14 +330,11 @@ class Mye2PopulationParser:
                 return ParseResult(kind="indicators", table=table, meta=META, warnings=col.warnings)
         records = []
         for line, row in col.until_full(grid.rows[i + 1:]):
-            if not any(str(c or "").strip() for c in row):
-                continue
-            code = str(row[0] or "").strip()
-            if not GSS.match(code):
-                if len([c for c in row if str(c or "").strip()]) <= 2:
-                    continue  # a footnote line below the table
+            kind, code = mye2_row_kind(row)
+            if kind == "not_gss":
                 col.error("an area code that is not a GSS code", row=line, column=header[0],
                           expected="a 9-character ONS code such as E07000117", found=code)
+            if kind != "area":
                 continue
             total = _count(row[all_i], col, line, header[all_i])
             counts = {}
@@ -357,6 +354,17 @@ class Mye2PopulationParser:
                 records.append(_record(code, name, year, band, sex, value, "ok", line, derived=True,
                                        column="single years of age"))
         return _result(raw, records, col)
+
+
+def mye2_row_kind(row: list) -> tuple[str, str]:
+    """(kind, code) of a row below the MYE2 header: "blank", "footnote" (a line of a cell or two under the
+    table), "not_gss" (an error: a row of figures without a GSS code) or "area". Both readers ask this."""
+    if not any(str(c or "").strip() for c in row):
+        return "blank", ""
+    code = str(row[0] or "").strip()
+    if GSS.match(code):
+        return "area", code
+    return ("footnote" if len([c for c in row if str(c or "").strip()]) <= 2 else "not_gss"), code
 
 
 # --- Nomis API CSV (NM_31_1, NM_2002_1) -----------------------------------------------------------

@@ -132,14 +132,11 @@ def mye2_table(rows: list, header: list[str], layout: dict, col: ProblemCollecto
         return None
     data = []
     for line, row in rows:
-        if not any(str(c or "").strip() for c in row):
-            continue
-        code = str(row[0] or "").strip()
-        if not GSS.match(code):
-            if len([c for c in row if str(c or "").strip()]) <= 2:
-                continue  # a footnote line below the table
-            return None
-        data.append((line, code, row))
+        kind, code = pop.mye2_row_kind(row)
+        if kind == "not_gss":
+            return None  # an error the row reader names
+        if kind == "area":
+            data.append((line, code, row))
     width = max([all_i, *ages]) + 1
     if not data or any(len(row) < width for _l, _c, row in data):
         return None
