@@ -94,3 +94,48 @@ def test_file_shapes_read_alike(tmp_path, variant):
     _assert_same(path)
     if variant == "quoted line break":
         assert fast.source_row.max() == 11, "rows after a quoted line break keep their file line"
+
+
+@needs_real
+def test_real_table_reads_with_pyarrow():
+    raw = RawFile(path=REAL, name=REAL.name, root=REAL.parent)
+    assert fe_library_columnar._read_arrow(raw) is not None, "the real table is clean: pyarrow reads it"
+
+
+@pytest.mark.parametrize("variant", ["plain", "crlf", "bom", "spaces", "empty cells row", "accents", "quoted"])
+def test_pyarrow_read_same_as_row_reader(tmp_path, variant):
+    """A file without blank lines is read by pyarrow (``_read_arrow``) and gives the row reader's table,
+    warnings and line numbers."""
+    text = TABLE.replace("\n\n", "\n")
+    if variant == "crlf":
+        text = text.replace("\n", "\r\n")
+    elif variant == "bom":
+        text = "\ufeff" + text
+    elif variant == "spaces":
+        text = text.replace("Barrow in Furness,", " Barrow in Furness ,").replace(",800,", ", 800 ,")
+    elif variant == "empty cells row":
+        text = text.replace("201617,Totals,Barrow", ",,,,,,\n201617,Totals,Barrow")
+    elif variant == "accents":
+        text = text.replace("Barrow in Furness", "Ynys Môn")
+    elif variant == "quoted":
+        text = text.replace("Blackpool,Totals,Totals,900", '"Blackpool","Totals",Totals,"900"')
+    path = tmp_path / "fe.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    assert fe_library_columnar._read_arrow(RawFile(path=path, name=path.name, root=path.parent)) is not None
+    assert _fast_used(path)
+    (fast, warnings), _ = _both(path)
+    assert len(fast) == 12 and len(warnings) == 2
+    _assert_same(path)
+    if variant == "empty cells row":
+        assert fast.source_row.max() == 10, "rows after a row of empty cells keep their file line"
+
+
+@pytest.mark.parametrize("edit", [
+    ("1100", "12 apples"), ("Barrow in Furness", ""), ("201718", "2017-18"), (",0\n", ",0,5\n"),
+    ("201617,Totals,Barrow in Furness,Totals,Totals,800,450", "201617,Totals,Blackpool,Totals,Totals,8,4")])
+def test_a_problem_in_a_pyarrow_file_falls_back(tmp_path, edit):
+    path = tmp_path / "fe.csv"
+    path.write_text(TABLE.replace("\n\n", "\n").replace(*edit))
+    assert not _fast_used(path), "a file with a problem is left to the row reader"
+    (fast, fast_msgs), (rows, row_msgs) = _both(path)
+    assert fast is None and rows is None and fast_msgs and fast_msgs == row_msgs
