@@ -367,6 +367,11 @@ def parse_ees(raw: RawFile, dataset: Dataset) -> ParseResult:
     if isinstance(rows, ColumnRows):  # a clean file: its "all" values found a column at a time, and rows
         seen_totals, candidates = rows.seen(candidates), {}  # made of only the columns read below
         plan = _filter_plan(dataset, header, seen_totals, measure_columns)
+        from etl.sources.ees_columnar import ees_table  # (it uses this module's checks)
+
+        if (fast := ees_table(rows.cols, rows.width, header, idx, layout, dataset, measures, plan, col)) is not None:
+            return ParseResult("indicators", fast[0], source_meta(dataset.source_id), col.warnings,
+                               extras={"la_codes": fast[1]})
         rows = rows.only(_columns_read(idx, dataset, plan, measures))
     ident_i = idx.get("time_identifier")
     periods: dict[tuple[str, str], str | None] = {}
