@@ -32,6 +32,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from etl.errors import Problem, ProblemCollector, SourceFormatError
@@ -431,7 +432,10 @@ def la_code_pairs(kept: list, idx: dict[str, int]) -> pd.DataFrame:
         for old, new in {(cells[old_i].strip(), cells[new_i].strip()) for _line, cells, _area, _period in kept}:
             if re.fullmatch(r"[0-9]{3}", old) and re.fullmatch(r"E[0-9]{8}", new):  # (each distinct pair once)
                 pairs.add((int(old), new))
-    return pd.DataFrame(sorted(pairs), columns=["la_number", "area_code"]).astype({"la_number": "int64"})
+    if not pairs:
+        return pd.DataFrame([], columns=["la_number", "area_code"]).astype({"la_number": "int64"})
+    numbers, codes = zip(*sorted(pairs))  # (columns made as they are typed: no astype over the frame)
+    return pd.DataFrame({"la_number": np.array(numbers, dtype="int64"), "area_code": list(codes)})
 
 
 def _resolve_duplicates(rows: list[dict], col: ProblemCollector) -> list[dict]:

@@ -75,14 +75,15 @@ def _skips(calls: list, combo: np.ndarray, lines: np.ndarray, into: list) -> Non
 
 
 def _parsed(rows: _Rows, where: tuple[int, str], among: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(values, statuses) of the cells at ``where`` on the rows ``among``; a cell that is not a number or a
-    known marker fails (the row loops report it)."""
-    index, texts = rows.column(where[0])
-    used = index[among]
-    values = np.full(len(texts), math.nan)
-    statuses = np.empty(len(texts), dtype=object)
-    for k in np.unique(used).tolist():
-        parsed = parse_cell(texts[k])
+    """(values, statuses) of the cells at ``where`` on the rows ``among`` (each distinct text parsed once); a
+    cell that is not a number or a known marker fails (the row loops report it)."""
+    texts = rows.cols.taken(where[0], among if rows.rows is None else rows.rows[among])
+    seen: dict[str, int] = {}
+    used = np.fromiter((seen.setdefault(t, len(seen)) for t in texts), dtype=np.int64, count=len(texts))
+    values = np.full(len(seen), math.nan)
+    statuses = np.empty(len(seen), dtype=object)
+    for k, text in enumerate(seen):
+        parsed = parse_cell(text)
         if parsed is None:
             raise _Failed
         values[k], statuses[k] = parsed
@@ -139,12 +140,16 @@ def _table(rows: _Rows, header, idx, layout, dataset, measures, plan, col):
         "indicator": flat("indicator"), "area_code": rep(area_cells[0]), "area_name": rep(area_cells[1]),
         "area_level": rep(area_cells[2]), "period": rep(period_texts[period_no]),
         "breakdown": rep(label_texts[label_no]),
-        "unit": np.tile(objects([p.measure.unit for p in measures]), n), "source": dataset.source_id,
+        "unit": np.tile(objects([p.measure.unit for p in measures]), n),
+        "source": np.full(n * m, dataset.source_id, dtype=object),
         "source_row": np.repeat(rows.line[kept], m),
         **{key: flat(key) for key in ("value", "status", "numerator", "denominator", "lower_ci", "upper_ci",
                                       "source_column", "source_parts")}}
-    key = pd.MultiIndex.from_arrays([table[c] for c in ("indicator", "area_code", "period", "breakdown")])
-    if key.has_duplicates:
+    key = np.zeros(n * m, dtype=np.int64)
+    for c in ("indicator", "area_code", "period", "breakdown"):  # (each a few distinct texts: numbered)
+        codes, uniques = pd.factorize(table[c], use_na_sentinel=False)
+        key = key * max(len(uniques), 1) + codes
+    if len(np.unique(key)) != len(key):
         raise _Failed  # (the duplicate rules, with their skips and errors, are the row loops')
     for reason, line in skips:
         col.skip(reason, line)
