@@ -17,6 +17,7 @@ import pandas as pd
 
 from etl.errors import ProblemCollector
 from etl.schema import tidy_frame
+from etl.texts import TEXT_COLUMNS
 from etl.sources import dfe_ees as ees
 from etl.sources.cells import cell as parse_cell
 from etl.sources.columns import Columns, combine, objects
@@ -157,7 +158,14 @@ def _table(rows: _Rows, header, idx, layout, dataset, measures, plan, col):
     for end, name in enumerate(("period_start", "period_end")):
         dates = objects([bounds[p][end] if bounds[p] else None for p in period_texts.tolist()])
         table[name] = rep(pd.to_datetime(dates).astype("datetime64[ms]").to_numpy()[period_no])
-    return tidy_frame(pd.DataFrame(table)), la_codes
+    return tidy_frame(pd.DataFrame({c: _kept(c, v) for c, v in table.items()})), la_codes
+
+
+def _kept(name: str, column: np.ndarray) -> pd.Series | np.ndarray:
+    """A column as the frame should hold it: the contract's texts stay ``object`` (pandas would make an object
+    array its Arrow "str", which tidy_frame turns back into objects: two copies a column); the parser's own
+    extras (source_column, ...) are made as the row loops' frame has them."""
+    return pd.Series(column, dtype=object) if name in TEXT_COLUMNS else column
 
 
 def _measure(rows: _Rows, dataset, plan_m, basis_i, kept: np.ndarray, provisional: np.ndarray) -> dict:

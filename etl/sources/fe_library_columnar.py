@@ -21,6 +21,7 @@ import pandas as pd
 
 from etl.errors import ProblemCollector, SourceFormatError
 from etl.schema import tidy_frame
+from etl.texts import TEXT_COLUMNS
 from etl.sources import dfe_fe_library as lib
 from etl.sources.cells import cell as parse_cell
 from etl.sources.columns import combine, objects, read_columns
@@ -179,16 +180,18 @@ def fe_table(raw, col: ProblemCollector) -> pd.DataFrame | None:
     ends = pd.to_datetime(objects([b[1] if b else None for b in bounds])).astype("datetime64[ms]").to_numpy()
     rep = lambda a: np.repeat(a, m)  # noqa: E731  (each kept row once per measure, in the row reader's order)
     flat = lambda per: np.stack(per, axis=1).reshape(-1)  # noqa: E731
-    df = pd.DataFrame({
+    n = len(kept) * m
+    df = pd.DataFrame({c: pd.Series(v, dtype=object) if c in TEXT_COLUMNS else v for c, v in {  # (texts: object)
         "indicator": np.tile(objects(list(measures.values())), len(kept)),
         "area_code": rep(codes[name_i[kept]]), "area_name": rep(area_names[name_i[kept]]),
         "area_level": rep(levels[name_i[kept]]),
         "period": rep(objects(list(period_texts))[period_no]), "period_start": rep(starts[period_no]),
         "period_end": rep(ends[period_no]), "breakdown": rep(objects(list(label_texts))[label_no]),
         "value": flat([v[u] for v, u in zip(values, used)]), "status": flat([s[u] for s, u in zip(statuses, used)]),
-        "numerator": math.nan, "denominator": math.nan, "unit": "count", "source": lib.SOURCE_ID,
+        "numerator": np.full(n, math.nan), "denominator": np.full(n, math.nan),
+        "unit": np.full(n, "count", dtype=object), "source": np.full(n, lib.SOURCE_ID, dtype=object),
         "source_row": np.repeat(lines[kept], m),
-        "source_column": np.tile(objects(list(measures)), len(kept))})
+        "source_column": np.tile(objects(list(measures)), len(kept))}.items()})
     skipped = np.flatnonzero(~keep)
     reasons = [f"la_name '{n}' is not an area" for n in names] + ["more than one of level/SSA/Age is not 'Totals'"]
     which = np.where(is_area[skipped], len(names), name_i[skipped])
