@@ -49,7 +49,7 @@ def _assert_same(fast, slow):
     if isinstance(slow, list):
         assert fast == slow
         return
-    pd.testing.assert_frame_equal(fast.table, slow.table)
+    pd.testing.assert_frame_equal(fast.table, slow.table, check_exact=True)
     assert fast.warnings == slow.warnings and fast.meta == slow.meta
     assert fast.extras.keys() == slow.extras.keys()
     for key in slow.extras:
