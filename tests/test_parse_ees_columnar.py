@@ -100,3 +100,23 @@ def test_a_repeated_row_is_left_to_the_row_loops(tmp_path, monkeypatch):
                               monkeypatch)
     assert made == [False] and isinstance(slow, list)
     _assert_same(fast, slow)
+
+
+@pytest.mark.parametrize("reasons", [3, 100])
+def test_skip_rows_records_what_a_call_per_row_would(reasons):
+    """Many rows' skips at once leave the collector as a skip call per row does (lines shown, counts, order)."""
+    import random
+
+    from etl.errors import ProblemCollector
+    from etl.sources.row_memo import skip_rows
+
+    rng = random.Random(reasons)
+    texts = [f"reason {k}" for k in range(reasons)]
+    which = [rng.randrange(reasons) for _ in range(2000)]
+    lines = sorted(rng.sample(range(2, 50000), 2000))
+    plain, bulk = ProblemCollector("f.csv"), ProblemCollector("f.csv")
+    for k, line in zip(which, lines):
+        plain.skip(texts[k], line)
+    skip_rows(bulk, texts, which, lines)
+    assert bulk.skipped == plain.skipped and bulk.skipped_counts == plain.skipped_counts
+    assert list(bulk.skipped) == list(plain.skipped) and bulk.warnings == plain.warnings

@@ -21,7 +21,7 @@ from etl.texts import TEXT_COLUMNS
 from etl.sources import dfe_ees as ees
 from etl.sources.cells import cell as parse_cell
 from etl.sources.columns import Columns, combine, objects
-from etl.sources.row_memo import _Recorder
+from etl.sources.row_memo import _Recorder, skip_rows
 from vocab.periods import parse_dfe_time_period, period_bounds
 
 
@@ -152,8 +152,9 @@ def _table(rows: _Rows, header, idx, layout, dataset, measures, plan, col):
         key = key * max(len(uniques), 1) + codes
     if len(np.unique(key)) != len(key):
         raise _Failed  # (the duplicate rules, with their skips and errors, are the row loops')
-    for reason, line in skips:
-        col.skip(reason, line)
+    numbered: dict[str, int] = {}
+    which = [numbered.setdefault(reason, len(numbered)) for reason, _line in skips]
+    skip_rows(col, list(numbered), which, [line for _reason, line in skips])
     bounds = {p: period_bounds(p) for p in set(period_texts.tolist())}
     for end, name in enumerate(("period_start", "period_end")):
         dates = objects([bounds[p][end] if bounds[p] else None for p in period_texts.tolist()])

@@ -26,6 +26,7 @@ from etl.sources import dfe_fe_library as lib
 from etl.sources.cells import cell as parse_cell
 from etl.sources.columns import combine, objects, read_columns
 from etl.sources.dfe_ees import read_rows
+from etl.sources.row_memo import skip_rows
 from vocab.periods import parse_dfe_time_period, period_bounds
 
 MAX_BYTES = 16 * 2**20  # a larger file is read line by line (read_rows), in little memory
@@ -119,12 +120,6 @@ def _read_any(raw) -> tuple[list[str], np.ndarray, list[Column]] | None:
     return header, np.array([line for line, _c in rows], dtype="int64"), columns
 
 
-def _skip_rows(col: ProblemCollector, reasons: list[str], which: np.ndarray, lines: np.ndarray) -> None:
-    """``col.skip(reasons[which[k]], lines[k])`` for every k, in order (as the row reader calls it)."""
-    for k, line in zip(which.tolist(), lines.tolist()):
-        col.skip(reasons[k], line)
-
-
 def fe_table(raw, col: ProblemCollector) -> pd.DataFrame | None:
     """The tidy table of a clean FE data library file (by ``lib``'s rules: etl.sources.dfe_fe_library), or
     None. Calls ``col.skip`` exactly as the row reader would for a clean file; on None nothing is recorded."""
@@ -195,5 +190,5 @@ def fe_table(raw, col: ProblemCollector) -> pd.DataFrame | None:
     skipped = np.flatnonzero(~keep)
     reasons = [f"la_name '{n}' is not an area" for n in names] + ["more than one of level/SSA/Age is not 'Totals'"]
     which = np.where(is_area[skipped], len(names), name_i[skipped])
-    _skip_rows(col, reasons, which, lines[skipped])
+    skip_rows(col, reasons, which, lines[skipped])
     return tidy_frame(df)
