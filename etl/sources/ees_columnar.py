@@ -67,12 +67,28 @@ class _Rows:
         return combo, out
 
 
-def _skips(calls: list, combo: np.ndarray, lines: np.ndarray, into: list) -> None:
-    """Append (reason, line) for every row whose combination's check skipped it, in row order."""
-    has = np.array([bool(c[1]) for c in calls], dtype=bool)
-    for k in np.flatnonzero(has[combo]).tolist():
-        for reason in calls[combo[k]][1]:
-            into.append((reason, int(lines[k])))
+class _Skips:
+    """The rows' skips in the row loops' order, as (reason number, line) arrays: a combination's check skips
+    its row at most once (it returns None right after), so each row's reason is its combination's."""
+
+    def __init__(self):
+        self.reasons: dict[str, int] = {}
+        self.which: list[np.ndarray] = []
+        self.lines: list[np.ndarray] = []
+
+    def add(self, calls: list, combo: np.ndarray, lines: np.ndarray) -> None:
+        """Every row whose combination's check skipped it (``calls``: per combination, (result, reasons))."""
+        if any(len(c[1]) > 1 for c in calls):
+            raise _Failed  # (not made by parse_ees's checks: the row loops would say)
+        number = np.array([self.reasons.setdefault(c[1][0], len(self.reasons)) if c[1] else -1 for c in calls],
+                          dtype=np.int64)[combo] if calls else np.zeros(0, dtype=np.int64)
+        skipped = number >= 0
+        self.which.append(number[skipped])
+        self.lines.append(lines[skipped])
+
+    def record(self, col: ProblemCollector) -> None:
+        if self.which:
+            skip_rows(col, list(self.reasons), np.concatenate(self.which), np.concatenate(self.lines))
 
 
 def _parsed(rows: _Rows, where: tuple[int, str], among: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -102,12 +118,12 @@ def ees_table(cols: Columns, width: int, header: list[str], idx: dict[str, int],
 
 
 def _table(rows: _Rows, header, idx, layout, dataset, measures, plan, col):
-    skips: list[tuple[str, int]] = []
+    skips = _Skips()
     every = np.arange(len(rows.line))
     # pass 1 (parse_ees's first loop): area, then period
     area_where = sorted({idx[c] for c in ees._AREA_COLUMNS if c in idx})
     combo, areas = rows.per_combination(area_where, lambda cells, rec: ees._area(cells, idx, layout, rec, 0), every)
-    _skips(areas, combo, rows.line, skips)
+    skips.add(areas, combo, rows.line)
     has_area = np.array([a[0] is not None for a in areas], dtype=bool)[combo]
     area_of = combo
     period_where = [idx["time_period"]] + ([idx["time_identifier"]] if "time_identifier" in idx else [])
@@ -121,7 +137,7 @@ def _table(rows: _Rows, header, idx, layout, dataset, measures, plan, col):
     # pass 2 (the second loop): breakdown, then each measure
     b_combo, labels = rows.per_combination(sorted(plan), lambda cells, rec: ees._breakdown(cells, plan, rec, 0),
                                            kept)
-    _skips(labels, b_combo, rows.line[kept], skips)
+    skips.add(labels, b_combo, rows.line[kept])
     has_label = np.array([b[0] is not None for b in labels], dtype=bool)[b_combo]
     period_no = p_combo[has_label]
     label_no = b_combo[has_label]
@@ -152,9 +168,7 @@ def _table(rows: _Rows, header, idx, layout, dataset, measures, plan, col):
         key = key * max(len(uniques), 1) + codes
     if len(np.unique(key)) != len(key):
         raise _Failed  # (the duplicate rules, with their skips and errors, are the row loops')
-    numbered: dict[str, int] = {}
-    which = [numbered.setdefault(reason, len(numbered)) for reason, _line in skips]
-    skip_rows(col, list(numbered), which, [line for _reason, line in skips])
+    skips.record(col)
     bounds = {p: period_bounds(p) for p in set(period_texts.tolist())}
     for end, name in enumerate(("period_start", "period_end")):
         dates = objects([bounds[p][end] if bounds[p] else None for p in period_texts.tolist()])
