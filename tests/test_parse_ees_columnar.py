@@ -68,12 +68,13 @@ def _variant(tmp_path: Path, name: str, edit) -> Path:
     + lines[4:],
     lambda lines: lines + [lines[4].replace('"E07000117","Burnley"', '"E07000120","Hyndburn"')],  # one more area
     lambda lines: lines + [lines[4].replace('"Burnley"', '"LA demo"')],  # a dummy row
+    lambda lines: [lines[0]] + [line.replace(line.split(",")[2], '"Ward"') for line in lines[1:]],  # none kept
 ])
 def test_clean_variants_made_column_wise(edit, tmp_path, monkeypatch):
     made = _spy(monkeypatch)
     fast, slow, _used = _both(_variant(tmp_path, "ks4_pr_lad_underlying.csv", edit), monkeypatch)
     assert made == [True]
-    assert len(slow.table) > 0
+    assert len(slow.table) > 0 or all("not charted" in w.message for w in slow.warnings)
     _assert_same(fast, slow)
 
 
