@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.sources import dfe_ees, ees_columnar
+from etl.sources import ees_columnar
 from test_parse_ees_fast import FIXTURES, REAL, _assert_same, _both
 
 
