@@ -198,17 +198,31 @@ def simplify_for_web(geoms, older: np.ndarray):
     values = np.asarray(geoms, dtype=object)
     out = values.copy()
     current = ~older
+    checked = np.zeros(len(values), dtype=bool)  # known valid polygons already: _polygonal would keep them
     if current.any():
         try:
             simplified = shapely.coverage_simplify(values[current], SIMPLIFY_TOLERANCE)
-            if not all(g is not None and g.is_valid and not g.is_empty for g in simplified):
+            if not (shapely.is_valid(simplified) & ~shapely.is_empty(simplified)).all():  # (None: not valid)
                 raise ValueError("coverage simplification gave invalid shapes")
+            checked[current] = np.isin(shapely.get_type_id(simplified), (3, 6))  # Polygon, MultiPolygon
         except Exception:  # not a clean coverage (overlaps): simplify each shape on its own
             simplified = shapely.simplify(values[current], SIMPLIFY_TOLERANCE, preserve_topology=True)
         out[current] = simplified
     if older.any():
         out[older] = shapely.simplify(values[older], SIMPLIFY_TOLERANCE, preserve_topology=True)
-    return [_polygonal(g) for g in out]
+    return _polygonal_all(out, checked)
+
+
+def _polygonal_all(geoms, checked: np.ndarray | None = None) -> list:
+    """:func:`_polygonal` of each geometry; valid polygons (most of them) found at once, not one by one,
+    and those in ``checked`` not looked at again."""
+    import shapely
+
+    values = np.asarray(geoms, dtype=object)
+    todo = ~checked if checked is not None else np.ones(len(values), dtype=bool)
+    keep = ~todo
+    keep[todo] = shapely.is_valid(values[todo]) & np.isin(shapely.get_type_id(values[todo]), (3, 6))
+    return [g if ok else _polygonal(g) for g, ok in zip(values, keep)]
 
 
 class OnsBoundaryParser:
@@ -262,7 +276,7 @@ class OnsBoundaryParser:
         df = df.to_crs(WGS84)
         if problems := outside_england(df, raw):
             raise SourceFormatError(problems[:MAX_PROBLEMS])
-        df["geometry"] = [_polygonal(g) for g in df.geometry.values]
+        df["geometry"] = _polygonal_all(df.geometry.values)
         if kind != "topojson":
             if problems := _duplicate_codes(df, raw, code_col):
                 raise SourceFormatError(problems)
