@@ -61,3 +61,95 @@ def test_gc_paused_pauses_and_restores(enabled):
         assert gc.isenabled() is enabled, "... also when the block raises"
     finally:
         (gc.enable if was else gc.disable)()
+
+
+# --- TopoJSON layers read from the parsed document (etl.sources.topojson_layer) ---------------------
+
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import geopandas as gpd  # noqa: E402
+
+from etl.sources import topojson_layer  # noqa: E402
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ons_geography"
+REAL_TOPOJSON = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real" / "boundaries" / \
+    "ons_uk_topojson_2014_2025.json"
+
+# Quantised: two squares sharing an edge (arc 0, walked backwards by the second), one with a hole, and a
+# multipolygon of both; start/end on some features only.
+QUANTISED = {
+    "type": "Topology",
+    "transform": {"scale": [0.0001234567, 0.0000987654], "translate": [-2.5, 52.25]},
+    "arcs": [[[1000, 0], [0, 1000]],                      # 0: shared edge x=1000, y 0 -> 1000
+             [[1000, 1000], [-1000, 0], [0, -1000], [1000, 0]],  # 1: left square's other sides
+             [[1000, 0], [1000, 0], [0, 1000], [-1000, 0]],      # 2: right square's other sides
+             [[200, 200], [300, 0], [0, 300], [-300, 0], [0, -300]]],  # 3: a hole in the left square
+    "objects": {"ltla": {"type": "GeometryCollection", "geometries": [
+        {"type": "Polygon", "arcs": [[0, 1], [3]], "properties": {"areacd": "E06000001", "areanm": "Left"}},
+        {"type": "Polygon", "arcs": [[2, -1]], "properties": {"areacd": "E06000002", "areanm": "Right",
+                                                              "end": 2019}},
+        {"type": "MultiPolygon", "arcs": [[[0, 1]], [[2, -1]]],
+         "properties": {"areacd": "E06000003", "areanm": "Both", "start": 2020}}]}}}
+
+
+def _gdal_and_fast(path: Path, layer: str):
+    fast = topojson_layer.read_layer(json.loads(path.read_text()), layer)
+    return gpd.read_file(path, layer=layer), fast
+
+
+def _assert_as_gdal(path: Path, layer: str):
+    gdal, fast = _gdal_and_fast(path, layer)
+    assert fast is not None, f"{path.name} {layer}: a plain layer reads from the document"
+    assert [g.wkb for g in fast.geometry] == [g.wkb for g in gdal.geometry], "GDAL's shapes, byte for byte"
+    assert fast.crs is None and gdal.crs is None
+    for column in fast.columns.drop("geometry"):
+        want, got = gdal[column], fast[column]
+        assert (want.isna() == got.isna()).all() and (want[want.notna()] == got[got.notna()]).all(), column
+
+
+@pytest.mark.skipif(not REAL_TOPOJSON.is_file(), reason="../shared/data/real/boundaries TopoJSON not present")
+def test_real_topojson_every_layer_as_gdal_gives_it():
+    for layer in json.loads(REAL_TOPOJSON.read_text())["objects"]:
+        _assert_as_gdal(REAL_TOPOJSON, layer)
+
+
+def test_fixture_and_quantised_layers_as_gdal_gives_them(tmp_path):
+    _assert_as_gdal(FIXTURES / "ltla_tiny.topojson", "ltla")
+    path = tmp_path / "q.json"
+    path.write_text(json.dumps(QUANTISED))
+    _assert_as_gdal(path, "ltla")
+
+
+def _edited(edit) -> dict:
+    doc = json.loads(json.dumps(QUANTISED))
+    edit(doc)
+    return doc
+
+
+FEATURES = lambda doc: doc["objects"]["ltla"]["geometries"]  # noqa: E731
+ODD = {
+    "arcs that do not meet": lambda d: d["arcs"][2].__setitem__(0, [1001, 0]),
+    "a ring that does not close": lambda d: d["arcs"][3][-1].__setitem__(1, -299),
+    "a ring of three points": lambda d: d["arcs"].__setitem__(3, [[0, 0], [1, 0], [-1, 0]]),
+    "an arc of one point": lambda d: d["arcs"].append([[5, 5]]),
+    "an arc that is not there": lambda d: FEATURES(d)[0]["arcs"][1].__setitem__(0, 9),
+    "a point of three numbers": lambda d: d["arcs"][0][1].append(0),
+    "a fractional delta": lambda d: d["arcs"][0][1].__setitem__(0, 0.5),
+    "a true for a number": lambda d: d["arcs"][0][1].__setitem__(0, True),
+    "another property": lambda d: FEATURES(d)[0]["properties"].__setitem__("LAD22CD", "E06000001"),
+    "a name on some features only": lambda d: FEATURES(d)[0]["properties"].pop("areanm"),
+    "a code that is a number": lambda d: FEATURES(d)[0]["properties"].__setitem__("areacd", 6000001),
+    "a year that is a text": lambda d: FEATURES(d)[1]["properties"].__setitem__("end", "2019"),
+    "a feature without a shape": lambda d: FEATURES(d)[0].__setitem__("type", None),
+    "a feature with an id": lambda d: FEATURES(d)[0].__setitem__("id", "x"),
+    "a line": lambda d: FEATURES(d)[0].__setitem__("type", "LineString"),
+    "no features": lambda d: FEATURES(d).clear(),
+    "a transform without a scale": lambda d: d["transform"].pop("scale"),
+}
+
+
+@pytest.mark.parametrize("odd", sorted(ODD))
+def test_anything_odd_is_left_to_gdal(odd):
+    assert topojson_layer.read_layer(QUANTISED, "ltla") is not None, "the unedited document reads here"
+    assert topojson_layer.read_layer(_edited(ODD[odd]), "ltla") is None, f"{odd}: GDAL reads it, as before"

@@ -15,6 +15,7 @@ import pandas as pd
 
 from etl.errors import MAX_PROBLEMS, Problem, SourceFormatError, format_error
 from etl.sources.base import ParseResult, RawFile, source_meta
+from etl.sources import topojson_layer
 from etl.sources.gc_paused import gc_paused
 from etl.sources.ons_geography import GEO_LEVELS, GSS, level_of
 
@@ -89,10 +90,13 @@ def _read_layer(raw: RawFile, kind: str):
             return gpd.read_file(raw.path, layer=layers[0]), layers[0]
         if kind == "topojson":
             with gc_paused():  # (~100,000 lists of arcs: see etl.sources.gc_paused)
-                objects = json.loads(raw.text).get("objects") or {}
+                doc = json.loads(raw.text)
+            objects = doc.get("objects") or {}
             layer = next((name for name in TOPOJSON_LAYERS if name in objects), next(iter(objects), None))
             if layer is None:
                 raise format_error(raw.name, "the TopoJSON has no objects", expected="layers such as 'ltla'")
+            if isinstance(objects, dict) and (gdf := topojson_layer.read_layer(doc, layer)) is not None:
+                return gdf, layer  # (the shapes GDAL gives, from the document already read)
             return gpd.read_file(raw.path, layer=layer), layer
         return gpd.read_file(raw.path), None
     except SourceFormatError:
