@@ -160,10 +160,14 @@ def test_plain_is_the_pandas_whole_number_match():
     """Arrow's match of plain whole numbers (ASCII texts) = pandas' ``WHOLE`` fullmatch, values included;
     a list with anything but texts goes to pandas itself."""
     ascii = ["19682", "19682.0", "19682.00", "007", "123456789012345", "1234567890123456", " 1", "1 ", "1.5",
-             "-1", "", None, "1e3", "12\n", "1,000", ".0", "1."]
-    for cells in (ascii, ascii + ["\u0661\u0662", "\u0663"], ascii + [12.0]):
+             "-1", "", None, "1e3", "12\n", "1,000", ".0", "1.", " 60,854,727 ", "1,234.00", "12,34", "1234,567",
+             "1,234.5", "1,234,567,890,123", "1,234,567,890,123,456", "\t7", "7\xa0"]
+    probe = ons_population.ProblemCollector("x")
+    for cells in (ascii, ascii + ["\u0661\u0662", "\u0663,\u0661\u0662\u0663"], ascii + [12.0]):
         series = pd.Series(cells, dtype=object)
         want = series.str.fullmatch(population_columnar.WHOLE).fillna(False).to_numpy(dtype=bool)
         plain, values = population_columnar._plain(cells)
         assert plain.tolist() == want.tolist()
-        assert values.tolist() == series[want].to_numpy().astype(str).astype("float64").tolist()
+        assert values.tolist() == [ons_population._count(c, probe, 0, "") for c in series[want]], \
+            "the row reader's count of each plain cell"
+    assert not probe.errors and plain.sum() == 11

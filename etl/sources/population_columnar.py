@@ -18,10 +18,10 @@ from etl.errors import ProblemCollector
 from etl.schema import GSS, tidy_frame
 from etl.sources import ons_population as pop
 
-# Counts read without a per-cell call: plain whole numbers ('19682', '19682.0'), which the row reader's
-# _count reads as exactly float(text); up to 15 digits, so the float is exact.
-WHOLE = r"\d{1,15}(?:\.0+)?"
-ASCII_WHOLE = r"[0-9]{1,15}(?:\.0+)?"  # WHOLE on ASCII text, as Arrow's regex engine (RE2) reads it
+# Counts read without a per-cell call: plain whole numbers ('19682', '19682.0', ' 60,854,727 '), which the
+# row reader's _count reads as exactly float(text without spaces and commas); up to 15 digits, so exact.
+WHOLE = r" *(?:\d{1,15}|\d{1,3}(?:,\d{3}){1,4})(?:\.0+)? *"
+ASCII_WHOLE = WHOLE.replace(r"\d", "[0-9]")  # WHOLE on ASCII text, as Arrow's regex engine (RE2) reads it
 
 
 def wide_table(raw_name: str, rows: list, header: list[str], where: dict,
@@ -219,7 +219,8 @@ def _plain(cells: list) -> tuple[np.ndarray, np.ndarray]:
         texts = None
     if texts is not None and pc.all(pc.string_is_ascii(texts.fill_null(""))).as_py():
         plain = pc.match_substring_regex(texts, f"^{ASCII_WHOLE}$").fill_null(False)
-        return plain.to_numpy(zero_copy_only=False), pc.cast(texts.filter(plain), pa.float64()).to_numpy()
+        digits = pc.replace_substring(pc.replace_substring(texts.filter(plain), ",", ""), " ", "")
+        return plain.to_numpy(zero_copy_only=False), pc.cast(digits, pa.float64()).to_numpy()
     series = pd.Series(cells, dtype=object)
     plain = series.str.fullmatch(WHOLE).fillna(False).to_numpy(dtype=bool)  # (None: not a str)
-    return plain, series[plain].to_numpy().astype(str).astype("float64")
+    return plain, np.array([float(t.replace(",", "").strip(" ")) for t in series[plain]], dtype="float64")
