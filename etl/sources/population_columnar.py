@@ -81,13 +81,13 @@ def wide_table(raw_name: str, rows: list, header: list[str], where: dict,
                         dtype=object)[:-1]
     periods = np.array([str(y) for _j, y in years], dtype=object)
     df = pd.DataFrame({
-        "area_code": pd.Series(kept(codes)[rows], dtype=object),
-        "area_name": pd.Series(kept(names)[rows], dtype=object),
-        "period": pd.Series(periods[cols], dtype=object),
-        "breakdown": pd.Series(np.concatenate([np.repeat(np.array(bd + [None], dtype=object)[:-1], n_years),
-                                               extra_bd]), dtype=object),
+        "area_code": _texts(kept(codes)[rows]),
+        "area_name": _texts(kept(names)[rows]),
+        "period": _texts(periods[cols]),
+        "breakdown": _texts(np.concatenate([np.repeat(np.array(bd + [None], dtype=object)[:-1], n_years),
+                                            extra_bd])),
         "value": np.concatenate([values, values[extra] - values[young]]),
-        "status": pd.Series(np.concatenate([statuses, statuses[extra]]), dtype=object),
+        "status": _texts(np.concatenate([statuses, statuses[extra]])),
         "source_row": np.array([data[k][0] for k in keep], dtype="int64")[rows],
         "source_column": np.array([header[j] for j, _y in years], dtype=object)[cols],  # (as text: not in tidy)
         "derived": np.arange(len(rows)) >= len(rows) - n_extra})
@@ -95,21 +95,31 @@ def wide_table(raw_name: str, rows: list, header: list[str], where: dict,
 
 
 def _finish(df: pd.DataFrame, col: ProblemCollector, skips: list) -> pd.DataFrame | None:
-    """The row reader's ``_result`` on a clean table: English areas only (the same warning), constants."""
-    english = df["area_code"].str.startswith("E").to_numpy(dtype=bool)
-    if not english.any():
+    """The row reader's ``_result`` on a clean table: English areas only (the same warning), constants.
+    (Codes and periods are looked at once per distinct value: a few hundred, for ~30,000 rows.)"""
+    at, codes = pd.factorize(df["area_code"].to_numpy(dtype=object))
+    english_code = np.array([code.startswith("E") for code in codes], dtype=bool)
+    if not english_code.any():
         return None
     for reason, line in skips:
         col.skip(reason, line)
-    dropped = sorted(set(df["area_code"][~english]))
+    dropped = sorted(set(codes[~english_code]))
     if dropped:
         col.warn(f"{len(dropped)} area(s) outside England skipped (the product is England-only)",
                  found=", ".join(dropped[:5]) + (", ..." if len(dropped) > 5 else ""))
-    df = df[english].reset_index(drop=True)
-    dates = pd.to_datetime(df["period"] + "-06-30").astype("datetime64[ms]")
-    df = df.assign(indicator=pop.INDICATOR, area_level=None, period_start=dates, period_end=dates,
-                   unit="count", source=pop.META.source_id)
+    df = df[english_code[at]].reset_index(drop=True)
+    at, periods = pd.factorize(df["period"].to_numpy(dtype=object))
+    dates = pd.to_datetime(pd.Series(periods, dtype=object) + "-06-30").astype("datetime64[ms]").to_numpy()[at]
+    text = lambda value: _texts(np.full(len(df), value, dtype=object))  # noqa: E731
+    df = df.assign(indicator=text(pop.INDICATOR), area_level=text(None), period_start=dates, period_end=dates,
+                   unit=text("count"), source=text(pop.META.source_id))
     return tidy_frame(df)
+
+
+def _texts(values: np.ndarray) -> pd.Series:
+    """A text column as the tidy table keeps it (objects): built so, pandas makes no Arrow strings of it
+    that tidy_frame would turn back."""
+    return pd.Series(values, dtype=object)
 
 
 def _counts(cells: list, probe: ProblemCollector) -> np.ndarray | None:
@@ -157,12 +167,15 @@ def mye2_table(rows: list, header: list[str], layout: dict, col: ProblemCollecto
     names = [str(row[name_i]).strip() or None if name_i is not None and row[name_i] else None
              for _l, _c, row in data]
     year, sex = layout["year"], layout["sex"]
+    rows = len(data) * n
     df = pd.DataFrame({
-        "area_code": np.repeat(np.array([c for _l, c, _r in data], dtype=object), n),
-        "area_name": np.repeat(np.array(names, dtype=object), n), "period": str(year),
-        "breakdown": np.tile(np.array([pop.breakdown(None, sex)] + [pop.breakdown(b, sex) for b, _v in bands],
-                                      dtype=object), len(data)),
-        "value": np.column_stack([totals] + [v for _b, v in bands]).ravel(), "status": "ok",
+        "area_code": _texts(np.repeat(np.array([c for _l, c, _r in data], dtype=object), n)),
+        "area_name": _texts(np.repeat(np.array(names, dtype=object), n)),
+        "period": _texts(np.full(rows, str(year), dtype=object)),
+        "breakdown": _texts(np.tile(np.array([pop.breakdown(None, sex)] + [pop.breakdown(b, sex) for b, _v in bands],
+                                             dtype=object), len(data))),
+        "value": np.column_stack([totals] + [v for _b, v in bands]).ravel(),
+        "status": _texts(np.full(rows, "ok", dtype=object)),
         "source_row": np.repeat(np.array([line for line, _c, _r in data], dtype="int64"), n),
         "source_column": np.tile(np.array([header[all_i]] + ["single years of age"] * len(bands), dtype=object),
                                  len(data)),
