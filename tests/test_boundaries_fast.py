@@ -153,3 +153,24 @@ ODD = {
 def test_anything_odd_is_left_to_gdal(odd):
     assert topojson_layer.read_layer(QUANTISED, "ltla") is not None, "the unedited document reads here"
     assert topojson_layer.read_layer(_edited(ODD[odd]), "ltla") is None, f"{odd}: GDAL reads it, as before"
+
+
+@pytest.mark.parametrize("odd, reason", [
+    (shapely.Polygon(), "a feature without a geometry"),
+    (shapely.MultiPolygon(), "a feature without a geometry"),
+    (None, "a feature without a geometry"),
+    (shapely.Point(0, 0), "a feature whose geometry is not an area (Point)"),
+    (shapely.Polygon([(0, 0), (1, float("nan")), (1, 1), (0, 0)]), "a feature with coordinates that are not finite"),
+])
+def test_geometry_problems_found_among_good_polygons(odd, reason):
+    """The check of all shapes at once (none to report) never hides one that the feature-by-feature check
+    reports: only English features count."""
+    from etl.sources.base import RawFile
+
+    raw = RawFile(path=Path("x.geojson"), name="x.geojson", root=Path("."))
+    good = [SQUARE, shapely.MultiPolygon([SQUARE])]
+    gdf = gpd.GeoDataFrame({"code": ["E06000001", "E06000002"]}, geometry=good)
+    assert ons_boundaries.geometry_problems(gdf, raw, "code") == []
+    gdf = gpd.GeoDataFrame({"code": ["E06000001", "W06000002", "E06000003"]}, geometry=[SQUARE, odd, odd])
+    problems = ons_boundaries.geometry_problems(gdf, raw, "code")
+    assert [p.found for p in problems] == ["feature 3 (E06000003)"] and problems[0].message.startswith(reason)

@@ -81,6 +81,8 @@ def _read_layer(raw: RawFile, kind: str):
     try:
         if kind == "gpkg":
             layers = [str(name) for name, _ in pyogrio.list_layers(raw.path)]
+            if len(layers) == 1:  # (the layer read whatever its fields: no need to look at them first)
+                return gpd.read_file(raw.path, layer=layers[0]), layers[0]
             for layer in layers:
                 fields = list(pyogrio.read_info(raw.path, layer=layer)["fields"])
                 if _code_field(fields):
@@ -131,6 +133,10 @@ def geometry_problems(gdf, raw: RawFile, code_col: str) -> list[Problem]:
     coordinates that are not finite numbers (checked before any reprojection or repair)."""
     import shapely
 
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    if np.isin(shapely.get_type_id(geoms), (3, 6)).all() and not shapely.is_empty(geoms).any() \
+            and np.isfinite(shapely.get_coordinates(geoms)).all():
+        return []  # (every feature a non-empty polygon or multipolygon of finite numbers: none to report)
     problems = []
     for number, (code, geom) in enumerate(zip(gdf[code_col], gdf.geometry.values), start=1):
         if not str(code).strip().startswith("E"):
@@ -176,6 +182,8 @@ def _polygonal(geom):
 
 def _duplicate_codes(df, raw: RawFile, code_col: str) -> list[Problem]:
     """One feature per area: two shapes for one code would leave which one is drawn to chance."""
+    if not df["area_code"].duplicated().any():
+        return []
     dupes = df[df["area_code"].duplicated(keep=False)]
     return [Problem(file=raw.name, message="two features with the same area code", column=code_col,
                     expected="one feature per area", found=code)
