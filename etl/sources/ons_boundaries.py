@@ -91,13 +91,15 @@ def _read_layer(raw: RawFile, kind: str):
                 raise format_error(raw.name, "the GeoPackage has no layers", expected="a boundary layer")
             return gpd.read_file(raw.path, layer=layers[0]), layers[0]
         if kind == "topojson":
-            with gc_paused():  # (~100,000 lists of arcs: see etl.sources.gc_paused)
+            with gc_paused():  # (~100,000 lists of arcs, all gone again by its end: see etl.sources.gc_paused)
                 doc = json.loads(raw.text)
-            objects = doc.get("objects") or {}
-            layer = next((name for name in TOPOJSON_LAYERS if name in objects), next(iter(objects), None))
-            if layer is None:
-                raise format_error(raw.name, "the TopoJSON has no objects", expected="layers such as 'ltla'")
-            if isinstance(objects, dict) and (gdf := topojson_layer.read_layer(doc, layer)) is not None:
+                objects = doc.get("objects") or {}
+                layer = next((name for name in TOPOJSON_LAYERS if name in objects), next(iter(objects), None))
+                if layer is None:
+                    raise format_error(raw.name, "the TopoJSON has no objects", expected="layers such as 'ltla'")
+                gdf = topojson_layer.read_layer(doc, layer) if isinstance(objects, dict) else None
+                del doc, objects
+            if gdf is not None:
                 return gdf, layer  # (the shapes GDAL gives, from the document already read)
             return gpd.read_file(raw.path, layer=layer), layer
         return gpd.read_file(raw.path), None
