@@ -182,3 +182,29 @@ def test_geometry_problems_found_among_good_polygons(odd, reason):
     gdf = gpd.GeoDataFrame({"code": ["E06000001", "W06000002", "E06000003"]}, geometry=[SQUARE, odd, odd])
     problems = ons_boundaries.geometry_problems(gdf, raw, "code")
     assert [p.found for p in problems] == ["feature 3 (E06000003)"] and problems[0].message.startswith(reason)
+
+
+def test_damaged_one_layer_geopackage_reported_as_before(tmp_path, monkeypatch):
+    """A one-layer GeoPackage is read without looking at its fields first; when that read fails, the file
+    is read as before (fields first), so the problem is the one it always was."""
+    import pyogrio
+
+    from etl.errors import SourceFormatError
+    from etl.sources.base import RawFile
+
+    path = tmp_path / "lad.gpkg"
+    gpd.GeoDataFrame({"LAD22CD": ["E06000001"]}, geometry=[SQUARE], crs="EPSG:4326").to_file(path, driver="GPKG")
+    raw = RawFile.at(path)
+    assert ons_boundaries._read_layer(raw, "gpkg")[1] == "lad", "one layer, read directly"
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("a damaged layer")
+
+    def no_info(*_args, **_kwargs):
+        raise ValueError("a damaged header")
+
+    monkeypatch.setattr(gpd, "read_file", broken)
+    monkeypatch.setattr(pyogrio, "read_info", no_info)
+    with pytest.raises(SourceFormatError) as err:
+        ons_boundaries._read_layer(raw, "gpkg")
+    assert "(ValueError: a damaged header)" in str(err.value.problems[0]), "the fields are read first, as before"

@@ -82,7 +82,10 @@ def _read_layer(raw: RawFile, kind: str):
         if kind == "gpkg":
             layers = [str(name) for name, _ in pyogrio.list_layers(raw.path)]
             if len(layers) == 1:  # (the layer read whatever its fields: no need to look at them first)
-                return gpd.read_file(raw.path, layer=layers[0]), layers[0]
+                try:
+                    return gpd.read_file(raw.path, layer=layers[0]), layers[0]
+                except Exception:  # a damaged layer: read as before, so reported in the same words
+                    pass
             for layer in layers:
                 fields = list(pyogrio.read_info(raw.path, layer=layer)["fields"])
                 if _code_field(fields):
