@@ -143,3 +143,31 @@ def test_mye2_bad_cell_falls_back_to_the_same_problem(tmp_path, monkeypatch, edi
     assert not _mye2_fast_used(path, monkeypatch), "a file with a problem is left to the row reader"
     (fast, fast_msgs), (rows, row_msgs) = _mye2_both(path)
     assert fast is None and rows is None and fast_msgs and fast_msgs == row_msgs
+
+
+@pytest.mark.parametrize("cell", ["\u0664\u0665\u0661\u0660\u0660", "0045100", "45100.000", '" 45100 "',
+                                  "1234567890123456", "4.51e4", '"45,100"'])
+def test_counts_not_plain_or_not_ascii_same_both_ways(tmp_path, cell):
+    """Cells that are not plain ASCII whole numbers (other digits, spaces, 16 digits, exponents, commas) are
+    read as the row reader reads them."""
+    path = tmp_path / "wide.csv"
+    path.write_text(WIDE.replace("45100", cell), encoding="utf-8")
+    assert _fast_used(path), "a clean file still reads column-wise"
+    _assert_same(path)
+
+
+def test_plain_is_the_pandas_whole_number_match():
+    """Arrow's match of plain whole numbers (ASCII texts) = pandas' ``WHOLE`` fullmatch, values included;
+    a list with anything but texts goes to pandas itself."""
+    ascii = ["19682", "19682.0", "19682.00", "007", "123456789012345", "1234567890123456", " 1", "1 ", "1.5",
+             "-1", "", None, "1e3", "12\n", "1,000", ".0", "1.", " 60,854,727 ", "1,234.00", "12,34", "1234,567",
+             "1,234.5", "1,234,567,890,123", "1,234,567,890,123,456", "\t7", "7\xa0"]
+    probe = ons_population.ProblemCollector("x")
+    for cells in (ascii, ascii + ["\u0661\u0662", "\u0663,\u0661\u0662\u0663"], ascii + [12.0]):
+        series = pd.Series(cells, dtype=object)
+        want = series.str.fullmatch(population_columnar.WHOLE).fillna(False).to_numpy(dtype=bool)
+        plain, values = population_columnar._plain(cells)
+        assert plain.tolist() == want.tolist()
+        assert values.tolist() == [ons_population._count(c, probe, 0, "") for c in series[want]], \
+            "the row reader's count of each plain cell"
+    assert not probe.errors and plain.sum() == 11

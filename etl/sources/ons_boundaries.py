@@ -15,6 +15,8 @@ import pandas as pd
 
 from etl.errors import MAX_PROBLEMS, Problem, SourceFormatError, format_error
 from etl.sources.base import ParseResult, RawFile, source_meta
+from etl.sources import topojson_layer
+from etl.sources.gc_paused import gc_paused
 from etl.sources.ons_geography import GEO_LEVELS, GSS, level_of
 
 BOUNDARIES_ID = "ons_boundaries"
@@ -79,6 +81,11 @@ def _read_layer(raw: RawFile, kind: str):
     try:
         if kind == "gpkg":
             layers = [str(name) for name, _ in pyogrio.list_layers(raw.path)]
+            if len(layers) == 1:  # (the layer read whatever its fields: no need to look at them first)
+                try:
+                    return gpd.read_file(raw.path, layer=layers[0]), layers[0]
+                except Exception:  # a damaged layer: read as before, so reported in the same words
+                    pass
             for layer in layers:
                 fields = list(pyogrio.read_info(raw.path, layer=layer)["fields"])
                 if _code_field(fields):
@@ -87,10 +94,16 @@ def _read_layer(raw: RawFile, kind: str):
                 raise format_error(raw.name, "the GeoPackage has no layers", expected="a boundary layer")
             return gpd.read_file(raw.path, layer=layers[0]), layers[0]
         if kind == "topojson":
-            objects = json.loads(raw.text).get("objects") or {}
-            layer = next((name for name in TOPOJSON_LAYERS if name in objects), next(iter(objects), None))
-            if layer is None:
-                raise format_error(raw.name, "the TopoJSON has no objects", expected="layers such as 'ltla'")
+            with gc_paused():  # (~100,000 lists of arcs, all gone again by its end: see etl.sources.gc_paused)
+                doc = json.loads(raw.text)
+                objects = doc.get("objects") or {}
+                layer = next((name for name in TOPOJSON_LAYERS if name in objects), next(iter(objects), None))
+                if layer is None:
+                    raise format_error(raw.name, "the TopoJSON has no objects", expected="layers such as 'ltla'")
+                gdf = topojson_layer.read_layer(doc, layer) if isinstance(objects, dict) else None
+                del doc, objects
+            if gdf is not None:
+                return gdf, layer  # (the shapes GDAL gives, from the document already read)
             return gpd.read_file(raw.path, layer=layer), layer
         return gpd.read_file(raw.path), None
     except SourceFormatError:
@@ -125,6 +138,10 @@ def geometry_problems(gdf, raw: RawFile, code_col: str) -> list[Problem]:
     coordinates that are not finite numbers (checked before any reprojection or repair)."""
     import shapely
 
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    if np.isin(shapely.get_type_id(geoms), (3, 6)).all() and not shapely.is_empty(geoms).any() \
+            and np.isfinite(shapely.get_coordinates(geoms)).all():
+        return []  # (every feature a non-empty polygon or multipolygon of finite numbers: none to report)
     problems = []
     for number, (code, geom) in enumerate(zip(gdf[code_col], gdf.geometry.values), start=1):
         if not str(code).strip().startswith("E"):
@@ -170,6 +187,8 @@ def _polygonal(geom):
 
 def _duplicate_codes(df, raw: RawFile, code_col: str) -> list[Problem]:
     """One feature per area: two shapes for one code would leave which one is drawn to chance."""
+    if not df["area_code"].duplicated().any():
+        return []
     dupes = df[df["area_code"].duplicated(keep=False)]
     return [Problem(file=raw.name, message="two features with the same area code", column=code_col,
                     expected="one feature per area", found=code)
@@ -198,17 +217,31 @@ def simplify_for_web(geoms, older: np.ndarray):
     values = np.asarray(geoms, dtype=object)
     out = values.copy()
     current = ~older
+    checked = np.zeros(len(values), dtype=bool)  # known valid polygons already: _polygonal would keep them
     if current.any():
         try:
             simplified = shapely.coverage_simplify(values[current], SIMPLIFY_TOLERANCE)
-            if not all(g is not None and g.is_valid and not g.is_empty for g in simplified):
+            if not (shapely.is_valid(simplified) & ~shapely.is_empty(simplified)).all():  # (None: not valid)
                 raise ValueError("coverage simplification gave invalid shapes")
+            checked[current] = np.isin(shapely.get_type_id(simplified), (3, 6))  # Polygon, MultiPolygon
         except Exception:  # not a clean coverage (overlaps): simplify each shape on its own
             simplified = shapely.simplify(values[current], SIMPLIFY_TOLERANCE, preserve_topology=True)
         out[current] = simplified
     if older.any():
         out[older] = shapely.simplify(values[older], SIMPLIFY_TOLERANCE, preserve_topology=True)
-    return [_polygonal(g) for g in out]
+    return _polygonal_all(out, checked)
+
+
+def _polygonal_all(geoms, checked: np.ndarray | None = None) -> list:
+    """:func:`_polygonal` of each geometry; valid polygons (most of them) found at once, not one by one,
+    and those in ``checked`` not looked at again."""
+    import shapely
+
+    values = np.asarray(geoms, dtype=object)
+    todo = ~checked if checked is not None else np.ones(len(values), dtype=bool)
+    keep = ~todo
+    keep[todo] = shapely.is_valid(values[todo]) & np.isin(shapely.get_type_id(values[todo]), (3, 6))
+    return [g if ok else _polygonal(g) for g, ok in zip(values, keep)]
 
 
 class OnsBoundaryParser:
@@ -262,7 +295,7 @@ class OnsBoundaryParser:
         df = df.to_crs(WGS84)
         if problems := outside_england(df, raw):
             raise SourceFormatError(problems[:MAX_PROBLEMS])
-        df["geometry"] = [_polygonal(g) for g in df.geometry.values]
+        df["geometry"] = _polygonal_all(df.geometry.values)
         if kind != "topojson":
             if problems := _duplicate_codes(df, raw, code_col):
                 raise SourceFormatError(problems)
