@@ -102,6 +102,30 @@ def test_a_key_two_files_share_is_an_overlap_not_a_duplicate():
     assert len(df) == 2 and superseded and "superseded by new.csv" in superseded[0], superseded
 
 
+@pytest.mark.parametrize("bad", ["value", "status"])
+def test_an_overlap_beside_a_broken_file_still_names_that_file(bad):
+    """Files that are each clean but share a key pass the one check over all rows; a broken file beside them
+    sends every file to be checked on its own, which reports just what that file would alone."""
+    def items():
+        broken = rows(("E07000119", "Fylde", -5.0 if bad == "value" else 5.0), period="2024-03")
+        if bad == "status":
+            broken["status"] = "weird"
+        return [parsed("old.csv", rows(("E07000117", "Burnley", 10.0)), True),
+                parsed("new.csv", rows(("E07000117", "Burnley", 10.0), ("E07000118", "Chorley", 1.0)), True),
+                parsed("broken.csv", broken, False)]
+    together = ProblemLog()
+    df, superseded = combine(items(), geography(), together, TODAY)
+    alone = ProblemLog()
+    for item in items():
+        combine([item], geography(), alone, TODAY)
+    assert said(together) == said(alone) and together.errors
+    assert {p.file for p in together.errors} == {"broken.csv"} and together.errors[0].row == 2
+    assert superseded and "superseded by new.csv" in superseded[0], superseded
+    clean = ProblemLog()
+    df, superseded = combine(items()[:2], geography(), clean, TODAY)
+    assert clean.errors == [] and len(df) == 2 and superseded, "clean files that overlap: no error, one row a key"
+
+
 def test_concat_by_columns_matches_pandas():
     """The column-wise join (the build's own frames) gives what ``pd.concat`` over unioned categories gives."""
     one = as_categories(rows(("E07000117", "Burnley", 10.0), ("E07000118", "Chorley", 20.0)))
