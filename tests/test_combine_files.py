@@ -142,3 +142,21 @@ def test_concat_by_columns_matches_pandas():
             pd.testing.assert_series_equal(joined[column], expected[column], check_names=False)
     mixed = concat([one, two.assign(value=two["value"].astype("float32"))])  # dtypes differ: pandas decides
     assert mixed["value"].dtype == np.float64 and len(mixed) == 4
+
+
+def test_parsers_object_texts_are_numbered_once_as_frame_by_frame():
+    """Object text columns joined first and numbered once give the categories and codes that numbering each
+    frame and taking the union gives, with a column only some frames have filled as pandas fills it."""
+    one = rows(("E07000117", "Burnley", 10.0), ("E07000118", "Chorley", 20.0)).assign(source_parts="a / b")
+    two = rows(("E07000119", "Fylde", np.nan), (None, "Atlantis", 4.0), period="2023-12")
+    three = rows(("E07000117", "Burnley", 1.0), period="2025-01").assign(source_column="col")
+    three["area_name"] = pd.Series([None], dtype=object)  # (a file of codes only)
+    frames = [one, two, three]
+    joined = concat(frames)
+    frame_by_frame = concat([as_categories(f) for f in frames])
+    pd.testing.assert_frame_equal(joined, frame_by_frame, check_exact=True)
+    for column in ("area_code", "area_name", "period"):
+        assert list(joined[column].cat.categories) == sorted(joined[column].dropna().unique()), column
+        assert (joined[column].cat.codes.to_numpy() == frame_by_frame[column].cat.codes.to_numpy()).all(), column
+    assert joined["area_name"].isna().tolist() == [False, False, False, False, True]
+    assert joined["source_parts"].tolist()[:2] == ["a / b"] * 2 and joined["source_parts"].isna().sum() == 3
