@@ -75,7 +75,9 @@ def _resolve(df: pd.DataFrame, shared: np.ndarray) -> OverlapResult:
     """``resolve_overlaps`` on the columns it reads (``shared``: the rows whose key is on another row)."""
     df = df.assign(_has_counts=df["numerator"].notna() & df["denominator"].notna(),  # (a file is one _order)
                    _reach=df.groupby(["_order", "indicator"])["period_start"].transform("max"))
-    files = _file_sets(df)
+    involved = _in_shared_sets(df, shared)  # (only sets with a shared key have files to choose between)
+    sets = df if involved.all() else df[involved]
+    files = _file_sets(sets)
     pairs = _pairs(df, shared)
     result = OverlapResult(df)
     if pairs.empty:
@@ -84,7 +86,9 @@ def _resolve(df: pd.DataFrame, shared: np.ndarray) -> OverlapResult:
     winners = _best(files.merge(conflicts, on=SET))
     losing = files.merge(conflicts, on=SET).merge(winners[SET + ["_file"]], on=SET, suffixes=("", "_winner"))
     losing = losing[losing["_file"] != losing["_file_winner"]]
-    dropped = pd.MultiIndex.from_frame(df[SET + ["_file"]]).isin(pd.MultiIndex.from_frame(losing[SET + ["_file"]]))
+    dropped = np.zeros(len(df), dtype=bool)
+    dropped[np.flatnonzero(involved)] = pd.MultiIndex.from_frame(sets[SET + ["_file"]]).isin(
+        pd.MultiIndex.from_frame(losing[SET + ["_file"]]))
     for (loser, winner), grp in losing.merge(winners[SET + ["why"]], on=SET).groupby(["_file", "_file_winner"]):
         periods = ", ".join(sorted(grp["period"].unique()))
         indicators = ", ".join(sorted(grp["indicator"].unique()))
@@ -95,6 +99,17 @@ def _resolve(df: pd.DataFrame, shared: np.ndarray) -> OverlapResult:
     result.problems = _disagreements(pairs, decided)
     result.rows = df[~dropped]
     return _finish(result)
+
+
+def _in_shared_sets(df: pd.DataFrame, shared: np.ndarray) -> np.ndarray:
+    """The rows of every (indicator, period) set that has a row in ``shared`` (by category codes where SET
+    is categorical)."""
+    columns = [df[c] for c in SET]
+    if all(isinstance(c.dtype, pd.CategoricalDtype) for c in columns):
+        size = len(columns[1].cat.categories) + 1
+        numbers = (columns[0].array.codes.astype(np.int64) + 1) * size + columns[1].array.codes + 1
+        return np.isin(numbers, np.unique(numbers[shared]))
+    return pd.MultiIndex.from_frame(df[SET]).isin(pd.MultiIndex.from_frame(df.loc[shared, SET]))
 
 
 def _file_sets(df: pd.DataFrame) -> pd.DataFrame:

@@ -103,3 +103,27 @@ def test_finishing_on_key_numbers_matches_the_frames(seed):
     assert got.superseded == expected.superseded and expected.superseded
     pd.testing.assert_frame_equal(got.rows, expected.rows, check_exact=True)
     assert got.rows.index.tolist() == expected.rows.index.tolist()
+
+
+def test_categorical_keys_resolve_as_object_ones():
+    """The build's categorical tables (sets picked out and rows finished by their codes) give the rows,
+    notes and warnings that object columns give, with sets no two files share left as they are."""
+    from etl.texts import as_categories, as_objects
+
+    table = pd.concat([
+        frame("ks4.csv", 0, "attainment8", "score", {"E10000017": 45.0, "E08000016": 44.1}, "2022/23", counts=True),
+        frame("ks4.csv", 0, "attainment8", "score", {"E10000017": 41.0}, "2018/19", counts=True),
+        frame("lait.parquet", 1, "attainment8", "score", {"E10000017": 45.0, "E08000038": 44.1}, "2022/23"),
+        frame("lait.parquet", 1, "attainment8", "score", {"E10000017": 45.4}, "2024/25"),
+        frame("MYE2.csv", 2, "population", "count", {"E10000017": 1_270_162, "E06000009": 142_708}, "2023"),
+        frame("pop.csv", 3, "population", "count", {"E10000017": 1_275_103, "E06000009": 142_708}, "2023"),
+        frame("pop.csv", 3, "population", "count", {"E10000017": 1_275_103}, "2024"),
+        frame("library.csv", 4, "apprenticeship_starts", "count", {"E07000117": 500.0, "E07000118": 7.0}, "2016/17"),
+        frame("ees.csv", 5, "apprenticeship_starts", "count", {"E07000117": 500.0}, "2016/17"),
+        frame("ees.csv", 5, "apprenticeship_starts", "count", {"E07000117": 9.0}, "2015/16"),
+    ], ignore_index=True)
+    plain, coded = resolve_overlaps(table), resolve_overlaps(as_categories(table))
+    assert coded.superseded == plain.superseded and len(plain.superseded) == 3, plain.superseded
+    assert [vars(p) for p in coded.problems] == [vars(p) for p in plain.problems] and plain.problems
+    pd.testing.assert_frame_equal(as_objects(coded.rows), plain.rows, check_exact=True)
+    assert ("E10000017", "2024/25", "total") in kept(coded) and ("E08000038", "2022/23", "total") not in kept(coded)
