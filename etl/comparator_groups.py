@@ -137,7 +137,8 @@ def build_groups(parsed, geo, tidy: pd.DataFrame) -> tuple[dict, list[Problem]]:
 
 
 def release_files(groups: dict) -> dict[str, bytes]:
-    """The tables as Parquet bytes with their explicit schemas, and the method as JSON, for the release."""
+    """The tables as Parquet bytes with their explicit schemas, and the method as JSON, for the release
+    (converted on this thread: for a few thousand rows, starting pyarrow's pool of threads costs more)."""
     import io
     import json
 
@@ -148,7 +149,7 @@ def release_files(groups: dict) -> dict[str, bytes]:
                          ("comparator_groups", GROUPS_SCHEMA)):
         buffer = io.BytesIO()
         frame = groups[name].astype({f.name: "object" for f in schema if f.type == pa.string()})
-        pq.write_table(pa.Table.from_pandas(frame, schema=schema, preserve_index=False), buffer)
+        pq.write_table(pa.Table.from_pandas(frame, schema=schema, preserve_index=False, nthreads=1), buffer)
         files[f"{name}.parquet"] = buffer.getvalue()
     files["similar_districts.json"] = json.dumps(groups["similar_method"], indent=2, default=str)
     return files
