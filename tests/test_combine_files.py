@@ -160,3 +160,16 @@ def test_parsers_object_texts_are_numbered_once_as_frame_by_frame():
         assert (joined[column].cat.codes.to_numpy() == frame_by_frame[column].cat.codes.to_numpy()).all(), column
     assert joined["area_name"].isna().tolist() == [False, False, False, False, True]
     assert joined["source_parts"].tolist()[:2] == ["a / b"] * 2 and joined["source_parts"].isna().sum() == 3
+
+
+def test_name_only_rows_each_get_their_own_code():
+    """Rows published by name only, names interleaved and repeated, each get their name's code."""
+    names = ["Chorley", "Burnley", "Chorley", "Fylde", "Burnley", "Chorley"]
+    table = rows(*[(None, name, float(n)) for n, name in enumerate(names)])
+    table["period"] = [f"2024-0{n + 1}" for n in range(len(names))]
+    log = ProblemLog()
+    df, _ = combine([parsed("names.csv", table, False)], geography(), log, TODAY)
+    assert log.errors == []
+    by_value = dict(zip(df["value"].tolist(), df["area_code"].astype(object).tolist()))
+    codes = {name: code for code, name in NAMES.items()}
+    assert [by_value[float(n)] for n in range(len(names))] == [codes[name] for name in names]
