@@ -273,18 +273,44 @@ def aggregate_groups(tidy: pd.DataFrame, members: pd.DataFrame, breakdown: str |
     wanted = tidy[kept]
     out = []
     for batch in _indicator_batches(wanted, weights):
-        merged = batch.merge(owners, left_on="area_code", right_on="member_code")
+        merged = _with_owners(batch, owners)
         if merged.empty:
             continue
         result, _failed = combine(merged, expected, None, labels)  # (complete: every member has a row)
+        # text columns kept as Python strings (the release writes them as such): not made Arrow strings here
+        texts = {name: pd.Series(result[column].to_numpy(dtype=object), dtype=object, copy=False)
+                 for name, column in (("group", "parent_level"), ("area_code", "parent_code"),
+                                      ("indicator", "indicator"), ("period", "period"),
+                                      ("breakdown", "breakdown"), ("status", "status"), ("members", "blocks"))}
         out.append(pd.DataFrame({
-            "group": result["parent_level"].to_numpy(), "area_code": result["parent_code"].to_numpy(),
-            "indicator": result["indicator"].to_numpy(), "period": result["period"].to_numpy(),
-            "breakdown": result["breakdown"].to_numpy(), "value": result["value"].to_numpy(dtype=float),
-            "status": result["status"].to_numpy(), "numerator": result["numerator"].to_numpy(dtype=float),
-            "denominator": result["denominator"].to_numpy(dtype=float), "members": result["blocks"].to_numpy(),
+            "group": texts["group"], "area_code": texts["area_code"], "indicator": texts["indicator"],
+            "period": texts["period"], "breakdown": texts["breakdown"], "value": result["value"].to_numpy(dtype=float),
+            "status": texts["status"], "numerator": result["numerator"].to_numpy(dtype=float),
+            "denominator": result["denominator"].to_numpy(dtype=float), "members": texts["members"],
             "member_count": result["n_rows"].to_numpy(dtype="int64")}))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=columns)
+
+
+def _with_owners(rows: pd.DataFrame, owners: pd.DataFrame) -> pd.DataFrame:
+    """Each of ``rows`` once per group that has its area as a member, with the group's parent_code and
+    parent_level: the rows ``rows.merge(owners, left_on="area_code", right_on="member_code")`` gives, in its
+    order (each row in turn, its groups in ``owners`` order), from numpy positions (the joined table is
+    ~300,000 rows). The area code comes back categorical (its sorted texts: combining ranks those, not every
+    row's string) and member_code is left out (combining does not read it)."""
+    codes, areas = pd.factorize(np.concatenate([rows["area_code"].to_numpy(dtype=object),
+                                                owners["member_code"].to_numpy(dtype=object)]), sort=True)
+    mine, theirs = codes[:len(rows)], codes[len(rows):]
+    by_member = np.argsort(theirs, kind="stable")  # owners of each area together, in their own order
+    starts = np.searchsorted(theirs[by_member], np.arange(len(areas) + 1))
+    counts = np.where(mine >= 0, starts[mine + 1] - starts[mine], 0)  # (a missing code joins nothing here)
+    left = np.repeat(np.arange(len(rows)), counts)
+    first = np.repeat(starts[mine] - np.cumsum(counts) + counts, counts)  # each joined row's first owner ...
+    right = by_member[first + np.arange(len(left))]  # ... plus its place among that row's owners
+    joined = rows.take(left).reset_index(drop=True)
+    joined["area_code"] = pd.Categorical.from_codes(mine[left], categories=pd.Index(areas, dtype=object))
+    for column in ("parent_code", "parent_level"):
+        joined[column] = owners[column].to_numpy()[right]
+    return joined
 
 
 def _weighted_by_population(df: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:

@@ -17,9 +17,10 @@ from etl.memory import give_back
 from etl.overlaps import OverlapResult, resolve_overlaps
 from etl.parse import ParsedFile
 from etl.resolve import file_duplicate_problems, resolve_files
-from etl.schema import OPTIONAL_PARSER_COLUMNS, contract_cleared, empty_tidy, validate_tidy
+from etl.schema import KEY, OPTIONAL_PARSER_COLUMNS, contract_cleared, empty_tidy, validate_tidy
 from etl.sources.base import all_finalisers
 from etl.texts import as_categories, concat
+from etl.tidy_check import has_duplicate_keys
 
 
 def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
@@ -47,15 +48,16 @@ def combine(parsed: list[ParsedFile], geo: Geography, log: ProblemLog,
                   else file_duplicate_problems(rows[located], names, file_of[located]))
     resolved = [(name, found + more) for name, found, more in zip(names, problems, duplicates)]
     ends = np.cumsum(sizes)
-    clean = _all_clean(resolved, rows, today)
-    if not clean:
+    files_clean = _files_clean(resolved, rows, today)
+    clean = files_clean and not has_duplicate_keys(rows, KEY)
+    if not files_clean:
         for (name, problems), start, end in zip(resolved, np.r_[0, ends[:-1]], ends):
             if not problems:  # check each file's own rows, so every error names its file
                 problems += validate_tidy(_file_rows(rows, start, end), file=name)
             problems += value_problems(_file_rows(rows, start, end), name, today)
             log.extend(problems)
     del resolved
-    if clean:  # rows that met the contract together give no key twice: there is no overlap to resolve
+    if clean:  # no key given twice: there is no overlap to resolve
         overlaps = OverlapResult(rows)
     else:
         rows["_order"] = np.repeat(orders, sizes)
@@ -89,15 +91,16 @@ def release_tables(parsed: list[ParsedFile]) -> None:
             item.result.table = item.result.table.iloc[0:0].copy()  # (a slice would keep the rows alive)
 
 
-def _all_clean(resolved: list, rows: pd.DataFrame, today: date) -> bool:
+def _files_clean(resolved: list, rows: pd.DataFrame, today: date) -> bool:
     """Whether every file's rows meet the contract and the catalogue's domain, checked in one pass over all
-    of them (``rows``: a folder of API pages is hundreds of files): each check is row by row, so the whole passes
-    only when every file would. Uniqueness spans files here, so legitimate overlaps fail the whole and
-    the files are then checked one by one (so the whole is only cleared or not: pandera's report on it,
-    which would be thrown away, is never made)."""
+    of them (``rows``: a folder of API pages is hundreds of files). Every rule but the key's uniqueness is
+    row by row, so the whole passes only when every file would; a key given twice within one file is among
+    ``resolved``'s problems, and one given by two files is an overlap (``etl.overlaps``), not a file's error.
+    Only when this fails are the files checked one by one, so that every error names its file (pandera's
+    report on the whole, which would be thrown away, is never made)."""
     if not resolved or any(problems for _, problems in resolved):
         return False
-    return contract_cleared(rows) and not value_problems(rows, "", today)
+    return contract_cleared(rows, unique_key=False) and not value_problems(rows, "", today)
 
 
 def combine_boundaries(parsed: list[ParsedFile]):

@@ -58,13 +58,18 @@ def statistical_neighbours(parsed, geo) -> tuple[pd.DataFrame, list[Problem]]:
     return out.sort_values(["area_code", "rank"], kind="mergesort").reset_index(drop=True), problems
 
 
-def _variable(tidy: pd.DataFrame, spec: dict, districts: set[str], min_share: float) -> tuple[pd.Series, str] | None:
+def _variable(rows: pd.DataFrame, spec: dict, districts: set[str], min_share: float,
+              firsts: dict | None = None) -> tuple[pd.Series, str] | None:
     """One variable's value per district for its latest period that ``min_share`` of districts have
-    (``tidy``: the districts' rows, or more)."""
-    rows = tidy[((tidy["indicator"] == spec["indicator"]) & tidy["area_code"].isin(districts)).to_numpy()]
-    values = _first_values(rows, spec["breakdown"])
+    (``rows``: the districts' rows of its indicator). ``firsts`` keeps each breakdown's ``_first_values``
+    for the next variable of the same indicator (population's total is a variable and a share's base)."""
+    firsts = {} if firsts is None else firsts
+    for breakdown in [spec["breakdown"]] + ([spec["share_of"]] if "share_of" in spec else []):
+        if breakdown not in firsts:
+            firsts[breakdown] = _first_values(rows, breakdown)
+    values = firsts[spec["breakdown"]]
     if "share_of" in spec:
-        base = _first_values(rows, spec["share_of"])
+        base = firsts[spec["share_of"]]
         values = (values / base.reindex_like(values)).replace([np.inf, -np.inf], np.nan)
     starts = rows.drop_duplicates("period").set_index("period")["period_start"]
     for period in sorted(values.columns, key=lambda p: starts.get(p), reverse=True):
@@ -91,8 +96,11 @@ def similar_districts(tidy: pd.DataFrame, districts: set[str], settings_path: Pa
     columns, used = {}, []
     wanted = {spec["indicator"] for spec in settings["variables"]}  # (their rows picked out once)
     rows = tidy[(tidy["indicator"].isin(wanted) & tidy["area_code"].isin(districts)).to_numpy()]
+    indicators = rows["indicator"].to_numpy(dtype=object)
+    of_indicator = {i: rows[indicators == i] for i in wanted}  # (each indicator's rows, and values, read once)
+    firsts: dict[str, dict] = {i: {} for i in wanted}
     for spec in settings["variables"]:
-        found = _variable(rows, spec, districts, min_share)
+        found = _variable(of_indicator[spec["indicator"]], spec, districts, min_share, firsts[spec["indicator"]])
         if found is not None:
             columns[spec["label"]] = found[0]
             used.append({**spec, "period": found[1]})
@@ -137,7 +145,8 @@ def build_groups(parsed, geo, tidy: pd.DataFrame) -> tuple[dict, list[Problem]]:
 
 
 def release_files(groups: dict) -> dict[str, bytes]:
-    """The tables as Parquet bytes with their explicit schemas, and the method as JSON, for the release."""
+    """The tables as Parquet bytes with their explicit schemas, and the method as JSON, for the release
+    (converted on this thread: for a few thousand rows, starting pyarrow's pool of threads costs more)."""
     import io
     import json
 
@@ -148,7 +157,7 @@ def release_files(groups: dict) -> dict[str, bytes]:
                          ("comparator_groups", GROUPS_SCHEMA)):
         buffer = io.BytesIO()
         frame = groups[name].astype({f.name: "object" for f in schema if f.type == pa.string()})
-        pq.write_table(pa.Table.from_pandas(frame, schema=schema, preserve_index=False), buffer)
+        pq.write_table(pa.Table.from_pandas(frame, schema=schema, preserve_index=False, nthreads=1), buffer)
         files[f"{name}.parquet"] = buffer.getvalue()
     files["similar_districts.json"] = json.dumps(groups["similar_method"], indent=2, default=str)
     return files

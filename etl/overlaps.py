@@ -19,6 +19,7 @@ estimates) is a warning naming both files, how many figures differ and an exampl
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -57,9 +58,26 @@ def resolve_overlaps(df: pd.DataFrame) -> OverlapResult:
     shared = df.duplicated(KEY, keep=False).to_numpy()
     if not shared.any():  # no key given twice (the usual case): nothing to choose between or compare
         return OverlapResult(_in_file_order(df))
+    # decided on the columns it reads (and each row's position), then the rows kept taken whole once
+    narrow = df[[c for c in dict.fromkeys(NEEDED) if c in df.columns]].assign(_pos=np.arange(len(df)))
+    result = _resolve(narrow, shared)
+    positions = result.rows["_pos"].to_numpy()
+    keep_all = len(positions) == len(df) and bool((positions == np.arange(len(df))).all())
+    result.rows = df if keep_all else df.take(positions)
+    return result
+
+
+# the columns choosing between files reads
+NEEDED = KEY + ["value", "numerator", "denominator", "period_start", "_order", "_file"]
+
+
+def _resolve(df: pd.DataFrame, shared: np.ndarray) -> OverlapResult:
+    """``resolve_overlaps`` on the columns it reads (``shared``: the rows whose key is on another row)."""
     df = df.assign(_has_counts=df["numerator"].notna() & df["denominator"].notna(),  # (a file is one _order)
                    _reach=df.groupby(["_order", "indicator"])["period_start"].transform("max"))
-    files = _file_sets(df)
+    involved = _in_shared_sets(df, shared)  # (only sets with a shared key have files to choose between)
+    sets = df if involved.all() else df[involved]
+    files = _file_sets(sets)
     pairs = _pairs(df, shared)
     result = OverlapResult(df)
     if pairs.empty:
@@ -68,7 +86,9 @@ def resolve_overlaps(df: pd.DataFrame) -> OverlapResult:
     winners = _best(files.merge(conflicts, on=SET))
     losing = files.merge(conflicts, on=SET).merge(winners[SET + ["_file"]], on=SET, suffixes=("", "_winner"))
     losing = losing[losing["_file"] != losing["_file_winner"]]
-    dropped = pd.MultiIndex.from_frame(df[SET + ["_file"]]).isin(pd.MultiIndex.from_frame(losing[SET + ["_file"]]))
+    dropped = np.zeros(len(df), dtype=bool)
+    dropped[np.flatnonzero(involved)] = pd.MultiIndex.from_frame(sets[SET + ["_file"]]).isin(
+        pd.MultiIndex.from_frame(losing[SET + ["_file"]]))
     for (loser, winner), grp in losing.merge(winners[SET + ["why"]], on=SET).groupby(["_file", "_file_winner"]):
         periods = ", ".join(sorted(grp["period"].unique()))
         indicators = ", ".join(sorted(grp["indicator"].unique()))
@@ -79,6 +99,17 @@ def resolve_overlaps(df: pd.DataFrame) -> OverlapResult:
     result.problems = _disagreements(pairs, decided)
     result.rows = df[~dropped]
     return _finish(result)
+
+
+def _in_shared_sets(df: pd.DataFrame, shared: np.ndarray) -> np.ndarray:
+    """The rows of every (indicator, period) set that has a row in ``shared`` (by category codes where SET
+    is categorical)."""
+    columns = [df[c] for c in SET]
+    if all(isinstance(c.dtype, pd.CategoricalDtype) for c in columns):
+        size = len(columns[1].cat.categories) + 1
+        numbers = (columns[0].array.codes.astype(np.int64) + 1) * size + columns[1].array.codes + 1
+        return np.isin(numbers, np.unique(numbers[shared]))
+    return pd.MultiIndex.from_frame(df[SET]).isin(pd.MultiIndex.from_frame(df.loc[shared, SET]))
 
 
 def _file_sets(df: pd.DataFrame) -> pd.DataFrame:
@@ -125,6 +156,61 @@ def _best(files: pd.DataFrame) -> pd.DataFrame:
 
 def _finish(result: OverlapResult) -> OverlapResult:
     """Row-by-row precedence among what is left (files that agree): counts, then later release, then order."""
+    numbers = _key_numbers(result.rows)
+    return _finish_frames(result) if numbers is None else _finish_codes(result, numbers)
+
+
+def _key_numbers(df: pd.DataFrame) -> np.ndarray | None:
+    """One number per row that sorts as ``sort_values(KEY)`` sorts categorical KEY columns (by code, missing
+    last) and is equal exactly when the keys are; None where a KEY column is not categorical or they do not
+    fit in 62 bits."""
+    columns = [df[k] for k in KEY]
+    if not all(isinstance(c.dtype, pd.CategoricalDtype) for c in columns):
+        return None
+    sizes = [len(c.cat.categories) + 1 for c in columns]
+    if np.prod([float(s) for s in sizes]) >= 2.0 ** 62:
+        return None
+    numbers = np.zeros(len(df), dtype=np.int64)
+    for column, size in zip(columns, sizes):
+        codes = column.array.codes.astype(np.int64)
+        numbers *= size
+        numbers += np.where(codes < 0, size - 1, codes)
+    return numbers
+
+
+def _finish_codes(result: OverlapResult, numbers: np.ndarray) -> OverlapResult:
+    """``_finish_frames`` on the KEY's numbers (``_key_numbers``): the same rows in the same order and the same
+    notes, from one stable sort of positions instead of sorting, merging and grouping frames."""
+    df = result.rows
+    if not len(df) or not (np.diff(np.sort(numbers)) == 0).any():
+        result.rows = _in_file_order(df.drop(columns=["_has_counts", "_reach"]))
+        return result
+    order = df["_order"].to_numpy()
+    counts = df["_has_counts"].to_numpy(dtype=bool)
+    reach = df["_reach"].to_numpy(dtype="datetime64[ns]")
+    late = np.isnat(reach)
+    reach_desc = np.where(late, np.iinfo(np.int64).max, -np.where(late, 0, reach.view(np.int64)))  # (NaT last)
+    ranked = np.lexsort([-order, reach_desc, ~counts, numbers])  # (stable, as mergesort: KEY, then the rest)
+    again = np.r_[False, numbers[ranked][1:] == numbers[ranked][:-1]]
+    if again.any():
+        first = np.maximum.accumulate(np.where(~again, np.arange(len(ranked)), 0))  # each row's kept row
+        dropped, kept = ranked[again], ranked[first[again]]
+        files = df["_file"].to_numpy(dtype=object)
+        other = files[dropped] != files[kept]
+        dropped, kept = dropped[other], kept[other]
+        why = np.where(counts[kept] & ~counts[dropped], REASONS[0],
+                       np.where(reach[kept] > reach[dropped], REASONS[2], REASONS[3]))
+        tally = Counter(zip(files[dropped].tolist(), files[kept].tolist(), why.tolist()))
+        for (older, newer, reason), n in sorted(tally.items()):
+            result.superseded.append(f"{n} rows of {older} superseded by {newer} (the same figures): it {reason}")
+    kept_rows = ranked[~again]
+    result.rows = df.drop(columns=["_has_counts", "_reach"]).take(
+        kept_rows[np.argsort(order[kept_rows], kind="stable")])
+    return result
+
+
+def _finish_frames(result: OverlapResult) -> OverlapResult:
+    """``_finish`` by sorting, merging and grouping frames (KEY columns of any type)."""
     df = result.rows
     if not df.duplicated(KEY).any():  # nothing to choose between (the usual case): keep the rows as they are
         result.rows = _in_file_order(df.drop(columns=["_has_counts", "_reach"]))

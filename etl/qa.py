@@ -13,6 +13,7 @@ import pandas as pd
 
 from config import COUNTRY_CODE
 from etl.errors import Problem
+from etl.key_groups import key_groups
 from etl.validate import comparable, differences_beyond_rounding, home_members
 from vocab.catalogue import INDICATORS, QA_MIN_COUNT_CHANGE
 from vocab.levels import is_two_tier_district
@@ -61,7 +62,9 @@ def coverage_findings(df: pd.DataFrame, home_codes: list[str], region_codes: lis
         if gaps:
             findings.append(Finding("continuity", indicator_id, f"{len(gaps)} period(s) missing between the "
                                     f"first and last: {', '.join(gaps[:6])}{' ...' if len(gaps) > 6 else ''}"))
-        latest = max(periods, key=lambda p: rows.loc[rows["period"] == p, "period_start"].iloc[0])
+        first = rows.drop_duplicates("period")  # each period's first row gives its start (one pass, not one a period)
+        start = dict(zip(first["period"].tolist(), first["period_start"].tolist()))
+        latest = max(periods, key=start.__getitem__)
         present = set(rows.loc[rows["period"] == latest, "area_code"])
         published_level = INDICATORS[indicator_id].published_level
         wanted = [c for c in home_codes if published_level == "district" or not is_two_tier_district(c)]
@@ -76,11 +79,13 @@ def jump_findings(df: pd.DataFrame, codes: list[str]) -> list[Finding]:
     """Period-on-period changes beyond each indicator's threshold for the areas we chart most."""
     findings = []
     rows = df[(df["breakdown"] == "total") & df["area_code"].isin(codes) & df["value"].notna()]
-    for (indicator_id, code), series in rows.sort_values("period_start").groupby(["indicator", "area_code"]):
+    ordered = rows.sort_values("period_start")
+    all_values, all_periods = ordered["value"].to_numpy(), ordered["period"].to_numpy()
+    for (indicator_id, code), where in key_groups(ordered, ["indicator", "area_code"]):
         threshold = INDICATORS[indicator_id].qa_jump
-        if threshold is None or len(series) < 2:
+        if threshold is None or len(where) < 2:
             continue
-        values, periods = series["value"].to_numpy(), series["period"].to_numpy()
+        values, periods = all_values[where], all_periods[where]
         for i in range(1, len(values)):
             before, after = values[i - 1], values[i]
             if INDICATORS[indicator_id].unit == "percent":

@@ -61,10 +61,11 @@ def resolve_files(table: pd.DataFrame, geo: Geography, files: list[str],
     need_code = df["area_code"].isna()
     if need_code.any():
         df["area_code"] = df["area_code"].astype(object)  # (a categorical cannot take new codes)
-        pairs = df.loc[need_code, ["area_name", "area_level"]].drop_duplicates()
-        codes = {(n, lvl): geo.resolve_name(n, lvl) for n, lvl in pairs.itertuples(index=False)}
-        df.loc[need_code, "area_code"] = [codes[(n, lvl)] for n, lvl in
-                                          df.loc[need_code, ["area_name", "area_level"]].itertuples(index=False)]
+        # each distinct (name, level) looked up once, in order of first appearance, and spread to its rows
+        number, pairs = distinct_rows(df.loc[need_code, ["area_name", "area_level"]], ["area_name", "area_level"])
+        codes = np.empty(len(pairs), dtype=object)
+        codes[:] = [geo.resolve_name(n, lvl) for n, lvl in pairs.itertuples(index=False)]
+        df.loc[need_code, "area_code"] = codes[number]
         unresolved = need_code.to_numpy() & df["area_code"].isna().to_numpy()
         for number, rows in _per_file(df, unresolved, file_of):
             for (name, level), group in list(rows.groupby(["area_name", "area_level"], sort=True))[:MAX_PROBLEMS]:

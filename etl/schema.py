@@ -282,11 +282,12 @@ def validate_tidy(df: pd.DataFrame, file: str = "indicators table") -> list[Prob
     return []
 
 
-def contract_cleared(df: pd.DataFrame) -> bool:
+def contract_cleared(df: pd.DataFrame, unique_key: bool = True) -> bool:
     """True when the fast pass clears ``df`` (then ``validate_tidy`` finds nothing); False when it does not,
-    without asking pandera why: for a caller that only needs to know whether to look closer."""
+    without asking pandera why: for a caller that only needs to know whether to look closer. With
+    ``unique_key=False`` a key given twice is not checked (``meets_contract``)."""
     return meets_contract(coerce_types(df.drop(columns=[c for c in OPTIONAL_PARSER_COLUMNS if c in df.columns])),
-                          TIDY_SCHEMA)
+                          TIDY_SCHEMA, unique_key)
 
 
 def _contract_problems(cases: pd.DataFrame, df: pd.DataFrame, rows: pd.Series | None, file: str) -> list[Problem]:

@@ -69,7 +69,13 @@ def concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     (pandas would turn categoricals with different categories into strings).
 
     Frames with the same columns of plain numpy or categorical types (the build's own) are joined column by
-    column on their codes: pandas' concat of hundreds of API pages recodes and copies each frame's blocks."""
+    column on their codes: pandas' concat of hundreds of API pages recodes and copies each frame's blocks.
+    Text columns that are object strings in every frame (parsers' tables) are joined first and numbered once,
+    not once per frame."""
+    if len(frames) > 1:
+        joined = _concat_objects(frames)
+        if joined is not None:
+            return joined
     frames = [as_categories(f) for f in frames]
     joined = _concat_columns(frames) if len(frames) > 1 else None
     if joined is not None:
@@ -82,6 +88,38 @@ def concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
                     if not f[column].cat.categories.equals(union):
                         f[column] = f[column].cat.set_categories(union)
     return pd.concat(frames, ignore_index=True)
+
+
+def _concat_objects(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
+    """``concat(frames)`` where every frame has every text column, each as object strings in all frames or
+    categorical in all of them: object ones joined and numbered once (the same sorted categories and codes as
+    numbering each frame's and taking their union), categorical ones joined on their codes, the other
+    columns joined as ``pd.concat`` joins them. None otherwise (``concat`` then works frame by frame)."""
+    names = list(dict.fromkeys(name for f in frames for name in f.columns))
+    if any(len(set(f.columns)) != len(f.columns) for f in frames):
+        return None
+    columns, objects_ = {}, []
+    for name in [name for name in names if name in TEXT_COLUMNS]:
+        parts = [f[name] for f in frames if name in f.columns]
+        if len(parts) != len(frames):
+            return None
+        if all(p.dtype == object for p in parts):
+            objects_.append(name)
+        elif all(is_categorical(p) for p in parts):
+            columns[name] = _concat_categorical(parts)
+        else:
+            return None
+    if not objects_:
+        return None  # (all categorical or none: ``_concat_columns`` or pandas join them)
+    for name in objects_:
+        columns[name] = _categorical(pd.Series(np.concatenate([f[name].to_numpy(dtype=object) for f in frames]),
+                                               dtype=object, copy=False))
+    rest = [name for name in names if name not in columns]
+    if rest:
+        joined = pd.concat([f[[c for c in rest if c in f.columns]] for f in frames], ignore_index=True)
+        for name in rest:
+            columns[name] = joined[name]
+    return pd.DataFrame({name: columns[name] for name in names}, copy=False)
 
 
 def concat_sorted(frames: list[pd.DataFrame], by: list[str]) -> pd.DataFrame:

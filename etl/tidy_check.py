@@ -15,8 +15,10 @@ import pandas as pd
 SAME_DTYPE = {"datetime64[ns]": "datetime64[ms]"}
 
 
-def meets_contract(df: pd.DataFrame, schema) -> bool:
-    """True only when ``schema`` (the pandera TIDY_SCHEMA: strict, ordered, unique KEY) would pass ``df``."""
+def meets_contract(df: pd.DataFrame, schema, unique_key: bool = True) -> bool:
+    """True only when ``schema`` (the pandera TIDY_SCHEMA: strict, ordered, unique KEY) would pass ``df``;
+    with ``unique_key=False``, every rule but the key's uniqueness (each rule but that one is row by row, so
+    any slice of such a table with no key twice passes too)."""
     from etl.schema import KEY, TIDY_COLUMNS, _interval_holds_value, _value_matches_status
 
     if list(df.columns) != TIDY_COLUMNS or df.index.has_duplicates:
@@ -48,7 +50,7 @@ def meets_contract(df: pd.DataFrame, schema) -> bool:
                     return False
     if not (_value_matches_status(df).all() and _interval_holds_value(df).all()):
         return False
-    return not _has_duplicate_keys(df, [codes.get(k) for k in KEY], KEY)
+    return not unique_key or not _has_duplicate_keys(df, [codes.get(k) for k in KEY], KEY)
 
 
 def _used(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:

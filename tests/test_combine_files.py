@@ -102,6 +102,30 @@ def test_a_key_two_files_share_is_an_overlap_not_a_duplicate():
     assert len(df) == 2 and superseded and "superseded by new.csv" in superseded[0], superseded
 
 
+@pytest.mark.parametrize("bad", ["value", "status"])
+def test_an_overlap_beside_a_broken_file_still_names_that_file(bad):
+    """Files that are each clean but share a key pass the one check over all rows; a broken file beside them
+    sends every file to be checked on its own, which reports just what that file would alone."""
+    def items():
+        broken = rows(("E07000119", "Fylde", -5.0 if bad == "value" else 5.0), period="2024-03")
+        if bad == "status":
+            broken["status"] = "weird"
+        return [parsed("old.csv", rows(("E07000117", "Burnley", 10.0)), True),
+                parsed("new.csv", rows(("E07000117", "Burnley", 10.0), ("E07000118", "Chorley", 1.0)), True),
+                parsed("broken.csv", broken, False)]
+    together = ProblemLog()
+    df, superseded = combine(items(), geography(), together, TODAY)
+    alone = ProblemLog()
+    for item in items():
+        combine([item], geography(), alone, TODAY)
+    assert said(together) == said(alone) and together.errors
+    assert {p.file for p in together.errors} == {"broken.csv"} and together.errors[0].row == 2
+    assert superseded and "superseded by new.csv" in superseded[0], superseded
+    clean = ProblemLog()
+    df, superseded = combine(items()[:2], geography(), clean, TODAY)
+    assert clean.errors == [] and len(df) == 2 and superseded, "clean files that overlap: no error, one row a key"
+
+
 def test_concat_by_columns_matches_pandas():
     """The column-wise join (the build's own frames) gives what ``pd.concat`` over unioned categories gives."""
     one = as_categories(rows(("E07000117", "Burnley", 10.0), ("E07000118", "Chorley", 20.0)))
@@ -118,3 +142,34 @@ def test_concat_by_columns_matches_pandas():
             pd.testing.assert_series_equal(joined[column], expected[column], check_names=False)
     mixed = concat([one, two.assign(value=two["value"].astype("float32"))])  # dtypes differ: pandas decides
     assert mixed["value"].dtype == np.float64 and len(mixed) == 4
+
+
+def test_parsers_object_texts_are_numbered_once_as_frame_by_frame():
+    """Object text columns joined first and numbered once give the categories and codes that numbering each
+    frame and taking the union gives, with a column only some frames have filled as pandas fills it."""
+    one = rows(("E07000117", "Burnley", 10.0), ("E07000118", "Chorley", 20.0)).assign(source_parts="a / b")
+    two = rows(("E07000119", "Fylde", np.nan), (None, "Atlantis", 4.0), period="2023-12")
+    three = rows(("E07000117", "Burnley", 1.0), period="2025-01").assign(source_column="col")
+    three["area_name"] = pd.Series([None], dtype=object)  # (a file of codes only)
+    frames = [one, two, three]
+    joined = concat(frames)
+    frame_by_frame = concat([as_categories(f) for f in frames])
+    pd.testing.assert_frame_equal(joined, frame_by_frame, check_exact=True)
+    for column in ("area_code", "area_name", "period"):
+        assert list(joined[column].cat.categories) == sorted(joined[column].dropna().unique()), column
+        assert (joined[column].cat.codes.to_numpy() == frame_by_frame[column].cat.codes.to_numpy()).all(), column
+    assert joined["area_name"].isna().tolist() == [False, False, False, False, True]
+    assert joined["source_parts"].tolist()[:2] == ["a / b"] * 2 and joined["source_parts"].isna().sum() == 3
+
+
+def test_name_only_rows_each_get_their_own_code():
+    """Rows published by name only, names interleaved and repeated, each get their name's code."""
+    names = ["Chorley", "Burnley", "Chorley", "Fylde", "Burnley", "Chorley"]
+    table = rows(*[(None, name, float(n)) for n, name in enumerate(names)])
+    table["period"] = [f"2024-0{n + 1}" for n in range(len(names))]
+    log = ProblemLog()
+    df, _ = combine([parsed("names.csv", table, False)], geography(), log, TODAY)
+    assert log.errors == []
+    by_value = dict(zip(df["value"].tolist(), df["area_code"].astype(object).tolist()))
+    codes = {name: code for code, name in NAMES.items()}
+    assert [by_value[float(n)] for n in range(len(names))] == [codes[name] for name in names]

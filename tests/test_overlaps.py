@@ -2,6 +2,7 @@
 import math
 
 import pandas as pd
+import pytest
 
 from etl.overlaps import resolve_overlaps
 from etl.schema import tidy_frame
@@ -63,3 +64,66 @@ def test_files_that_agree_are_merged_row_by_row():
     assert rows[("E07000117", "2016/17", "age=Under 19")][0] == "library.csv", \
         "a breakdown only one file gives is kept when the files agree"
     assert len(result.rows) == 2 and result.problems == [], "one row per key, no warning"
+
+
+def _tangle(seed):
+    """Rows of three files (categorical KEY columns) with keys given by two or three files, some twice in one file,
+    missing breakdowns and periods without a start, and each file's counts and reach varied."""
+    import numpy as np
+
+    from etl.overlaps import OverlapResult
+    from etl.texts import as_categories
+
+    rng = np.random.default_rng(seed)
+    n = 400
+    df = pd.DataFrame({
+        "indicator": rng.choice(["population", "claimant_count"], n),
+        "area_code": rng.choice(["E06000001", "E06000002", "E07000117", None], n, p=[0.3, 0.3, 0.3, 0.1]),
+        "period": rng.choice(["2021", "2022", "2023"], n),
+        "breakdown": rng.choice(["total", "age=16-64", None], n),
+        "value": rng.integers(0, 5, n).astype(float),
+        "_order": rng.integers(0, 3, n)})
+    df = as_categories(df.sort_values("_order", kind="mergesort").reset_index(drop=True))
+    df["_file"] = pd.Series(np.array(["a.csv", "b.csv", "c.csv"], dtype=object)[df["_order"]], dtype=object)
+    df["_has_counts"] = rng.random(n) < 0.5
+    reach = pd.Series(pd.to_datetime(["2021-01-01", "2023-01-01", None])[rng.integers(0, 3, n)])
+    df["_reach"] = reach.astype("datetime64[ms]")
+    df.index = df.index * 3 + 7  # (labels that are not positions)
+    return lambda: OverlapResult(df.copy())
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_finishing_on_key_numbers_matches_the_frames(seed):
+    """The numpy finish (categorical KEY columns: the build's) keeps the same rows, in the same order, with the
+    same notes as sorting, merging and grouping frames."""
+    from etl.overlaps import _finish_codes, _finish_frames, _key_numbers
+
+    make = _tangle(seed)
+    expected, got = _finish_frames(make()), _finish_codes(make(), _key_numbers(make().rows))
+    assert got.superseded == expected.superseded and expected.superseded
+    pd.testing.assert_frame_equal(got.rows, expected.rows, check_exact=True)
+    assert got.rows.index.tolist() == expected.rows.index.tolist()
+
+
+def test_categorical_keys_resolve_as_object_ones():
+    """The build's categorical tables (sets picked out and rows finished by their codes) give the rows,
+    notes and warnings that object columns give, with sets no two files share left as they are."""
+    from etl.texts import as_categories, as_objects
+
+    table = pd.concat([
+        frame("ks4.csv", 0, "attainment8", "score", {"E10000017": 45.0, "E08000016": 44.1}, "2022/23", counts=True),
+        frame("ks4.csv", 0, "attainment8", "score", {"E10000017": 41.0}, "2018/19", counts=True),
+        frame("lait.parquet", 1, "attainment8", "score", {"E10000017": 45.0, "E08000038": 44.1}, "2022/23"),
+        frame("lait.parquet", 1, "attainment8", "score", {"E10000017": 45.4}, "2024/25"),
+        frame("MYE2.csv", 2, "population", "count", {"E10000017": 1_270_162, "E06000009": 142_708}, "2023"),
+        frame("pop.csv", 3, "population", "count", {"E10000017": 1_275_103, "E06000009": 142_708}, "2023"),
+        frame("pop.csv", 3, "population", "count", {"E10000017": 1_275_103}, "2024"),
+        frame("library.csv", 4, "apprenticeship_starts", "count", {"E07000117": 500.0, "E07000118": 7.0}, "2016/17"),
+        frame("ees.csv", 5, "apprenticeship_starts", "count", {"E07000117": 500.0}, "2016/17"),
+        frame("ees.csv", 5, "apprenticeship_starts", "count", {"E07000117": 9.0}, "2015/16"),
+    ], ignore_index=True)
+    plain, coded = resolve_overlaps(table), resolve_overlaps(as_categories(table))
+    assert coded.superseded == plain.superseded and len(plain.superseded) == 3, plain.superseded
+    assert [vars(p) for p in coded.problems] == [vars(p) for p in plain.problems] and plain.problems
+    pd.testing.assert_frame_equal(as_objects(coded.rows), plain.rows, check_exact=True)
+    assert ("E10000017", "2024/25", "total") in kept(coded) and ("E08000038", "2022/23", "total") not in kept(coded)

@@ -34,3 +34,19 @@ def test_strict_turns_flags_into_a_failed_build(tmp_path, capsys):
     assert main(["build", "--raw", str(raw), "--out", str(out), "--strict"]) == 1, "strict refuses QA flags"
     assert "QA jump" in capsys.readouterr().err, "the refusal names the finding"
     assert read_manifest(out) is None, "nothing was written"
+
+
+def test_coverage_names_the_period_that_starts_last():
+    """The latest period is the one whose rows start last (each period's first row gives its start), not the
+    last text; areas missing from it are named."""
+    import pandas as pd
+
+    from etl.qa import coverage_findings
+
+    rows = [("2023", "2024-01-01", "E07000117"), ("2023", "2024-01-01", "E07000118"),
+            ("2024", "2023-01-01", "E07000117"), ("2022", "2022-01-01", "E07000118")]
+    df = pd.DataFrame({"indicator": "population", "breakdown": "total", "period": [r[0] for r in rows],
+                       "period_start": pd.to_datetime([r[1] for r in rows]), "area_code": [r[2] for r in rows]})
+    findings = coverage_findings(df, ["E07000117", "E07000118", "E07000119"], [])
+    coverage = [f.message for f in findings if f.check == "coverage"]
+    assert coverage == ["latest period 2023 has no value row for E07000119, E92000001"], coverage

@@ -53,3 +53,16 @@ def test_frame_rules_duplicates_order_and_types_are_checked():
     assert not meets_contract(df.assign(value=df["value"].astype("float32")), TIDY_SCHEMA)
     interval = df.assign(lower_ci=[1.0, math.nan, math.nan, math.nan])  # one end only
     assert not meets_contract(interval, TIDY_SCHEMA) and validate_tidy(interval)
+
+
+def test_without_the_key_rule_only_uniqueness_is_let_through():
+    """``unique_key=False`` (combine's one pass over many files, where two files may give one key) clears a
+    key given twice, and nothing else that pandera would fail."""
+    df = _valid()
+    twice = pd.concat([df, df.iloc[:1]], ignore_index=True)
+    assert meets_contract(twice, TIDY_SCHEMA, unique_key=False) and not meets_contract(twice, TIDY_SCHEMA)
+    no_value = twice.copy()
+    no_value.loc[0, "value"] = math.nan  # status ok without a value
+    assert not meets_contract(no_value, TIDY_SCHEMA, unique_key=False)
+    weird = coerce_types(twice.assign(status=["ok", "weird", "suppressed", "ok", "ok"]))
+    assert not meets_contract(weird, TIDY_SCHEMA, unique_key=False)
