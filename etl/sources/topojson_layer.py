@@ -123,7 +123,7 @@ def _shapes(arcs: list, kind: str, points: np.ndarray, starts: np.ndarray, count
             for ring in rings:
                 if type(ring) is not list or not ring:
                     return None
-                size = 0
+                size, first, last = 0, 0, 0  # (first and last: set by the ring's first arc)
                 for k, ref in enumerate(ring):
                     if type(ref) is not int:
                         return None
