@@ -1,5 +1,5 @@
 """Parsing a file with a parser's column-wise reader and with its row reader (``columnar`` False), for tests
-that the two agree."""
+that the two agree; and a spy on whether a column-wise reader made the table."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,3 +20,18 @@ def both_ways(parser_class, path: Path, name: str | None = None) -> list[tuple]:
         except SourceFormatError as err:
             out.append((None, [str(p) for p in err.problems]))
     return out
+
+
+def made_spy(monkeypatch, module, name: str) -> list[bool]:
+    """Whether each call of ``module.name`` (a column-wise reader) gave something (True) or left the file to
+    the row reader (None: False), in call order; the reader itself still runs."""
+    made = []
+    real = getattr(module, name)
+
+    def spy(*args):
+        out = real(*args)
+        made.append(out is not None)
+        return out
+
+    monkeypatch.setattr(module, name, spy)
+    return made

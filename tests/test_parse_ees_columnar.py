@@ -9,21 +9,13 @@ from pathlib import Path
 import pytest
 
 from etl.sources import ees_columnar
+from parse_both_ways import made_spy
 from test_parse_ees_fast import FIXTURES, REAL, _assert_same, _both
 
 
 def _spy(monkeypatch) -> list[bool]:
     """Whether each ees_table call made the table (True) or left the file to the row loops (False)."""
-    made = []
-    real = ees_columnar.ees_table
-
-    def spy(*args):
-        out = real(*args)
-        made.append(out is not None)
-        return out
-
-    monkeypatch.setattr(ees_columnar, "ees_table", spy)
-    return made
+    return made_spy(monkeypatch, ees_columnar, "ees_table")
 
 
 @pytest.mark.parametrize("name", ["ks4_attainment8/2223_la_data_revised.csv",

@@ -11,6 +11,7 @@ import pytest
 from etl.errors import SourceFormatError
 from etl.sources import dfe_ees
 from etl.sources.base import RawFile, all_parsers, detect
+from parse_both_ways import made_spy
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "dfe"
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
@@ -29,16 +30,8 @@ def _outcome(path: Path):
 
 def _both(path: Path, monkeypatch):
     """(column-wise outcome, line-by-line outcome, whether the column-wise reader was used)."""
-    used = []
-    real_read = dfe_ees.read_columns
-
-    def spy(*args):
-        out = real_read(*args)
-        used.append(out is not None)
-        return out
-
     monkeypatch.setattr(dfe_ees, "COLUMN_WISE_BYTES", 0)  # small files too (they read line by line in a build)
-    monkeypatch.setattr(dfe_ees, "read_columns", spy)
+    used = made_spy(monkeypatch, dfe_ees, "read_columns")
     fast = _outcome(path)
     monkeypatch.setattr(dfe_ees, "read_columns", lambda *a: None)
     slow = _outcome(path)

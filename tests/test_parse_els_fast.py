@@ -9,6 +9,7 @@ import etl.sources.ons_els_columnar as columnar
 from etl.errors import SourceFormatError
 from etl.sources.base import RawFile
 from etl.sources.ons_els import OnsElsParser
+from parse_both_ways import made_spy
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
 FIXTURES = Path(__file__).parent / "fixtures" / "ons_els"
@@ -18,21 +19,13 @@ HEADER = "areacd,areanm,geography,indicator,period,observation,measure,unit,lci_
 
 def _both(path: Path, monkeypatch):
     """(fast path's outcome, line-by-line outcome); an outcome is a ParseResult or the problems raised."""
-    calls = []
-    real = columnar.parse_clean
-
-    def spy(*args):
-        out = real(*args)
-        calls.append(out is not None)
-        return out
-
     def run():
         try:
             return ELS.parse(RawFile.at(path))
         except SourceFormatError as exc:
             return exc.problems
 
-    monkeypatch.setattr(columnar, "parse_clean", spy)
+    calls = made_spy(monkeypatch, columnar, "parse_clean")
     fast = run()
     monkeypatch.setattr(columnar, "parse_clean", lambda *a: None)
     slow = run()
