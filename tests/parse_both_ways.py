@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from etl.errors import SourceFormatError
 from etl.sources.base import RawFile
 
@@ -20,6 +22,17 @@ def both_ways(parser_class, path: Path, name: str | None = None) -> list[tuple]:
         except SourceFormatError as err:
             out.append((None, [str(p) for p in err.problems]))
     return out
+
+
+def assert_agree(outcomes: list[tuple]) -> None:
+    """``both_ways``' two outcomes are the same: the same warnings or problems in the same order, and the
+    same table exactly (or none from either)."""
+    (fast, fast_msgs), (rows, row_msgs) = outcomes
+    assert fast_msgs == row_msgs, "the same warnings (or problems), in the same order"
+    if rows is None:
+        assert fast is None
+    else:
+        pd.testing.assert_frame_equal(fast, rows, check_exact=True)
 
 
 def made_spy(monkeypatch, module, name: str) -> list[bool]:

@@ -8,7 +8,7 @@ import pytest
 from etl.sources import ons_population, population_columnar
 from etl.sources.base import RawFile
 from etl.sources.grids import read_grids
-from parse_both_ways import both_ways
+from parse_both_ways import assert_agree, both_ways, made_spy
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real" / "population"
 needs_real = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/data/real/population not present")
@@ -43,12 +43,7 @@ def _fast_used(path: Path) -> bool:
 
 
 def _assert_same(path: Path):
-    (fast, fast_msgs), (rows, row_msgs) = _both(path)
-    assert fast_msgs == row_msgs, "the same warnings (or problems), in the same order"
-    if rows is None:
-        assert fast is None
-        return
-    pd.testing.assert_frame_equal(fast, rows, check_exact=True)
+    assert_agree(_both(path))
 
 
 @needs_real
@@ -104,21 +99,14 @@ def _mye2_both(path: Path):
 
 
 def _mye2_fast_used(path: Path, monkeypatch) -> bool:
-    calls = []
-    real = population_columnar.mye2_table
-    monkeypatch.setattr(population_columnar, "mye2_table", lambda *a: calls.append(real(*a)) or calls[-1])
-    _mye2_both(path)
-    monkeypatch.setattr(population_columnar, "mye2_table", real)
-    return calls[0] is not None
+    with monkeypatch.context() as spying:
+        made = made_spy(spying, population_columnar, "mye2_table")
+        _mye2_both(path)
+    return made[0]
 
 
 def _mye2_same(path: Path):
-    (fast, fast_msgs), (rows, row_msgs) = _mye2_both(path)
-    assert fast_msgs == row_msgs, "the same warnings (or problems), in the same order"
-    if rows is None:
-        assert fast is None
-    else:
-        pd.testing.assert_frame_equal(fast, rows, check_exact=True)
+    assert_agree(_mye2_both(path))
 
 
 @needs_real
